@@ -1,0 +1,44 @@
+# 政务咨询助手 — the README's two commands are `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+RASA_VENV := .venv-rasa
+PY := $(VENV)/bin/python
+
+.PHONY: help setup run train index test test-unit lint eval bench clean
+
+help:
+	@echo "make setup   创建两个虚拟环境（可重复运行）"
+	@echo "make run     按需训练、建索引，启动全部服务"
+	@echo "make test    代码检查 + 全部测试"
+
+setup: $(VENV)/.installed $(RASA_VENV)/.installed
+
+$(VENV)/.installed: requirements/main.lock bot/scripts/make-venv.sh
+	bot/scripts/make-venv.sh main $(VENV) requirements/main.lock
+
+$(RASA_VENV)/.installed: requirements/rasa.lock bot/scripts/make-venv.sh
+	bot/scripts/make-venv.sh rasa $(RASA_VENV) requirements/rasa.lock
+
+run: setup
+	$(PY) -m bot run
+
+train: setup
+	$(PY) -m bot train
+
+index: setup
+	$(PY) -m knowledge reindex
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+test-unit: $(VENV)/.installed
+	$(PY) -m pytest -q -m "not integration"
+
+test: setup lint
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf var models .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,60 @@
+"""The action server: rasa-sdk's executor behind a small FastAPI app bound to loopback.
+
+rasa-sdk's own Sanic server always listens on every interface; this app speaks the same
+webhook protocol (`POST /webhook`, `GET /health`) on 127.0.0.1 only, and loads the knowledge
+base once in its lifespan instead of at import.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+
+from bot.actions import knowledge_provider
+from bot.settings import Settings, load_settings
+from knowledge.service import open_knowledge_base
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        knowledge = open_knowledge_base(settings.knowledge_paths(), settings.effective_index_path)
+        knowledge_provider.install(knowledge)
+        executor = ActionExecutor()
+        executor.register_package("bot.actions")
+        app.state.executor = executor
+        logger.info("动作服务已就绪：%d 个事项", len(knowledge.items))
+        yield
+        knowledge_provider.install(None)
+
+    app = FastAPI(title="政务咨询助手 动作服务", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "items": len(knowledge_provider.current().items)}
+
+    @app.post("/webhook")
+    async def webhook(request: Request) -> JSONResponse:
+        action_call = await request.json()
+        executor: ActionExecutor = request.app.state.executor
+        try:
+            result = await executor.run(action_call)
+        except ActionExecutionRejection as exc:
+            return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=400)
+        except ActionNotFoundException as exc:
+            logger.error("未知动作：%s", exc.action_name)
+            return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=404)
+        return JSONResponse(result.model_dump() if result else None)
+
+    return app

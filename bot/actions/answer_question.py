@@ -1,0 +1,89 @@
+"""Answer a question about a service item from the knowledge base.
+
+The item comes, in order, from the entity in this message, a name or alias written in the
+message, or the `service_item` slot (so 「那要多少钱」 refers to the item asked about last).
+Without an item the citizen is asked which one, with the best candidates as buttons.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import knowledge_provider
+from knowledge.render import QuestionType, render_answer
+from knowledge.schema import ServiceItem
+from knowledge.search import KnowledgeBase
+
+INTENT_QUESTIONS: dict[str, QuestionType] = {
+    "ask_materials": QuestionType.materials,
+    "ask_fee": QuestionType.fee,
+    "ask_steps": QuestionType.steps,
+    "ask_location": QuestionType.location,
+    "ask_time_limit": QuestionType.time_limit,
+}
+SLOT = "service_item"
+CANDIDATE_MIN_CONFIDENCE = 0.2
+
+ASK_WHICH_ITEM = "请问您想咨询哪一项业务？可以点击下面的选项，或直接告诉我业务名称，例如“补办身份证”。"
+NO_ITEM_FOUND = "请告诉我您要办理的具体业务名称，例如“补办身份证”“异地就医备案”“租房提取公积金”。"
+KNOWLEDGE_DOWN = "抱歉，办事指南暂时无法查询，请稍后再试，或拨打 12345 政务服务便民热线咨询。"
+
+
+def find_item(tracker: Tracker, knowledge: KnowledgeBase) -> ServiceItem | None:
+    for value in tracker.get_latest_entity_values(SLOT):
+        item = knowledge.resolve(str(value))
+        if item is not None:
+            return item
+    hits = knowledge.match_names(tracker.latest_message.get("text") or "")
+    if hits:
+        return hits[0].item
+    slot_value = tracker.get_slot(SLOT)
+    return knowledge.resolve(str(slot_value)) if slot_value else None
+
+
+def candidate_buttons(intent: str, text: str, knowledge: KnowledgeBase) -> list[dict[str, str]]:
+    hits = [h for h in knowledge.search(text, k=3) if h.confidence >= CANDIDATE_MIN_CONFIDENCE]
+    return [
+        {"title": hit.item.name, "payload": f"/{intent}{json.dumps({SLOT: hit.item.id}, ensure_ascii=False)}"}
+        for hit in hits
+    ]
+
+
+class ActionAnswerQuestion(Action):
+    def name(self) -> str:
+        return "action_answer_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_materials"
+        question = INTENT_QUESTIONS.get(intent, QuestionType.materials)
+        try:
+            knowledge = knowledge_provider.current()
+        except knowledge_provider.KnowledgeUnavailableError:
+            dispatcher.utter_message(text=KNOWLEDGE_DOWN)
+            return []
+
+        item = find_item(tracker, knowledge)
+        if item is None:
+            buttons = candidate_buttons(intent, tracker.latest_message.get("text") or "", knowledge)
+            dispatcher.utter_message(text=ASK_WHICH_ITEM if buttons else NO_ITEM_FOUND, buttons=buttons)
+            return []
+
+        dispatcher.utter_message(
+            text=render_answer(item, question, knowledge.places_of(item)),
+            json_message={
+                "type": "answer",
+                "item_id": item.id,
+                "area": item.area.value,
+                "question": question.value,
+                "source": item.source,
+                "last_verified": item.last_verified.isoformat(),
+            },
+        )
+        return [SlotSet(SLOT, item.id)]

@@ -1,0 +1,1 @@
+"""The FastAPI gateway: owns conversations, masks personal data, forwards to Rasa."""

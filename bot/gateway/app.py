@@ -1,0 +1,52 @@
+"""Gateway app factory. Everything with a connection or a file is created in the lifespan
+and kept on `app.state`; importing this module does nothing."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.conversation import ConversationRouter
+from bot.gateway.errors import install_error_handlers
+from bot.gateway.rasa_client import RasaClient
+from bot.gateway.routes import chat, health
+from bot.persistence.migrate import upgrade_to_head
+from bot.persistence.store import ConversationStore, create_db_engine
+from bot.settings import Settings, load_settings
+from knowledge.service import open_knowledge_base
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database_url = settings.effective_database_url
+        await run_in_threadpool(upgrade_to_head, database_url)
+        store = ConversationStore(create_db_engine(database_url))
+        rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.rasa_timeout_seconds)
+        app.state.settings = settings
+        app.state.store = store
+        app.state.rasa = rasa
+        app.state.knowledge = await run_in_threadpool(
+            open_knowledge_base, settings.knowledge_paths(), settings.effective_index_path
+        )
+        app.state.router = ConversationRouter(store, rasa)
+        logger.info("网关已启动：%s", settings.gateway_url)
+        try:
+            yield
+        finally:
+            await rasa.aclose()
+            store.close()
+
+    app = FastAPI(title="政务咨询助手", version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(chat.router)
+    return app

@@ -1,0 +1,96 @@
+"""The conversation router: the one place that decides where a citizen's message goes.
+
+Every channel hands messages here. The text is masked first, then stored, then (while the
+conversation belongs to the bot) forwarded to Rasa; the bot's replies are stored before they
+are returned, so a restart loses nothing that was said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.rasa_client import RasaClient
+from bot.persistence.models import ConversationState, Role
+from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
+from bot.privacy import mask_personal_data
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    id: int
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    data: dict[str, Any] = field(default_factory=dict)
+    role: Role = Role.bot
+
+    @classmethod
+    def from_stored(cls, message: StoredMessage) -> OutgoingMessage:
+        return cls(
+            message.id,
+            message.text,
+            list(message.payload.get("buttons", [])),
+            dict(message.payload.get("data", {})),
+            message.role,
+        )
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    conversation: ConversationView
+    messages: list[OutgoingMessage]
+
+
+def normalise_rasa_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rasa's REST channel splits one utterance with text and a custom payload into two
+    messages; join a payload-only message onto the text message before it."""
+    messages: list[dict[str, Any]] = []
+    for message in raw:
+        text = str(message.get("text") or "")
+        buttons = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in message.get("buttons") or []
+        ]
+        data = message.get("custom") or {}
+        if not text and not buttons and data and messages and not messages[-1]["data"]:
+            messages[-1]["data"] = data
+            continue
+        messages.append({"text": text, "buttons": buttons, "data": data})
+    return messages
+
+
+class ConversationRouter:
+    def __init__(self, store: ConversationStore, rasa: RasaClient) -> None:
+        self._store = store
+        self._rasa = rasa
+
+    async def handle_citizen_message(self, channel: str, external_id: str, text: str) -> TurnResult:
+        masked = mask_personal_data(text)
+        conversation = await run_in_threadpool(self._store.open_conversation, channel, external_id)
+        await run_in_threadpool(self._store.append, conversation.id, Role.citizen, masked)
+        if conversation.state != ConversationState.bot:
+            return TurnResult(conversation, [])
+        replies = normalise_rasa_messages(await self._rasa.send(conversation.sender_key, masked))
+        stored = await run_in_threadpool(self._store_replies, conversation.id, replies)
+        return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
+
+    def _store_replies(self, conversation_id: str, replies: list[dict[str, Any]]) -> list[StoredMessage]:
+        return [
+            self._store.append(
+                conversation_id, Role.bot, r["text"], {"buttons": r["buttons"], "data": r["data"]}
+            )
+            for r in replies
+        ]
+
+    async def messages_after(
+        self, channel: str, external_id: str, after_id: int
+    ) -> tuple[ConversationView, list[OutgoingMessage]] | None:
+        conversation = await run_in_threadpool(self._store.find_conversation, channel, external_id)
+        if conversation is None:
+            return None
+        stored = await run_in_threadpool(
+            self._store.messages_after, conversation.id, after_id, 100, (Role.bot, Role.staff, Role.system)
+        )
+        return conversation, [OutgoingMessage.from_stored(m) for m in stored]

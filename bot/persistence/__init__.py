@@ -1,0 +1,1 @@
+"""The app database: conversations and their messages (masked), behind one SQLAlchemy URL."""

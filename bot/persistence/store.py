@@ -1,0 +1,144 @@
+"""Conversation store: the only code that reads or writes conversations and messages.
+
+Synchronous SQLAlchemy on purpose: calls are short, and the gateway runs them in a worker
+thread so the event loop never waits on the database. SQLite and PostgreSQL differ only in
+the URL (and SQLite's WAL pragma, set once per connection).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from bot.persistence.models import Conversation, ConversationState, Message, Role, utcnow
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    id: str
+    channel: str
+    external_id: str
+    state: ConversationState
+
+    @property
+    def sender_key(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    id: int
+    role: Role
+    text: str
+    payload: dict[str, Any]
+    created_at: dt.datetime
+
+
+def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def create_db_engine(database_url: str) -> Engine:
+    """An engine for the URL; for SQLite the file's folder is created first."""
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(database_url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _set_sqlite_pragmas)
+        return engine
+    return create_engine(database_url, pool_pre_ping=True)
+
+
+def _view(row: Conversation) -> ConversationView:
+    return ConversationView(row.id, row.channel, row.external_id, ConversationState(row.state))
+
+
+def _stored(row: Message) -> StoredMessage:
+    return StoredMessage(row.id, Role(row.role), row.text, dict(row.payload or {}), row.created_at)
+
+
+class ConversationStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def ping(self) -> None:
+        """Raises when the database cannot be reached."""
+        with self._engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+
+    def find_conversation(self, channel: str, external_id: str) -> ConversationView | None:
+        with self._sessions() as session:
+            row = self._select_conversation(session, channel, external_id)
+            return _view(row) if row else None
+
+    def open_conversation(self, channel: str, external_id: str) -> ConversationView:
+        """The conversation of this sender on this channel, created on first contact."""
+        with self._sessions() as session:
+            row = self._select_conversation(session, channel, external_id)
+            if row is not None:
+                return _view(row)
+            row = Conversation(
+                id=uuid.uuid4().hex,
+                channel=channel,
+                external_id=external_id,
+                state=ConversationState.bot.value,
+            )
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:  # another request created it first
+                session.rollback()
+                existing = self._select_conversation(session, channel, external_id)
+                assert existing is not None
+                return _view(existing)
+            return _view(row)
+
+    def append(
+        self, conversation_id: str, role: Role, text_: str, payload: dict[str, Any] | None = None
+    ) -> StoredMessage:
+        """Store one message (already masked by the caller) and touch the conversation."""
+        with self._sessions() as session:
+            row = Message(conversation_id=conversation_id, role=role.value, text=text_, payload=payload or {})
+            session.add(row)
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is not None:
+                conversation.updated_at = utcnow()
+            session.commit()
+            return _stored(row)
+
+    def messages_after(
+        self, conversation_id: str, after_id: int = 0, limit: int = 100, roles: tuple[Role, ...] = ()
+    ) -> list[StoredMessage]:
+        query = (
+            select(Message)
+            .where(Message.conversation_id == conversation_id, Message.id > after_id)
+            .order_by(Message.id)
+            .limit(limit)
+        )
+        if roles:
+            query = query.where(Message.role.in_([role.value for role in roles]))
+        with self._sessions() as session:
+            return [_stored(row) for row in session.scalars(query)]
+
+    @staticmethod
+    def _select_conversation(session: Session, channel: str, external_id: str) -> Conversation | None:
+        query = select(Conversation).where(
+            Conversation.channel == channel, Conversation.external_id == external_id
+        )
+        return session.scalars(query).first()

@@ -1,0 +1,184 @@
+"""`make run`: build what is stale, start Rasa, the action server and the gateway, watch them.
+
+A child that dies is reported loudly and brings the others down (a half-running assistant
+that silently drops questions is worse than a stopped one); Ctrl-C stops everything cleanly.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+import httpx
+
+from bot.settings import REPO_ROOT, Settings
+from bot.training import ensure_model, rasa_environment, rasa_executable
+from knowledge.index.embedded import EmbeddedIndex
+from knowledge.indexing import ensure_index
+
+READY_TIMEOUT_SECONDS = 240.0
+STOP_GRACE_SECONDS = 10.0
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    ready_url: str
+    env: dict[str, str] | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+
+class ChildDiedError(RuntimeError):
+    pass
+
+
+def write_rasa_endpoints(settings: Settings) -> tuple[Path, Path]:
+    run_dir = settings.var_dir / "run"
+    run_dir.mkdir(parents=True, exist_ok=True)
+    endpoints = run_dir / "endpoints.yml"
+    endpoints.write_text(f'action_endpoint:\n  url: "{settings.actions_url}/webhook"\n', encoding="utf-8")
+    credentials = run_dir / "credentials.yml"
+    credentials.write_text("rest:\n", encoding="utf-8")
+    return endpoints, credentials
+
+
+def children(settings: Settings, model: Path) -> list[Child]:
+    endpoints, credentials = write_rasa_endpoints(settings)
+    python = sys.executable
+    uvicorn = [python, "-m", "uvicorn", "--factory", "--log-level", "warning"]
+    return [
+        Child(
+            "rasa",
+            [
+                str(rasa_executable(settings)),
+                "run",
+                "--model",
+                str(model),
+                "--enable-api",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(settings.rasa_port),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(credentials),
+            ],
+            f"{settings.rasa_url}/status",
+            rasa_environment(),
+        ),
+        Child(
+            "actions",
+            [
+                *uvicorn,
+                "bot.action_server:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(settings.actions_port),
+            ],
+            f"{settings.actions_url}/health",
+        ),
+        Child(
+            "gateway",
+            [*uvicorn, "bot.gateway.app:create_app", "--host", settings.host, "--port", str(settings.port)],
+            f"http://127.0.0.1:{settings.port}/healthz",
+        ),
+    ]
+
+
+class Supervisor:
+    def __init__(self, kids: list[Child]) -> None:
+        self.kids = kids
+        self._stopping = False
+
+    def start(self) -> None:
+        for kid in self.kids:
+            print(f"启动 {kid.name} …", flush=True)
+            kid.process = subprocess.Popen(kid.argv, cwd=REPO_ROOT, env=kid.env)
+
+    def check_alive(self) -> None:
+        for kid in self.kids:
+            assert kid.process is not None
+            code = kid.process.poll()
+            if code is not None and not self._stopping:
+                raise ChildDiedError(f"进程 {kid.name} 意外退出（退出码 {code}）")
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
+        deadline = time.monotonic() + timeout
+        pending = list(self.kids)
+        with httpx.Client(timeout=2.0) as client:
+            while pending:
+                self.check_alive()
+                if time.monotonic() > deadline:
+                    names = "、".join(k.name for k in pending)
+                    raise TimeoutError(f"等待 {names} 就绪超时（{timeout:.0f} 秒）")
+                for kid in list(pending):
+                    try:
+                        if client.get(kid.ready_url).status_code == 200:
+                            print(f"  {kid.name} 已就绪", flush=True)
+                            pending.remove(kid)
+                    except httpx.HTTPError:
+                        pass
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        self._stopping = True
+        for kid in reversed(self.kids):
+            if kid.process and kid.process.poll() is None:
+                kid.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for kid in reversed(self.kids):
+            if kid.process is None:
+                continue
+            try:
+                kid.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"{kid.name} 未在 {STOP_GRACE_SECONDS:.0f} 秒内退出，强制结束", flush=True)
+                kid.process.kill()
+                kid.process.wait()
+
+
+def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(settings: Settings) -> int:
+    started = time.perf_counter()
+    paths = settings.knowledge_paths()
+    if ensure_index(paths, EmbeddedIndex(settings.effective_index_path)):
+        print(f"知识库索引已重建：{settings.effective_index_path}", flush=True)
+    model = ensure_model(settings)
+    supervisor = Supervisor(children(settings, model))
+    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    try:
+        supervisor.start()
+        supervisor.wait_ready()
+        print(
+            f"\n政务咨询助手已启动（用时 {time.perf_counter() - started:.1f} 秒）\n"
+            f"  网关        {settings.gateway_url}\n"
+            f"  对话接口    POST {settings.gateway_url}/api/v1/chat\n"
+            f"  就绪检查    {settings.gateway_url}/readyz\n"
+            f"  接口文档    {settings.gateway_url}/docs\n"
+            f"  Rasa        {settings.rasa_url}（仅本机）\n"
+            f"  动作服务    {settings.actions_url}（仅本机）\n"
+            "按 Ctrl-C 停止。",
+            flush=True,
+        )
+        while True:
+            supervisor.check_alive()
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\n正在停止所有进程……", flush=True)
+        return 0
+    except (ChildDiedError, TimeoutError) as exc:
+        print(f"\n!!! {exc}。正在停止其余进程。", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        supervisor.stop()

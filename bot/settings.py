@@ -1,0 +1,81 @@
+"""One typed settings object, read from environment variables and an optional `.env`.
+
+Every knob lives here so that nothing reads `os.environ` ad hoc; unset means the embedded
+default (SQLite, on-disk index, no Telegram). Secrets (tokens) only ever come from here.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge.indexing import USERDICT_NAME, KnowledgePaths
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", alias="GATEWAY_HOST")
+    port: int = Field(default=8000, alias="GATEWAY_PORT")
+    rasa_port: int = Field(default=5005, alias="RASA_PORT")
+    actions_port: int = Field(default=5055, alias="ACTIONS_PORT")
+    rasa_timeout_seconds: float = Field(default=30.0, alias="RASA_TIMEOUT_SECONDS")
+
+    var_dir: Path = Field(default=REPO_ROOT / "var", alias="VAR_DIR")
+    database_url: str = Field(default="", alias="DATABASE_URL")
+    index_path: Path | None = Field(default=None, alias="INDEX_PATH")
+    knowledge_dir: Path = Field(default=REPO_ROOT / "knowledge" / "data", alias="KNOWLEDGE_DIR")
+    nlu_data_dir: Path = Field(default=REPO_ROOT / "nlu_data", alias="NLU_DATA_DIR")
+    models_dir: Path = Field(default=REPO_ROOT / "models", alias="MODELS_DIR")
+    rasa_venv: Path = Field(default=REPO_ROOT / ".venv-rasa", alias="RASA_VENV")
+
+    elasticsearch_url: str = Field(default="", alias="ELASTICSEARCH_URL")
+    redis_url: str = Field(default="", alias="REDIS_URL")
+    telegram_token: str = Field(default="", alias="TELEGRAM_TOKEN")
+    admin_token: str = Field(default="", alias="ADMIN_TOKEN")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @cached_property
+    def effective_database_url(self) -> str:
+        """`DATABASE_URL`, or a SQLite file under `var/` when it is unset."""
+        return self.database_url or f"sqlite:///{self.var_dir / 'app.db'}"
+
+    @cached_property
+    def effective_index_path(self) -> Path:
+        return self.index_path or self.var_dir / "index" / "knowledge.sqlite3"
+
+    @property
+    def jieba_dict_dir(self) -> Path:
+        """Rasa's JiebaTokenizer loads every file in this folder (config.yml names it)."""
+        return self.nlu_data_dir / "jieba"
+
+    @property
+    def lookup_path(self) -> Path:
+        return self.nlu_data_dir / "generated" / "lookup_service_item.yml"
+
+    def knowledge_paths(self) -> KnowledgePaths:
+        return KnowledgePaths(
+            self.knowledge_dir, self.jieba_dict_dir / USERDICT_NAME, self.nlu_data_dir / "synonyms.yml"
+        )
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def actions_url(self) -> str:
+        return f"http://127.0.0.1:{self.actions_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def load_settings() -> Settings:
+    """Read the environment now (never at import time)."""
+    return Settings()

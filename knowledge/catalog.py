@@ -1,0 +1,111 @@
+"""Loading and validating the authored knowledge files under `knowledge/data/`.
+
+A mistake in these files becomes a wrong answer to a citizen, so loading is all or nothing:
+every problem is collected and reported with its file, item and field, and nothing is
+returned until the whole catalog is valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from knowledge.schema import AreaFile, PlacesFile, ServiceItem, ServicePlace
+
+PLACES_FILE = "places.yml"
+
+
+class CatalogError(Exception):
+    """The knowledge files are invalid; `problems` lists each one in Chinese."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("知识库文件校验失败：\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Catalog:
+    items: dict[str, ServiceItem] = field(default_factory=dict)
+    places: dict[str, ServicePlace] = field(default_factory=dict)
+
+
+def _field_path(loc: Iterable[int | str]) -> str:
+    return ".".join(str(part) for part in loc) or "(整个文件)"
+
+
+def _item_label(raw: Any, loc: tuple[int | str, ...]) -> str:
+    """Name the item a validation error belongs to, from the raw YAML."""
+    if len(loc) >= 2 and loc[0] == "items" and isinstance(loc[1], int) and isinstance(raw, dict):
+        items = raw.get("items") or []
+        if loc[1] < len(items) and isinstance(items[loc[1]], dict):
+            return f"事项 {items[loc[1]].get('id', f'第{loc[1] + 1}条')}"
+        return f"第{loc[1] + 1}条事项"
+    return "文件"
+
+
+def _describe(path: Path, raw: Any, error: ValidationError) -> list[str]:
+    problems = []
+    for detail in error.errors():
+        loc = tuple(detail["loc"])
+        label = _item_label(raw, loc)
+        problems.append(f"{path.name}，{label}，字段 {_field_path(loc)}：{detail['msg']}")
+    return problems
+
+
+def _read_yaml(path: Path, problems: list[str]) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        problems.append(f"{path.name}：YAML 格式错误：{exc}")
+        return None
+
+
+def data_files(data_dir: Path) -> list[Path]:
+    return sorted(p for p in data_dir.glob("*.yml") if p.is_file())
+
+
+def content_hash(paths: Iterable[Path]) -> str:
+    """A digest of file names and bytes: unchanged files mean an unchanged derived artifact."""
+    digest = hashlib.sha256()
+    for path in sorted(paths):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_catalog(data_dir: Path) -> Catalog:
+    problems: list[str] = []
+    catalog = Catalog()
+    area_files: list[tuple[Path, AreaFile]] = []
+    for path in data_files(data_dir):
+        raw = _read_yaml(path, problems)
+        if raw is None:
+            continue
+        try:
+            if path.name == PLACES_FILE:
+                for place in PlacesFile.model_validate(raw).places:
+                    catalog.places[place.id] = place
+            else:
+                area_files.append((path, AreaFile.model_validate(raw)))
+        except ValidationError as exc:
+            problems.extend(_describe(path, raw, exc))
+
+    for path, area_file in area_files:
+        for item in area_file.items:
+            if item.id in catalog.items:
+                problems.append(f"{path.name}，事项 {item.id}：编号重复")
+            for place_id in item.places:
+                if place_id not in catalog.places:
+                    problems.append(f"{path.name}，事项 {item.id}，字段 places：未知的办理地点 {place_id}")
+            catalog.items[item.id] = item
+    if not catalog.items and not problems:
+        problems.append(f"{data_dir} 下没有任何事项")
+    if problems:
+        raise CatalogError(problems)
+    return catalog

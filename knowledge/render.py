@@ -1,0 +1,105 @@
+"""Answers rendered from the fields a question asks for, as a short numbered list that ends
+with the item's source and last-verified date (so a citizen can judge how current it is)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from enum import StrEnum
+
+from knowledge.schema import Fee, Material, ServiceItem, ServicePlace, TimeLimit
+
+
+class QuestionType(StrEnum):
+    materials = "materials"
+    fee = "fee"
+    steps = "steps"
+    location = "location"
+    time_limit = "time_limit"
+
+
+QUESTION_LABELS: dict[QuestionType, str] = {
+    QuestionType.materials: "所需材料",
+    QuestionType.fee: "收费标准",
+    QuestionType.steps: "办理流程",
+    QuestionType.location: "办理地点",
+    QuestionType.time_limit: "办理时限",
+}
+
+
+def _numbered(lines: Sequence[str]) -> str:
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(lines, start=1))
+
+
+def _yuan(amount: Decimal) -> str:
+    return f"{amount.normalize():f} 元"
+
+
+def material_line(material: Material) -> str:
+    detail = (
+        material.form if material.form in ("现场采集", "填写") else f"{material.form} {material.copies} 份"
+    )
+    line = f"{material.name}（{detail}"
+    if not material.required:
+        line += "，视情况提供"
+    line += "）"
+    return f"{line}：{material.note}" if material.note else line
+
+
+def fee_line(fee: Fee) -> str:
+    line = f"{fee.name}：{'免费' if fee.free or fee.amount_yuan is None else _yuan(fee.amount_yuan)}"
+    if fee.note:
+        line += f"。{fee.note}"
+    if fee.basis:
+        line += f"（依据：{fee.basis}）"
+    return line
+
+
+def time_limit_lines(limit: TimeLimit) -> list[str]:
+    lines = []
+    if limit.legal_days is not None:
+        unit = "个工作日" if limit.legal_unit == "工作日" else "日"
+        lines.append(f"法定时限：{limit.legal_days} {unit}")
+    if limit.promised_working_days is not None:
+        promised = (
+            "即时办结" if limit.promised_working_days == 0 else f"{limit.promised_working_days} 个工作日"
+        )
+        lines.append(f"承诺时限：{promised}")
+    if limit.note:
+        lines.append(limit.note)
+    return lines
+
+
+def place_line(place: ServicePlace) -> str:
+    windows = f"；窗口：{'、'.join(place.windows)}" if place.windows else ""
+    return f"{place.name}：{place.address}；办公时间：{place.hours}；电话：{place.phone}{windows}"
+
+
+def _location_lines(item: ServiceItem, places: Sequence[ServicePlace]) -> list[str]:
+    lines = [place_line(place) for place in places]
+    if item.online is not None:
+        online = "网上办理：" + "，".join(
+            part for part in (item.online.channel, str(item.online.url or ""), item.online.note) if part
+        )
+        lines.append(online)
+    return lines
+
+
+def _body(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> list[str]:
+    renderers: dict[QuestionType, Callable[[], list[str]]] = {
+        QuestionType.materials: lambda: [material_line(m) for m in item.materials],
+        QuestionType.fee: lambda: [fee_line(f) for f in item.fees],
+        QuestionType.steps: lambda: list(item.steps),
+        QuestionType.location: lambda: _location_lines(item, places),
+        QuestionType.time_limit: lambda: time_limit_lines(item.time_limit),
+    }
+    return renderers[question]()
+
+
+def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> str:
+    """「【事项】字段：」 then a numbered list, then the source and its verification date."""
+    header = f"【{item.name}】{QUESTION_LABELS[question]}："
+    footer = (
+        f"来源：{item.source}（核验日期：{item.last_verified.isoformat()}）\n咨询电话：{item.phones.consult}"
+    )
+    return f"{header}\n{_numbered(_body(item, question, places))}\n\n{footer}"

@@ -1,0 +1,180 @@
+"""The shape of the knowledge base: service items (事项), service places and FAQ pairs.
+
+Answers are rendered from these fields, so each field is typed and validated at load time:
+a fee without an amount, a material without a form or an item without a source is refused
+with the file, the item and the field named, instead of producing a wrong answer later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
+
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+ItemId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]
+PlaceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
+
+
+class Area(StrEnum):
+    """The nine livelihood service areas; the value is the key used everywhere."""
+
+    education = "education"
+    social_security = "social_security"
+    employment = "employment"
+    healthcare = "healthcare"
+    housing = "housing"
+    transport = "transport"
+    certificates = "certificates"
+    enterprise_licensing = "enterprise_licensing"
+    qualification = "qualification"
+
+
+AREA_LABELS: dict[Area, str] = {
+    Area.education: "教育",
+    Area.social_security: "社保",
+    Area.employment: "就业",
+    Area.healthcare: "医疗",
+    Area.housing: "住房",
+    Area.transport: "交通",
+    Area.certificates: "证件办理",
+    Area.enterprise_licensing: "企业办证",
+    Area.qualification: "资质认定",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Material(_Strict):
+    """One document the applicant brings (所需材料)."""
+
+    name: NonEmpty
+    form: Literal["原件", "复印件", "原件及复印件", "电子证照", "现场采集", "填写"] = "原件"
+    copies: int = Field(default=1, ge=0, le=20)
+    required: bool = True
+    note: str = ""
+
+
+class Fee(_Strict):
+    """One charge (收费标准); `free` must be stated explicitly when nothing is charged."""
+
+    name: NonEmpty
+    free: bool = False
+    amount_yuan: Decimal | None = Field(default=None, ge=0)
+    basis: str = ""
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _amount_or_free(self) -> Self:
+        if self.free and self.amount_yuan not in (None, Decimal(0)):
+            raise ValueError("标为免费（free: true）的收费项不能再写金额")
+        if not self.free and self.amount_yuan is None:
+            raise ValueError("收费项必须写金额（amount_yuan），不收费请写 free: true")
+        return self
+
+
+class TimeLimit(_Strict):
+    """Legal (法定) and promised (承诺) time limits; 0 promised days means 即时办结."""
+
+    legal_days: int | None = Field(default=None, ge=0)
+    legal_unit: Literal["工作日", "日"] = "工作日"
+    promised_working_days: int | None = Field(default=None, ge=0)
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _something_stated(self) -> Self:
+        if self.legal_days is None and self.promised_working_days is None and not self.note:
+            raise ValueError("办理时限至少要写法定时限、承诺时限或说明之一")
+        return self
+
+
+class OnlineService(_Strict):
+    """Where the item can be handled online (网上办理)."""
+
+    url: HttpUrl | None = None
+    channel: str = ""
+    note: str = ""
+
+
+class Phones(_Strict):
+    consult: NonEmpty
+    complaint: str = ""
+
+
+class FaqPair(_Strict):
+    q: NonEmpty
+    a: NonEmpty
+
+
+class ServiceItem(_Strict):
+    """A public service item (政务服务事项) as a citizen would ask about it."""
+
+    id: ItemId
+    area: Area
+    name: NonEmpty
+    aliases: list[NonEmpty] = Field(default_factory=list)
+    department: NonEmpty
+    type: NonEmpty
+    eligibility: list[NonEmpty] = Field(min_length=1)
+    materials: list[Material] = Field(min_length=1)
+    fees: list[Fee] = Field(min_length=1)
+    steps: list[NonEmpty] = Field(min_length=1)
+    time_limit: TimeLimit
+    places: list[PlaceId] = Field(min_length=1)
+    online: OnlineService | None = None
+    legal_basis: list[NonEmpty] = Field(default_factory=list)
+    phones: Phones
+    faqs: list[FaqPair] = Field(default_factory=list)
+    last_verified: dt.date
+    source: NonEmpty
+
+    @model_validator(mode="after")
+    def _id_matches_area(self) -> Self:
+        if not self.id.startswith(f"{self.area.value}."):
+            raise ValueError(f"事项编号 {self.id} 必须以所属领域 {self.area.value}. 开头")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        """The official name first, then every alias a citizen may use."""
+        return [self.name, *self.aliases]
+
+
+class ServicePlace(_Strict):
+    """A hall or centre where items are handled (政务服务大厅、部门大厅、村(社区)服务中心)."""
+
+    id: PlaceId
+    name: NonEmpty
+    kind: Literal["政务服务大厅", "部门服务大厅", "村(社区)服务中心"]
+    address: NonEmpty
+    hours: NonEmpty
+    phone: NonEmpty
+    windows: list[NonEmpty] = Field(default_factory=list)
+    note: str = ""
+
+
+class AreaFile(_Strict):
+    """One authored file under knowledge/data/: all items of one area."""
+
+    area: Area
+    sample_data: bool
+    items: list[ServiceItem]
+
+    @model_validator(mode="after")
+    def _items_in_area(self) -> Self:
+        for item in self.items:
+            if item.area != self.area:
+                raise ValueError(
+                    f"事项 {item.id} 的领域 {item.area.value} 与文件领域 {self.area.value} 不一致"
+                )
+        return self
+
+
+class PlacesFile(_Strict):
+    sample_data: bool
+    places: list[ServicePlace]

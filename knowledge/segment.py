@@ -1,0 +1,52 @@
+"""Chinese segmentation shared by the index, the queries and (through the same user
+dictionary file) Rasa's JiebaTokenizer, so that a term splits the same way everywhere."""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import jieba
+
+_WORD = re.compile(r"[\w]+", re.UNICODE)
+# Function words that say nothing about which service is meant.
+_STOPWORDS = frozenset(
+    """
+    的 了 吗 呢 啊 呀 吧 么 嘛 哈 我 你 您 他 她 要 想 请问 请 问 一下 怎么 什么 哪里 哪儿
+    这个 那个 那 这 是 在 有 和 与 及 或 还 就 都 也 会 能 可以 需要 如何 多少 多久 几 个
+    去 办 办理 到 给 让 把 被 对 是不是 一个
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+
+class Segmenter:
+    """jieba with our user dictionary, plus synonym normalisation to canonical terms."""
+
+    def __init__(self, userdict: Path | None, synonyms: dict[str, str]) -> None:
+        self._tokenizer = jieba.Tokenizer()
+        self._tokenizer.initialize()
+        if userdict is not None and userdict.exists():
+            self._tokenizer.load_userdict(str(userdict))
+        # Canonical terms map to themselves so that 住房公积金 is not rewritten by 公积金→住房公积金;
+        # the alternation is longest first, so the longest term at a position wins.
+        self._canonical = {**{c: c for c in synonyms.values()}, **synonyms}
+        terms = sorted(self._canonical, key=len, reverse=True)
+        self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
+
+    def normalise(self, text: str) -> str:
+        """Lower-case and replace each synonym variant by its canonical form, in one pass."""
+        text = text.lower()
+        if self._pattern is None:
+            return text
+        return self._pattern.sub(lambda m: self._canonical[m.group(0)], text)
+
+    def terms(self, text: str) -> list[str]:
+        """Search terms: search-mode segmentation, stop words and punctuation dropped."""
+        words = self._tokenizer.lcut_for_search(self.normalise(text))
+        return [w for w in words if _WORD.fullmatch(w) and w not in _STOPWORDS]
+
+
+def quiet_jieba() -> None:
+    """jieba logs its cache loading at INFO on every start; keep it to warnings."""
+    jieba.setLogLevel(logging.WARNING)

@@ -1,0 +1,88 @@
+"""Shared fixtures. Outbound network is blocked for every test: only loopback and Unix
+sockets may be connected to, so an accidental call to the internet fails loudly."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.settings import REPO_ROOT, Settings
+from knowledge.search import KnowledgeBase
+from knowledge.service import open_knowledge_base
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+
+
+class OutboundNetworkBlockedError(RuntimeError):
+    pass
+
+
+def _is_loopback(address: Any) -> bool:
+    if isinstance(address, (str, bytes)):  # AF_UNIX path
+        return True
+    host = address[0]
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    if not _is_loopback(address):
+        raise OutboundNetworkBlockedError(f"测试中禁止访问外部网络：{address!r}")
+    _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
+    if not _is_loopback(address):
+        raise OutboundNetworkBlockedError(f"测试中禁止访问外部网络：{address!r}")
+    return _real_connect_ex(self, address)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _block_outbound_network() -> Iterator[None]:
+    mp = pytest.MonkeyPatch()
+    mp.setattr(socket.socket, "connect", _guarded_connect)
+    mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    yield
+    mp.undo()
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def make_settings(var_dir: Path, **overrides: Any) -> Settings:
+    """Settings for a test: its own var dir and free ports; the repo's knowledge and models."""
+    values: dict[str, Any] = {
+        "VAR_DIR": var_dir,
+        "GATEWAY_PORT": free_port(),
+        "RASA_PORT": free_port(),
+        "ACTIONS_PORT": free_port(),
+        "DATABASE_URL": "",
+        "MODELS_DIR": REPO_ROOT / "models",
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "var")
+
+
+@pytest.fixture(scope="session")
+def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
+    """The real knowledge base over the repository's authored data, indexed once per run."""
+    test_settings = make_settings(tmp_path_factory.mktemp("kb") / "var")
+    return open_knowledge_base(test_settings.knowledge_paths(), test_settings.effective_index_path)

@@ -1,0 +1,85 @@
+"""The answer action, run with rasa-sdk's CollectingDispatcher on tracker JSON recorded from
+the real Rasa server (tests/fixtures/trackers)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import knowledge_provider
+from bot.actions.answer_question import ActionAnswerQuestion
+from knowledge.search import KnowledgeBase
+
+TRACKERS = Path(__file__).resolve().parent.parent / "fixtures" / "trackers"
+
+
+def recorded(name: str, **changes: Any) -> Tracker:
+    state = json.loads((TRACKERS / f"{name}.json").read_text(encoding="utf-8"))
+    state.update(changes)
+    return Tracker.from_dict(state)
+
+
+@pytest.fixture
+def installed(kb: KnowledgeBase) -> Iterator[KnowledgeBase]:
+    knowledge_provider.install(kb)
+    yield kb
+    knowledge_provider.install(None)
+
+
+async def run(tracker: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionAnswerQuestion().run(dispatcher, tracker, {})
+    return dispatcher.messages, [dict(e) for e in events]
+
+
+async def test_materials_from_the_entity_sets_the_slot_to_the_item_id(installed: KnowledgeBase) -> None:
+    tracker = recorded("materials_with_entity", slots={"service_item": "补办身份证"})
+    messages, events = await run(tracker)
+    [message] = messages
+    assert message["text"].startswith("【居民身份证补领】所需材料：\n1. 居民户口簿")
+    assert message["custom"]["item_id"] == "certificates.id_card_reissue"
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "service_item", "value": "certificates.id_card_reissue"}
+    ]
+
+
+async def test_follow_up_fee_uses_the_item_in_the_slot(installed: KnowledgeBase) -> None:
+    messages, _ = await run(recorded("fee_follow_up"))
+    assert "【居民身份证补领】收费标准" in messages[0]["text"]
+    assert "20 元" in messages[0]["text"]
+
+
+async def test_a_new_item_in_the_text_wins_over_the_slot(installed: KnowledgeBase) -> None:
+    tracker = recorded("fee_follow_up")
+    tracker.latest_message["text"] = "那补办驾驶证要多少钱"
+    messages, events = await run(tracker)
+    assert messages[0]["text"].startswith("【机动车驾驶证补领】收费标准：\n1. 机动车驾驶证工本费：10 元")
+    assert events[0]["value"] == "transport.driving_license_reissue"
+
+
+async def test_without_any_item_the_citizen_is_asked_which(installed: KnowledgeBase) -> None:
+    messages, events = await run(recorded("materials_without_item"))
+    assert "业务" in messages[0]["text"]
+    assert events == []
+
+
+async def test_vague_text_offers_candidate_buttons_with_intent_payloads(installed: KnowledgeBase) -> None:
+    tracker = recorded("materials_without_item")
+    tracker.latest_message["text"] = "提取公积金交房租要带啥"
+    messages, _ = await run(tracker)
+    buttons = messages[0]["buttons"]
+    assert buttons[0]["title"] == "租房提取住房公积金"
+    assert buttons[0]["payload"] == '/ask_materials{"service_item": "housing.provident_fund_rent_withdrawal"}'
+
+
+async def test_missing_knowledge_base_gives_a_polite_message() -> None:
+    knowledge_provider.install(None)
+    messages, events = await run(recorded("fee_follow_up"))
+    assert "12345" in messages[0]["text"]
+    assert events == []

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from knowledge.render import QuestionType, fee_line, render_answer, time_limit_lines
+from knowledge.schema import Fee, TimeLimit
+from knowledge.search import KnowledgeBase
+
+
+def test_fee_answer_states_amount_source_and_date(kb: KnowledgeBase) -> None:
+    item = kb.items["certificates.id_card_reissue"]
+    answer = render_answer(item, QuestionType.fee, kb.places_of(item))
+    assert answer.startswith("【居民身份证补领】收费标准：\n1. 居民身份证工本费：20 元")
+    assert "核验日期：2026-11-01" in answer
+    assert "来源：" in answer
+
+
+def test_free_fee_says_free() -> None:
+    assert fee_line(Fee(name="登记费", free=True)).startswith("登记费：免费")
+    assert fee_line(Fee(name="工本费", amount_yuan=Decimal("10.00"))) == "工本费：10 元"
+
+
+def test_time_limits_in_words() -> None:
+    assert time_limit_lines(TimeLimit(legal_days=60, legal_unit="日", promised_working_days=0)) == [
+        "法定时限：60 日",
+        "承诺时限：即时办结",
+    ]
+    assert time_limit_lines(TimeLimit(legal_days=3)) == ["法定时限：3 个工作日"]
+
+
+def test_location_answer_lists_place_address_and_hours(kb: KnowledgeBase) -> None:
+    item = kb.items["transport.driving_license_reissue"]
+    answer = render_answer(item, QuestionType.location, kb.places_of(item))
+    place = kb.places_of(item)[0]
+    assert f"1. {place.name}：{place.address}；办公时间：{place.hours}" in answer

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import Settings
+from knowledge.index.embedded import EmbeddedIndex
+from knowledge.indexing import ensure_index, rebuild_index
+from knowledge.search import KnowledgeBase
+from knowledge.segment import Segmenter
+from knowledge.synonyms import load_synonyms
+
+
+@pytest.mark.parametrize(
+    ("question", "item_id"),
+    [
+        ("补办身份证要带什么材料", "certificates.id_card_reissue"),
+        ("驾照丢了去哪补", "transport.driving_license_reissue"),
+        ("驾驶执照补办要多少钱", "transport.driving_license_reissue"),
+        ("住房公积金租房提取要什么", "housing.provident_fund_rent_withdrawal"),
+        ("孩子明年上小学怎么报名", "education.primary_school_enrollment"),
+        ("异地就医备案怎么弄", "healthcare.cross_province_medical_filing"),
+    ],
+)
+def test_names_and_aliases_find_the_item_first(kb: KnowledgeBase, question: str, item_id: str) -> None:
+    hits = kb.search(question)
+    assert hits[0].item.id == item_id
+    assert hits[0].confidence >= 0.9
+
+
+def test_text_match_is_less_confident_than_a_name(kb: KnowledgeBase) -> None:
+    hits = kb.search("提取公积金交房租")
+    assert hits[0].item.id == "housing.provident_fund_rent_withdrawal"
+    assert hits[0].matched_by == "text"
+    assert hits[0].confidence < 0.9
+
+
+def test_a_follow_up_without_item_matches_no_name(kb: KnowledgeBase) -> None:
+    assert kb.match_names("那要多少钱") == []
+
+
+def test_synonyms_normalise_once(settings: Settings) -> None:
+    segmenter = Segmenter(None, load_synonyms(settings.nlu_data_dir / "synonyms.yml"))
+    assert segmenter.normalise("公积金和住房公积金") == "住房公积金和住房公积金"
+    assert segmenter.normalise("驾照") == "驾驶证"
+
+
+def test_index_is_rebuilt_only_when_inputs_change(settings: Settings) -> None:
+    paths = settings.knowledge_paths()
+    backend = EmbeddedIndex(settings.effective_index_path)
+    assert ensure_index(paths, backend) is True
+    assert ensure_index(paths, backend) is False
+    assert rebuild_index(paths, backend) == backend.count()
+    assert backend.count() >= 9 + 3
