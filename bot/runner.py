@@ -6,6 +6,7 @@ that silently drops questions is worse than a stopped one); Ctrl-C stops everyth
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -30,7 +31,7 @@ class Child:
     name: str
     argv: list[str]
     ready_url: str
-    env: dict[str, str] | None = None
+    env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
 
 
@@ -49,7 +50,10 @@ def write_rasa_endpoints(settings: Settings) -> tuple[Path, Path]:
 
 
 def children(settings: Settings, model: Path) -> list[Child]:
+    """The three processes; each gets `settings` through its environment, so a test (or an
+    operator) that changes a setting in the parent changes it in every child."""
     endpoints, credentials = write_rasa_endpoints(settings)
+    env = {**os.environ, **settings.as_environment()}
     python = sys.executable
     uvicorn = [python, "-m", "uvicorn", "--factory", "--log-level", "warning"]
     return [
@@ -71,7 +75,7 @@ def children(settings: Settings, model: Path) -> list[Child]:
                 str(credentials),
             ],
             f"{settings.rasa_url}/status",
-            rasa_environment(),
+            {**rasa_environment(), **settings.as_environment()},
         ),
         Child(
             "actions",
@@ -84,11 +88,13 @@ def children(settings: Settings, model: Path) -> list[Child]:
                 str(settings.actions_port),
             ],
             f"{settings.actions_url}/health",
+            env,
         ),
         Child(
             "gateway",
             [*uvicorn, "bot.gateway.app:create_app", "--host", settings.host, "--port", str(settings.port)],
             f"http://127.0.0.1:{settings.port}/healthz",
+            env,
         ),
     ]
 

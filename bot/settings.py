@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
+    def as_environment(self) -> dict[str, str]:
+        """These settings as environment variables, for child processes to read back."""
+        values = self.model_dump(by_alias=True)
+        return {name: str(value) for name, value in values.items() if value is not None}
+
     @cached_property
     def effective_database_url(self) -> str:
         """`DATABASE_URL`, or a SQLite file under `var/` when it is unset."""

@@ -53,8 +53,9 @@ def refresh_generated_nlu(settings: Settings) -> list[Path]:
 
 
 def model_fingerprint(settings: Settings) -> str:
-    inputs = [CONFIG, DOMAIN, RASA_LOCK, *(p for p in settings.nlu_data_dir.rglob("*") if p.is_file())]
-    # Relative names keep the digest identical across clones in different folders.
+    nlu_dir = settings.nlu_data_dir
+    inputs = [(p.name, p) for p in (CONFIG, DOMAIN, RASA_LOCK)]
+    inputs += [(f"nlu_data/{p.relative_to(nlu_dir)}", p) for p in nlu_dir.rglob("*") if p.is_file()]
     return content_hash(inputs)
 
 

@@ -70,12 +70,13 @@ def data_files(data_dir: Path) -> list[Path]:
     return sorted(p for p in data_dir.glob("*.yml") if p.is_file())
 
 
-def content_hash(paths: Iterable[Path]) -> str:
-    """A digest of file names and bytes: unchanged files mean an unchanged derived artifact."""
+def content_hash(files: Iterable[tuple[str, Path]]) -> str:
+    """A digest of (label, file bytes) pairs: unchanged files mean an unchanged derived
+    artifact. Labels, not absolute paths, so every clone of the repo gets the same digest."""
     digest = hashlib.sha256()
-    for path in sorted(paths):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    for label, path in sorted(files):
+        digest.update(label.encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -28,7 +28,7 @@ class KnowledgePaths:
 
     def fingerprint(self) -> str:
         inputs = [*data_files(self.data_dir), *(p for p in (self.userdict, self.synonyms) if p.exists())]
-        return f"{INDEX_FORMAT}-{content_hash(inputs)}"
+        return f"{INDEX_FORMAT}-{content_hash((p.name, p) for p in inputs)}"
 
     def segmenter(self) -> Segmenter:
         return Segmenter(self.userdict, load_synonyms(self.synonyms))

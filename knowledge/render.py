@@ -97,9 +97,12 @@ def _body(item: ServiceItem, question: QuestionType, places: Sequence[ServicePla
 
 
 def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> str:
-    """「【事项】字段：」 then a numbered list, then the source and its verification date."""
+    """「【事项】字段：」 then a numbered list, then the source and its verification date.
+
+    No blank lines: Rasa's REST channel splits a text at every blank line into separate
+    messages, which would separate the answer from its source."""
     header = f"【{item.name}】{QUESTION_LABELS[question]}："
     footer = (
         f"来源：{item.source}（核验日期：{item.last_verified.isoformat()}）\n咨询电话：{item.phones.consult}"
     )
-    return f"{header}\n{_numbered(_body(item, question, places))}\n\n{footer}"
+    return f"{header}\n{_numbered(_body(item, question, places))}\n{footer}"

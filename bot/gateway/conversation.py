@@ -18,6 +18,9 @@ from bot.persistence.store import ConversationStore, ConversationView, StoredMes
 from bot.privacy import mask_personal_data
 
 
+NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
+
+
 @dataclass(frozen=True)
 class OutgoingMessage:
     id: int
@@ -73,6 +76,8 @@ class ConversationRouter:
         if conversation.state != ConversationState.bot:
             return TurnResult(conversation, [])
         replies = normalise_rasa_messages(await self._rasa.send(conversation.sender_key, masked))
+        if not replies:
+            replies = [{"text": NO_REPLY, "buttons": [], "data": {"type": "no_reply"}}]
         stored = await run_in_threadpool(self._store_replies, conversation.id, replies)
         return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
 

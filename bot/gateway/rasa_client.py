@@ -33,7 +33,17 @@ class RasaClient:
         body = response.json()
         if not isinstance(body, list):
             raise RasaUnavailableError("Rasa answered something other than a list of messages")
+        if not body:
+            # Rasa answers 200 with no messages when a custom action fails (e.g. the action
+            # server is down); every rule of ours replies, so silence means a broken part.
+            await self._raise_if_actions_down()
         return body
+
+    async def _raise_if_actions_down(self) -> None:
+        try:
+            await self.actions_ready()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailableError(f"action server unreachable: {exc!r}") from exc
 
     async def rasa_ready(self) -> str:
         """Raises unless Rasa is up with a model loaded; returns the model file name."""

@@ -1,0 +1,115 @@
+"""End to end through real processes: a trained Rasa 3.6 server, the action server and the
+gateway on free loopback ports, spoken to over HTTP exactly as a client would."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from bot.runner import Supervisor, children
+from bot.settings import Settings
+from bot.training import ensure_model
+from knowledge.index.embedded import EmbeddedIndex
+from knowledge.indexing import ensure_index
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Supervisor]]:
+    settings = make_settings(tmp_path_factory.mktemp("system") / "var")
+    ensure_index(settings.knowledge_paths(), EmbeddedIndex(settings.effective_index_path))
+    model = ensure_model(settings, log=settings.var_dir / "train.log")
+    supervisor = Supervisor(children(settings, model))
+    supervisor.start()
+    try:
+        supervisor.wait_ready()
+        yield settings, supervisor
+    finally:
+        supervisor.stop()
+
+
+@pytest.fixture(scope="module")
+def gateway(system: tuple[Settings, Supervisor]) -> Iterator[httpx.Client]:
+    settings, _ = system
+    with httpx.Client(base_url=f"http://127.0.0.1:{settings.port}", timeout=30) as client:
+        yield client
+
+
+def say(gateway: httpx.Client, sender: str, text: str) -> dict[str, Any]:
+    response = gateway.post("/api/v1/chat", json={"sender_id": sender, "text": text})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_ready_when_everything_is_up(gateway: httpx.Client) -> None:
+    response = gateway.get("/readyz")
+    assert response.status_code == 200, response.text
+    assert all(check["ok"] for check in response.json()["checks"].values())
+
+
+def test_materials_then_fee_of_the_same_item(gateway: httpx.Client) -> None:
+    first = say(gateway, "t1", "补办身份证要带什么材料")
+    assert first["state"] == "bot"
+    assert len(first["messages"]) == 1, first
+    [answer] = first["messages"]
+    assert answer["text"].startswith("【居民身份证补领】所需材料：")
+    assert "1. 居民户口簿" in answer["text"]
+    assert answer["data"]["item_id"] == "certificates.id_card_reissue"
+
+    second = say(gateway, "t1", "那要多少钱")
+    assert second["conversation_id"] == first["conversation_id"]
+    [fee] = second["messages"]
+    assert fee["text"].startswith("【居民身份证补领】收费标准：")
+    assert "居民身份证工本费：20 元" in fee["text"]
+
+
+def test_follow_up_switches_when_a_new_item_is_named(gateway: httpx.Client) -> None:
+    say(gateway, "t2", "异地就医备案要带什么材料")
+    where = say(gateway, "t2", "在哪里办")
+    assert where["messages"][0]["text"].startswith("【跨省异地就医备案】办理地点：")
+    switched = say(gateway, "t2", "补办驾驶证要多少钱")
+    assert "机动车驾驶证工本费：10 元" in switched["messages"][0]["text"]
+    how_long = say(gateway, "t2", "要多久能办好")
+    assert how_long["messages"][0]["text"].startswith("【机动车驾驶证补领】办理时限：")
+
+
+def test_replies_can_be_fetched_later_by_id(gateway: httpx.Client) -> None:
+    first = say(gateway, "t3", "你好")
+    greeting_id = first["messages"][0]["id"]
+    say(gateway, "t3", "失业登记要带什么材料")
+    later = gateway.get("/api/v1/chat/t3/messages", params={"after": greeting_id}).json()
+    assert [m["text"][:6] for m in later["messages"]] == ["【失业登记】"]
+
+
+def test_rasa_only_ever_sees_masked_personal_data(
+    gateway: httpx.Client, system: tuple[Settings, Supervisor]
+) -> None:
+    settings, _ = system
+    say(gateway, "t4", "我身份证号11010519491231002X，电话13812345678，补办身份证要带什么材料")
+    tracker = httpx.get(f"{settings.rasa_url}/conversations/rest:t4/tracker", timeout=10).json()
+    seen = json.dumps(tracker, ensure_ascii=False)
+    assert "11010519491231002X" not in seen and "13812345678" not in seen
+    assert "110***********002X" in seen and "138****5678" in seen
+
+
+def test_actions_down_is_503_with_a_chinese_message(
+    gateway: httpx.Client, system: tuple[Settings, Supervisor]
+) -> None:
+    """Runs last in this module: it stops the action server."""
+    _, supervisor = system
+    [actions] = [kid for kid in supervisor.kids if kid.name == "actions"]
+    assert actions.process is not None
+    actions.process.terminate()
+    actions.process.wait(timeout=10)
+
+    response = gateway.post("/api/v1/chat", json={"sender_id": "t5", "text": "补办驾驶证要带什么材料"})
+    assert response.status_code == 503
+    assert "暂时无法回答" in response.json()["detail"]
+    assert gateway.get("/readyz").json()["checks"]["actions"]["ok"] is False

@@ -1,0 +1,96 @@
+"""The gateway's edge: validation in Chinese, 503 when Rasa is away, masking before storage.
+
+Rasa is not started here (its port is free and closed), which is exactly the "Rasa down"
+case; the full dialogue through a real Rasa server is in tests/integration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from bot.gateway.app import create_app
+from bot.persistence.store import ConversationStore
+from bot.settings import Settings
+from tests.conftest import make_settings
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return make_settings(tmp_path_factory.mktemp("gateway") / "var")
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+def test_healthz(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"sender_id": "t1", "text": ""}, "text", "内容不能为空"),
+        ({"sender_id": "t1", "text": "   "}, "text", "内容不能为空"),
+        ({"sender_id": "t1", "text": "问" * 1001}, "text", "最多 1000 个字符"),
+        ({"text": "你好"}, "sender_id", "缺少必填字段"),
+        ({"sender_id": "t 1/..", "text": "你好"}, "sender_id", "格式不正确"),
+        ({"sender_id": "t1", "text": 5}, "text", "应为字符串"),
+    ],
+)
+def test_bad_input_is_422_with_field_and_chinese_message(
+    client: TestClient, body: dict[str, object], field: str, message: str
+) -> None:
+    response = client.post("/api/v1/chat", json=body)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert any(e["field"] == field and message in e["message"] for e in errors), errors
+    assert response.json()["detail"].startswith("请求有误：")
+
+
+def test_exactly_1000_characters_passes_validation(client: TestClient) -> None:
+    assert client.post("/api/v1/chat", json={"sender_id": "t1", "text": "问" * 1000}).status_code == 503
+
+
+def test_malformed_json_is_422(client: TestClient) -> None:
+    response = client.post(
+        "/api/v1/chat", content=b'{"sender_id": "t1", "text": ', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "不是合法的 JSON" in response.json()["detail"]
+
+
+def test_rasa_down_is_503_in_chinese_and_the_question_is_kept_masked(
+    client: TestClient, settings: Settings
+) -> None:
+    response = client.post("/api/v1/chat", json={"sender_id": "t9", "text": "我手机13812345678，补办身份证"})
+    assert response.status_code == 503
+    assert "暂时无法回答" in response.json()["detail"]
+    assert "Traceback" not in response.text
+
+    store: ConversationStore = client.app.state.store  # type: ignore[attr-defined]
+    conversation = store.find_conversation("rest", "t9")
+    assert conversation is not None
+    [kept] = store.messages_after(conversation.id)
+    assert kept.text == "我手机138****5678，补办身份证"
+
+
+def test_readyz_reports_which_dependency_is_missing(client: TestClient) -> None:
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    checks = response.json()["checks"]
+    assert checks["rasa"]["ok"] is False
+    assert checks["actions"]["ok"] is False
+    assert checks["database"]["ok"] is True
+    assert checks["index"]["ok"] is True
+
+
+def test_messages_of_an_unknown_sender_is_404(client: TestClient) -> None:
+    response = client.get("/api/v1/chat/nobody/messages")
+    assert response.status_code == 404
+    assert response.json()["detail"] == "没有找到该用户的会话"
