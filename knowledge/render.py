@@ -47,7 +47,11 @@ def material_line(material: Material) -> str:
 
 
 def fee_line(fee: Fee) -> str:
-    line = f"{fee.name}：{'免费' if fee.free or fee.amount_yuan is None else _yuan(fee.amount_yuan)}"
+    if fee.free or fee.amount_yuan is None:
+        amount = "免费"
+    else:
+        amount = f"{fee.per} {_yuan(fee.amount_yuan)}" if fee.per else _yuan(fee.amount_yuan)
+    line = f"{fee.name}：{amount}"
     if fee.note:
         line += f"。{fee.note}"
     if fee.basis:

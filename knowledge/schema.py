@@ -66,6 +66,7 @@ class Fee(_Strict):
     name: NonEmpty
     free: bool = False
     amount_yuan: Decimal | None = Field(default=None, ge=0)
+    per: str = Field(default="", description="计费单位，如“每证”“每人每科”")
     basis: str = ""
     note: str = ""
 

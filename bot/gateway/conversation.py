@@ -17,7 +17,6 @@ from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
 from bot.privacy import mask_personal_data
 
-
 NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
 
 

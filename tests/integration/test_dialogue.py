@@ -67,7 +67,7 @@ def test_materials_then_fee_of_the_same_item(gateway: httpx.Client) -> None:
     assert second["conversation_id"] == first["conversation_id"]
     [fee] = second["messages"]
     assert fee["text"].startswith("【居民身份证补领】收费标准：")
-    assert "居民身份证工本费：20 元" in fee["text"]
+    assert "居民身份证工本费：每证 20 元" in fee["text"]
 
 
 def test_follow_up_switches_when_a_new_item_is_named(gateway: httpx.Client) -> None:
@@ -75,7 +75,7 @@ def test_follow_up_switches_when_a_new_item_is_named(gateway: httpx.Client) -> N
     where = say(gateway, "t2", "在哪里办")
     assert where["messages"][0]["text"].startswith("【跨省异地就医备案】办理地点：")
     switched = say(gateway, "t2", "补办驾驶证要多少钱")
-    assert "机动车驾驶证工本费：10 元" in switched["messages"][0]["text"]
+    assert "机动车驾驶证工本费：每证 10 元" in switched["messages"][0]["text"]
     how_long = say(gateway, "t2", "要多久能办好")
     assert how_long["messages"][0]["text"].startswith("【机动车驾驶证补领】办理时限：")
 

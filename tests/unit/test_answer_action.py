@@ -59,7 +59,7 @@ async def test_a_new_item_in_the_text_wins_over_the_slot(installed: KnowledgeBas
     tracker = recorded("fee_follow_up")
     tracker.latest_message["text"] = "那补办驾驶证要多少钱"
     messages, events = await run(tracker)
-    assert messages[0]["text"].startswith("【机动车驾驶证补领】收费标准：\n1. 机动车驾驶证工本费：10 元")
+    assert messages[0]["text"].startswith("【机动车驾驶证补领】收费标准：\n1. 机动车驾驶证工本费：每证 10 元")
     assert events[0]["value"] == "transport.driving_license_reissue"
 
 

@@ -10,7 +10,7 @@ from knowledge.search import KnowledgeBase
 def test_fee_answer_states_amount_source_and_date(kb: KnowledgeBase) -> None:
     item = kb.items["certificates.id_card_reissue"]
     answer = render_answer(item, QuestionType.fee, kb.places_of(item))
-    assert answer.startswith("【居民身份证补领】收费标准：\n1. 居民身份证工本费：20 元")
+    assert answer.startswith("【居民身份证补领】收费标准：\n1. 居民身份证工本费：每证 20 元")
     assert "核验日期：2026-11-01" in answer
     assert "来源：" in answer
 

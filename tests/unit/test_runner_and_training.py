@@ -25,7 +25,9 @@ def test_a_child_that_dies_is_reported_by_name_and_exit_code() -> None:
 
 
 def test_stop_terminates_running_children() -> None:
-    sleeper = Child("gateway", [sys.executable, "-c", "import time; time.sleep(60)"], "http://127.0.0.1:9/", {})
+    sleeper = Child(
+        "gateway", [sys.executable, "-c", "import time; time.sleep(60)"], "http://127.0.0.1:9/", {}
+    )
     supervisor = Supervisor([sleeper])
     supervisor.start()
     supervisor.stop()
