@@ -6,6 +6,7 @@ that silently drops questions is worse than a stopped one); Ctrl-C stops everyth
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -24,6 +25,7 @@ from knowledge.indexing import ensure_index
 
 READY_TIMEOUT_SECONDS = 240.0
 STOP_GRACE_SECONDS = 10.0
+PR_SET_PDEATHSIG = 1
 
 
 @dataclass
@@ -107,7 +109,7 @@ class Supervisor:
     def start(self) -> None:
         for kid in self.kids:
             print(f"启动 {kid.name} …", flush=True)
-            kid.process = subprocess.Popen(kid.argv, cwd=REPO_ROOT, env=kid.env)
+            kid.process = subprocess.Popen(kid.argv, cwd=REPO_ROOT, env=kid.env, preexec_fn=_die_with_parent)
 
     def check_alive(self) -> None:
         for kid in self.kids:
@@ -155,6 +157,16 @@ def _raise_keyboard_interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM us if the supervisor itself dies,
+    so a killed `make run` never leaves an orphaned Rasa holding its port."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
 def run(settings: Settings) -> int:
     started = time.perf_counter()
     paths = settings.knowledge_paths()
@@ -162,7 +174,9 @@ def run(settings: Settings) -> int:
         print(f"知识库索引已重建：{settings.effective_index_path}", flush=True)
     model = ensure_model(settings)
     supervisor = Supervisor(children(settings, model))
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, _raise_keyboard_interrupt)
     try:
         supervisor.start()
         supervisor.wait_ready()
