@@ -165,6 +165,7 @@ class AreaFile(_Strict):
     area: Area
     sample_data: bool
     items: list[ServiceItem]
+    faqs: list[FaqPair] = Field(default_factory=list, description="不属于单个事项的常见问答")
 
     @model_validator(mode="after")
     def _items_in_area(self) -> Self:
