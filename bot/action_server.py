@@ -29,12 +29,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        knowledge = open_knowledge_base(settings.knowledge_paths(), settings.effective_index_path)
+        knowledge = open_knowledge_base(settings)
         knowledge_provider.install(knowledge)
         executor = ActionExecutor()
         executor.register_package("bot.actions")
         app.state.executor = executor
-        logger.info("动作服务已就绪：%d 个事项", len(knowledge.items))
+        logger.info("动作服务已就绪：%d 个事项", knowledge.item_count())
         yield
         knowledge_provider.install(None)
 
@@ -42,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "items": len(knowledge_provider.current().items)}
+        return {"status": "ok", "items": knowledge_provider.current().item_count()}
 
     @app.post("/webhook")
     async def webhook(request: Request) -> JSONResponse:

@@ -20,8 +20,7 @@ import httpx
 
 from bot.settings import REPO_ROOT, Settings
 from bot.training import ensure_model, rasa_environment, rasa_executable
-from knowledge.index.embedded import EmbeddedIndex
-from knowledge.indexing import ensure_index
+from knowledge.service import prepare_knowledge
 
 READY_TIMEOUT_SECONDS = 240.0
 STOP_GRACE_SECONDS = 10.0
@@ -169,9 +168,12 @@ def _die_with_parent() -> None:
 
 def run(settings: Settings) -> int:
     started = time.perf_counter()
-    paths = settings.knowledge_paths()
-    if ensure_index(paths, EmbeddedIndex(settings.effective_index_path)):
-        print(f"知识库索引已重建：{settings.effective_index_path}", flush=True)
+    print("检查知识库与检索索引……", flush=True)
+    seeded, reindexed = prepare_knowledge(settings)
+    if seeded:
+        print("知识库文件有变化，已导入数据库。", flush=True)
+    if reindexed:
+        print("检索索引已重建。", flush=True)
     model = ensure_model(settings)
     supervisor = Supervisor(children(settings, model))
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.

@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     rasa_venv: Path = Field(default=REPO_ROOT / ".venv-rasa", alias="RASA_VENV")
 
     elasticsearch_url: str = Field(default="", alias="ELASTICSEARCH_URL")
+    elasticsearch_index: str = Field(default="zhengwu-knowledge", alias="ELASTICSEARCH_INDEX")
     redis_url: str = Field(default="", alias="REDIS_URL")
     telegram_token: str = Field(default="", alias="TELEGRAM_TOKEN")
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")

@@ -6,18 +6,20 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from bot.settings import Settings, load_settings
 from knowledge.catalog import CatalogError, load_catalog
-from knowledge.index.embedded import EmbeddedIndex
-from knowledge.indexing import rebuild_index
+from knowledge.importer import MAX_REPORTED_PROBLEMS, ImportFileError
+from knowledge.indexing import rebuild_index, seed_authored
 from knowledge.nlu_export import generated_files, write_generated
 from knowledge.segment import quiet_jieba
-from knowledge.service import open_knowledge_base
+from knowledge.service import import_catalog, make_backend, open_knowledge_base, open_store, prepare_knowledge
 
 
 def _search(settings: Settings, args: argparse.Namespace) -> int:
-    knowledge = open_knowledge_base(settings.knowledge_paths(), settings.effective_index_path)
+    prepare_knowledge(settings)
+    knowledge = open_knowledge_base(settings)
     hits = knowledge.search(args.query, k=args.k)
     if args.json:
         rows = [
@@ -39,10 +41,40 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    def echo(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    report = import_catalog(settings, Path(args.file), Path(args.mapping) if args.mapping else None,
+                            args.dry_run, echo)  # fmt: skip
+    for warning in report.warnings:
+        print(f"提示：{warning}")
+    if not report.ok:
+        for problem in report.problems[:MAX_REPORTED_PROBLEMS]:
+            print(f"错误：{problem}")
+        hidden = len(report.problems) - MAX_REPORTED_PROBLEMS
+        if hidden > 0:
+            print(f"……另有 {hidden} 个问题未列出")
+        print(f"共 {report.rows} 行，{len(report.problems)} 个问题：未导入任何数据。")
+        return 1
+    verb = "将" if args.dry_run else "已"
+    print(
+        f"共 {report.rows} 行，{len(report.valid)} 个事项{verb}导入："
+        f"新增 {report.new_ids} 个，更新 {report.updated_ids} 个。"
+        + ("（试运行，未写入）" if args.dry_run else "")
+    )
+    return 0
+
+
 def _reindex(settings: Settings, _args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print("正在校验知识库并重建索引……", flush=True)
-    count = rebuild_index(settings.knowledge_paths(), EmbeddedIndex(settings.effective_index_path))
+    prepare_knowledge(settings)
+    store, paths = open_store(settings), settings.knowledge_paths()
+    seed_authored(paths, store)
+    backend = make_backend(settings)
+    count = rebuild_index(paths, store, backend)
+    backend.close()
     elapsed = time.perf_counter() - started
     print(f"索引已重建：{count} 条文档，用时 {elapsed:.2f} 秒 → {settings.effective_index_path}")
     return 0
@@ -74,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("-k", type=int, default=3, help="返回条数（默认 3）")
     search.set_defaults(handler=_search)
     commands.add_parser("reindex", help="校验知识库并重建检索索引").set_defaults(handler=_reindex)
+    importer = commands.add_parser("import", help="导入办事指南目录（JSON、JSONL、YAML、CSV、XLSX）")
+    importer.add_argument("file")
+    importer.add_argument("--mapping", help="字段映射文件（YAML），见 knowledge/mappings/")
+    importer.add_argument("--dry-run", action="store_true", help="只校验，不写入")
+    importer.set_defaults(handler=_import)
     export = commands.add_parser("export-nlu", help="生成 jieba 用户词典和 service_item 查找表")
     export.add_argument("--check", action="store_true", help="只检查生成文件是否最新")
     export.set_defaults(handler=_export_nlu)
@@ -82,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     quiet_jieba()
     try:
         return int(args.handler(load_settings(), args))
-    except CatalogError as exc:
+    except (CatalogError, ImportFileError) as exc:
         print(exc, file=sys.stderr)
         return 2
 

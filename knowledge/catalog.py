@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from knowledge.schema import AreaFile, PlacesFile, ServiceItem, ServicePlace
+from knowledge.schema import AreaFile, FaqEntry, PlacesFile, ServiceItem, ServicePlace
 
 PLACES_FILE = "places.yml"
 
@@ -33,6 +33,7 @@ class CatalogError(Exception):
 class Catalog:
     items: dict[str, ServiceItem] = field(default_factory=dict)
     places: dict[str, ServicePlace] = field(default_factory=dict)
+    faqs: dict[str, FaqEntry] = field(default_factory=dict)
 
 
 def _field_path(loc: Iterable[int | str]) -> str:
@@ -80,6 +81,16 @@ def content_hash(files: Iterable[tuple[str, Path]]) -> str:
     return digest.hexdigest()[:16]
 
 
+def _check_aliases(catalog: Catalog, problems: list[str]) -> None:
+    """A name or alias used by two items would make 「补办X」 ambiguous: refuse it."""
+    owners: dict[str, str] = {}
+    for item in catalog.items.values():
+        for name in item.names:
+            other = owners.setdefault(name, item.id)
+            if other != item.id:
+                problems.append(f"事项 {item.id} 与 {other} 使用了相同的名称或别名「{name}」")
+
+
 def load_catalog(data_dir: Path) -> Catalog:
     problems: list[str] = []
     catalog = Catalog()
@@ -105,6 +116,10 @@ def load_catalog(data_dir: Path) -> Catalog:
                 if place_id not in catalog.places:
                     problems.append(f"{path.name}，事项 {item.id}，字段 places：未知的办理地点 {place_id}")
             catalog.items[item.id] = item
+        for number, pair in enumerate(area_file.faqs, start=1):
+            faq_id = f"{area_file.area.value}.faq_{number:03d}"
+            catalog.faqs[faq_id] = FaqEntry(id=faq_id, area=area_file.area, q=pair.q, a=pair.a)
+    _check_aliases(catalog, problems)
     if not catalog.items and not problems:
         problems.append(f"{data_dir} 下没有任何事项")
     if problems:

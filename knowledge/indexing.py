@@ -1,22 +1,26 @@
-"""Deriving the search index from the catalog; the index can be rebuilt at any time.
+"""Deriving the search index from the store of record; the index can be rebuilt any time.
 
-The fingerprint covers the knowledge files, the synonym table and the jieba dictionary, so
-`ensure_index` rebuilds exactly when something that changes search results has changed.
+The index records a fingerprint made of the store's revision and a digest of the jieba
+dictionary and synonym table, so `ensure_index` rebuilds exactly when something that changes
+search results has changed, and an incremental update is applied only on top of the
+revision it follows (otherwise the index is rebuilt from the store).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
-from knowledge.catalog import Catalog, content_hash, data_files, load_catalog
+from knowledge.catalog import content_hash, data_files, load_catalog
 from knowledge.index.base import IndexedDoc, SearchBackend
-from knowledge.schema import AREA_LABELS, ServiceItem
+from knowledge.schema import AREA_LABELS, FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
+from knowledge.store import KnowledgeStore
 from knowledge.synonyms import load_synonyms
 
-INDEX_FORMAT = "1"
+INDEX_FORMAT = "2"
 USERDICT_NAME = "userdict.txt"
 
 
@@ -26,12 +30,24 @@ class KnowledgePaths:
     userdict: Path
     synonyms: Path
 
-    def fingerprint(self) -> str:
-        inputs = [*data_files(self.data_dir), *(p for p in (self.userdict, self.synonyms) if p.exists())]
-        return f"{INDEX_FORMAT}-{content_hash((p.name, p) for p in inputs)}"
+    def authored_fingerprint(self) -> str:
+        return content_hash((p.name, p) for p in data_files(self.data_dir))
+
+    def segmentation_fingerprint(self) -> str:
+        return content_hash((p.name, p) for p in (self.userdict, self.synonyms) if p.exists())
 
     def segmenter(self) -> Segmenter:
-        return Segmenter(self.userdict, load_synonyms(self.synonyms))
+        return _segmenter(self.userdict, self.synonyms, self.segmentation_fingerprint())
+
+
+@lru_cache(maxsize=4)
+def _segmenter(userdict: Path, synonyms: Path, _fingerprint: str) -> Segmenter:
+    """jieba takes about a second to load; share one segmenter per dictionary version."""
+    return Segmenter(userdict, load_synonyms(synonyms))
+
+
+def index_fingerprint(revision: int, paths: KnowledgePaths) -> str:
+    return f"{INDEX_FORMAT}-r{revision}-{paths.segmentation_fingerprint()}"
 
 
 def _item_body(item: ServiceItem) -> list[str]:
@@ -41,28 +57,78 @@ def _item_body(item: ServiceItem) -> list[str]:
     return parts
 
 
-def build_documents(catalog: Catalog, segmenter: Segmenter) -> Iterator[IndexedDoc]:
-    for item in catalog.items.values():
-        yield IndexedDoc(
-            doc_id=item.id,
-            kind="item",
-            title_terms=[t for name in item.names for t in segmenter.terms(name)],
-            body_terms=[t for part in _item_body(item) for t in segmenter.terms(part)],
-            source=item.model_dump(mode="json"),
-        )
-    for place in catalog.places.values():
-        yield IndexedDoc(f"place:{place.id}", "place", (), (), place.model_dump(mode="json"))
+def item_document(item: ServiceItem, segmenter: Segmenter) -> IndexedDoc:
+    return IndexedDoc(
+        doc_id=item.id,
+        kind="item",
+        names=item.names,
+        title_terms=[t for name in item.names for t in segmenter.terms(name)],
+        body_terms=[t for part in _item_body(item) for t in segmenter.terms(part)],
+        source=item.model_dump(mode="json"),
+        text=" ".join([*item.names, *_item_body(item)]),
+    )
 
 
-def rebuild_index(paths: KnowledgePaths, backend: SearchBackend) -> int:
-    """Validate the knowledge files, then replace the index; returns the document count."""
-    catalog = load_catalog(paths.data_dir)
-    return backend.rebuild(build_documents(catalog, paths.segmenter()), paths.fingerprint())
+def place_document(place: ServicePlace) -> IndexedDoc:
+    return IndexedDoc(f"place:{place.id}", "place", (), (), (), place.model_dump(mode="json"))
 
 
-def ensure_index(paths: KnowledgePaths, backend: SearchBackend) -> bool:
-    """Rebuild only when the inputs changed since the last build; True when it rebuilt."""
-    if backend.fingerprint() == paths.fingerprint():
+def faq_document(faq: FaqEntry, segmenter: Segmenter) -> IndexedDoc:
+    return IndexedDoc(
+        doc_id=f"faq:{faq.id}",
+        kind="faq",
+        names=(),
+        title_terms=segmenter.terms(faq.q),
+        body_terms=segmenter.terms(faq.a),
+        source=faq.model_dump(mode="json"),
+        text=f"{faq.q} {faq.a}",
+    )
+
+
+def all_documents(store: KnowledgeStore, segmenter: Segmenter) -> Iterator[IndexedDoc]:
+    for item in store.items():
+        yield item_document(item, segmenter)
+    for place in store.places():
+        yield place_document(place)
+    for faq in store.faqs():
+        yield faq_document(faq, segmenter)
+
+
+def seed_authored(paths: KnowledgePaths, store: KnowledgeStore) -> bool:
+    """Validate knowledge/data/ and load it into the store when the files changed."""
+    fingerprint = paths.authored_fingerprint()
+    return store.seed_authored(load_catalog(paths.data_dir), fingerprint)
+
+
+def rebuild_index(paths: KnowledgePaths, store: KnowledgeStore, backend: SearchBackend) -> int:
+    fingerprint = index_fingerprint(store.revision(), paths)
+    return backend.rebuild(all_documents(store, paths.segmenter()), fingerprint)
+
+
+def ensure_index(paths: KnowledgePaths, store: KnowledgeStore, backend: SearchBackend) -> bool:
+    """Rebuild only when the store or the segmentation changed; True when it rebuilt."""
+    if backend.fingerprint() == index_fingerprint(store.revision(), paths):
         return False
-    rebuild_index(paths, backend)
+    rebuild_index(paths, store, backend)
     return True
+
+
+def apply_item_changes(
+    paths: KnowledgePaths,
+    store: KnowledgeStore,
+    backend: SearchBackend,
+    revision: int,
+    upserted: Sequence[ServiceItem] = (),
+    deleted: Sequence[str] = (),
+) -> None:
+    """Bring the index to `revision` after a write to the store: incrementally when it holds
+    the revision just before, by a full rebuild otherwise (another writer came between)."""
+    if backend.fingerprint() != index_fingerprint(revision - 1, paths):
+        rebuild_index(paths, store, backend)
+        return
+    fingerprint = index_fingerprint(revision, paths)
+    segmenter = paths.segmenter()
+    if upserted:
+        backend.upsert([item_document(item, segmenter) for item in upserted], fingerprint)
+    if deleted or not upserted:
+        backend.delete(list(deleted), fingerprint)

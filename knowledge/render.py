@@ -36,13 +36,14 @@ def _yuan(amount: Decimal) -> str:
 
 
 def material_line(material: Material) -> str:
-    detail = (
-        material.form if material.form in ("现场采集", "填写") else f"{material.form} {material.copies} 份"
-    )
-    line = f"{material.name}（{detail}"
+    details: list[str] = []
+    if material.form in ("现场采集", "填写"):
+        details.append(material.form)
+    elif material.form != "未注明":
+        details.append(f"{material.form} {material.copies} 份")
     if not material.required:
-        line += "，视情况提供"
-    line += "）"
+        details.append("视情况提供")
+    line = f"{material.name}（{'，'.join(details)}）" if details else material.name
     return f"{line}：{material.note}" if material.note else line
 
 
@@ -81,6 +82,8 @@ def place_line(place: ServicePlace) -> str:
 
 def _location_lines(item: ServiceItem, places: Sequence[ServicePlace]) -> list[str]:
     lines = [place_line(place) for place in places]
+    if item.location_note:
+        lines.append(item.location_note)
     if item.online is not None:
         online = "网上办理：" + "，".join(
             part for part in (item.online.channel, str(item.online.url or ""), item.online.note) if part
@@ -95,9 +98,11 @@ def _body(item: ServiceItem, question: QuestionType, places: Sequence[ServicePla
         QuestionType.fee: lambda: [fee_line(f) for f in item.fees],
         QuestionType.steps: lambda: list(item.steps),
         QuestionType.location: lambda: _location_lines(item, places),
-        QuestionType.time_limit: lambda: time_limit_lines(item.time_limit),
+        QuestionType.time_limit: lambda: time_limit_lines(item.time_limit) if item.time_limit else [],
     }
-    return renderers[question]()
+    return renderers[question]() or [
+        f"本事项暂未收录{QUESTION_LABELS[question]}信息，请拨打咨询电话或 12345 政务服务便民热线确认。"
+    ]
 
 
 def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> str:
@@ -106,7 +111,7 @@ def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[Se
     No blank lines: Rasa's REST channel splits a text at every blank line into separate
     messages, which would separate the answer from its source."""
     header = f"【{item.name}】{QUESTION_LABELS[question]}："
-    footer = (
-        f"来源：{item.source}（核验日期：{item.last_verified.isoformat()}）\n咨询电话：{item.phones.consult}"
-    )
+    footer = f"来源：{item.source}（核验日期：{item.last_verified.isoformat()}）"
+    if item.phones is not None:
+        footer += f"\n咨询电话：{item.phones.consult}"
     return f"{header}\n{_numbered(_body(item, question, places))}\n{footer}"

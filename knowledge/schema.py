@@ -31,6 +31,10 @@ class Area(StrEnum):
     certificates = "certificates"
     enterprise_licensing = "enterprise_licensing"
     qualification = "qualification"
+    other = "other"  # imported catalog items that belong to none of the nine
+
+
+SERVICE_AREAS: tuple[Area, ...] = tuple(a for a in Area if a is not Area.other)
 
 
 AREA_LABELS: dict[Area, str] = {
@@ -43,6 +47,7 @@ AREA_LABELS: dict[Area, str] = {
     Area.certificates: "证件办理",
     Area.enterprise_licensing: "企业办证",
     Area.qualification: "资质认定",
+    Area.other: "其他",
 }
 
 
@@ -54,7 +59,7 @@ class Material(_Strict):
     """One document the applicant brings (所需材料)."""
 
     name: NonEmpty
-    form: Literal["原件", "复印件", "原件及复印件", "电子证照", "现场采集", "填写"] = "原件"
+    form: Literal["原件", "复印件", "原件及复印件", "电子证照", "现场采集", "填写", "未注明"] = "原件"
     copies: int = Field(default=1, ge=0, le=20)
     required: bool = True
     note: str = ""
@@ -112,8 +117,23 @@ class FaqPair(_Strict):
     a: NonEmpty
 
 
+class FaqEntry(_Strict):
+    """A FAQ pair as stored and indexed: loose (item_id None) or taken from an item."""
+
+    id: Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]
+    area: Area
+    item_id: str | None = None
+    q: NonEmpty
+    a: NonEmpty
+
+
 class ServiceItem(_Strict):
-    """A public service item (政务服务事项) as a citizen would ask about it."""
+    """A public service item (政务服务事项) as a citizen would ask about it.
+
+    Lists may be empty for items imported from a district's catalog (which often lacks fees
+    or steps): the answer then says the information is missing instead of guessing. Authored
+    items must be complete, which `AuthoredItem` enforces.
+    """
 
     id: ItemId
     area: Area
@@ -121,15 +141,16 @@ class ServiceItem(_Strict):
     aliases: list[NonEmpty] = Field(default_factory=list)
     department: NonEmpty
     type: NonEmpty
-    eligibility: list[NonEmpty] = Field(min_length=1)
-    materials: list[Material] = Field(min_length=1)
-    fees: list[Fee] = Field(min_length=1)
-    steps: list[NonEmpty] = Field(min_length=1)
-    time_limit: TimeLimit
-    places: list[PlaceId] = Field(min_length=1)
+    eligibility: list[NonEmpty] = Field(default_factory=list)
+    materials: list[Material] = Field(default_factory=list)
+    fees: list[Fee] = Field(default_factory=list)
+    steps: list[NonEmpty] = Field(default_factory=list)
+    time_limit: TimeLimit | None = None
+    places: list[PlaceId] = Field(default_factory=list)
+    location_note: str = Field(default="", description="办理地点的文字说明（导入的目录常只有文字地址）")
     online: OnlineService | None = None
     legal_basis: list[NonEmpty] = Field(default_factory=list)
-    phones: Phones
+    phones: Phones | None = None
     faqs: list[FaqPair] = Field(default_factory=list)
     last_verified: dt.date
     source: NonEmpty
@@ -144,6 +165,18 @@ class ServiceItem(_Strict):
     def names(self) -> list[str]:
         """The official name first, then every alias a citizen may use."""
         return [self.name, *self.aliases]
+
+
+class AuthoredItem(ServiceItem):
+    """An item written for `knowledge/data/`: every field a citizen may ask about is filled."""
+
+    eligibility: list[NonEmpty] = Field(min_length=1)
+    materials: list[Material] = Field(min_length=1)
+    fees: list[Fee] = Field(min_length=1)
+    steps: list[NonEmpty] = Field(min_length=1)
+    time_limit: TimeLimit
+    places: list[PlaceId] = Field(min_length=1)
+    phones: Phones
 
 
 class ServicePlace(_Strict):
@@ -164,7 +197,7 @@ class AreaFile(_Strict):
 
     area: Area
     sample_data: bool
-    items: list[ServiceItem]
+    items: list[AuthoredItem]
     faqs: list[FaqPair] = Field(default_factory=list, description="不属于单个事项的常见问答")
 
     @model_validator(mode="after")

@@ -13,7 +13,7 @@ import pytest
 
 from bot.settings import REPO_ROOT, Settings
 from knowledge.search import KnowledgeBase
-from knowledge.service import open_knowledge_base
+from knowledge.service import open_knowledge_base, prepare_knowledge
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -85,4 +85,5 @@ def settings(tmp_path: Path) -> Settings:
 def kb(tmp_path_factory: pytest.TempPathFactory) -> KnowledgeBase:
     """The real knowledge base over the repository's authored data, indexed once per run."""
     test_settings = make_settings(tmp_path_factory.mktemp("kb") / "var")
-    return open_knowledge_base(test_settings.knowledge_paths(), test_settings.effective_index_path)
+    prepare_knowledge(test_settings)
+    return open_knowledge_base(test_settings)

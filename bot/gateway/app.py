@@ -17,7 +17,7 @@ from bot.gateway.routes import chat, health
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.settings import Settings, load_settings
-from knowledge.service import open_knowledge_base
+from knowledge.service import open_knowledge_base, prepare_knowledge
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +34,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.store = store
         app.state.rasa = rasa
-        app.state.knowledge = await run_in_threadpool(
-            open_knowledge_base, settings.knowledge_paths(), settings.effective_index_path
-        )
+        await run_in_threadpool(prepare_knowledge, settings)
+        app.state.knowledge = await run_in_threadpool(open_knowledge_base, settings)
         app.state.router = ConversationRouter(store, rasa)
         logger.info("网关已启动：%s", settings.gateway_url)
         try:

@@ -61,3 +61,48 @@ class Message(Base):
     text: Mapped[str] = mapped_column(Text, default="")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KnowledgeItem(Base):
+    """A service item, the store of record; the search index is derived from these rows."""
+
+    __tablename__ = "kb_items"
+
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    area: Mapped[str] = mapped_column(String(32), index=True)
+    name: Mapped[str] = mapped_column(String(300))
+    origin: Mapped[str] = mapped_column(String(16))  # authored | imported | api
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KnowledgePlace(Base):
+    __tablename__ = "kb_places"
+
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KnowledgeFaq(Base):
+    """A loose FAQ pair (not tied to one item's fields), indexed for retrieval too."""
+
+    __tablename__ = "kb_faqs"
+
+    id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    area: Mapped[str] = mapped_column(String(32), index=True)
+    origin: Mapped[str] = mapped_column(String(16))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class KnowledgeMeta(Base):
+    """Bookkeeping: `revision` grows with every change; `authored_fingerprint` names the
+    version of knowledge/data/ last seeded."""
+
+    __tablename__ = "kb_meta"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -13,8 +13,7 @@ import pytest
 from bot.runner import Supervisor, children
 from bot.settings import Settings
 from bot.training import ensure_model
-from knowledge.index.embedded import EmbeddedIndex
-from knowledge.indexing import ensure_index
+from knowledge.service import prepare_knowledge
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.integration
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Supervisor]]:
     settings = make_settings(tmp_path_factory.mktemp("system") / "var")
-    ensure_index(settings.knowledge_paths(), EmbeddedIndex(settings.effective_index_path))
+    prepare_knowledge(settings)
     model = ensure_model(settings, log=settings.var_dir / "train.log")
     supervisor = Supervisor(children(settings, model))
     supervisor.start()

@@ -8,7 +8,8 @@ from knowledge.search import KnowledgeBase
 
 
 def test_fee_answer_states_amount_source_and_date(kb: KnowledgeBase) -> None:
-    item = kb.items["certificates.id_card_reissue"]
+    item = kb.item("certificates.id_card_reissue")
+    assert item is not None
     answer = render_answer(item, QuestionType.fee, kb.places_of(item))
     assert answer.startswith("【居民身份证补领】收费标准：\n1. 居民身份证工本费：每证 20 元")
     assert "核验日期：2026-11-01" in answer
@@ -29,7 +30,8 @@ def test_time_limits_in_words() -> None:
 
 
 def test_location_answer_lists_place_address_and_hours(kb: KnowledgeBase) -> None:
-    item = kb.items["transport.driving_license_reissue"]
+    item = kb.item("transport.driving_license_reissue")
+    assert item is not None
     answer = render_answer(item, QuestionType.location, kb.places_of(item))
     place = kb.places_of(item)[0]
     assert f"1. {place.name}：{place.address}；办公时间：{place.hours}" in answer

@@ -7,6 +7,7 @@ from knowledge.index.embedded import EmbeddedIndex
 from knowledge.indexing import ensure_index, rebuild_index
 from knowledge.search import KnowledgeBase
 from knowledge.segment import Segmenter
+from knowledge.service import open_store, prepare_knowledge
 from knowledge.synonyms import load_synonyms
 
 
@@ -44,10 +45,11 @@ def test_synonyms_normalise_once(settings: Settings) -> None:
     assert segmenter.normalise("驾照") == "驾驶证"
 
 
-def test_index_is_rebuilt_only_when_inputs_change(settings: Settings) -> None:
-    paths = settings.knowledge_paths()
+def test_seeding_and_index_happen_only_when_inputs_change(settings: Settings) -> None:
+    assert prepare_knowledge(settings) == (True, True)
+    assert prepare_knowledge(settings) == (False, False)
+    paths, store = settings.knowledge_paths(), open_store(settings)
     backend = EmbeddedIndex(settings.effective_index_path)
-    assert ensure_index(paths, backend) is True
-    assert ensure_index(paths, backend) is False
-    assert rebuild_index(paths, backend) == backend.count()
-    assert backend.count() >= 9 + 3
+    assert ensure_index(paths, store, backend) is False
+    assert rebuild_index(paths, store, backend) == backend.count()
+    assert backend.count("item") == len(store.items()) >= 9

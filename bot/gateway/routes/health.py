@@ -32,9 +32,10 @@ async def _check(probe: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
 @router.get("/readyz")
 async def readyz(rasa: RasaDep, store: StoreDep, knowledge: KnowledgeDep) -> JSONResponse:
     async def index() -> str:
-        if not knowledge.items:
+        count = await run_in_threadpool(knowledge.item_count)
+        if not count:
             raise LookupError("index empty")
-        return f"{len(knowledge.items)} items"
+        return f"{count} items"
 
     names = ("rasa", "actions", "database", "index")
     results = await asyncio.gather(
