@@ -42,3 +42,6 @@ test: setup lint
 
 clean:
 	rm -rf var models .pytest_cache .mypy_cache .ruff_cache
+
+eval: $(VENV)/.installed
+	$(PY) -m knowledge.evaluate

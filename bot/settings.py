@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     models_dir: Path = Field(default=REPO_ROOT / "models", alias="MODELS_DIR")
     rasa_venv: Path = Field(default=REPO_ROOT / ".venv-rasa", alias="RASA_VENV")
 
+    dense_search: bool = Field(default=True, alias="DENSE_SEARCH")
+    embedding_cache: Path | None = Field(default=None, alias="EMBEDDING_CACHE")
     elasticsearch_url: str = Field(default="", alias="ELASTICSEARCH_URL")
     elasticsearch_index: str = Field(default="zhengwu-knowledge", alias="ELASTICSEARCH_INDEX")
     redis_url: str = Field(default="", alias="REDIS_URL")
@@ -65,8 +67,13 @@ class Settings(BaseSettings):
         return self.nlu_data_dir / "generated" / "lookup_service_item.yml"
 
     def knowledge_paths(self) -> KnowledgePaths:
+        cache = (
+            (self.embedding_cache or self.var_dir / "cache" / "embeddings.sqlite3")
+            if self.dense_search
+            else None
+        )
         return KnowledgePaths(
-            self.knowledge_dir, self.jieba_dict_dir / USERDICT_NAME, self.nlu_data_dir / "synonyms.yml"
+            self.knowledge_dir, self.jieba_dict_dir / USERDICT_NAME, self.nlu_data_dir / "synonyms.yml", cache
         )
 
     @property

@@ -14,21 +14,26 @@ from functools import lru_cache
 from pathlib import Path
 
 from knowledge.catalog import content_hash, data_files, load_catalog
+from knowledge.dense import Embedder, Vector, embedder_for, item_passage
 from knowledge.index.base import IndexedDoc, SearchBackend
 from knowledge.schema import AREA_LABELS, FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
 from knowledge.store import KnowledgeStore
 from knowledge.synonyms import load_synonyms
 
-INDEX_FORMAT = "2"
+INDEX_FORMAT = "3"
+_EMBED_BATCH = 256
 USERDICT_NAME = "userdict.txt"
 
 
 @dataclass(frozen=True)
 class KnowledgePaths:
+    """Where the inputs of the index live, and how it is built (dense vectors or not)."""
+
     data_dir: Path
     userdict: Path
     synonyms: Path
+    embedding_cache: Path | None = None  # None: no dense vectors
 
     def authored_fingerprint(self) -> str:
         return content_hash((p.name, p) for p in data_files(self.data_dir))
@@ -39,6 +44,9 @@ class KnowledgePaths:
     def segmenter(self) -> Segmenter:
         return _segmenter(self.userdict, self.synonyms, self.segmentation_fingerprint())
 
+    def embedder(self) -> Embedder | None:
+        return embedder_for(self.embedding_cache) if self.embedding_cache else None
+
 
 @lru_cache(maxsize=4)
 def _segmenter(userdict: Path, synonyms: Path, _fingerprint: str) -> Segmenter:
@@ -47,7 +55,8 @@ def _segmenter(userdict: Path, synonyms: Path, _fingerprint: str) -> Segmenter:
 
 
 def index_fingerprint(revision: int, paths: KnowledgePaths) -> str:
-    return f"{INDEX_FORMAT}-r{revision}-{paths.segmentation_fingerprint()}"
+    dense = "d1" if paths.embedding_cache else "d0"
+    return f"{INDEX_FORMAT}-r{revision}-{dense}-{paths.segmentation_fingerprint()}"
 
 
 def _item_body(item: ServiceItem) -> list[str]:
@@ -57,7 +66,7 @@ def _item_body(item: ServiceItem) -> list[str]:
     return parts
 
 
-def item_document(item: ServiceItem, segmenter: Segmenter) -> IndexedDoc:
+def item_document(item: ServiceItem, segmenter: Segmenter, vector: Vector | None = None) -> IndexedDoc:
     return IndexedDoc(
         doc_id=item.id,
         kind="item",
@@ -66,7 +75,19 @@ def item_document(item: ServiceItem, segmenter: Segmenter) -> IndexedDoc:
         body_terms=[t for part in _item_body(item) for t in segmenter.terms(part)],
         source=item.model_dump(mode="json"),
         text=" ".join([*item.names, *_item_body(item)]),
+        vector=vector,
     )
+
+
+def item_documents(
+    items: Sequence[ServiceItem], segmenter: Segmenter, embedder: Embedder | None
+) -> Iterator[IndexedDoc]:
+    """Item documents, with dense vectors computed a batch at a time when enabled."""
+    for start in range(0, len(items), _EMBED_BATCH):
+        batch = items[start : start + _EMBED_BATCH]
+        vectors = embedder.passages([item_passage(i) for i in batch]) if embedder else [None] * len(batch)
+        for item, vector in zip(batch, vectors, strict=True):
+            yield item_document(item, segmenter, vector)
 
 
 def place_document(place: ServicePlace) -> IndexedDoc:
@@ -85,9 +106,10 @@ def faq_document(faq: FaqEntry, segmenter: Segmenter) -> IndexedDoc:
     )
 
 
-def all_documents(store: KnowledgeStore, segmenter: Segmenter) -> Iterator[IndexedDoc]:
-    for item in store.items():
-        yield item_document(item, segmenter)
+def all_documents(
+    store: KnowledgeStore, segmenter: Segmenter, embedder: Embedder | None = None
+) -> Iterator[IndexedDoc]:
+    yield from item_documents(store.items(), segmenter, embedder)
     for place in store.places():
         yield place_document(place)
     for faq in store.faqs():
@@ -102,7 +124,7 @@ def seed_authored(paths: KnowledgePaths, store: KnowledgeStore) -> bool:
 
 def rebuild_index(paths: KnowledgePaths, store: KnowledgeStore, backend: SearchBackend) -> int:
     fingerprint = index_fingerprint(store.revision(), paths)
-    return backend.rebuild(all_documents(store, paths.segmenter()), fingerprint)
+    return backend.rebuild(all_documents(store, paths.segmenter(), paths.embedder()), fingerprint)
 
 
 def ensure_index(paths: KnowledgePaths, store: KnowledgeStore, backend: SearchBackend) -> bool:
@@ -129,6 +151,6 @@ def apply_item_changes(
     fingerprint = index_fingerprint(revision, paths)
     segmenter = paths.segmenter()
     if upserted:
-        backend.upsert([item_document(item, segmenter) for item in upserted], fingerprint)
+        backend.upsert(list(item_documents(upserted, segmenter, paths.embedder())), fingerprint)
     if deleted or not upserted:
         backend.delete(list(deleted), fingerprint)

@@ -48,7 +48,9 @@ def material_line(material: Material) -> str:
 
 
 def fee_line(fee: Fee) -> str:
-    if fee.free or fee.amount_yuan is None:
+    if fee.set_locally:
+        amount = "按当地公布的标准收取"
+    elif fee.free or fee.amount_yuan is None:
         amount = "免费"
     else:
         amount = f"{fee.per} {_yuan(fee.amount_yuan)}" if fee.per else _yuan(fee.amount_yuan)

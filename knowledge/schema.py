@@ -66,10 +66,13 @@ class Material(_Strict):
 
 
 class Fee(_Strict):
-    """One charge (收费标准); `free` must be stated explicitly when nothing is charged."""
+    """One charge (收费标准); `free` must be stated explicitly when nothing is charged, and
+    `set_locally` when a charge exists but its amount is fixed by local or yearly notices
+    (no number is better than a wrong one)."""
 
     name: NonEmpty
     free: bool = False
+    set_locally: bool = False
     amount_yuan: Decimal | None = Field(default=None, ge=0)
     per: str = Field(default="", description="计费单位，如“每证”“每人每科”")
     basis: str = ""
@@ -77,10 +80,14 @@ class Fee(_Strict):
 
     @model_validator(mode="after")
     def _amount_or_free(self) -> Self:
-        if self.free and self.amount_yuan not in (None, Decimal(0)):
-            raise ValueError("标为免费（free: true）的收费项不能再写金额")
-        if not self.free and self.amount_yuan is None:
-            raise ValueError("收费项必须写金额（amount_yuan），不收费请写 free: true")
+        if self.free and (self.set_locally or self.amount_yuan not in (None, Decimal(0))):
+            raise ValueError("标为免费（free: true）的收费项不能再写金额或 set_locally")
+        if self.set_locally and self.amount_yuan is not None:
+            raise ValueError("set_locally 表示金额由当地确定，不能同时写 amount_yuan")
+        if not self.free and not self.set_locally and self.amount_yuan is None:
+            raise ValueError(
+                "收费项必须写金额（amount_yuan）；不收费请写 free: true；金额由当地确定请写 set_locally: true"
+            )
         return self
 
 

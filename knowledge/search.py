@@ -1,8 +1,9 @@
 """Finding the service item a citizen means: exact names and aliases first, BM25 next.
 
 Each hit carries a confidence in [0, 1] that callers compare with the thresholds below: a
-name or alias found verbatim in the question is near certain; a BM25 match is a candidate
-whose confidence grows with its score and its lead over the runner-up.
+name or alias found verbatim in the question is near certain; otherwise the BM25 ranking
+and (when enabled) the dense-embedding ranking are fused by reciprocal rank, and a candidate
+is as confident as the stronger of its two signals allows, never above TEXT_CONFIDENCE_CAP.
 
 The reader works from the index alone (names in memory, item sources fetched on demand),
 and notices within `REFRESH_SECONDS` when another process has changed the index.
@@ -15,6 +16,10 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.dense import Embedder
 from knowledge.index.base import SearchBackend
 from knowledge.schema import FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
@@ -25,6 +30,10 @@ TEXT_CONFIDENCE_CAP = 0.75
 ANSWER_THRESHOLD = 0.8  # answer directly
 CLARIFY_THRESHOLD = 0.3  # offer the top candidates; below this, offer a person
 _BM25_HALF = 6.0  # BM25 score that maps to half the text-match cap
+_COSINE_FLOOR = 0.84  # e5 cosine at or below which a dense match says nothing
+_COSINE_SPAN = 0.08  # cosine above the floor that reaches the cap
+_RRF_K = 60
+_CANDIDATES = 10
 _MAX_ALIAS_CHARS = 24
 REFRESH_SECONDS = 2.0
 
@@ -50,12 +59,20 @@ def text_confidence(score: float) -> float:
     return round(TEXT_CONFIDENCE_CAP * score / (score + _BM25_HALF), 3) if score > 0 else 0.0
 
 
+def dense_confidence(cosine: float) -> float:
+    share = min(max((cosine - _COSINE_FLOOR) / _COSINE_SPAN, 0.0), 1.0)
+    return round(TEXT_CONFIDENCE_CAP * share, 3)
+
+
 class KnowledgeBase:
     """Read side of the knowledge base over one search backend."""
 
-    def __init__(self, backend: SearchBackend, segmenter: Segmenter) -> None:
+    def __init__(
+        self, backend: SearchBackend, segmenter: Segmenter, embedder: Embedder | None = None
+    ) -> None:
         self._backend = backend
         self._segmenter = segmenter
+        self._embedder = embedder
         self._lock = threading.Lock()
         self._checked_at = 0.0
         self._load()
@@ -71,12 +88,17 @@ class KnowledgeBase:
         self.places = {s["id"]: ServicePlace.model_validate(s) for s in self._backend.sources("place")}
         self._items: dict[str, ServiceItem] = {}
         self._item_count = self._backend.count("item")
+        self._vector_ids: list[str] = []
+        self._vectors: npt.NDArray[np.float32] | None = None
+        if self._embedder is not None:
+            self._vector_ids, self._vectors = self._backend.vectors()
         self._fingerprint = self._backend.fingerprint()
 
-    def refresh(self) -> None:
-        """Reload when the index changed under us (checked at most every REFRESH_SECONDS)."""
+    def refresh(self, force: bool = False) -> None:
+        """Reload when the index changed under us (checked at most every REFRESH_SECONDS,
+        or now when `force`, e.g. right after this process changed it)."""
         now = time.monotonic()
-        if now - self._checked_at < REFRESH_SECONDS:
+        if not force and now - self._checked_at < REFRESH_SECONDS:
             return
         with self._lock:
             self._checked_at = now
@@ -130,19 +152,38 @@ class KnowledgeBase:
         hits = self.match_names(reference)
         return hits[0].item if hits else None
 
+    def _dense_ranking(self, query: str) -> list[tuple[str, float]]:
+        if self._embedder is None or self._vectors is None or not len(self._vector_ids):
+            return []
+        similarities = self._vectors @ self._embedder.query(query)
+        top = np.argsort(-similarities)[:_CANDIDATES]
+        return [(self._vector_ids[i], float(similarities[i])) for i in top]
+
     def search(self, query: str, k: int = 3) -> list[Hit]:
         self.refresh()
         hits = self.match_names(query)
+        if len(hits) >= k:
+            return hits[:k]
+        fused: dict[str, float] = {}
+        confidence: dict[str, float] = {}
+        scores: dict[str, float] = {}
+        lexical = self._backend.search(self._segmenter.terms(query), _CANDIDATES)
+        for rank, backend_hit in enumerate(lexical):
+            fused[backend_hit.doc_id] = 1 / (_RRF_K + rank)
+            confidence[backend_hit.doc_id] = text_confidence(backend_hit.score)
+            scores[backend_hit.doc_id] = backend_hit.score
+        for rank, (item_id, cosine) in enumerate(self._dense_ranking(query)):
+            fused[item_id] = fused.get(item_id, 0.0) + 1 / (_RRF_K + rank)
+            confidence[item_id] = max(confidence.get(item_id, 0.0), dense_confidence(cosine))
         seen = {hit.item.id for hit in hits}
-        for backend_hit in self._backend.search(self._segmenter.terms(query), k + len(seen)):
-            if backend_hit.doc_id in seen:
-                continue
-            item = self.item(backend_hit.doc_id)
-            if item is None:
-                continue
-            hits.append(Hit(item, text_confidence(backend_hit.score), "text", backend_hit.score))
-            seen.add(item.id)
-        return hits[:k]
+        for item_id in sorted(fused, key=lambda i: fused[i], reverse=True):
+            item = None if item_id in seen else self.item(item_id)
+            if item is not None:
+                hits.append(Hit(item, confidence[item_id], "text", scores.get(item_id, 0.0)))
+                seen.add(item_id)
+            if len(hits) >= k:
+                break
+        return hits
 
     def search_faqs(self, query: str, k: int = 3) -> list[FaqHit]:
         self.refresh()

@@ -50,7 +50,8 @@ def prepare_knowledge(settings: Settings) -> tuple[bool, bool]:
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The read side, from the index alone (the action server never touches the DB)."""
     quiet_jieba()
-    return KnowledgeBase(make_backend(settings), settings.knowledge_paths().segmenter())
+    paths = settings.knowledge_paths()
+    return KnowledgeBase(make_backend(settings), paths.segmenter(), paths.embedder())
 
 
 def import_catalog(

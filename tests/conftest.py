@@ -71,6 +71,8 @@ def make_settings(var_dir: Path, **overrides: Any) -> Settings:
         "ACTIONS_PORT": free_port(),
         "DATABASE_URL": "",
         "MODELS_DIR": REPO_ROOT / "models",
+        # Shared across tests and runs: embedding the catalog once is enough.
+        "EMBEDDING_CACHE": REPO_ROOT / "var" / "test-cache" / "embeddings.sqlite3",
         **overrides,
     }
     return Settings(_env_file=None, **values)

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import knowledge_provider
 from knowledge.render import QuestionType, render_answer
 from knowledge.schema import ServiceItem
-from knowledge.search import KnowledgeBase
+from knowledge.search import CLARIFY_THRESHOLD, KnowledgeBase
 
 INTENT_QUESTIONS: dict[str, QuestionType] = {
     "ask_materials": QuestionType.materials,
@@ -27,7 +27,7 @@ INTENT_QUESTIONS: dict[str, QuestionType] = {
     "ask_time_limit": QuestionType.time_limit,
 }
 SLOT = "service_item"
-CANDIDATE_MIN_CONFIDENCE = 0.2
+CANDIDATE_MIN_CONFIDENCE = CLARIFY_THRESHOLD
 
 ASK_WHICH_ITEM = "请问您想咨询哪一项业务？可以点击下面的选项，或直接告诉我业务名称，例如“补办身份证”。"
 NO_ITEM_FOUND = "请告诉我您要办理的具体业务名称，例如“补办身份证”“异地就医备案”“租房提取公积金”。"

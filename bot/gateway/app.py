@@ -13,11 +13,11 @@ from starlette.concurrency import run_in_threadpool
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.errors import install_error_handlers
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.routes import chat, health
+from bot.gateway.routes import chat, health, kb
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.settings import Settings, load_settings
-from knowledge.service import open_knowledge_base, prepare_knowledge
+from knowledge.service import open_knowledge_base, open_store, prepare_knowledge
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = rasa
         await run_in_threadpool(prepare_knowledge, settings)
         app.state.knowledge = await run_in_threadpool(open_knowledge_base, settings)
+        app.state.knowledge_store = open_store(settings)
         app.state.router = ConversationRouter(store, rasa)
         logger.info("网关已启动：%s", settings.gateway_url)
         try:
@@ -48,4 +49,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(chat.router)
+    app.include_router(kb.router)
     return app

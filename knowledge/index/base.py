@@ -12,6 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
+import numpy as np
+import numpy.typing as npt
+
 DocKind = Literal["item", "place", "faq"]
 
 
@@ -26,6 +29,7 @@ class IndexedDoc:
     body_terms: Sequence[str]
     source: dict[str, Any]
     text: str = ""  # the raw text, for engines that add their own CJK analysis
+    vector: npt.NDArray[np.float32] | None = None  # dense embedding (items only, when enabled)
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,10 @@ class SearchBackend(Protocol):
 
     def all_names(self) -> Iterable[tuple[str, Sequence[str]]]:
         """(item id, names and aliases) for every item, to build the name matcher."""
+        ...
+
+    def vectors(self) -> tuple[list[str], npt.NDArray[np.float32]]:
+        """Item ids and their dense vectors (one row each), for items that have one."""
         ...
 
     def count(self, kind: DocKind | None = None) -> int: ...

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elastic_transport._node._base import NodeApiResponse
 from elasticsearch import Elasticsearch, NotFoundError, helpers
@@ -33,6 +35,7 @@ MAPPING: dict[str, Any] = {
         "body": {"type": "text", "analyzer": "whitespace"},
         "cjk": {"type": "text", "analyzer": "cjk"},
         "source": {"type": "object", "enabled": False},
+        "vector": {"type": "float", "index": False, "doc_values": False},
     },
 }
 
@@ -74,6 +77,7 @@ def _action(index: str, doc: IndexedDoc) -> dict[str, Any]:
             "body": " ".join(doc.body_terms),
             "cjk": doc.text,
             "source": doc.source,
+            **({"vector": doc.vector.tolist()} if doc.vector is not None else {}),
         },
     }
 
@@ -179,6 +183,15 @@ class ElasticsearchIndex:
     def all_names(self) -> Iterator[tuple[str, Sequence[str]]]:
         for hit in self._scan("item", ["names"]):
             yield hit["_id"], list(hit["_source"].get("names") or [])
+
+    def vectors(self) -> tuple[list[str], npt.NDArray[np.float32]]:
+        ids, rows = [], []
+        for hit in self._scan("item", ["vector"]):
+            vector = hit["_source"].get("vector")
+            if vector:
+                ids.append(hit["_id"])
+                rows.append(np.asarray(vector, dtype=np.float32))
+        return ids, (np.stack(rows) if rows else np.empty((0, 0), dtype=np.float32))
 
     def _scan(self, kind: DocKind, fields: list[str]) -> Iterator[dict[str, Any]]:
         try:

@@ -17,6 +17,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from knowledge.index.base import BackendHit, DocKind, IndexedDoc
 
 _SCHEMA = """
@@ -24,7 +27,7 @@ PRAGMA journal_mode=WAL;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE sources (
     doc_id TEXT PRIMARY KEY, kind TEXT NOT NULL, names TEXT NOT NULL, json TEXT NOT NULL,
-    fts_rowid INTEGER
+    fts_rowid INTEGER, vector BLOB
 );
 CREATE INDEX sources_kind ON sources (kind);
 CREATE VIRTUAL TABLE docs USING fts5(doc_id UNINDEXED, kind UNINDEXED, title, body, tokenize='unicode61');
@@ -48,13 +51,14 @@ def _write(conn: sqlite3.Connection, docs: Iterable[IndexedDoc]) -> int:
                 (doc.doc_id, doc.kind, " ".join(doc.title_terms), " ".join(doc.body_terms)),
             ).lastrowid
         conn.execute(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
             (
                 doc.doc_id,
                 doc.kind,
                 json.dumps(list(doc.names), ensure_ascii=False),
                 json.dumps(doc.source, ensure_ascii=False),
                 fts_rowid,
+                None if doc.vector is None else doc.vector.astype(np.float32).tobytes(),
             ),
         )
         count += 1
@@ -176,6 +180,19 @@ class EmbeddedIndex:
             return
         for doc_id, names in conn.execute("SELECT doc_id, names FROM sources WHERE kind = 'item'"):
             yield doc_id, json.loads(names)
+
+    def vectors(self) -> tuple[list[str], npt.NDArray[np.float32]]:
+        conn = self._reader()
+        rows = (
+            []
+            if conn is None
+            else conn.execute("SELECT doc_id, vector FROM sources WHERE vector IS NOT NULL")
+        )
+        ids, blobs = [], []
+        for doc_id, blob in rows:
+            ids.append(doc_id)
+            blobs.append(np.frombuffer(blob, dtype=np.float32))
+        return ids, (np.stack(blobs) if blobs else np.empty((0, 0), dtype=np.float32))
 
     def count(self, kind: DocKind | None = None) -> int:
         conn = self._reader()

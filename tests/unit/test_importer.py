@@ -20,10 +20,10 @@ REAL_CATALOG = REPO_ROOT.parent / "shared" / "eval" / "gd_catalog_sample.jsonl"
 
 CANONICAL_ROWS = [
     {
-        "id": "housing.rent_contract_filing",
+        "id": "housing.synthetic_lease_filing",
         "area": "housing",
-        "name": "住房租赁合同备案",
-        "aliases": "租房合同备案；租赁备案",
+        "name": "合成测试：住房租赁合同备案",
+        "aliases": "合成租房合同备案；合成租赁备案",
         "department": "示例区住房和城乡建设局",
         "type": "行政确认",
         "materials": "房屋租赁合同；出租人身份证明；承租人身份证明",
@@ -36,9 +36,9 @@ CANONICAL_ROWS = [
         "source": "示例区办事指南（样例数据）",
     },
     {
-        "id": "transport.temporary_plate",
+        "id": "transport.synthetic_plate",
         "area": "transport",
-        "name": "机动车临时通行牌证核发",
+        "name": "合成测试：临时通行牌证",
         "department": "示例区公安分局交通警察大队车辆管理所",
         "type": "行政许可",
         "fees": "临时号牌工本费：5元",
@@ -85,17 +85,17 @@ def test_every_format_imports_canonical_columns(settings: Settings, tmp_path: Pa
     assert report.ok, report.problems
     assert (report.new_ids, report.updated_ids) == (2, 0)
 
-    item = open_store(settings).item("housing.rent_contract_filing")
+    item = open_store(settings).item("housing.synthetic_lease_filing")
     assert item is not None
-    assert item.aliases == ["租房合同备案", "租赁备案"]
+    assert item.aliases == ["合成租房合同备案", "合成租赁备案"]
     assert [m.name for m in item.materials] == ["房屋租赁合同", "出租人身份证明", "承租人身份证明"]
     assert item.fees[0].free is True
     assert item.time_limit is not None and item.time_limit.promised_working_days == 3
-    plate = open_store(settings).item("transport.temporary_plate")
+    plate = open_store(settings).item("transport.synthetic_plate")
     assert plate is not None and str(plate.fees[0].amount_yuan) == "5"
 
-    hits = open_knowledge_base(settings).search("租房合同怎么备案")
-    assert hits[0].item.id == "housing.rent_contract_filing"
+    hits = open_knowledge_base(settings).search("合成租房合同备案怎么弄")
+    assert hits[0].item.id == "housing.synthetic_lease_filing"
 
 
 def test_reimport_updates_instead_of_duplicating(settings: Settings, tmp_path: Path) -> None:
@@ -117,14 +117,14 @@ def test_a_bad_row_rejects_the_whole_file_and_names_row_and_field(settings: Sett
     assert any(p.startswith("第 4 行（坏行），字段 area") for p in report.problems), report.problems
     assert any(p.startswith("第 5 行") and "fees.0" in p and "free: true" in p for p in report.problems)
     assert open_store(settings).revision() == before
-    assert open_store(settings).item("housing.rent_contract_filing") is None
+    assert open_store(settings).item("housing.synthetic_lease_filing") is None
 
 
 def test_dry_run_writes_nothing(settings: Settings, tmp_path: Path) -> None:
     file = write_rows(tmp_path / "catalog.json", CANONICAL_ROWS)
     report = import_catalog(settings, file, None, dry_run=True, echo=echo)
     assert report.ok and report.new_ids == 2
-    assert open_store(settings).item("housing.rent_contract_filing") is None
+    assert open_store(settings).item("housing.synthetic_lease_filing") is None
 
 
 def test_unsupported_and_unreadable_files_are_clear_errors(tmp_path: Path) -> None:

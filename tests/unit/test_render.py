@@ -19,6 +19,8 @@ def test_fee_answer_states_amount_source_and_date(kb: KnowledgeBase) -> None:
 def test_free_fee_says_free() -> None:
     assert fee_line(Fee(name="登记费", free=True)).startswith("登记费：免费")
     assert fee_line(Fee(name="工本费", amount_yuan=Decimal("10.00"))) == "工本费：10 元"
+    local = Fee(name="居住证补领工本费", set_locally=True, note="以当地公布标准为准")
+    assert fee_line(local) == "居住证补领工本费：按当地公布的标准收取。以当地公布标准为准"
 
 
 def test_time_limits_in_words() -> None:

