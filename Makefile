@@ -45,3 +45,6 @@ clean:
 
 eval: $(VENV)/.installed
 	$(PY) -m knowledge.evaluate
+
+bench: $(VENV)/.installed
+	$(PY) -m knowledge.bench

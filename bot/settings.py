@@ -55,7 +55,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def effective_index_path(self) -> Path:
-        return self.index_path or self.var_dir / "index" / "knowledge.sqlite3"
+        return self.index_path or self.var_dir / "index" / "knowledge"
 
     @property
     def jieba_dict_dir(self) -> Path:

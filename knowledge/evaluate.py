@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from bot.settings import REPO_ROOT, Settings, load_settings
-from knowledge.search import KnowledgeBase
+from knowledge.search import ANSWER_THRESHOLD, CLARIFY_THRESHOLD, KnowledgeBase
 from knowledge.service import open_knowledge_base, prepare_knowledge
 
 EVAL_DIR = REPO_ROOT / "knowledge" / "eval"
@@ -62,13 +62,27 @@ def load_questions(eval_dir: Path = EVAL_DIR) -> list[tuple[str, str, str]]:
     return rows
 
 
-def evaluate(knowledge: KnowledgeBase, questions: list[tuple[str, str, str]]) -> dict[str, AreaScore]:
+BANDS = (("answer ≥0.8", ANSWER_THRESHOLD), ("clarify 0.3–0.8", CLARIFY_THRESHOLD), ("hand off <0.3", 0.0))
+
+
+def evaluate(
+    knowledge: KnowledgeBase, questions: list[tuple[str, str, str]], bands: dict[str, list[int]] | None = None
+) -> dict[str, AreaScore]:
+    """Per-area scores; `bands` (if given) collects, per confidence band of the top hit,
+    [questions, top hit right, right item within the top 3] to show the calibration."""
     scores: dict[str, AreaScore] = {}
     for area, question, expected in questions:
-        ranked = [hit.item.id for hit in knowledge.search(question, k=RANK_DEPTH)]
+        hits = knowledge.search(question, k=RANK_DEPTH)
+        ranked = [hit.item.id for hit in hits]
         rank = ranked.index(expected) + 1 if expected in ranked else None
         scores.setdefault(area, AreaScore()).add(rank, question)
         scores.setdefault("all", AreaScore()).add(rank, question)
+        if bands is not None and hits:
+            band = next(name for name, floor in BANDS if hits[0].confidence >= floor)
+            counts = bands.setdefault(band, [0, 0, 0])
+            counts[0] += 1
+            counts[1] += rank == 1
+            counts[2] += rank is not None and rank <= 3
     return scores
 
 
@@ -85,12 +99,13 @@ def main(argv: list[str] | None = None) -> int:
     knowledge = open_knowledge_base(settings)
     questions = load_questions()
     started = time.perf_counter()
-    scores = evaluate(knowledge, questions)
+    bands: dict[str, list[int]] = {}
+    scores = evaluate(knowledge, questions, bands)
     elapsed = time.perf_counter() - started
 
     print(f"检索评测：{len(questions)} 个留出问题，{knowledge.item_count()} 个事项，用时 {elapsed:.1f} 秒")
     print(f"{'领域':<22}{'问题数':>6}{'R@1':>8}{'R@3':>8}{'MRR':>8}")
-    table = {}
+    table: dict[str, object] = {}
     for area in sorted(scores, key=lambda a: (a == "all", a)):
         row = table[area] = scores[area].row()
         print(
@@ -99,6 +114,16 @@ def main(argv: list[str] | None = None) -> int:
         if args.show_misses and area != "all":
             for miss in scores[area].misses:
                 print(f"    未命中第一：{miss}")
+    print("按首条结果置信度分档（校准）：")
+    for name, _floor in BANDS:
+        total, right, within3 = bands.get(name, [0, 0, 0])
+        if total:
+            print(
+                f"  {name:<18}{total:>5} 题  首条正确 {right / total:.3f}  前三含正确 {within3 / total:.3f}"
+            )
+    table["confidence_bands"] = {
+        name: dict(zip(("questions", "top1", "top3"), v, strict=True)) for name, v in bands.items()
+    }
     out = settings.var_dir / "retrieval.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(table, ensure_ascii=False, indent=2), encoding="utf-8")

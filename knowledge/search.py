@@ -164,15 +164,16 @@ class KnowledgeBase:
         hits = self.match_names(query)
         if len(hits) >= k:
             return hits[:k]
+        lexical = self._backend.search(self._segmenter.terms(query), _CANDIDATES)
+        dense = self._dense_ranking(query)
         fused: dict[str, float] = {}
         confidence: dict[str, float] = {}
         scores: dict[str, float] = {}
-        lexical = self._backend.search(self._segmenter.terms(query), _CANDIDATES)
         for rank, backend_hit in enumerate(lexical):
             fused[backend_hit.doc_id] = 1 / (_RRF_K + rank)
             confidence[backend_hit.doc_id] = text_confidence(backend_hit.score)
             scores[backend_hit.doc_id] = backend_hit.score
-        for rank, (item_id, cosine) in enumerate(self._dense_ranking(query)):
+        for rank, (item_id, cosine) in enumerate(dense):
             fused[item_id] = fused.get(item_id, 0.0) + 1 / (_RRF_K + rank)
             confidence[item_id] = max(confidence.get(item_id, 0.0), dense_confidence(cosine))
         seen = {hit.item.id for hit in hits}
@@ -183,7 +184,7 @@ class KnowledgeBase:
                 seen.add(item_id)
             if len(hits) >= k:
                 break
-        return hits
+        return hits[:k]
 
     def search_faqs(self, query: str, k: int = 3) -> list[FaqHit]:
         self.refresh()

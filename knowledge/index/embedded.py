@@ -1,80 +1,116 @@
-"""Embedded on-disk index: one SQLite file with an FTS5 table ranked by BM25.
+"""Embedded on-disk index: tantivy for BM25 ranking, a SQLite file beside it for sources.
 
-No server to run and it survives restarts. A full rebuild writes a new file and renames it
-over the old one, so a reader never sees half an index; incremental changes are ordinary
-transactions on the same file (WAL mode, so readers are not blocked). Documents hold
-pre-segmented terms separated by spaces; FTS5's unicode61 tokenizer keeps each CJK term
-whole because it only splits on spaces and punctuation.
+Chosen by measurement (`make bench`, README): SQLite FTS5 computes bm25() for every document
+that matches any query term, so on 10k items its p95 was 38 ms; tantivy's block-max top-k
+search answers the same queries in well under a millisecond. Documents hold pre-segmented
+terms separated by spaces and the `whitespace` tokenizer keeps each jieba term whole.
+
+A full rebuild writes a new generation directory and then atomically repoints the
+`current` symlink, so a reader never sees half an index; incremental changes are ordinary
+commits. Readers notice another process's commit by the SQLite fingerprint and reload.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import tantivy
 
 from knowledge.index.base import BackendHit, DocKind, IndexedDoc
 
-_SCHEMA = """
-PRAGMA journal_mode=WAL;
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE sources (
-    doc_id TEXT PRIMARY KEY, kind TEXT NOT NULL, names TEXT NOT NULL, json TEXT NOT NULL,
-    fts_rowid INTEGER, vector BLOB
+TITLE_BOOST = 4.0
+_WRITER_HEAP = 64_000_000
+_LOCK_RETRY_SECONDS = 15.0
+_SOURCES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (
+    doc_id TEXT PRIMARY KEY, kind TEXT NOT NULL, names TEXT NOT NULL, json TEXT NOT NULL, vector BLOB
 );
-CREATE INDEX sources_kind ON sources (kind);
-CREATE VIRTUAL TABLE docs USING fts5(doc_id UNINDEXED, kind UNINDEXED, title, body, tokenize='unicode61');
+CREATE INDEX IF NOT EXISTS sources_kind ON sources (kind);
 """
-TITLE_WEIGHT = 4.0
-BODY_WEIGHT = 1.0
 
 
-def _quote(term: str) -> str:
-    return '"' + term.replace('"', '""') + '"'
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("doc_id", stored=True, tokenizer_name="raw")
+    builder.add_text_field("kind", stored=True, tokenizer_name="raw")
+    builder.add_text_field("title", tokenizer_name="whitespace")
+    builder.add_text_field("body", tokenizer_name="whitespace")
+    return builder.build()
 
 
-def _write(conn: sqlite3.Connection, docs: Iterable[IndexedDoc]) -> int:
+class _Generation:
+    """One built index: the tantivy directory plus its SQLite sources file."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.schema = _schema()
+        self.index = tantivy.Index(self.schema, path=str(directory / "tantivy"), reuse=True)
+        self.sources_path = directory / "sources.sqlite3"
+
+    def connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.sources_path, timeout=30, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SOURCES_SCHEMA)
+        return conn
+
+    def writer(self) -> tantivy.IndexWriter:
+        """tantivy allows one writer per index across processes: wait for a busy lock."""
+        deadline = time.monotonic() + _LOCK_RETRY_SECONDS
+        while True:
+            try:
+                return self.index.writer(heap_size=_WRITER_HEAP, num_threads=1)
+            except ValueError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+
+def _write(
+    generation: _Generation, conn: sqlite3.Connection, docs: Iterable[IndexedDoc], replace: bool = True
+) -> int:
+    writer = generation.writer()
     count = 0
-    for doc in docs:
-        _remove(conn, [doc.doc_id])
-        fts_rowid = None
-        if doc.title_terms or doc.body_terms:
-            fts_rowid = conn.execute(
-                "INSERT INTO docs VALUES (?, ?, ?, ?)",
-                (doc.doc_id, doc.kind, " ".join(doc.title_terms), " ".join(doc.body_terms)),
-            ).lastrowid
-        conn.execute(
-            "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-            (
-                doc.doc_id,
-                doc.kind,
-                json.dumps(list(doc.names), ensure_ascii=False),
-                json.dumps(doc.source, ensure_ascii=False),
-                fts_rowid,
-                None if doc.vector is None else doc.vector.astype(np.float32).tobytes(),
-            ),
-        )
-        count += 1
+    try:
+        for doc in docs:
+            if replace:
+                writer.delete_documents_by_term("doc_id", doc.doc_id)
+            if doc.title_terms or doc.body_terms:
+                writer.add_document(
+                    tantivy.Document(
+                        doc_id=doc.doc_id,
+                        kind=doc.kind,
+                        title=" ".join(doc.title_terms),
+                        body=" ".join(doc.body_terms),
+                    )
+                )
+            conn.execute(
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
+                (
+                    doc.doc_id,
+                    doc.kind,
+                    json.dumps(list(doc.names), ensure_ascii=False),
+                    json.dumps(doc.source, ensure_ascii=False),
+                    None if doc.vector is None else doc.vector.astype(np.float32).tobytes(),
+                ),
+            )
+            count += 1
+        writer.commit()
+        writer.wait_merging_threads()
+    except BaseException:
+        writer.rollback()
+        raise
     return count
-
-
-def _remove(conn: sqlite3.Connection, doc_ids: Sequence[str]) -> None:
-    """Delete by the FTS rowid recorded in `sources` (a lookup by the UNINDEXED doc_id
-    column would scan the whole FTS table for every document)."""
-    for doc_id in doc_ids:
-        row = conn.execute("SELECT fts_rowid FROM sources WHERE doc_id = ?", (doc_id,)).fetchone()
-        if row is None:
-            continue
-        if row[0] is not None:
-            conn.execute("DELETE FROM docs WHERE rowid = ?", (row[0],))
-        conn.execute("DELETE FROM sources WHERE doc_id = ?", (doc_id,))
 
 
 def _set_fingerprint(conn: sqlite3.Connection, fingerprint: str) -> None:
@@ -83,82 +119,117 @@ def _set_fingerprint(conn: sqlite3.Connection, fingerprint: str) -> None:
 
 class EmbeddedIndex:
     def __init__(self, path: Path) -> None:
-        self._path = path
+        self._root = path
+        self._current = path / "current"
         self._local = threading.local()
 
-    def _reader(self) -> sqlite3.Connection | None:
-        """One read connection per thread, reopened after a rebuild replaced the file."""
-        if not self._path.exists():
-            return None
-        stamp = self._path.stat().st_ino
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None or getattr(self._local, "stamp", None) != stamp:
-            if conn is not None:
-                conn.close()
-            conn = sqlite3.connect(self._path, check_same_thread=False)
-            self._local.conn, self._local.stamp = conn, stamp
-        return conn
-
-    def rebuild(self, docs: Iterable[IndexedDoc], fingerprint: str) -> int:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._path.with_suffix(f".tmp{os.getpid()}")
-        tmp.unlink(missing_ok=True)
-        conn = sqlite3.connect(tmp)
+    # --- opening ----------------------------------------------------------------------
+    def _generation(self) -> _Generation | None:
+        """The current generation for this thread, reopened after a rebuild repointed it."""
         try:
-            conn.executescript(_SCHEMA)
+            target = os.readlink(self._current)
+        except FileNotFoundError:
+            return None
+        opened: _Generation | None = getattr(self._local, "generation", None)
+        if opened is None or getattr(self._local, "target", None) != target:
+            opened = _Generation(self._root / target)
+            self._local.generation, self._local.target = opened, target
+            self._local.conn = opened.connect()
+            self._local.seen = None
+        return opened
+
+    def _reader(self) -> sqlite3.Connection | None:
+        return self._local.conn if self._generation() is not None else None
+
+    def _searcher(self, generation: _Generation) -> tantivy.Searcher:
+        fingerprint = self.fingerprint()
+        if getattr(self._local, "seen", None) != fingerprint:  # another process committed
+            generation.index.reload()
+            self._local.seen = fingerprint
+        return generation.index.searcher()
+
+    # --- writing ----------------------------------------------------------------------
+    def rebuild(self, docs: Iterable[IndexedDoc], fingerprint: str) -> int:
+        self._root.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.time_ns()}-{os.getpid()}"
+        directory = self._root / name
+        (directory / "tantivy").mkdir(parents=True)
+        generation = _Generation(directory)
+        conn = generation.connect()
+        try:
             with conn:
-                count = _write(conn, docs)
+                count = _write(generation, conn, docs, replace=False)
                 _set_fingerprint(conn, fingerprint)
         finally:
             conn.close()
-        os.replace(tmp, self._path)
+        link = self._root / f"current.{os.getpid()}"
+        link.unlink(missing_ok=True)
+        link.symlink_to(name)
+        os.replace(link, self._current)
+        self._remove_old_generations(keep=name)
         return count
 
-    def _writer(self) -> sqlite3.Connection:
-        if not self._path.exists():
-            raise FileNotFoundError(f"索引不存在：{self._path}")
-        return sqlite3.connect(self._path, timeout=30)
+    def _remove_old_generations(self, keep: str) -> None:
+        for old in self._root.glob("gen-*"):
+            if old.name != keep:
+                shutil.rmtree(old, ignore_errors=True)
+
+    def _write_current(self, docs: Sequence[IndexedDoc], deleted: Sequence[str], fingerprint: str) -> None:
+        generation = self._generation()
+        if generation is None:
+            raise FileNotFoundError(f"索引不存在：{self._root}")
+        conn = generation.connect()
+        try:
+            with conn:
+                if deleted:
+                    writer = generation.writer()
+                    for doc_id in deleted:
+                        writer.delete_documents_by_term("doc_id", doc_id)
+                        conn.execute("DELETE FROM sources WHERE doc_id = ?", (doc_id,))
+                    writer.commit()
+                    writer.wait_merging_threads()
+                if docs:
+                    _write(generation, conn, docs)
+                _set_fingerprint(conn, fingerprint)
+        finally:
+            conn.close()
 
     def upsert(self, docs: Sequence[IndexedDoc], fingerprint: str) -> None:
-        conn = self._writer()
-        try:
-            with conn:
-                _write(conn, docs)
-                _set_fingerprint(conn, fingerprint)
-        finally:
-            conn.close()
+        self._write_current(docs, (), fingerprint)
 
     def delete(self, doc_ids: Sequence[str], fingerprint: str) -> None:
-        conn = self._writer()
-        try:
-            with conn:
-                _remove(conn, doc_ids)
-                _set_fingerprint(conn, fingerprint)
-        finally:
-            conn.close()
+        self._write_current((), doc_ids, fingerprint)
 
+    # --- reading ----------------------------------------------------------------------
     def fingerprint(self) -> str | None:
         conn = self._reader()
         if conn is None:
             return None
-        try:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
-        except sqlite3.DatabaseError:
-            return None
+        row = conn.execute("SELECT value FROM meta WHERE key = 'fingerprint'").fetchone()
         return str(row[0]) if row else None
 
     def search(self, terms: Sequence[str], k: int, kinds: Sequence[DocKind] = ("item",)) -> list[BackendHit]:
-        conn = self._reader()
-        if conn is None or not terms:
+        generation = self._generation()
+        if generation is None or not terms:
             return []
-        match = " OR ".join(_quote(t) for t in dict.fromkeys(terms))
-        placeholders = ",".join("?" * len(kinds))
-        rows = conn.execute(
-            f"SELECT doc_id, kind, bm25(docs, 0.0, 0.0, {TITLE_WEIGHT}, {BODY_WEIGHT}) AS rank "
-            f"FROM docs WHERE docs MATCH ? AND kind IN ({placeholders}) ORDER BY rank LIMIT ?",
-            (match, *kinds, k),
-        ).fetchall()
-        return [BackendHit(doc_id, kind, -float(rank)) for doc_id, kind, rank in rows]
+        schema = generation.schema
+        should = []
+        for term in dict.fromkeys(terms):
+            title = tantivy.Query.term_query(schema, "title", term)
+            should.append((tantivy.Occur.Should, tantivy.Query.boost_query(title, TITLE_BOOST)))
+            should.append((tantivy.Occur.Should, tantivy.Query.term_query(schema, "body", term)))
+        kind_filter = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should, tantivy.Query.term_query(schema, "kind", kind)) for kind in kinds]
+        )
+        query = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Must, tantivy.Query.boolean_query(should)), (tantivy.Occur.Must, kind_filter)]
+        )
+        searcher = self._searcher(generation)
+        hits = []
+        for score, address in searcher.search(query, k).hits:
+            stored = searcher.doc(address)
+            hits.append(BackendHit(stored["doc_id"][0], stored["kind"][0], float(score)))
+        return hits
 
     def source(self, doc_id: str) -> dict[str, Any] | None:
         conn = self._reader()
@@ -206,4 +277,4 @@ class EmbeddedIndex:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
-            self._local.conn = None
+        self._local.__dict__.clear()

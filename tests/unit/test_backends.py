@@ -35,7 +35,7 @@ def elasticsearch_url() -> Iterator[str]:
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBackend]:
     made: SearchBackend
     if request.param == "embedded":
-        made = EmbeddedIndex(tmp_path / "index.sqlite3")
+        made = EmbeddedIndex(tmp_path / "index")
     else:
         made = ElasticsearchIndex(request.getfixturevalue("elasticsearch_url"), f"test-{uuid.uuid4().hex}")
     yield made
