@@ -8,6 +8,7 @@ import sys
 import time
 from pathlib import Path
 
+from bot.persistence.migrate import upgrade_to_head
 from bot.settings import Settings, load_settings
 from knowledge.catalog import CatalogError, load_catalog
 from knowledge.importer import MAX_REPORTED_PROBLEMS, ImportFileError
@@ -69,10 +70,10 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 def _reindex(settings: Settings, _args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print("正在校验知识库并重建索引……", flush=True)
-    prepare_knowledge(settings)
+    upgrade_to_head(settings.effective_database_url)
     store, paths = open_store(settings), settings.knowledge_paths()
     seed_authored(paths, store)
-    backend = make_backend(settings)
+    backend = make_backend(settings, progress=lambda n: print(f"  已写入 {n} 条", flush=True))
     count = rebuild_index(paths, store, backend)
     backend.close()
     elapsed = time.perf_counter() - started

@@ -164,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m knowledge.bench", description="检索基准测试")
     parser.add_argument("--smoke", action="store_true", help="极小规模，只检查能跑通（CI 用）")
     parser.add_argument("--no-elasticsearch", action="store_true")
+    parser.add_argument(
+        "--osmem-max-items", type=int, default=OSMEM_MAX_ITEMS, help="osmem-server 测试服务器上的最大规模"
+    )
     args = parser.parse_args(argv)
     sizes = SMOKE_SIZES if args.smoke else SIZES
     import_rows = 300 if args.smoke else 10_000
@@ -197,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 results["search"].append(row)
                 print(json.dumps(row, ensure_ascii=False), flush=True)
-                if es_url and (server is None or size <= OSMEM_MAX_ITEMS):
+                if es_url and (server is None or size <= args.osmem_max_items):
                     es = ElasticsearchIndex(es_url, f"bench-{uuid.uuid4().hex[:8]}")
                     row = measure_backend("elasticsearch-api", es, base, size, settings, queries)
                     es.close()

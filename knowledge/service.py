@@ -18,12 +18,13 @@ from knowledge.segment import quiet_jieba
 from knowledge.store import KnowledgeStore
 
 
-def make_backend(settings: Settings) -> SearchBackend:
-    """The embedded index by default; Elasticsearch when `ELASTICSEARCH_URL` is set."""
+def make_backend(settings: Settings, progress: Callable[[int], None] | None = None) -> SearchBackend:
+    """The embedded index by default; Elasticsearch when `ELASTICSEARCH_URL` is set.
+    `progress` is told the number of documents written so far during bulk writes."""
     if settings.elasticsearch_url:
         from knowledge.index.elastic import ElasticsearchIndex
 
-        return ElasticsearchIndex(settings.elasticsearch_url, settings.elasticsearch_index)
+        return ElasticsearchIndex(settings.elasticsearch_url, settings.elasticsearch_index, progress)
     return EmbeddedIndex(settings.effective_index_path)
 
 
@@ -75,7 +76,7 @@ def import_catalog(
     echo(f"写入数据库：{len(report.valid)} 个事项 ……")
     revision = store.upsert_items(report.valid, "imported")
     echo("更新检索索引 ……")
-    backend = make_backend(settings)
+    backend = make_backend(settings, progress=lambda n: echo(f"  已写入索引 {n} 条"))
     try:
         apply_item_changes(settings.knowledge_paths(), store, backend, revision, upserted=report.valid)
     finally:
