@@ -20,7 +20,6 @@ import httpx
 
 from bot.settings import REPO_ROOT, Settings
 from bot.training import ensure_model, rasa_environment, rasa_executable
-from knowledge.service import prepare_knowledge
 
 READY_TIMEOUT_SECONDS = 240.0
 STOP_GRACE_SECONDS = 10.0
@@ -169,11 +168,13 @@ def _die_with_parent() -> None:
 def run(settings: Settings) -> int:
     started = time.perf_counter()
     print("检查知识库与检索索引……", flush=True)
-    seeded, reindexed = prepare_knowledge(settings)
-    if seeded:
-        print("知识库文件有变化，已导入数据库。", flush=True)
-    if reindexed:
-        print("检索索引已重建。", flush=True)
+    # In a child process: jieba and the embedding model would otherwise stay in this
+    # supervisor's memory for as long as the assistant runs.
+    env = {**os.environ, **settings.as_environment()}
+    prepared = subprocess.run([sys.executable, "-m", "knowledge", "prepare"], cwd=REPO_ROOT, env=env)
+    if prepared.returncode != 0:
+        print("!!! 知识库准备失败，见上方错误。", file=sys.stderr, flush=True)
+        return prepared.returncode
     model = ensure_model(settings)
     supervisor = Supervisor(children(settings, model))
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     redis_url: str = Field(default="", alias="REDIS_URL")
     telegram_token: str = Field(default="", alias="TELEGRAM_TOKEN")
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")
+    parse_endpoint: bool = Field(default=True, alias="PARSE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
     def as_environment(self) -> dict[str, str]:

@@ -67,6 +67,13 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _prepare(settings: Settings, _args: argparse.Namespace) -> int:
+    seeded, reindexed = prepare_knowledge(settings)
+    print("知识库文件有变化，已导入数据库。" if seeded else "知识库文件未变化。", flush=True)
+    print("检索索引已重建。" if reindexed else "检索索引已是最新。", flush=True)
+    return 0
+
+
 def _reindex(settings: Settings, _args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print("正在校验知识库并重建索引……", flush=True)
@@ -107,6 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     search.add_argument("-k", type=int, default=3, help="返回条数（默认 3）")
     search.set_defaults(handler=_search)
     commands.add_parser("reindex", help="校验知识库并重建检索索引").set_defaults(handler=_reindex)
+    commands.add_parser("prepare", help="迁移数据库、导入变化的知识库文件、按需更新索引").set_defaults(
+        handler=_prepare
+    )
     importer = commands.add_parser("import", help="导入办事指南目录（JSON、JSONL、YAML、CSV、XLSX）")
     importer.add_argument("file")
     importer.add_argument("--mapping", help="字段映射文件（YAML），见 knowledge/mappings/")

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import jieba
 
+from knowledge.chinese import to_simplified
+
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 # Function words that say nothing about which service is meant.
 _STOPWORDS = frozenset(
@@ -35,8 +37,9 @@ class Segmenter:
         self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
 
     def normalise(self, text: str) -> str:
-        """Lower-case and replace each synonym variant by its canonical form, in one pass."""
-        text = text.lower()
+        """Simplified script, lower case, and each synonym variant replaced by its canonical
+        form in one pass."""
+        text = to_simplified(text).lower()
         if self._pattern is None:
             return text
         return self._pattern.sub(lambda m: self._canonical[m.group(0)], text)

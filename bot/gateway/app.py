@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.errors import install_error_handlers
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.routes import chat, health, kb
+from bot.gateway.routes import chat, health, kb, parse
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.settings import Settings, load_settings
@@ -50,4 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(kb.router)
+    if settings.parse_endpoint:
+        app.include_router(parse.router)
     return app

@@ -16,6 +16,7 @@ from bot.gateway.rasa_client import RasaClient
 from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
 from bot.privacy import mask_personal_data
+from knowledge.chinese import to_simplified
 
 NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
 
@@ -69,12 +70,15 @@ class ConversationRouter:
         self._rasa = rasa
 
     async def handle_citizen_message(self, channel: str, external_id: str, text: str) -> TurnResult:
+        """Store what the citizen wrote (masked, in their own script); Rasa gets simplified."""
         masked = mask_personal_data(text)
         conversation = await run_in_threadpool(self._store.open_conversation, channel, external_id)
         await run_in_threadpool(self._store.append, conversation.id, Role.citizen, masked)
         if conversation.state != ConversationState.bot:
             return TurnResult(conversation, [])
-        replies = normalise_rasa_messages(await self._rasa.send(conversation.sender_key, masked))
+        replies = normalise_rasa_messages(
+            await self._rasa.send(conversation.sender_key, to_simplified(masked))
+        )
         if not replies:
             replies = [{"text": NO_REPLY, "buttons": [], "data": {"type": "no_reply"}}]
         stored = await run_in_threadpool(self._store_replies, conversation.id, replies)

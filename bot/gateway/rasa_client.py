@@ -45,6 +45,17 @@ class RasaClient:
         except httpx.HTTPError as exc:
             raise RasaUnavailableError(f"action server unreachable: {exc!r}") from exc
 
+    async def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's NLU result for a text (`/model/parse`), without touching any conversation."""
+        try:
+            response = await self._rasa.post("/model/parse", json={"text": text})
+        except httpx.HTTPError as exc:
+            raise RasaUnavailableError(f"Rasa unreachable: {exc!r}") from exc
+        if response.status_code != 200:
+            raise RasaUnavailableError(f"Rasa parse answered HTTP {response.status_code}")
+        body: dict[str, Any] = response.json()
+        return body
+
     async def rasa_ready(self) -> str:
         """Raises unless Rasa is up with a model loaded; returns the model file name."""
         response = await self._rasa.get("/status", timeout=5.0)

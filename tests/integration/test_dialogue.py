@@ -87,6 +87,27 @@ def test_replies_can_be_fetched_later_by_id(gateway: httpx.Client) -> None:
     assert [m["text"][:6] for m in later["messages"]] == ["【失业登记】"]
 
 
+def test_traditional_chinese_is_understood_and_kept_as_written(
+    gateway: httpx.Client, system: tuple[Settings, Supervisor]
+) -> None:
+    reply = say(gateway, "t6", "補辦駕駛證要帶什麼材料")
+    assert reply["messages"][0]["text"].startswith("【机动车驾驶证补领】所需材料：")
+    settings, _ = system
+    tracker = httpx.get(f"{settings.rasa_url}/conversations/rest:t6/tracker", timeout=10).json()
+    assert tracker["latest_message"]["text"] == "补办驾驶证要带什么材料"
+
+
+def test_parse_reports_intent_entity_and_area(gateway: httpx.Client) -> None:
+    response = gateway.post("/api/v1/parse", json={"text": "我身份證丟了，補辦身份證要帶什麼材料"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["intent"] == "ask_materials" and body["confidence"] > 0.5
+    assert any(e["entity"] == "service_item" for e in body["entities"])
+    assert body["area"] == "certificates"
+    follow_up = gateway.post("/api/v1/parse", json={"text": "那要多少钱"}).json()
+    assert follow_up["intent"] == "ask_fee"
+
+
 def test_rasa_only_ever_sees_masked_personal_data(
     gateway: httpx.Client, system: tuple[Settings, Supervisor]
 ) -> None:

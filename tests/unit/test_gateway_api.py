@@ -94,3 +94,15 @@ def test_messages_of_an_unknown_sender_is_404(client: TestClient) -> None:
     response = client.get("/api/v1/chat/nobody/messages")
     assert response.status_code == 404
     assert response.json()["detail"] == "没有找到该用户的会话"
+
+
+def test_parse_needs_rasa_and_says_so(client: TestClient) -> None:
+    response = client.post("/api/v1/parse", json={"text": "补办身份证要带什么材料"})
+    assert response.status_code == 503
+    assert client.post("/api/v1/parse", json={"text": ""}).status_code == 422
+
+
+def test_parse_endpoint_can_be_switched_off(tmp_path_factory: pytest.TempPathFactory) -> None:
+    off = make_settings(tmp_path_factory.mktemp("noparse") / "var", PARSE_ENDPOINT=False)
+    with TestClient(create_app(off)) as no_parse:
+        assert no_parse.post("/api/v1/parse", json={"text": "你好"}).status_code == 404

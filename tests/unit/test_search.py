@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.settings import Settings
+from knowledge.chinese import to_simplified
 from knowledge.index.embedded import EmbeddedIndex
 from knowledge.indexing import ensure_index, rebuild_index
 from knowledge.search import KnowledgeBase
@@ -53,3 +54,10 @@ def test_seeding_and_index_happen_only_when_inputs_change(settings: Settings) ->
     assert ensure_index(paths, store, backend) is False
     assert rebuild_index(paths, store, backend) == backend.count()
     assert backend.count("item") == len(store.items()) >= 9
+
+
+def test_traditional_chinese_finds_the_same_item(kb: KnowledgeBase) -> None:
+    assert to_simplified("補辦身份證要帶什麼材料") == "补办身份证要带什么材料"
+    hits = kb.search("補辦駕駛證要帶什麼材料")
+    assert hits[0].item.id == "transport.driving_license_reissue"
+    assert hits[0].confidence >= 0.9

@@ -1,0 +1,59 @@
+"""`POST /api/v1/parse`: what the assistant understands from a text, for operators tuning it.
+On by default; `PARSE_ENDPOINT=false` removes it. The text is masked and converted to
+simplified Chinese exactly as a chat message would be, and no conversation is touched."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.deps import KnowledgeDep, RasaDep
+from bot.privacy import mask_personal_data
+from knowledge.chinese import to_simplified
+from knowledge.search import CLARIFY_THRESHOLD, KnowledgeBase
+
+router = APIRouter(prefix="/api/v1", tags=["nlu"])
+
+
+class ParseRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class ParseResponse(BaseModel):
+    intent: str | None
+    confidence: float
+    entities: list[dict[str, Any]]
+    area: str | None
+
+
+def area_of(text: str, entities: list[dict[str, Any]], knowledge: KnowledgeBase) -> str | None:
+    """The area of the item named by the entity, else of a confident search hit."""
+    for entity in entities:
+        if entity.get("entity") == "service_item":
+            item = knowledge.resolve(str(entity.get("value", "")))
+            if item is not None:
+                return item.area.value
+    hits = knowledge.search(text, k=1)
+    return hits[0].item.area.value if hits and hits[0].confidence >= CLARIFY_THRESHOLD else None
+
+
+@router.post("/parse", response_model=ParseResponse)
+async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep) -> ParseResponse:
+    text = to_simplified(mask_personal_data(body.text))
+    result = await rasa.parse(text)
+    intent = result.get("intent") or {}
+    entities = [
+        {key: entity.get(key) for key in ("entity", "value", "start", "end", "confidence_entity")}
+        for entity in result.get("entities") or []
+    ]
+    return ParseResponse(
+        intent=intent.get("name"),
+        confidence=round(float(intent.get("confidence") or 0.0), 4),
+        entities=entities,
+        area=await run_in_threadpool(area_of, text, entities, knowledge),
+    )
