@@ -8,6 +8,8 @@ to the search index incrementally before the response returns.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
@@ -37,12 +39,45 @@ def require_admin(settings: SettingsDep, authorization: Annotated[str | None, He
 AdminDep = Annotated[None, Depends(require_admin)]
 
 
-def get_knowledge_store(request: Request) -> KnowledgeStore:
-    store: KnowledgeStore = request.app.state.knowledge_store
-    return store
+@dataclass(frozen=True)
+class KnowledgeEditor:
+    """Writes one change to the store of record, then brings the index and this process's
+    reader up to date before the request returns."""
+
+    settings: Settings
+    store: KnowledgeStore
+    knowledge: KnowledgeBase
+
+    def exists(self, item_id: str) -> bool:
+        return self.store.item(item_id) is not None
+
+    def save(self, item: ServiceItem) -> None:
+        self._apply(self.store.upsert_items([item], "api"), upserted=[item])
+
+    def delete(self, item_id: str) -> bool:
+        revision = self.store.delete_item(item_id)
+        if revision is not None:
+            self._apply(revision, deleted=[item_id])
+        return revision is not None
+
+    def _apply(
+        self, revision: int, upserted: Sequence[ServiceItem] = (), deleted: Sequence[str] = ()
+    ) -> None:
+        backend = make_backend(self.settings)
+        try:
+            apply_item_changes(
+                self.settings.knowledge_paths(), self.store, backend, revision, upserted, deleted
+            )
+        finally:
+            backend.close()
+        self.knowledge.refresh(force=True)
 
 
-KnowledgeStoreDep = Annotated[KnowledgeStore, Depends(get_knowledge_store)]
+def get_editor(request: Request, settings: SettingsDep, knowledge: KnowledgeDep) -> KnowledgeEditor:
+    return KnowledgeEditor(settings, request.app.state.knowledge_store, knowledge)
+
+
+EditorDep = Annotated[KnowledgeEditor, Depends(get_editor)]
 
 
 @router.get("/search")
@@ -75,61 +110,28 @@ async def get_item(item_id: str, knowledge: KnowledgeDep) -> dict[str, Any]:
     return item.model_dump(mode="json")
 
 
-def _apply(
-    settings: Settings,
-    store: KnowledgeStore,
-    knowledge: KnowledgeBase,
-    revision: int,
-    upserted: list[ServiceItem],
-    deleted: list[str],
-) -> None:
-    backend = make_backend(settings)
-    try:
-        apply_item_changes(settings.knowledge_paths(), store, backend, revision, upserted, deleted)
-    finally:
-        backend.close()
-    knowledge.refresh(force=True)
-
-
 @router.post("/items", status_code=201)
-async def create_item(
-    item: ServiceItem,
-    _admin: AdminDep,
-    settings: SettingsDep,
-    store: KnowledgeStoreDep,
-    knowledge: KnowledgeDep,
-) -> dict[str, Any]:
-    if await run_in_threadpool(store.item, item.id) is not None:
+async def create_item(item: ServiceItem, _admin: AdminDep, editor: EditorDep) -> dict[str, Any]:
+    if await run_in_threadpool(editor.exists, item.id):
         raise HTTPException(status_code=409, detail=f"事项 {item.id} 已存在，请用 PUT 修改")
-    revision = await run_in_threadpool(store.upsert_items, [item], "api")
-    await run_in_threadpool(_apply, settings, store, knowledge, revision, [item], [])
+    await run_in_threadpool(editor.save, item)
     return item.model_dump(mode="json")
 
 
 @router.put("/items/{item_id}")
 async def replace_item(
-    item_id: str,
-    item: ServiceItem,
-    _admin: AdminDep,
-    settings: SettingsDep,
-    store: KnowledgeStoreDep,
-    knowledge: KnowledgeDep,
+    item_id: str, item: ServiceItem, _admin: AdminDep, editor: EditorDep
 ) -> dict[str, Any]:
     if item.id != item_id:
         raise HTTPException(status_code=422, detail=f"路径中的编号 {item_id} 与内容中的 id {item.id} 不一致")
-    if await run_in_threadpool(store.item, item_id) is None:
+    if not await run_in_threadpool(editor.exists, item_id):
         raise HTTPException(status_code=404, detail=f"没有编号为 {item_id} 的事项")
-    revision = await run_in_threadpool(store.upsert_items, [item], "api")
-    await run_in_threadpool(_apply, settings, store, knowledge, revision, [item], [])
+    await run_in_threadpool(editor.save, item)
     return item.model_dump(mode="json")
 
 
 @router.delete("/items/{item_id}", status_code=204)
-async def delete_item(
-    item_id: str, _admin: AdminDep, settings: SettingsDep, store: KnowledgeStoreDep, knowledge: KnowledgeDep
-) -> Response:
-    revision = await run_in_threadpool(store.delete_item, item_id)
-    if revision is None:
+async def delete_item(item_id: str, _admin: AdminDep, editor: EditorDep) -> Response:
+    if not await run_in_threadpool(editor.delete, item_id):
         raise HTTPException(status_code=404, detail=f"没有编号为 {item_id} 的事项")
-    await run_in_threadpool(_apply, settings, store, knowledge, revision, [], [item_id])
     return Response(status_code=204)
