@@ -16,6 +16,11 @@ class QuestionType(StrEnum):
     steps = "steps"
     location = "location"
     time_limit = "time_limit"
+    hours = "hours"
+    eligibility = "eligibility"
+    online = "online"
+    contact = "contact"
+    overview = "overview"
 
 
 QUESTION_LABELS: dict[QuestionType, str] = {
@@ -24,6 +29,11 @@ QUESTION_LABELS: dict[QuestionType, str] = {
     QuestionType.steps: "办理流程",
     QuestionType.location: "办理地点",
     QuestionType.time_limit: "办理时限",
+    QuestionType.hours: "办公时间",
+    QuestionType.eligibility: "受理条件",
+    QuestionType.online: "网上办理",
+    QuestionType.contact: "咨询电话",
+    QuestionType.overview: "事项概况",
 }
 
 
@@ -47,14 +57,16 @@ def material_line(material: Material) -> str:
     return f"{line}：{material.note}" if material.note else line
 
 
-def fee_line(fee: Fee) -> str:
+def fee_amount(fee: Fee) -> str:
     if fee.set_locally:
-        amount = "按当地公布的标准收取"
-    elif fee.free or fee.amount_yuan is None:
-        amount = "免费"
-    else:
-        amount = f"{fee.per} {_yuan(fee.amount_yuan)}" if fee.per else _yuan(fee.amount_yuan)
-    line = f"{fee.name}：{amount}"
+        return "按当地公布的标准收取"
+    if fee.free or fee.amount_yuan is None:
+        return "免费"
+    return f"{fee.per} {_yuan(fee.amount_yuan)}" if fee.per else _yuan(fee.amount_yuan)
+
+
+def fee_line(fee: Fee) -> str:
+    line = f"{fee.name}：{fee_amount(fee)}"
     if fee.note:
         line += f"。{fee.note}"
     if fee.basis:
@@ -82,6 +94,44 @@ def place_line(place: ServicePlace) -> str:
     return f"{place.name}：{place.address}；办公时间：{place.hours}；电话：{place.phone}{windows}"
 
 
+def _online_lines(item: ServiceItem) -> list[str]:
+    if item.online is None:
+        return ["本事项暂不支持网上办理，请到办理地点现场办理。"]
+    parts = (item.online.channel, str(item.online.url or ""), item.online.note)
+    return ["，".join(part for part in parts if part)]
+
+
+def _contact_lines(item: ServiceItem, places: Sequence[ServicePlace]) -> list[str]:
+    lines = []
+    if item.phones is not None:
+        lines.append(f"咨询电话：{item.phones.consult}")
+        if item.phones.complaint:
+            lines.append(f"投诉电话：{item.phones.complaint}")
+    lines += [f"{place.name}：{place.phone}" for place in places]
+    return lines
+
+
+def _overview_lines(item: ServiceItem, places: Sequence[ServicePlace]) -> list[str]:
+    """The essentials in a few lines; each detail has its own question type."""
+    lines = [f"实施部门：{item.department}（{item.type}）"]
+    if item.eligibility:
+        first = item.eligibility[0].rstrip("。；;，, ")
+        lines.append(f"受理条件：{first}" + ("等" if len(item.eligibility) > 1 else ""))
+    if item.materials:
+        lines.append(
+            f"所需材料：共 {len(item.materials)} 项，主要有{'、'.join(m.name for m in item.materials[:3])}"
+        )
+    if item.fees:
+        lines.append("收费：" + "；".join(f"{fee.name}{fee_amount(fee)}" for fee in item.fees))
+    if item.time_limit is not None:
+        lines.append("时限：" + "；".join(time_limit_lines(item.time_limit)[:2]))
+    if places:
+        lines.append(f"办理地点：{'、'.join(place.name for place in places)}")
+    if item.online is not None:
+        lines.append(f"网上办理：{item.online.channel or item.online.url}")
+    return lines
+
+
 def _location_lines(item: ServiceItem, places: Sequence[ServicePlace]) -> list[str]:
     lines = [place_line(place) for place in places]
     if item.location_note:
@@ -101,6 +151,11 @@ def _body(item: ServiceItem, question: QuestionType, places: Sequence[ServicePla
         QuestionType.steps: lambda: list(item.steps),
         QuestionType.location: lambda: _location_lines(item, places),
         QuestionType.time_limit: lambda: time_limit_lines(item.time_limit) if item.time_limit else [],
+        QuestionType.hours: lambda: [f"{place.name}：{place.hours}" for place in places],
+        QuestionType.eligibility: lambda: list(item.eligibility),
+        QuestionType.online: lambda: _online_lines(item),
+        QuestionType.contact: lambda: _contact_lines(item, places),
+        QuestionType.overview: lambda: _overview_lines(item, places),
     }
     return renderers[question]() or [
         f"本事项暂未收录{QUESTION_LABELS[question]}信息，请拨打咨询电话或 12345 政务服务便民热线确认。"

@@ -25,6 +25,11 @@ INTENT_QUESTIONS: dict[str, QuestionType] = {
     "ask_steps": QuestionType.steps,
     "ask_location": QuestionType.location,
     "ask_time_limit": QuestionType.time_limit,
+    "ask_hours": QuestionType.hours,
+    "ask_eligibility": QuestionType.eligibility,
+    "ask_online": QuestionType.online,
+    "ask_contact": QuestionType.contact,
+    "ask_overview": QuestionType.overview,
 }
 SLOT = "service_item"
 CANDIDATE_MIN_CONFIDENCE = CLARIFY_THRESHOLD

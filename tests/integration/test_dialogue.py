@@ -79,6 +79,28 @@ def test_follow_up_switches_when_a_new_item_is_named(gateway: httpx.Client) -> N
     assert how_long["messages"][0]["text"].startswith("【机动车驾驶证补领】办理时限：")
 
 
+def test_new_question_types_follow_the_same_item(gateway: httpx.Client) -> None:
+    say(gateway, "t7", "我想了解一下异地就医备案")
+    hours = say(gateway, "t7", "那几点上班，周末开门吗")
+    assert hours["messages"][0]["text"].startswith("【跨省异地就医备案】办公时间：")
+    online = say(gateway, "t7", "网上能办吗")
+    assert online["messages"][0]["text"].startswith("【跨省异地就医备案】网上办理：")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("你是机器人吗", "自动答复程序"),
+        ("帮我查一下明天的天气", "不在我的服务范围内"),
+        ("我要人工", "12345"),
+        ("我要投诉窗口工作人员态度太差了，让我来回跑了三趟", "12345"),
+    ],
+)
+def test_conversational_intents_get_honest_replies(gateway: httpx.Client, text: str, expected: str) -> None:
+    reply = say(gateway, f"c-{abs(hash(text)) % 10_000}", text)
+    assert expected in reply["messages"][0]["text"]
+
+
 def test_replies_can_be_fetched_later_by_id(gateway: httpx.Client) -> None:
     first = say(gateway, "t3", "你好")
     greeting_id = first["messages"][0]["id"]

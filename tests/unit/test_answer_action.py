@@ -83,3 +83,18 @@ async def test_missing_knowledge_base_gives_a_polite_message() -> None:
     messages, events = await run(recorded("fee_follow_up"))
     assert "12345" in messages[0]["text"]
     assert events == []
+
+
+@pytest.mark.parametrize(
+    ("intent", "label"),
+    [("ask_hours", "办公时间"), ("ask_eligibility", "受理条件"), ("ask_online", "网上办理"),
+     ("ask_contact", "咨询电话"), ("ask_overview", "事项概况")],
+)  # fmt: skip
+async def test_every_question_type_is_answered_from_its_field(
+    installed: KnowledgeBase, intent: str, label: str
+) -> None:
+    tracker = recorded("fee_follow_up")
+    tracker.latest_message["intent"] = {"name": intent, "confidence": 0.99}
+    messages, _ = await run(tracker)
+    assert messages[0]["text"].startswith(f"【居民身份证补领】{label}：\n1. ")
+    assert messages[0]["custom"]["question"] == intent.removeprefix("ask_")

@@ -37,3 +37,21 @@ def test_location_answer_lists_place_address_and_hours(kb: KnowledgeBase) -> Non
     answer = render_answer(item, QuestionType.location, kb.places_of(item))
     place = kb.places_of(item)[0]
     assert f"1. {place.name}：{place.address}；办公时间：{place.hours}" in answer
+
+
+def test_overview_summarises_the_essentials(kb: KnowledgeBase) -> None:
+    item = kb.item("certificates.id_card_reissue")
+    assert item is not None
+    answer = render_answer(item, QuestionType.overview, kb.places_of(item))
+    assert "收费：居民身份证工本费每证 20 元" in answer
+    assert "时限：法定时限：60 日；承诺时限：15 个工作日" in answer
+
+
+def test_hours_contact_online_and_eligibility_come_from_their_fields(kb: KnowledgeBase) -> None:
+    item = kb.item("transport.driving_license_reissue")
+    assert item is not None
+    places = kb.places_of(item)
+    assert places[0].hours in render_answer(item, QuestionType.hours, places)
+    assert "投诉电话：12345" in render_answer(item, QuestionType.contact, places)
+    assert item.eligibility[0] in render_answer(item, QuestionType.eligibility, places)
+    assert item.online is not None and item.online.channel in render_answer(item, QuestionType.online, places)
