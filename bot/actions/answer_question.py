@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import knowledge_provider
 from knowledge.render import QuestionType, render_answer
 from knowledge.schema import ServiceItem
-from knowledge.search import CLARIFY_THRESHOLD, KnowledgeBase
+from knowledge.search import CLARIFY_THRESHOLD, FAQ_ANSWER_THRESHOLD, KnowledgeBase
 
 INTENT_QUESTIONS: dict[str, QuestionType] = {
     "ask_materials": QuestionType.materials,
@@ -76,6 +76,15 @@ class ActionAnswerQuestion(Action):
 
         item = find_item(tracker, knowledge)
         if item is None:
+            text = tracker.latest_message.get("text") or ""
+            faqs = knowledge.search_faqs(text, k=1)
+            if faqs and faqs[0].confidence >= FAQ_ANSWER_THRESHOLD:
+                faq = faqs[0].faq
+                dispatcher.utter_message(
+                    text=f"【常见问题】{faq.q}\n{faq.a}\n如需了解具体事项，请告诉我事项名称，例如“补办身份证”。",
+                    json_message={"type": "faq", "faq_id": faq.id, "area": faq.area.value},
+                )
+                return []
             buttons = candidate_buttons(intent, tracker.latest_message.get("text") or "", knowledge)
             dispatcher.utter_message(text=ASK_WHICH_ITEM if buttons else NO_ITEM_FOUND, buttons=buttons)
             return []

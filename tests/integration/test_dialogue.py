@@ -87,6 +87,12 @@ def test_new_question_types_follow_the_same_item(gateway: httpx.Client) -> None:
     assert online["messages"][0]["text"].startswith("【跨省异地就医备案】网上办理：")
 
 
+def test_a_general_question_is_answered_from_the_faq(gateway: httpx.Client) -> None:
+    reply = say(gateway, "t8", "办证件要不要提前预约啊")
+    assert reply["messages"][0]["text"].startswith("【常见问题】")
+    assert reply["messages"][0]["data"]["type"] == "faq"
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [

@@ -98,3 +98,19 @@ async def test_every_question_type_is_answered_from_its_field(
     messages, _ = await run(tracker)
     assert messages[0]["text"].startswith(f"【居民身份证补领】{label}：\n1. ")
     assert messages[0]["custom"]["question"] == intent.removeprefix("ask_")
+
+
+async def test_a_question_without_item_is_answered_from_a_close_faq(installed: KnowledgeBase) -> None:
+    tracker = recorded("materials_without_item")
+    tracker.latest_message["text"] = "办证件要不要提前预约啊"
+    messages, events = await run(tracker)
+    assert messages[0]["text"].startswith("【常见问题】办证件要提前预约吗？\n")
+    assert messages[0]["custom"]["type"] == "faq"
+    assert events == []
+
+
+async def test_an_unrelated_faq_is_not_offered_as_an_answer(installed: KnowledgeBase) -> None:
+    tracker = recorded("materials_without_item")
+    tracker.latest_message["text"] = "要带什么材料"
+    messages, _ = await run(tracker)
+    assert not messages[0]["text"].startswith("【常见问题】")

@@ -68,3 +68,10 @@ def test_loose_faq_pairs_are_retrievable(kb: KnowledgeBase) -> None:
     assert hits, "area-level FAQ pairs must be indexed"
     assert hits[0].faq.area.value == "certificates"
     assert "周" in hits[0].faq.q
+
+
+def test_faq_confidence_separates_paraphrases_from_near_misses(kb: KnowledgeBase) -> None:
+    close = kb.search_faqs("办证件要不要提前预约")
+    assert close[0].faq.q == "办证件要提前预约吗？" and close[0].confidence >= 0.6
+    far = kb.search_faqs("今天天气怎么样")
+    assert not far or far[0].confidence < 0.3
