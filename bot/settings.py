@@ -6,7 +6,6 @@ default (SQLite, on-disk index, no Telegram). Secrets (tokens) only ever come fr
 
 from __future__ import annotations
 
-from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field
@@ -49,12 +48,12 @@ class Settings(BaseSettings):
         values = self.model_dump(by_alias=True)
         return {name: str(value) for name, value in values.items() if value is not None}
 
-    @cached_property
+    @property
     def effective_database_url(self) -> str:
         """`DATABASE_URL`, or a SQLite file under `var/` when it is unset."""
         return self.database_url or f"sqlite:///{self.var_dir / 'app.db'}"
 
-    @cached_property
+    @property
     def effective_index_path(self) -> Path:
         return self.index_path or self.var_dir / "index" / "knowledge"
 

@@ -32,7 +32,6 @@ INTENT_QUESTIONS: dict[str, QuestionType] = {
     "ask_overview": QuestionType.overview,
 }
 SLOT = "service_item"
-CANDIDATE_MIN_CONFIDENCE = CLARIFY_THRESHOLD
 
 ASK_WHICH_ITEM = "请问您想咨询哪一项业务？可以点击下面的选项，或直接告诉我业务名称，例如“补办身份证”。"
 NO_ITEM_FOUND = "请告诉我您要办理的具体业务名称，例如“补办身份证”“异地就医备案”“租房提取公积金”。"
@@ -52,7 +51,7 @@ def find_item(tracker: Tracker, knowledge: KnowledgeBase) -> ServiceItem | None:
 
 
 def candidate_buttons(intent: str, text: str, knowledge: KnowledgeBase) -> list[dict[str, str]]:
-    hits = [h for h in knowledge.search(text, k=3) if h.confidence >= CANDIDATE_MIN_CONFIDENCE]
+    hits = [h for h in knowledge.search(text, k=3) if h.confidence >= CLARIFY_THRESHOLD]
     return [
         {"title": hit.item.name, "payload": f"/{intent}{json.dumps({SLOT: hit.item.id}, ensure_ascii=False)}"}
         for hit in hits
