@@ -6,6 +6,7 @@ default (SQLite, on-disk index, no Telegram). Secrets (tokens) only ever come fr
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from pydantic import Field
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     index_path: Path | None = Field(default=None, alias="INDEX_PATH")
     knowledge_dir: Path = Field(default=REPO_ROOT / "knowledge" / "data", alias="KNOWLEDGE_DIR")
     nlu_data_dir: Path = Field(default=REPO_ROOT / "nlu_data", alias="NLU_DATA_DIR")
+    area_messages_dir: Path = Field(default=REPO_ROOT / "knowledge" / "areas", alias="AREA_MESSAGES_DIR")
+    area_training_files: list[Path] = Field(default_factory=list, alias="AREA_TRAINING_FILES")
     models_dir: Path = Field(default=REPO_ROOT / "models", alias="MODELS_DIR")
     rasa_venv: Path = Field(default=REPO_ROOT / ".venv-rasa", alias="RASA_VENV")
 
@@ -45,8 +48,12 @@ class Settings(BaseSettings):
 
     def as_environment(self) -> dict[str, str]:
         """These settings as environment variables, for child processes to read back."""
-        values = self.model_dump(by_alias=True)
-        return {name: str(value) for name, value in values.items() if value is not None}
+        values = self.model_dump(by_alias=True, mode="json")
+        return {
+            name: json.dumps(value) if isinstance(value, list) else str(value)
+            for name, value in values.items()
+            if value is not None
+        }
 
     @property
     def effective_database_url(self) -> str:
@@ -63,15 +70,16 @@ class Settings(BaseSettings):
         return self.nlu_data_dir / "jieba"
 
     @property
-    def lookup_path(self) -> Path:
-        return self.nlu_data_dir / "generated" / "lookup_service_item.yml"
+    def generated_nlu_dir(self) -> Path:
+        """Lookup tables and synonyms generated from the knowledge base (never hand-edited)."""
+        return self.nlu_data_dir / "generated"
+
+    @property
+    def effective_embedding_cache(self) -> Path:
+        return self.embedding_cache or self.var_dir / "cache" / "embeddings.sqlite3"
 
     def knowledge_paths(self) -> KnowledgePaths:
-        cache = (
-            (self.embedding_cache or self.var_dir / "cache" / "embeddings.sqlite3")
-            if self.dense_search
-            else None
-        )
+        cache = self.effective_embedding_cache if self.dense_search else None
         return KnowledgePaths(
             self.knowledge_dir, self.jieba_dict_dir / USERDICT_NAME, self.nlu_data_dir / "synonyms.yml", cache
         )

@@ -49,7 +49,7 @@ def rasa_environment() -> dict[str, str]:
 def refresh_generated_nlu(settings: Settings) -> list[Path]:
     paths = settings.knowledge_paths()
     catalog = load_catalog(paths.data_dir)
-    return write_generated(generated_files(catalog, paths.userdict, settings.lookup_path, paths.synonyms))
+    return write_generated(generated_files(catalog, paths.userdict, settings.generated_nlu_dir, paths.synonyms))
 
 
 def model_fingerprint(settings: Settings) -> str:

@@ -91,7 +91,7 @@ def _reindex(settings: Settings, _args: argparse.Namespace) -> int:
 def _export_nlu(settings: Settings, args: argparse.Namespace) -> int:
     paths = settings.knowledge_paths()
     files = generated_files(
-        load_catalog(paths.data_dir), paths.userdict, settings.lookup_path, paths.synonyms
+        load_catalog(paths.data_dir), paths.userdict, settings.generated_nlu_dir, paths.synonyms
     )
     if args.check:
         stale = [

@@ -82,13 +82,16 @@ def content_hash(files: Iterable[tuple[str, Path]]) -> str:
 
 
 def _check_aliases(catalog: Catalog, problems: list[str]) -> None:
-    """A name or alias used by two items would make 「补办X」 ambiguous: refuse it."""
+    """A name or alias used by two items or places would make 「补办X」 ambiguous (and map
+    one Rasa synonym to two ids): refuse it."""
     owners: dict[str, str] = {}
-    for item in catalog.items.values():
-        for name in item.names:
-            other = owners.setdefault(name, item.id)
-            if other != item.id:
-                problems.append(f"事项 {item.id} 与 {other} 使用了相同的名称或别名「{name}」")
+    named = [(item.id, item.names) for item in catalog.items.values()]
+    named += [(place.id, [place.name, *place.aliases]) for place in catalog.places.values()]
+    for owner, names in named:
+        for name in names:
+            other = owners.setdefault(name, owner)
+            if other != owner:
+                problems.append(f"{owner} 与 {other} 使用了相同的名称或别名「{name}」")
 
 
 def load_catalog(data_dir: Path) -> Catalog:

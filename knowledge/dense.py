@@ -16,7 +16,7 @@ import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -57,9 +57,18 @@ class Embedder:
         return vector
 
     def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self._cached(texts, "passage")
+
+    def queries(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Query-side vectors for many texts (training a classifier), cached on disk."""
+        return self._cached(texts, "query")
+
+    def _cached(self, texts: Sequence[str], kind: Literal["passage", "query"]) -> npt.NDArray[np.float32]:
         if not texts:
             return np.empty((0, DIM), dtype=np.float32)
-        keys = [hashlib.sha1(t.encode("utf-8")).hexdigest() for t in texts]
+        # Passage keys are the bare digest (the cache predates query vectors).
+        prefix = "" if kind == "passage" else "query\0"
+        keys = [hashlib.sha1((prefix + t).encode("utf-8")).hexdigest() for t in texts]
         self._cache_path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(self._cache_path, timeout=30) as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS passages (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
@@ -73,10 +82,11 @@ class Embedder:
             missing = [i for i, key in enumerate(keys) if key not in found]
             if missing:
                 model = self._load()
+                encode = model.passage if kind == "passage" else model.query
                 for start in range(0, len(missing), _BATCH):
                     batch = missing[start : start + _BATCH]
                     with self._lock:
-                        vectors = model.passage([texts[i] for i in batch])
+                        vectors = encode([texts[i] for i in batch])
                     for i, vector in zip(batch, vectors, strict=True):
                         found[keys[i]] = vector.astype(np.float32)
                         conn.execute(

@@ -1,5 +1,5 @@
 """Files generated from the knowledge base for Rasa: the jieba user dictionary and the
-`service_item` lookup table. Generated, not hand-edited, so a new item or alias is
+`service_item`, `place` and `area` lookup tables and the synonyms to canonical ids. Generated, not hand-edited, so a new item or alias is
 segmented and recognised after retraining with no other change."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from knowledge.catalog import Catalog
+from knowledge.schema import AREA_TERMS
 from knowledge.synonyms import load_synonyms
 
 # High enough that jieba keeps every name and alias as one token (entity spans must align
@@ -15,12 +16,22 @@ USERDICT_FREQUENCY = 50000
 GENERATED_HEADER = "# 由 `python -m knowledge export-nlu` 根据知识库生成，请勿手工修改。\n"
 
 
+def _place_names(catalog: Catalog) -> dict[str, list[str]]:
+    return {place.id: [place.name, *place.aliases] for place in catalog.places.values()}
+
+
+def _area_terms() -> dict[str, list[str]]:
+    return {area.value: list(terms) for area, terms in AREA_TERMS.items()}
+
+
 def userdict_terms(catalog: Catalog, synonyms_path: Path) -> list[str]:
     terms: set[str] = set()
     for item in catalog.items.values():
         terms.update(item.names)
     for variant, canonical in load_synonyms(synonyms_path).items():
         terms.update((variant, canonical))
+    for names in (*_place_names(catalog).values(), *_area_terms().values()):
+        terms.update(names)
     return sorted(t for t in terms if " " not in t)
 
 
@@ -28,16 +39,38 @@ def render_userdict(terms: list[str]) -> str:
     return "".join(f"{term} {USERDICT_FREQUENCY}\n" for term in terms)
 
 
+def _examples(values: list[str]) -> str:
+    return "".join(f"    - {value}\n" for value in values)
+
+
 def render_lookup(catalog: Catalog) -> str:
     names = sorted({name for item in catalog.items.values() for name in item.names})
-    lines = "".join(f"    - {name}\n" for name in names)
-    return f'{GENERATED_HEADER}version: "3.1"\nnlu:\n- lookup: service_item\n  examples: |\n{lines}'
+    return f'{GENERATED_HEADER}version: "3.1"\nnlu:\n- lookup: service_item\n  examples: |\n{_examples(names)}'
 
 
-def generated_files(catalog: Catalog, userdict: Path, lookup: Path, synonyms: Path) -> dict[Path, str]:
+def render_entities(catalog: Catalog) -> str:
+    """Place and area lookup tables, and synonyms that turn every name of an item, place or
+    area into its canonical id, so the entity value Rasa returns is the id itself."""
+    places = _place_names(catalog)
+    areas = _area_terms()
+    blocks = [
+        f"- lookup: place\n  examples: |\n{_examples(sorted({n for ns in places.values() for n in ns}))}",
+        f"- lookup: area\n  examples: |\n{_examples(sorted({t for ts in areas.values() for t in ts}))}",
+    ]
+    canonical: list[tuple[str, list[str]]] = [
+        (item.id, sorted(set(item.names))) for item in sorted(catalog.items.values(), key=lambda i: i.id)
+    ]
+    canonical += sorted((pid, sorted(set(names))) for pid, names in places.items())
+    canonical += sorted(areas.items())
+    blocks += [f"- synonym: {key}\n  examples: |\n{_examples(names)}" for key, names in canonical]
+    return f'{GENERATED_HEADER}version: "3.1"\nnlu:\n' + "".join(blocks)
+
+
+def generated_files(catalog: Catalog, userdict: Path, generated_dir: Path, synonyms: Path) -> dict[Path, str]:
     return {
         userdict: render_userdict(userdict_terms(catalog, synonyms)),
-        lookup: render_lookup(catalog),
+        generated_dir / "lookup_service_item.yml": render_lookup(catalog),
+        generated_dir / "entities.yml": render_entities(catalog),
     }
 
 
