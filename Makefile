@@ -45,6 +45,7 @@ clean:
 
 eval: $(VENV)/.installed
 	$(PY) -m knowledge.evaluate
+	$(PY) -m bot.evaluation
 
 bench: $(VENV)/.installed
 	$(PY) -m knowledge.bench

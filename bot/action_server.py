@@ -2,7 +2,7 @@
 
 rasa-sdk's own Sanic server always listens on every interface; this app speaks the same
 webhook protocol (`POST /webhook`, `GET /health`) on 127.0.0.1 only, and loads the knowledge
-base once in its lifespan instead of at import.
+base and the area classifier once in its lifespan instead of at import.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
 
 from bot.actions import knowledge_provider
+from bot.area_classifier import BackgroundAreaClassifier
 from bot.settings import Settings, load_settings
 from knowledge.service import open_knowledge_base
 
@@ -30,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         knowledge = open_knowledge_base(settings)
-        knowledge_provider.install(knowledge)
+        knowledge_provider.install(knowledge, BackgroundAreaClassifier(settings))
         executor = ActionExecutor()
         executor.register_package("bot.actions")
         app.state.executor = executor

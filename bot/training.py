@@ -49,7 +49,9 @@ def rasa_environment() -> dict[str, str]:
 def refresh_generated_nlu(settings: Settings) -> list[Path]:
     paths = settings.knowledge_paths()
     catalog = load_catalog(paths.data_dir)
-    return write_generated(generated_files(catalog, paths.userdict, settings.generated_nlu_dir, paths.synonyms))
+    return write_generated(
+        generated_files(catalog, paths.userdict, settings.generated_nlu_dir, paths.synonyms)
+    )
 
 
 def model_fingerprint(settings: Settings) -> str:
@@ -91,7 +93,7 @@ def ensure_model(settings: Settings, log: Path | None = None) -> Path:
         "--fixed-model-name",
         target.name.removesuffix(".tar.gz"),
     ]
-    print(f"训练数据有变化，开始训练 Rasa 模型（约需 1–3 分钟）→ {target.name}", flush=True)
+    print(f"训练数据有变化，开始训练 Rasa 模型（两核机器上约需 6–8 分钟）→ {target.name}", flush=True)
     started = time.perf_counter()
     output = open(log, "w") if log else None  # noqa: SIM115 (closed below)
     try:

@@ -1,5 +1,6 @@
 """Files generated from the knowledge base for Rasa: the jieba user dictionary and the
-`service_item`, `place` and `area` lookup tables and the synonyms to canonical ids. Generated, not hand-edited, so a new item or alias is
+`service_item`, `place` and `area` lookup tables and the synonyms to canonical ids.
+Generated, not hand-edited, so a new item or alias is
 segmented and recognised after retraining with no other change."""
 
 from __future__ import annotations
@@ -45,7 +46,9 @@ def _examples(values: list[str]) -> str:
 
 def render_lookup(catalog: Catalog) -> str:
     names = sorted({name for item in catalog.items.values() for name in item.names})
-    return f'{GENERATED_HEADER}version: "3.1"\nnlu:\n- lookup: service_item\n  examples: |\n{_examples(names)}'
+    return (
+        f'{GENERATED_HEADER}version: "3.1"\nnlu:\n- lookup: service_item\n  examples: |\n{_examples(names)}'
+    )
 
 
 def render_entities(catalog: Catalog) -> str:

@@ -172,3 +172,24 @@ def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[Se
     if item.phones is not None:
         footer += f"\n咨询电话：{item.phones.consult}"
     return f"{header}\n{_numbered(_body(item, question, places))}\n{footer}"
+
+
+def render_place(place: ServicePlace, question: QuestionType) -> str:
+    """A question about a hall itself («车管所几点上班»): the line asked for, then the rest."""
+    asked = {
+        QuestionType.hours: f"办公时间：{place.hours}",
+        QuestionType.contact: f"电话：{place.phone}",
+    }.get(question, f"地址：{place.address}")
+    lines = [
+        asked,
+        *(
+            line
+            for line in (f"地址：{place.address}", f"办公时间：{place.hours}", f"电话：{place.phone}")
+            if line != asked
+        ),
+    ]
+    if place.windows:
+        lines.append(f"窗口：{'、'.join(place.windows)}")
+    if place.note:
+        lines.append(place.note)
+    return f"【{place.name}】\n{_numbered(lines)}"

@@ -134,6 +134,16 @@ class KnowledgeBase:
     def places_of(self, item: ServiceItem) -> list[ServicePlace]:
         return [self.places[p] for p in item.places if p in self.places]
 
+    def resolve_place(self, reference: str) -> ServicePlace | None:
+        """A place from its id, name or alias (as the `place` entity carries it)."""
+        self.refresh()
+        if reference in self.places:
+            return self.places[reference]
+        for place in self.places.values():
+            if reference == place.name or reference in place.aliases:
+                return place
+        return None
+
     def match_names(self, text: str) -> list[Hit]:
         """Items whose name or alias appears verbatim in the text, longest match first."""
         self.refresh()

@@ -15,8 +15,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
-from knowledge.render import QuestionType, render_answer
-from knowledge.schema import ServiceItem
+from knowledge.render import QuestionType, render_answer, render_place
+from knowledge.schema import ServiceItem, ServicePlace
 from knowledge.search import CLARIFY_THRESHOLD, FAQ_ANSWER_THRESHOLD, KnowledgeBase
 
 INTENT_QUESTIONS: dict[str, QuestionType] = {
@@ -32,6 +32,8 @@ INTENT_QUESTIONS: dict[str, QuestionType] = {
     "ask_overview": QuestionType.overview,
 }
 SLOT = "service_item"
+PLACE_QUESTIONS = frozenset({QuestionType.location, QuestionType.hours, QuestionType.contact})
+RESET_FALLBACK: tuple[EventType, ...] = (SlotSet("fallback_count", 0), SlotSet("pending_guess", None))
 
 ASK_WHICH_ITEM = "请问您想咨询哪一项业务？可以点击下面的选项，或直接告诉我业务名称，例如“补办身份证”。"
 NO_ITEM_FOUND = "请告诉我您要办理的具体业务名称，例如“补办身份证”“异地就医备案”“租房提取公积金”。"
@@ -58,6 +60,55 @@ def candidate_buttons(intent: str, text: str, knowledge: KnowledgeBase) -> list[
     ]
 
 
+def question_of(intent: str | None) -> QuestionType:
+    return INTENT_QUESTIONS.get(intent or "", QuestionType.overview)
+
+
+def answer_item(
+    dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, item: ServiceItem, question: QuestionType
+) -> list[EventType]:
+    """Render one answer; an answer ends any fallback sequence."""
+    dispatcher.utter_message(
+        text=render_answer(item, question, knowledge.places_of(item)),
+        json_message={
+            "type": "answer",
+            "item_id": item.id,
+            "area": item.area.value,
+            "question": question.value,
+            "source": item.source,
+            "last_verified": item.last_verified.isoformat(),
+        },
+    )
+    return [SlotSet(SLOT, item.id), *RESET_FALLBACK]
+
+
+def find_place(tracker: Tracker, knowledge: KnowledgeBase) -> ServicePlace | None:
+    """A hall named in this message («车管所几点上班»); only the latest message counts."""
+    for value in tracker.get_latest_entity_values("place"):
+        place = knowledge.resolve_place(str(value))
+        if place is not None:
+            return place
+    return None
+
+
+def answer_from_faq(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, text: str) -> bool:
+    """Answer from a loose FAQ pair when retrieval is confident; False when it is not."""
+    faqs = knowledge.search_faqs(text, k=1)
+    if not faqs or faqs[0].confidence < FAQ_ANSWER_THRESHOLD:
+        return False
+    faq = faqs[0].faq
+    dispatcher.utter_message(
+        text=f"【常见问题】{faq.q}\n{faq.a}\n如需了解具体事项，请告诉我事项名称，例如“补办身份证”。",
+        json_message={
+            "type": "faq",
+            "faq_id": faq.id,
+            "area": faq.area.value,
+            "confidence": faqs[0].confidence,
+        },
+    )
+    return True
+
+
 class ActionAnswerQuestion(Action):
     def name(self) -> str:
         return "action_answer_question"
@@ -65,38 +116,29 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_materials"
-        question = INTENT_QUESTIONS.get(intent, QuestionType.materials)
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_overview"
+        question = question_of(intent)
         try:
             knowledge = knowledge_provider.current()
         except knowledge_provider.KnowledgeUnavailableError:
             dispatcher.utter_message(text=KNOWLEDGE_DOWN)
             return []
+        text = tracker.latest_message.get("text") or ""
+
+        place = find_place(tracker, knowledge)
+        named_here = list(tracker.get_latest_entity_values(SLOT)) or knowledge.match_names(text)
+        if place is not None and not named_here and question in PLACE_QUESTIONS:
+            dispatcher.utter_message(
+                text=render_place(place, question),
+                json_message={"type": "place", "place_id": place.id, "question": question.value},
+            )
+            return list(RESET_FALLBACK)
 
         item = find_item(tracker, knowledge)
-        if item is None:
-            text = tracker.latest_message.get("text") or ""
-            faqs = knowledge.search_faqs(text, k=1)
-            if faqs and faqs[0].confidence >= FAQ_ANSWER_THRESHOLD:
-                faq = faqs[0].faq
-                dispatcher.utter_message(
-                    text=f"【常见问题】{faq.q}\n{faq.a}\n如需了解具体事项，请告诉我事项名称，例如“补办身份证”。",
-                    json_message={"type": "faq", "faq_id": faq.id, "area": faq.area.value},
-                )
-                return []
-            buttons = candidate_buttons(intent, tracker.latest_message.get("text") or "", knowledge)
-            dispatcher.utter_message(text=ASK_WHICH_ITEM if buttons else NO_ITEM_FOUND, buttons=buttons)
-            return []
-
-        dispatcher.utter_message(
-            text=render_answer(item, question, knowledge.places_of(item)),
-            json_message={
-                "type": "answer",
-                "item_id": item.id,
-                "area": item.area.value,
-                "question": question.value,
-                "source": item.source,
-                "last_verified": item.last_verified.isoformat(),
-            },
-        )
-        return [SlotSet(SLOT, item.id)]
+        if item is not None:
+            return answer_item(dispatcher, knowledge, item, question)
+        if answer_from_faq(dispatcher, knowledge, text):
+            return list(RESET_FALLBACK)
+        buttons = candidate_buttons(intent, text, knowledge)
+        dispatcher.utter_message(text=ASK_WHICH_ITEM if buttons else NO_ITEM_FOUND, buttons=buttons)
+        return []

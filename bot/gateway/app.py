@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from bot.area_classifier import BackgroundAreaClassifier
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.errors import install_error_handlers
 from bot.gateway.rasa_client import RasaClient
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.knowledge = await run_in_threadpool(open_knowledge_base, settings)
         app.state.knowledge_store = open_store(settings)
         app.state.router = ConversationRouter(store, rasa)
+        app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
         logger.info("网关已启动：%s", settings.gateway_url)
         try:
             yield

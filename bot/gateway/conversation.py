@@ -18,6 +18,7 @@ from bot.persistence.store import ConversationStore, ConversationView, StoredMes
 from bot.privacy import mask_personal_data
 from knowledge.chinese import to_simplified
 
+RATING_SCORES = (1, 2, 3, 4, 5)
 NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
 
 
@@ -85,12 +86,17 @@ class ConversationRouter:
         return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
 
     def _store_replies(self, conversation_id: str, replies: list[dict[str, Any]]) -> list[StoredMessage]:
-        return [
-            self._store.append(
-                conversation_id, Role.bot, r["text"], {"buttons": r["buttons"], "data": r["data"]}
+        stored = []
+        for reply in replies:
+            data = reply["data"]
+            if data.get("type") == "rating" and data.get("score") in RATING_SCORES:
+                self._store.add_rating(conversation_id, int(data["score"]))
+            stored.append(
+                self._store.append(
+                    conversation_id, Role.bot, reply["text"], {"buttons": reply["buttons"], "data": data}
+                )
             )
-            for r in replies
-        ]
+        return stored
 
     async def messages_after(
         self, channel: str, external_id: str, after_id: int

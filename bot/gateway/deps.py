@@ -7,6 +7,7 @@ from typing import Annotated, cast
 
 from fastapi import Depends, Request
 
+from bot.area_classifier import BackgroundAreaClassifier
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.rasa_client import RasaClient
 from bot.persistence.store import ConversationStore
@@ -30,6 +31,10 @@ def get_knowledge(request: Request) -> KnowledgeBase:
     return cast(KnowledgeBase, request.app.state.knowledge)
 
 
+def get_areas(request: Request) -> BackgroundAreaClassifier:
+    return cast(BackgroundAreaClassifier, request.app.state.areas)
+
+
 def get_router(request: Request) -> ConversationRouter:
     return cast(ConversationRouter, request.app.state.router)
 
@@ -38,4 +43,5 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ConversationStore, Depends(get_store)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
+AreasDep = Annotated[BackgroundAreaClassifier, Depends(get_areas)]
 RouterDep = Annotated[ConversationRouter, Depends(get_router)]

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.persistence.models import Conversation, ConversationState, Message, Role, utcnow
+from bot.persistence.models import Conversation, ConversationState, Message, Rating, Role, utcnow
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,16 @@ class ConversationStore:
                 conversation.updated_at = utcnow()
             session.commit()
             return _stored(row)
+
+    def add_rating(self, conversation_id: str, score: int) -> None:
+        with self._sessions() as session:
+            session.add(Rating(conversation_id=conversation_id, score=score))
+            session.commit()
+
+    def ratings(self, conversation_id: str) -> list[int]:
+        query = select(Rating.score).where(Rating.conversation_id == conversation_id).order_by(Rating.id)
+        with self._sessions() as session:
+            return list(session.scalars(query))
 
     def messages_after(
         self, conversation_id: str, after_id: int = 0, limit: int = 100, roles: tuple[Role, ...] = ()

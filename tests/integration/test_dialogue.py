@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bot.persistence.store import ConversationStore, create_db_engine
 from bot.runner import Supervisor, children
 from bot.settings import Settings
 from bot.training import ensure_model
@@ -98,8 +99,6 @@ def test_a_general_question_is_answered_from_the_faq(gateway: httpx.Client) -> N
     [
         ("你是机器人吗", "自动答复程序"),
         ("帮我查一下明天的天气", "不在我的服务范围内"),
-        ("我要人工", "12345"),
-        ("我要投诉窗口工作人员态度太差了，让我来回跑了三趟", "12345"),
     ],
 )
 def test_conversational_intents_get_honest_replies(gateway: httpx.Client, text: str, expected: str) -> None:
@@ -145,6 +144,123 @@ def test_rasa_only_ever_sees_masked_personal_data(
     seen = json.dumps(tracker, ensure_ascii=False)
     assert "11010519491231002X" not in seen and "13812345678" not in seen
     assert "110***********002X" in seen and "138****5678" in seen
+
+
+def handoff_of(reply: dict[str, Any]) -> dict[str, Any]:
+    [payload] = [m["data"] for m in reply["messages"] if m["data"].get("type") == "handoff"]
+    return payload
+
+
+def test_greeting_says_what_the_assistant_does_in_two_lines(gateway: httpx.Client) -> None:
+    [greeting] = say(gateway, "g1", "你好")["messages"]
+    assert greeting["text"].count("\n") <= 1
+    assert "材料" in greeting["text"] and "投诉" in greeting["text"]
+
+
+def test_a_missing_item_is_asked_for_with_up_to_three_buttons(gateway: httpx.Client) -> None:
+    reply = say(gateway, "b1", "公积金提取要带什么材料")
+    [question] = reply["messages"]
+    assert question["text"].startswith("请问您想咨询哪一项业务")
+    assert 2 <= len(question["buttons"]) <= 3
+    chosen = question["buttons"][0]
+    answer = say(gateway, "b1", chosen["payload"])
+    assert answer["messages"][0]["text"].startswith(f"【{chosen['title']}】所需材料：")
+
+
+def test_a_hall_named_alone_is_answered_with_its_hours(gateway: httpx.Client) -> None:
+    [reply] = say(gateway, "p1", "车管所几点上班")["messages"]
+    assert reply["text"].startswith("【示例区公安分局交通警察大队车辆管理所】\n1. 办公时间：")
+    assert reply["data"] == {"type": "place", "place_id": "district_vehicle_office", "question": "hours"}
+
+
+def test_two_stage_fallback_confirms_the_guess_then_answers(gateway: httpx.Client) -> None:
+    guess = say(gateway, "f1", '/nlu_fallback{"service_item": "certificates.id_card_reissue"}')
+    [confirm] = guess["messages"]
+    assert confirm["text"] == "您是想了解「居民身份证补领」的事项概况吗？"
+    assert [b["title"] for b in confirm["buttons"]] == ["是的", "不是"]
+    answer = say(gateway, "f1", "是的")
+    assert answer["messages"][0]["text"].startswith("【居民身份证补领】事项概况：")
+
+
+def test_two_stage_fallback_rephrase_then_offers_a_person(gateway: httpx.Client) -> None:
+    guess = say(gateway, "f2", '/nlu_fallback{"service_item": "transport.driving_license_renewal"}')
+    assert guess["messages"][0]["text"].startswith("您是想了解「")
+    rephrase = say(gateway, "f2", "不是")
+    assert rephrase["messages"][0]["text"].startswith("好的。请您换个说法")
+    person = say(gateway, "f2", "/nlu_fallback")
+    handoff = handoff_of(person)
+    assert handoff["reason"] == "fallback"
+    assert "转人工" in person["messages"][0]["text"]
+
+
+def test_a_complaint_without_details_is_asked_for_them_then_routed(gateway: httpx.Client) -> None:
+    ask = say(gateway, "k1", "我要投诉")
+    assert ask["messages"][0]["text"].startswith("请简要描述您要反映的情况")
+    routed = say(gateway, "k1", "昨天坐出租车，司机绕路还不打表，多收了我三十块")
+    handoff = handoff_of(routed)
+    assert handoff["reason"] == "complaint" and handoff["area"] == "transport"
+    assert handoff["description"] == "昨天坐出租车，司机绕路还不打表，多收了我三十块"
+    assert "归入「交通」领域" in routed["messages"][0]["text"]
+    # The form is over: the next question is answered normally.
+    after = say(gateway, "k1", "补办身份证要带什么材料")
+    assert after["messages"][0]["text"].startswith("【居民身份证补领】所需材料：")
+
+
+def test_a_complaint_with_details_is_routed_at_once(gateway: httpx.Client) -> None:
+    routed = say(gateway, "k2", "我要投诉，公司拖欠我们三个月工资了，老板一直不给")
+    handoff = handoff_of(routed)
+    assert handoff["reason"] == "complaint" and handoff["area"] == "employment"
+    assert handoff["area_named_by_citizen"] is False
+
+
+def test_a_suggestion_naming_its_area_is_routed_there(gateway: httpx.Client) -> None:
+    ask = say(gateway, "k3", "我对住房方面提个建议")
+    assert ask["messages"][0]["text"].startswith("请简要描述")
+    routed = say(gateway, "k3", "希望公租房申请能在网上提交材料，不用跑现场")
+    handoff = handoff_of(routed)
+    assert handoff["reason"] == "suggestion" and handoff["area"] == "housing"
+
+
+def test_a_cancelled_complaint_hands_nothing_off(gateway: httpx.Client) -> None:
+    say(gateway, "k4", "我要投诉")
+    cancelled = say(gateway, "k4", "算了")
+    assert cancelled["messages"][0]["text"].startswith("好的，已取消")
+    assert all(m["data"].get("type") != "handoff" for m in cancelled["messages"])
+
+
+def test_asking_for_a_person_emits_a_handoff_request(gateway: httpx.Client) -> None:
+    say(gateway, "h1", "公积金租房提取要带什么材料")
+    reply = say(gateway, "h1", "我要人工")
+    handoff = handoff_of(reply)
+    assert handoff["reason"] == "request_human"
+    assert handoff["service_item"] and handoff["area"] == "housing"
+
+
+def test_goodbye_asks_for_a_rating_which_is_stored(
+    gateway: httpx.Client, system: tuple[Settings, Supervisor]
+) -> None:
+    settings, _ = system
+    bye = say(gateway, "r1", "好的再见")
+    assert bye["messages"][0]["text"].startswith("感谢您的咨询")
+    rating = bye["messages"][1]
+    assert len(rating["buttons"]) == 5
+    thanks = say(gateway, "r1", rating["buttons"][1]["payload"])
+    assert thanks["messages"][0]["text"].startswith("感谢您的评价（4 分）")
+    typed = say(gateway, "r1", "非常满意")
+    assert typed["messages"][0]["data"] == {"type": "rating", "score": 5}
+
+    store = ConversationStore(create_db_engine(settings.effective_database_url))
+    try:
+        assert store.ratings(bye["conversation_id"]) == [4, 5]
+    finally:
+        store.close()
+
+
+def test_parse_classifies_the_area_of_a_complaint_and_finds_places(gateway: httpx.Client) -> None:
+    complaint = gateway.post("/api/v1/parse", json={"text": "出租车司机绕路多收钱"}).json()
+    assert complaint["intent"] == "complaint" and complaint["area"] == "transport"
+    place = gateway.post("/api/v1/parse", json={"text": "不动产登记中心在哪里"}).json()
+    assert {"entity": "place", "value": "district_real_estate_center"}.items() <= place["entities"][0].items()
 
 
 def test_actions_down_is_503_with_a_chinese_message(

@@ -16,6 +16,10 @@ from bot.actions import knowledge_provider
 from bot.actions.answer_question import ActionAnswerQuestion
 from knowledge.search import KnowledgeBase
 
+RESET = [
+    {"event": "slot", "timestamp": None, "name": "fallback_count", "value": 0},
+    {"event": "slot", "timestamp": None, "name": "pending_guess", "value": None},
+]
 TRACKERS = Path(__file__).resolve().parent.parent / "fixtures" / "trackers"
 
 
@@ -45,7 +49,8 @@ async def test_materials_from_the_entity_sets_the_slot_to_the_item_id(installed:
     assert message["text"].startswith("【居民身份证补领】所需材料：\n1. 居民户口簿")
     assert message["custom"]["item_id"] == "certificates.id_card_reissue"
     assert events == [
-        {"event": "slot", "timestamp": None, "name": "service_item", "value": "certificates.id_card_reissue"}
+        {"event": "slot", "timestamp": None, "name": "service_item", "value": "certificates.id_card_reissue"},
+        *RESET,
     ]
 
 
@@ -106,7 +111,7 @@ async def test_a_question_without_item_is_answered_from_a_close_faq(installed: K
     messages, events = await run(tracker)
     assert messages[0]["text"].startswith("【常见问题】办证件要提前预约吗？\n")
     assert messages[0]["custom"]["type"] == "faq"
-    assert events == []
+    assert events == RESET
 
 
 async def test_an_unrelated_faq_is_not_offered_as_an_answer(installed: KnowledgeBase) -> None:

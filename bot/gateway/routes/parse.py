@@ -10,10 +10,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.deps import KnowledgeDep, RasaDep
+from bot.area_classifier import BackgroundAreaClassifier
+from bot.gateway.deps import AreasDep, KnowledgeDep, RasaDep
 from bot.privacy import mask_personal_data
 from knowledge.chinese import to_simplified
-from knowledge.search import CLARIFY_THRESHOLD, KnowledgeBase
+from knowledge.schema import Area
+from knowledge.search import KnowledgeBase
 
 router = APIRouter(prefix="/api/v1", tags=["nlu"])
 
@@ -28,22 +30,26 @@ class ParseResponse(BaseModel):
     intent: str | None
     confidence: float
     entities: list[dict[str, Any]]
-    area: str | None
+    area: str
 
 
-def area_of(text: str, entities: list[dict[str, Any]], knowledge: KnowledgeBase) -> str | None:
-    """The area of the item named by the entity, else of a confident search hit."""
+def area_of(
+    text: str, entities: list[dict[str, Any]], knowledge: KnowledgeBase, areas: BackgroundAreaClassifier
+) -> str:
+    """The area the citizen named, else the area of the item named, else the classifier's."""
+    for entity in entities:
+        if entity.get("entity") == "area" and str(entity.get("value")) in Area.__members__:
+            return str(entity["value"])
     for entity in entities:
         if entity.get("entity") == "service_item":
             item = knowledge.resolve(str(entity.get("value", "")))
             if item is not None:
                 return item.area.value
-    hits = knowledge.search(text, k=1)
-    return hits[0].item.area.value if hits and hits[0].confidence >= CLARIFY_THRESHOLD else None
+    return areas.predict(text).area.value
 
 
 @router.post("/parse", response_model=ParseResponse)
-async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep) -> ParseResponse:
+async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep, areas: AreasDep) -> ParseResponse:
     text = to_simplified(mask_personal_data(body.text))
     result = await rasa.parse(text)
     intent = result.get("intent") or {}
@@ -55,5 +61,5 @@ async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep) -> P
         intent=intent.get("name"),
         confidence=round(float(intent.get("confidence") or 0.0), 4),
         entities=entities,
-        area=await run_in_threadpool(area_of, text, entities, knowledge),
+        area=await run_in_threadpool(area_of, text, entities, knowledge, areas),
     )

@@ -1,0 +1,138 @@
+"""When the assistant did not understand: the two-stage fallback.
+
+1. A loose FAQ pair that answers the message confidently is simply given.
+2. First miss: confirm the best guess («您是想问「补办身份证」的所需材料吗？» 是 / 不是); with no
+   guess at all, ask to rephrase.
+3. «不是» to the guess: ask to rephrase.
+4. Second miss in a row: offer a person (a handoff request the gateway turns into a ticket).
+
+The state (misses in a row, the pending guess) lives in two unfeaturized slots, so the rules
+stay one line each and every answer resets it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import knowledge_provider
+from bot.actions.answer_question import (
+    INTENT_QUESTIONS,
+    KNOWLEDGE_DOWN,
+    RESET_FALLBACK,
+    SLOT,
+    answer_from_faq,
+    answer_item,
+    find_item,
+    question_of,
+)
+from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
+from knowledge.render import QUESTION_LABELS
+from knowledge.schema import ServiceItem
+from knowledge.search import CLARIFY_THRESHOLD, KnowledgeBase
+
+# A question intent ranked this high is a guess worth confirming.
+GUESS_INTENT_CONFIDENCE = 0.15
+
+ASK_REPHRASE = (
+    "抱歉，我没有完全理解。能换个说法吗？请说清要办的事和想了解的内容，"
+    "例如“补办身份证要带什么材料”“异地就医备案在哪办”。"
+)
+AFTER_DENY = "好的。请您换个说法，说说要办什么事、想了解什么（材料、费用、流程、地点或时限）。"
+OFFER_PERSON = (
+    "抱歉，我还是没能理解您的问题，已为您记录并申请转人工服务。"
+    "在线人工开通前，您也可以拨打 12345 政务服务便民热线，由工作人员为您解答。"
+)
+PLAIN_AFFIRM = "好的。还有其他问题吗？"
+PLAIN_DENY = "好的，如有其他问题随时问我。"
+
+
+def _best_question_intent(tracker: Tracker) -> str | None:
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        name = ranked.get("name")
+        if name in INTENT_QUESTIONS and float(ranked.get("confidence") or 0) >= GUESS_INTENT_CONFIDENCE:
+            return str(name)
+    return None
+
+
+def _guess_item(tracker: Tracker, knowledge: KnowledgeBase) -> ServiceItem | None:
+    item = find_item(tracker, knowledge)
+    if item is not None:
+        return item
+    hits = knowledge.search(tracker.latest_message.get("text") or "", k=1)
+    return hits[0].item if hits and hits[0].confidence >= CLARIFY_THRESHOLD else None
+
+
+class ActionFallback(Action):
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            knowledge = knowledge_provider.current()
+        except knowledge_provider.KnowledgeUnavailableError:
+            dispatcher.utter_message(text=KNOWLEDGE_DOWN)
+            return []
+        text = tracker.latest_message.get("text") or ""
+        if answer_from_faq(dispatcher, knowledge, text):
+            return list(RESET_FALLBACK)
+
+        misses = int(tracker.get_slot("fallback_count") or 0)
+        if misses >= 1:
+            area = classify_area(text, tracker)
+            dispatcher.utter_message(
+                text=OFFER_PERSON, json_message=handoff_payload(HandoffReason.fallback, area, tracker, text)
+            )
+            return list(RESET_FALLBACK)
+
+        intent = _best_question_intent(tracker)
+        item = _guess_item(tracker, knowledge)
+        if item is None:
+            dispatcher.utter_message(text=ASK_REPHRASE, json_message={"type": "rephrase"})
+            return [SlotSet("fallback_count", 1), SlotSet("pending_guess", None)]
+        question = question_of(intent)
+        guess_intent = intent or "ask_overview"
+        payload = f"/{guess_intent}{json.dumps({SLOT: item.id}, ensure_ascii=False)}"
+        dispatcher.utter_message(
+            text=f"您是想了解「{item.name}」的{QUESTION_LABELS[question]}吗？",
+            buttons=[{"title": "是的", "payload": payload}, {"title": "不是", "payload": "/deny"}],
+            json_message={"type": "confirm_guess", "item_id": item.id, "question": question.value},
+        )
+        guess = json.dumps({"intent": guess_intent, "item": item.id})
+        return [SlotSet("fallback_count", 1), SlotSet("pending_guess", guess)]
+
+
+class ActionConfirmReply(Action):
+    """«是的» / «不是», typed or clicked: settles a pending guess, else a plain acknowledgement."""
+
+    def name(self) -> str:
+        return "action_confirm_reply"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        affirmed = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        pending = tracker.get_slot("pending_guess")
+        if not pending:
+            dispatcher.utter_message(text=PLAIN_AFFIRM if affirmed else PLAIN_DENY)
+            return []
+        if not affirmed:
+            dispatcher.utter_message(text=AFTER_DENY, json_message={"type": "rephrase"})
+            return [SlotSet("pending_guess", None)]
+        guess = json.loads(str(pending))
+        try:
+            knowledge = knowledge_provider.current()
+        except knowledge_provider.KnowledgeUnavailableError:
+            dispatcher.utter_message(text=KNOWLEDGE_DOWN)
+            return []
+        item = knowledge.resolve(str(guess.get("item", "")))
+        if item is None:
+            dispatcher.utter_message(text=AFTER_DENY, json_message={"type": "rephrase"})
+            return [SlotSet("pending_guess", None)]
+        return answer_item(dispatcher, knowledge, item, question_of(guess.get("intent")))

@@ -1,0 +1,118 @@
+"""Complaints, suggestions and requests for a person: collect a short description when the
+first message has none, classify the area, and emit the handoff request.
+
+A message like «我要投诉» says nothing yet, so the feedback form asks what happened; a message
+like «投诉出租车司机绕路多收钱» already does, so the form starts filled and submits at once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.handoff import HandoffReason, area_label, classify_area, handoff_payload
+from knowledge.chinese import to_simplified
+from knowledge.schema import AREA_TERMS
+
+MIN_DESCRIPTION_CHARS = 6
+KIND_NAMES = {HandoffReason.complaint: "投诉", HandoffReason.suggestion: "建议"}
+
+# Words that announce feedback without describing anything («我要投诉交通方面的问题»).
+_ANNOUNCEMENTS = re.compile(
+    "|".join(
+        [
+            "我(?:要|想|想要)?(?:再)?(?:投诉|投述|举报|反映|反应|提|提个|提一个|给个|有个|有一个)(?:一下)?(?:建议|意见|问题)?",
+            "投诉|投述|举报|建议|意见|反映|问题|情况|事情|一下|这块|这方面|方面|关于|有关|的|了|吧|啊|呢",
+            "[，。！？,.!?、：:；;\\s]",
+        ]
+    )
+)
+_AREA_WORDS = sorted({t for terms in AREA_TERMS.values() for t in terms}, key=len, reverse=True)
+_CANCEL = re.compile(r"^(?:算了|取消|不用了|不投诉了|不提了|没事了|没有了|不了)[。！!.，,]*$")
+
+
+def describes_something(text: str) -> bool:
+    """True when the message says what happened, beyond announcing feedback and an area."""
+    rest = to_simplified(text)
+    for word in _AREA_WORDS:
+        rest = rest.replace(word, "")
+    return len(_ANNOUNCEMENTS.sub("", rest)) >= MIN_DESCRIPTION_CHARS
+
+
+def _kind(tracker: Tracker) -> HandoffReason:
+    value = tracker.get_slot("feedback_kind") or (tracker.latest_message.get("intent") or {}).get("name")
+    return HandoffReason.suggestion if value == "suggestion" else HandoffReason.complaint
+
+
+def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: HandoffReason, description: str) -> None:
+    area = classify_area(description, tracker)
+    summary = description if len(description) <= 60 else description[:60] + "…"
+    dispatcher.utter_message(
+        text=(
+            f"已记录您的{KIND_NAMES[kind]}：「{summary}」，归入「{area_label(area.area)}」领域，"
+            "将转交相关部门工作人员处理。"
+            "在线人工开通前，正式受理请拨打 12345 政务服务便民热线。"
+        ),
+        json_message=handoff_payload(kind, area, tracker, description),
+    )
+
+
+_CLEAR_FORM: tuple[EventType, ...] = (
+    SlotSet("feedback_kind", None),
+    SlotSet("feedback_description", None),
+    SlotSet("requested_slot", None),
+)
+
+
+class ActionStartFeedback(Action):
+    def name(self) -> str:
+        return "action_start_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        kind = _kind(tracker)
+        text = (tracker.latest_message.get("text") or "").strip()
+        # Filled here, the form finds nothing to ask and hands over to submit at once.
+        description = text if describes_something(text) else None
+        return [SlotSet("feedback_kind", kind.value), SlotSet("feedback_description", description)]
+
+
+class ActionSubmitFeedback(Action):
+    """Runs when the form has the description."""
+
+    def name(self) -> str:
+        return "action_submit_feedback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        description = str(tracker.get_slot("feedback_description") or "").strip()
+        if not description or _CANCEL.match(description):
+            dispatcher.utter_message(text="好的，已取消。如有其他问题随时问我。")
+        else:
+            submit(dispatcher, tracker, _kind(tracker), description)
+        return list(_CLEAR_FORM)
+
+
+class ActionRequestHuman(Action):
+    def name(self) -> str:
+        return "action_request_human"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        text = (tracker.latest_message.get("text") or "").strip()
+        area = classify_area(text if describes_something(text) else "", tracker)
+        dispatcher.utter_message(
+            text=(
+                "好的，已为您申请转人工服务，您的咨询记录会一并转给工作人员。"
+                "在线人工开通前，您可以拨打 12345 政务服务便民热线，由工作人员为您解答。"
+            ),
+            json_message=handoff_payload(HandoffReason.request_human, area, tracker, text),
+        )
+        return []

@@ -1,0 +1,70 @@
+"""The handoff request an action hands to the gateway: a channel-neutral custom payload
+(`json_message`) that the gateway turns into a ticket in the right area's queue.
+
+Rasa never talks to staff or channels itself; it only says «a person should take this, for
+this reason, in this area», with what it knows (item, question, description).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from rasa_sdk import Tracker
+
+from bot.actions import knowledge_provider
+from bot.area_classifier import AreaPrediction, named_area
+from knowledge.schema import AREA_LABELS, Area
+
+HANDOFF = "handoff"
+
+
+class HandoffReason(StrEnum):
+    request_human = "request_human"
+    complaint = "complaint"
+    suggestion = "suggestion"
+    fallback = "fallback"  # two failed attempts to understand in a row
+
+
+def classify_area(text: str, tracker: Tracker) -> AreaPrediction:
+    """The area the citizen names (entity or word), else the classifier's, else the area of
+    the item being discussed, else `other`."""
+    for value in tracker.get_latest_entity_values("area"):
+        try:
+            return AreaPrediction(Area(str(value)), 1.0, explicit=True)
+        except ValueError:
+            continue
+    named = named_area(text)
+    if named is not None:
+        return AreaPrediction(named, 1.0, explicit=True)
+    classifier = knowledge_provider.area_classifier()
+    if classifier is not None and text.strip():
+        return classifier.predict(text)
+    item_id = tracker.get_slot("service_item")
+    if item_id:
+        try:
+            item = knowledge_provider.current().resolve(str(item_id))
+        except knowledge_provider.KnowledgeUnavailableError:
+            item = None
+        if item is not None:
+            return AreaPrediction(item.area, 0.5)
+    return AreaPrediction(Area.other, 0.0)
+
+
+def area_label(area: Area) -> str:
+    return AREA_LABELS[area]
+
+
+def handoff_payload(
+    reason: HandoffReason, area: AreaPrediction, tracker: Tracker, description: str = ""
+) -> dict[str, Any]:
+    return {
+        "type": HANDOFF,
+        "reason": reason.value,
+        "area": area.area.value,
+        "area_confidence": area.confidence,
+        "area_named_by_citizen": area.explicit,
+        "description": description,
+        "service_item": tracker.get_slot("service_item"),
+        "intent": (tracker.latest_message.get("intent") or {}).get("name"),
+    }

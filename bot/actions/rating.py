@@ -1,0 +1,72 @@
+"""The 1–5 satisfaction rating asked for at the end of a conversation. The action emits it as
+a custom payload; the gateway stores it with the conversation (supervisors report on it)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from knowledge.chinese import to_simplified
+
+_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+# Longest phrases first, so 非常不满意 is not read as 满意.
+_WORDS: tuple[tuple[str, int], ...] = (
+    ("非常不满意", 1),
+    ("很不满意", 1),
+    ("特别不满意", 1),
+    ("差评", 1),
+    ("不太满意", 2),
+    ("不满意", 2),
+    ("非常满意", 5),
+    ("很满意", 5),
+    ("特别满意", 5),
+    ("挺满意", 5),
+    ("好评", 5),
+    ("比较满意", 4),
+    ("还算满意", 4),
+    ("满意", 4),
+    ("基本满意", 3),
+    ("一般", 3),
+    ("还行", 3),
+    ("凑合", 3),
+)
+ASK_AGAIN = "请回复 1 到 5 的数字为本次服务打分（5 分最满意）。"
+
+
+def rating_score(entity_values: list[str], text: str) -> int | None:
+    for value in [*entity_values, text]:
+        simplified = to_simplified(str(value))
+        match = re.search(r"[1-5一二两三四五]", simplified)
+        if match and (
+            value in entity_values or re.search(r"[1-5一二两三四五]\s*(?:分|星|颗)|^\s*[1-5]\s*$", simplified)
+        ):
+            digit = match.group(0)
+            return int(digit) if digit.isdigit() else _DIGITS[digit]
+    simplified = to_simplified(text)
+    for phrase, score in _WORDS:
+        if phrase in simplified:
+            return score
+    return None
+
+
+class ActionStoreRating(Action):
+    def name(self) -> str:
+        return "action_store_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        values = [str(v) for v in tracker.get_latest_entity_values("rating")]
+        score = rating_score(values, tracker.latest_message.get("text") or "")
+        if score is None:
+            dispatcher.utter_message(text=ASK_AGAIN)
+            return []
+        dispatcher.utter_message(
+            text=f"感谢您的评价（{score} 分）！我们会继续改进服务。",
+            json_message={"type": "rating", "score": score},
+        )
+        return []

@@ -1,0 +1,156 @@
+"""The fallback, feedback, handoff and rating actions, run with rasa-sdk's CollectingDispatcher
+on tracker JSON recorded from the real Rasa server (the integration tests run the same flows
+through the real servers)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions import knowledge_provider
+from bot.actions.fallback import ActionConfirmReply, ActionFallback
+from bot.actions.feedback import (
+    ActionRequestHuman,
+    ActionStartFeedback,
+    ActionSubmitFeedback,
+    describes_something,
+)
+from bot.actions.rating import ActionStoreRating, rating_score
+from knowledge.search import KnowledgeBase
+
+TRACKERS = Path(__file__).resolve().parent.parent / "fixtures" / "trackers"
+
+
+def tracker(text: str, intent: str, slots: dict[str, Any] | None = None, **latest: Any) -> Tracker:
+    state = json.loads((TRACKERS / "materials_without_item.json").read_text(encoding="utf-8"))
+    state["slots"] = {"service_item": None, **(slots or {})}
+    state["latest_message"].update(
+        {"text": text, "intent": {"name": intent, "confidence": 0.3}, "entities": [], "intent_ranking": []}
+    )
+    state["latest_message"].update(latest)
+    return Tracker.from_dict(state)
+
+
+async def run(action: Action, state: Tracker) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, state, {})
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+
+
+@pytest.fixture
+def installed(kb: KnowledgeBase) -> Iterator[KnowledgeBase]:
+    knowledge_provider.install(kb)
+    yield kb
+    knowledge_provider.install(None)
+
+
+async def test_first_miss_confirms_the_best_guess_with_yes_no_buttons(installed: KnowledgeBase) -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_fee", "confidence": 0.35}]
+    state = tracker("补办身份证那个钱的事咋弄", "nlu_fallback", intent_ranking=ranking)
+    [message], slots = await run(ActionFallback(), state)
+    assert message["text"] == "您是想了解「居民身份证补领」的收费标准吗？"
+    assert message["buttons"][0]["payload"] == '/ask_fee{"service_item": "certificates.id_card_reissue"}'
+    assert message["buttons"][1]["payload"] == "/deny"
+    assert slots["fallback_count"] == 1
+    assert json.loads(slots["pending_guess"]) == {"intent": "ask_fee", "item": "certificates.id_card_reissue"}
+
+
+async def test_first_miss_without_any_guess_asks_to_rephrase(installed: KnowledgeBase) -> None:
+    [message], slots = await run(ActionFallback(), tracker("嗯嗯那个啥", "nlu_fallback"))
+    assert message["text"].startswith("抱歉，我没有完全理解")
+    assert slots == {"fallback_count": 1, "pending_guess": None}
+
+
+async def test_second_miss_in_a_row_offers_a_person(installed: KnowledgeBase) -> None:
+    state = tracker("嗯嗯那个啥", "nlu_fallback", slots={"fallback_count": 1})
+    [message], slots = await run(ActionFallback(), state)
+    assert message["custom"]["type"] == "handoff" and message["custom"]["reason"] == "fallback"
+    assert slots["fallback_count"] == 0
+
+
+async def test_yes_answers_the_pending_guess_and_no_asks_to_rephrase(installed: KnowledgeBase) -> None:
+    guess = json.dumps({"intent": "ask_fee", "item": "certificates.id_card_reissue"})
+    [answer], slots = await run(
+        ActionConfirmReply(), tracker("是的", "affirm", slots={"pending_guess": guess})
+    )
+    assert answer["text"].startswith("【居民身份证补领】收费标准：")
+    assert slots["pending_guess"] is None and slots["fallback_count"] == 0
+    [rephrase], slots = await run(
+        ActionConfirmReply(), tracker("不是", "deny", slots={"pending_guess": guess})
+    )
+    assert rephrase["text"].startswith("好的。请您换个说法")
+    assert slots == {"pending_guess": None}
+
+
+async def test_yes_without_a_pending_guess_is_a_plain_acknowledgement(installed: KnowledgeBase) -> None:
+    [message], slots = await run(ActionConfirmReply(), tracker("好的", "affirm"))
+    assert message["text"] == "好的。还有其他问题吗？" and slots == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "describes"),
+    [("我要投诉", False), ("我想反映一下社保的问题", False), ("对教育这块有意见", False),
+     ("投诉出租车司机绕路多收钱", True), ("建议政务大厅周末也开放半天", True)],
+)  # fmt: skip
+def test_an_announcement_is_told_apart_from_a_description(text: str, describes: bool) -> None:
+    assert describes_something(text) is describes
+
+
+async def test_start_feedback_fills_the_description_only_when_there_is_one() -> None:
+    _, empty = await run(ActionStartFeedback(), tracker("我要投诉", "complaint"))
+    assert empty == {"feedback_kind": "complaint", "feedback_description": None}
+    _, filled = await run(ActionStartFeedback(), tracker("建议公交车晚上多开几班", "suggestion"))
+    assert filled == {"feedback_kind": "suggestion", "feedback_description": "建议公交车晚上多开几班"}
+
+
+async def test_submit_routes_by_the_area_the_citizen_named(installed: KnowledgeBase) -> None:
+    state = tracker(
+        "窗口排队太久了",
+        "complaint",
+        slots={"feedback_kind": "complaint", "feedback_description": "社保窗口排队太久了"},
+    )
+    [message], slots = await run(ActionSubmitFeedback(), state)
+    assert message["custom"]["area"] == "social_security"
+    assert message["custom"]["area_named_by_citizen"] is True
+    assert message["custom"]["description"] == "社保窗口排队太久了"
+    assert slots == {"feedback_kind": None, "feedback_description": None, "requested_slot": None}
+
+
+async def test_submit_of_a_cancelled_form_hands_nothing_off(installed: KnowledgeBase) -> None:
+    state = tracker("算了", "deny", slots={"feedback_kind": "complaint", "feedback_description": "算了"})
+    [message], _ = await run(ActionSubmitFeedback(), state)
+    assert message["text"].startswith("好的，已取消") and message.get("custom") in (None, {})
+
+
+async def test_request_human_without_a_classifier_takes_the_area_of_the_item(
+    installed: KnowledgeBase,
+) -> None:
+    state = tracker(
+        "转人工", "request_human", slots={"service_item": "housing.provident_fund_rent_withdrawal"}
+    )
+    [message], _ = await run(ActionRequestHuman(), state)
+    assert message["custom"]["reason"] == "request_human"
+    assert message["custom"]["area"] == "housing"
+    assert message["custom"]["service_item"] == "housing.provident_fund_rent_withdrawal"
+
+
+@pytest.mark.parametrize(
+    ("entities", "text", "score"),
+    [(["4"], "/rate_service", 4), ([], "给你打5分", 5), ([], "打个四分吧", 4), ([], "非常不满意", 1),
+     ([], "不满意", 2), ([], "一般般吧", 3), ([], "满意", 4), ([], "5", 5), ([], "好的", None)],
+)  # fmt: skip
+def test_rating_scores_from_digits_and_words(entities: list[str], text: str, score: int | None) -> None:
+    assert rating_score(entities, text) == score
+
+
+async def test_rating_is_emitted_for_the_gateway_to_store() -> None:
+    [message], _ = await run(ActionStoreRating(), tracker("非常满意", "rate_service"))
+    assert message["custom"] == {"type": "rating", "score": 5}
+    [again], _ = await run(ActionStoreRating(), tracker("还可以吧嗯", "rate_service"))
+    assert again["text"].startswith("请回复 1 到 5")
