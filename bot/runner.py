@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -47,6 +48,13 @@ def write_rasa_endpoints(settings: Settings) -> tuple[Path, Path]:
     credentials = run_dir / "credentials.yml"
     credentials.write_text("rest:\n", encoding="utf-8")
     return endpoints, credentials
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now (for tests and benchmarks that start servers)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def children(settings: Settings, model: Path) -> list[Child]:

@@ -54,11 +54,11 @@ AREA_LABELS: dict[Area, str] = {
 # How citizens name an area in a sentence (「交通方面的投诉」「社保的问题」). Generated into the
 # `area` lookup table and synonyms for Rasa, so the entity value is always the area key.
 AREA_TERMS: dict[Area, tuple[str, ...]] = {
-    Area.education: ("教育", "教育类", "教育方面", "上学", "学校方面"),
+    Area.education: ("教育", "教育类", "教育方面", "学校方面"),
     Area.social_security: ("社保", "社会保障", "社会保险", "社保方面", "养老保险方面"),
     Area.employment: ("就业", "就业创业", "劳动就业", "就业方面", "劳动保障"),
     Area.healthcare: ("医疗", "医疗保障", "医疗卫生", "卫生健康", "医疗方面", "看病就医"),
-    Area.housing: ("住房", "住房保障", "房产", "住房方面", "房子方面"),
+    Area.housing: ("住房", "住房保障", "住房方面", "房子方面"),
     Area.transport: ("交通", "交通出行", "交通运输", "交通方面", "出行方面"),
     Area.certificates: ("证件办理", "证件", "户籍", "户政", "证件方面", "户口方面"),
     Area.enterprise_licensing: ("企业办证", "企业开办", "市场主体登记", "企业方面", "营商环境"),

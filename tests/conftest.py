@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from bot.runner import free_port
 from bot.settings import REPO_ROOT, Settings
 from knowledge.search import KnowledgeBase
 from knowledge.service import open_knowledge_base, prepare_knowledge
@@ -54,12 +55,6 @@ def _block_outbound_network() -> Iterator[None]:
     mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
     yield
     mp.undo()
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def make_settings(var_dir: Path, **overrides: Any) -> Settings:

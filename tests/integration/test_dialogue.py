@@ -147,8 +147,11 @@ def test_rasa_only_ever_sees_masked_personal_data(
 
 
 def handoff_of(reply: dict[str, Any]) -> dict[str, Any]:
-    [payload] = [m["data"] for m in reply["messages"] if m["data"].get("type") == "handoff"]
-    return payload
+    payloads: list[dict[str, Any]] = [
+        m["data"] for m in reply["messages"] if m["data"].get("type") == "handoff"
+    ]
+    assert len(payloads) == 1, reply
+    return payloads[0]
 
 
 def test_greeting_says_what_the_assistant_does_in_two_lines(gateway: httpx.Client) -> None:
