@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
+from sqlalchemy.exc import IntegrityError
 
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import ConversationState, Role
@@ -37,7 +38,7 @@ def test_migrations_create_the_tables_and_are_idempotent(database_url: str) -> N
     upgrade_to_head(database_url)
     upgrade_to_head(database_url)
     engine = create_db_engine(database_url)
-    assert {"conversations", "messages", "alembic_version"} <= set(inspect(engine).get_table_names())
+    assert {"conversations", "messages", "ratings", "alembic_version"} <= set(inspect(engine).get_table_names())
     engine.dispose()
 
 
@@ -74,3 +75,13 @@ def test_postgres_is_really_used_in_ci() -> None:
     with throwaway_postgres_database() as url:
         assert url.startswith("postgresql+psycopg://")
         assert uuid.UUID(url.rsplit("_", 1)[1])
+
+
+def test_ratings_are_kept_per_conversation_and_bounded(store: ConversationStore) -> None:
+    conversation = store.open_conversation("rest", "rated")
+    store.add_rating(conversation.id, 4)
+    store.add_rating(conversation.id, 5)
+    assert store.ratings(conversation.id) == [4, 5]
+    with pytest.raises(IntegrityError):
+        store.add_rating(conversation.id, 6)
+    assert store.ratings(conversation.id) == [4, 5]
