@@ -38,7 +38,9 @@ def test_migrations_create_the_tables_and_are_idempotent(database_url: str) -> N
     upgrade_to_head(database_url)
     upgrade_to_head(database_url)
     engine = create_db_engine(database_url)
-    assert {"conversations", "messages", "ratings", "alembic_version"} <= set(inspect(engine).get_table_names())
+    assert {"conversations", "messages", "ratings", "alembic_version"} <= set(
+        inspect(engine).get_table_names()
+    )
     engine.dispose()
 
 
