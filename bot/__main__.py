@@ -1,11 +1,11 @@
-"""`python -m bot {run,train}`: the commands behind `make run`."""
+"""`python -m bot {run,train,prepare}`: the commands behind `make run`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot.runner import run
+from bot.runner import prepare, run
 from bot.settings import load_settings
 from bot.training import TrainingError, ensure_model
 from knowledge.catalog import CatalogError
@@ -16,11 +16,15 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="按需训练并启动 Rasa、动作服务和网关")
     commands.add_parser("train", help="训练数据有变化时训练 Rasa 模型")
+    commands.add_parser("prepare", help="准备知识库索引和领域分类器的向量缓存")
     args = parser.parse_args(argv)
     settings = load_settings()
     try:
         if args.command == "train":
             ensure_model(settings)
+            return 0
+        if args.command == "prepare":
+            prepare(settings)
             return 0
         return run(settings)
     except (TrainingError, CatalogError) as exc:

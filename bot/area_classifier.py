@@ -157,6 +157,14 @@ def open_area_classifier(settings: Settings) -> AreaClassifier:
     return AreaClassifier.train(training_examples(settings), embedder_for(settings.effective_embedding_cache))
 
 
+def warm_area_vectors(settings: Settings) -> int:
+    """Embed the training texts into the on-disk cache before the servers start, so their
+    background training is a second of fitting, not a minute of embedding. Returns the count."""
+    texts = [_clip(text) for text, _ in training_examples(settings)]
+    embedder_for(settings.effective_embedding_cache).queries(texts)
+    return len(texts)
+
+
 class BackgroundAreaClassifier:
     """Trains in a thread started at once, so a server is ready before the classifier (about
     7 s on two cores); the first prediction waits for it."""

@@ -19,8 +19,10 @@ from types import FrameType
 
 import httpx
 
+from bot.area_classifier import warm_area_vectors
 from bot.settings import REPO_ROOT, Settings
 from bot.training import ensure_model, rasa_environment, rasa_executable
+from knowledge.service import prepare_knowledge
 
 READY_TIMEOUT_SECONDS = 240.0
 STOP_GRACE_SECONDS = 10.0
@@ -173,13 +175,21 @@ def _die_with_parent() -> None:
         pass
 
 
+def prepare(settings: Settings) -> None:
+    """Everything the servers would otherwise build at start: the knowledge index and the
+    area classifier's vectors (both cached on disk, so a second run is quick)."""
+    prepare_knowledge(settings)
+    count = warm_area_vectors(settings)
+    print(f"领域分类器：{count} 条训练文本的向量已就绪。", flush=True)
+
+
 def run(settings: Settings) -> int:
     started = time.perf_counter()
     print("检查知识库与检索索引……", flush=True)
     # In a child process: jieba and the embedding model would otherwise stay in this
     # supervisor's memory for as long as the assistant runs.
     env = {**os.environ, **settings.as_environment()}
-    prepared = subprocess.run([sys.executable, "-m", "knowledge", "prepare"], cwd=REPO_ROOT, env=env)
+    prepared = subprocess.run([sys.executable, "-m", "bot", "prepare"], cwd=REPO_ROOT, env=env)
     if prepared.returncode != 0:
         print("!!! 知识库准备失败，见上方错误。", file=sys.stderr, flush=True)
         return prepared.returncode

@@ -11,10 +11,9 @@ import httpx
 import pytest
 
 from bot.persistence.store import ConversationStore, create_db_engine
-from bot.runner import Supervisor, children
+from bot.runner import Supervisor, children, prepare
 from bot.settings import Settings
 from bot.training import ensure_model
-from knowledge.service import prepare_knowledge
 from tests.conftest import make_settings
 
 pytestmark = pytest.mark.integration
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def system(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Supervisor]]:
     settings = make_settings(tmp_path_factory.mktemp("system") / "var")
-    prepare_knowledge(settings)
+    prepare(settings)
     model = ensure_model(settings, log=settings.var_dir / "train.log")
     supervisor = Supervisor(children(settings, model))
     supervisor.start()
