@@ -21,6 +21,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import yaml
@@ -76,18 +77,20 @@ class AreaClassifier:
         texts = [_clip(text) for text, _ in examples]
         labels = [area.value for _, area in examples]
         vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
-        sparse = vectorizer.fit_transform(texts)
-        dense = embedder.queries(texts)
+        vectorizer.fit(texts)
         model = LogisticRegression(C=20.0, max_iter=3000)
-        model.fit(hstack([sparse, csr_matrix(dense * _DENSE_WEIGHT)]).tocsr(), labels)
-        return cls(embedder, vectorizer, model)
+        classifier = cls(embedder, vectorizer, model)
+        model.fit(classifier._features(texts), labels)
+        return classifier
+
+    def _features(self, clipped: Sequence[str]) -> Any:
+        """Both views side by side: TF-IDF of the characters, weighted e5 vector."""
+        dense = csr_matrix(self._embedder.queries(clipped) * _DENSE_WEIGHT)
+        return hstack([self._vectorizer.transform(clipped), dense]).tocsr()
 
     def predict_many(self, texts: Sequence[str]) -> list[AreaPrediction]:
-        clipped = [_clip(text) for text in texts]
-        features = hstack(
-            [self._vectorizer.transform(clipped), csr_matrix(self._embedder.queries(clipped) * _DENSE_WEIGHT)]
-        ).tocsr()
-        probabilities = self._model.predict_proba(features)
+        """The model's answer for each text (an area named outright is not looked for here)."""
+        probabilities = self._model.predict_proba(self._features([_clip(text) for text in texts]))
         classes = list(self._model.classes_)
         best = np.argmax(probabilities, axis=1)
         return [
@@ -102,11 +105,16 @@ class AreaClassifier:
         return self.predict_many([text])[0]
 
 
+# Longest first, so 交通方面 wins over 交通 and a sentence is searched once per term.
+AREA_TERMS_LONGEST_FIRST: tuple[tuple[str, Area], ...] = tuple(
+    sorted(((t, a) for a, ts in AREA_TERMS.items() for t in ts), key=lambda ta: -len(ta[0]))
+)
+
+
 def named_area(text: str) -> Area | None:
-    """The area the citizen names outright («我要投诉交通方面的问题»), longest term first."""
+    """The area the citizen names outright («我要投诉交通方面的问题»)."""
     simplified = to_simplified(text)
-    terms = sorted(((t, a) for a, ts in AREA_TERMS.items() for t in ts), key=lambda ta: -len(ta[0]))
-    for term, area in terms:
+    for term, area in AREA_TERMS_LONGEST_FIRST:
         if len(term) >= 2 and term in simplified and f"{term}卡" not in simplified:
             return area
     return None
@@ -191,4 +199,4 @@ class BackgroundAreaClassifier:
             return AreaPrediction(named, 1.0, explicit=True)
         if not self._ready.wait(timeout) or self._model is None:
             return AreaPrediction(Area.other, 0.0)
-        return self._model.predict(text)
+        return self._model.predict_many([text])[0]

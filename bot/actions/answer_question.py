@@ -60,6 +60,20 @@ def candidate_buttons(intent: str, text: str, knowledge: KnowledgeBase) -> list[
     ]
 
 
+def latest_intent(tracker: Tracker) -> str | None:
+    name = (tracker.latest_message.get("intent") or {}).get("name")
+    return str(name) if name else None
+
+
+def knowledge_or_apology(dispatcher: CollectingDispatcher) -> KnowledgeBase | None:
+    """The knowledge base, or None after telling the citizen it cannot be consulted now."""
+    try:
+        return knowledge_provider.current()
+    except knowledge_provider.KnowledgeUnavailableError:
+        dispatcher.utter_message(text=KNOWLEDGE_DOWN)
+        return None
+
+
 def question_of(intent: str | None) -> QuestionType:
     return INTENT_QUESTIONS.get(intent or "", QuestionType.overview)
 
@@ -116,18 +130,19 @@ class ActionAnswerQuestion(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or "ask_overview"
+        intent = latest_intent(tracker) or "ask_overview"
         question = question_of(intent)
-        try:
-            knowledge = knowledge_provider.current()
-        except knowledge_provider.KnowledgeUnavailableError:
-            dispatcher.utter_message(text=KNOWLEDGE_DOWN)
+        knowledge = knowledge_or_apology(dispatcher)
+        if knowledge is None:
             return []
         text = tracker.latest_message.get("text") or ""
 
         place = find_place(tracker, knowledge)
-        named_here = list(tracker.get_latest_entity_values(SLOT)) or knowledge.match_names(text)
-        if place is not None and not named_here and question in PLACE_QUESTIONS:
+        if (
+            place is not None
+            and question in PLACE_QUESTIONS
+            and not (list(tracker.get_latest_entity_values(SLOT)) or knowledge.match_names(text))
+        ):
             dispatcher.utter_message(
                 text=render_place(place, question),
                 json_message={"type": "place", "place_id": place.id, "question": question.value},

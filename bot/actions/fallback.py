@@ -19,15 +19,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions import knowledge_provider
 from bot.actions.answer_question import (
     INTENT_QUESTIONS,
-    KNOWLEDGE_DOWN,
     RESET_FALLBACK,
     SLOT,
     answer_from_faq,
     answer_item,
     find_item,
+    knowledge_or_apology,
+    latest_intent,
     question_of,
 )
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
@@ -74,10 +74,8 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        try:
-            knowledge = knowledge_provider.current()
-        except knowledge_provider.KnowledgeUnavailableError:
-            dispatcher.utter_message(text=KNOWLEDGE_DOWN)
+        knowledge = knowledge_or_apology(dispatcher)
+        if knowledge is None:
             return []
         text = tracker.latest_message.get("text") or ""
         if answer_from_faq(dispatcher, knowledge, text):
@@ -117,7 +115,7 @@ class ActionConfirmReply(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        affirmed = (tracker.latest_message.get("intent") or {}).get("name") == "affirm"
+        affirmed = latest_intent(tracker) == "affirm"
         pending = tracker.get_slot("pending_guess")
         if not pending:
             dispatcher.utter_message(text=PLAIN_AFFIRM if affirmed else PLAIN_DENY)
@@ -126,10 +124,8 @@ class ActionConfirmReply(Action):
             dispatcher.utter_message(text=AFTER_DENY, json_message={"type": "rephrase"})
             return [SlotSet("pending_guess", None)]
         guess = json.loads(str(pending))
-        try:
-            knowledge = knowledge_provider.current()
-        except knowledge_provider.KnowledgeUnavailableError:
-            dispatcher.utter_message(text=KNOWLEDGE_DOWN)
+        knowledge = knowledge_or_apology(dispatcher)
+        if knowledge is None:
             return []
         item = knowledge.resolve(str(guess.get("item", "")))
         if item is None:

@@ -14,9 +14,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.handoff import HandoffReason, area_label, classify_area, handoff_payload
+from bot.actions.answer_question import latest_intent
+from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
+from bot.area_classifier import AREA_TERMS_LONGEST_FIRST
 from knowledge.chinese import to_simplified
-from knowledge.schema import AREA_TERMS
+from knowledge.schema import AREA_LABELS
 
 MIN_DESCRIPTION_CHARS = 6
 KIND_NAMES = {HandoffReason.complaint: "投诉", HandoffReason.suggestion: "建议"}
@@ -31,20 +33,19 @@ _ANNOUNCEMENTS = re.compile(
         ]
     )
 )
-_AREA_WORDS = sorted({t for terms in AREA_TERMS.values() for t in terms}, key=len, reverse=True)
 _CANCEL = re.compile(r"^(?:算了|取消|不用了|不投诉了|不提了|没事了|没有了|不了)[。！!.，,]*$")
 
 
 def describes_something(text: str) -> bool:
     """True when the message says what happened, beyond announcing feedback and an area."""
     rest = to_simplified(text)
-    for word in _AREA_WORDS:
+    for word, _ in AREA_TERMS_LONGEST_FIRST:
         rest = rest.replace(word, "")
     return len(_ANNOUNCEMENTS.sub("", rest)) >= MIN_DESCRIPTION_CHARS
 
 
 def _kind(tracker: Tracker) -> HandoffReason:
-    value = tracker.get_slot("feedback_kind") or (tracker.latest_message.get("intent") or {}).get("name")
+    value = tracker.get_slot("feedback_kind") or latest_intent(tracker)
     return HandoffReason.suggestion if value == "suggestion" else HandoffReason.complaint
 
 
@@ -53,7 +54,7 @@ def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: HandoffReas
     summary = description if len(description) <= 60 else description[:60] + "…"
     dispatcher.utter_message(
         text=(
-            f"已记录您的{KIND_NAMES[kind]}：「{summary}」，归入「{area_label(area.area)}」领域，"
+            f"已记录您的{KIND_NAMES[kind]}：「{summary}」，归入「{AREA_LABELS[area.area]}」领域，"
             "将转交相关部门工作人员处理。"
             "在线人工开通前，正式受理请拨打 12345 政务服务便民热线。"
         ),

@@ -13,8 +13,9 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from bot.actions import knowledge_provider
+from bot.actions.answer_question import latest_intent
 from bot.area_classifier import AreaPrediction, named_area
-from knowledge.schema import AREA_LABELS, Area
+from knowledge.schema import Area
 
 HANDOFF = "handoff"
 
@@ -34,12 +35,12 @@ def classify_area(text: str, tracker: Tracker) -> AreaPrediction:
             return AreaPrediction(Area(str(value)), 1.0, explicit=True)
         except ValueError:
             continue
+    classifier = knowledge_provider.area_classifier()
+    if classifier is not None and text.strip():
+        return classifier.predict(text)  # an area named outright included
     named = named_area(text)
     if named is not None:
         return AreaPrediction(named, 1.0, explicit=True)
-    classifier = knowledge_provider.area_classifier()
-    if classifier is not None and text.strip():
-        return classifier.predict(text)
     item_id = tracker.get_slot("service_item")
     if item_id:
         try:
@@ -49,10 +50,6 @@ def classify_area(text: str, tracker: Tracker) -> AreaPrediction:
         if item is not None:
             return AreaPrediction(item.area, 0.5)
     return AreaPrediction(Area.other, 0.0)
-
-
-def area_label(area: Area) -> str:
-    return AREA_LABELS[area]
 
 
 def handoff_payload(
@@ -66,5 +63,5 @@ def handoff_payload(
         "area_named_by_citizen": area.explicit,
         "description": description,
         "service_item": tracker.get_slot("service_item"),
-        "intent": (tracker.latest_message.get("intent") or {}).get("name"),
+        "intent": latest_intent(tracker),
     }

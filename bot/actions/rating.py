@@ -34,23 +34,27 @@ _WORDS: tuple[tuple[str, int], ...] = (
     ("还行", 3),
     ("凑合", 3),
 )
+_ANY_SCORE = re.compile(r"([1-5一二两三四五])")
+_SCORE_IN_TEXT = re.compile(r"([1-5一二两三四五])\s*(?:分|星|颗)|^\s*([1-5])\s*$")
 ASK_AGAIN = "请回复 1 到 5 的数字为本次服务打分（5 分最满意）。"
 
 
+def _digit(match: re.Match[str]) -> int:
+    digit = next(group for group in match.groups() if group)
+    return int(digit) if digit.isdigit() else _DIGITS[digit]
+
+
 def rating_score(entity_values: list[str], text: str) -> int | None:
-    for value in [*entity_values, text]:
-        simplified = to_simplified(str(value))
-        match = re.search(r"[1-5一二两三四五]", simplified)
-        if match and (
-            value in entity_values or re.search(r"[1-5一二两三四五]\s*(?:分|星|颗)|^\s*[1-5]\s*$", simplified)
-        ):
-            digit = match.group(0)
-            return int(digit) if digit.isdigit() else _DIGITS[digit]
+    """The score from the `rating` entity, else «N分/N星» or a bare digit, else the words."""
+    for value in entity_values:
+        found = _ANY_SCORE.search(to_simplified(value))
+        if found:
+            return _digit(found)
     simplified = to_simplified(text)
-    for phrase, score in _WORDS:
-        if phrase in simplified:
-            return score
-    return None
+    found = _SCORE_IN_TEXT.search(simplified)
+    if found:
+        return _digit(found)
+    return next((score for phrase, score in _WORDS if phrase in simplified), None)
 
 
 class ActionStoreRating(Action):
