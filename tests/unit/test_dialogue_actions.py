@@ -143,7 +143,8 @@ async def test_request_human_without_a_classifier_takes_the_area_of_the_item(
 @pytest.mark.parametrize(
     ("entities", "text", "score"),
     [(["4"], "/rate_service", 4), ([], "给你打5分", 5), ([], "打个四分吧", 4), ([], "非常不满意", 1),
-     ([], "不满意", 2), ([], "一般般吧", 3), ([], "满意", 4), ([], "5", 5), ([], "好的", None)],
+     ([], "不满意", 2), ([], "一般般吧", 3), ([], "满意", 4), ([], "基本满意", 3), ([], "5", 5),
+     ([], "好的", None)],
 )  # fmt: skip
 def test_rating_scores_from_digits_and_words(entities: list[str], text: str, score: int | None) -> None:
     assert rating_score(entities, text) == score
