@@ -1,10 +1,11 @@
-"""`python -m bot {run,train,prepare}`: the commands behind `make run`."""
+"""`python -m bot {run,train,prepare,staff}`: the commands behind `make run`, and staff accounts."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from bot import staff_cli
 from bot.runner import prepare, run
 from bot.settings import load_settings
 from bot.training import TrainingError, ensure_model
@@ -17,8 +18,11 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="按需训练并启动 Rasa、动作服务和网关")
     commands.add_parser("train", help="训练数据有变化时训练 Rasa 模型")
     commands.add_parser("prepare", help="准备知识库索引和领域分类器的向量缓存")
+    staff_cli.add_arguments(commands.add_parser("staff", help="管理工作人员账号"))
     args = parser.parse_args(argv)
     settings = load_settings()
+    if args.command == "staff":
+        return staff_cli.run(settings, args)
     try:
         if args.command == "train":
             ensure_model(settings)

@@ -41,10 +41,21 @@ class Settings(BaseSettings):
     elasticsearch_url: str = Field(default="", alias="ELASTICSEARCH_URL")
     elasticsearch_index: str = Field(default="zhengwu-knowledge", alias="ELASTICSEARCH_INDEX")
     redis_url: str = Field(default="", alias="REDIS_URL")
+    # Every key and pub/sub channel this deployment uses starts with this (tests use their own).
+    redis_prefix: str = Field(default="zhengwu:", alias="REDIS_PREFIX")
     telegram_token: str = Field(default="", alias="TELEGRAM_TOKEN")
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")
     parse_endpoint: bool = Field(default=True, alias="PARSE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    # When staff answer: weekly hours, public holidays and 调休 working days (ISO dates).
+    timezone: str = Field(default="Asia/Shanghai", alias="TIMEZONE")
+    office_hours: str = Field(default="mon-fri 09:00-12:00,13:30-17:30", alias="OFFICE_HOURS")
+    holidays: list[str] = Field(default_factory=list, alias="HOLIDAYS")
+    makeup_workdays: list[str] = Field(default_factory=list, alias="MAKEUP_WORKDAYS")
+    staff_session_hours: int = Field(default=12, alias="STAFF_SESSION_HOURS")
+    # Set true behind HTTPS so the console cookie is never sent in clear.
+    cookie_secure: bool = Field(default=False, alias="COOKIE_SECURE")
 
     def as_environment(self) -> dict[str, str]:
         """These settings as environment variables, for child processes to read back."""

@@ -154,3 +154,13 @@ def apply_item_changes(
         backend.upsert(list(item_documents(upserted, segmenter, paths.embedder())), fingerprint)
     if deleted or not upserted:
         backend.delete(list(deleted), fingerprint)
+
+
+def apply_faq_change(
+    paths: KnowledgePaths, store: KnowledgeStore, backend: SearchBackend, revision: int, faq: FaqEntry
+) -> None:
+    """Like `apply_item_changes`, for one FAQ pair written to the store."""
+    if backend.fingerprint() != index_fingerprint(revision - 1, paths):
+        rebuild_index(paths, store, backend)
+        return
+    backend.upsert([faq_document(faq, paths.segmenter())], index_fingerprint(revision, paths))

@@ -157,9 +157,12 @@ def _body(item: ServiceItem, question: QuestionType, places: Sequence[ServicePla
         QuestionType.contact: lambda: _contact_lines(item, places),
         QuestionType.overview: lambda: _overview_lines(item, places),
     }
-    return renderers[question]() or [
-        f"本事项暂未收录{QUESTION_LABELS[question]}信息，请拨打咨询电话或 12345 政务服务便民热线确认。"
-    ]
+    return renderers[question]()
+
+
+def has_answer(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> bool:
+    """False when the item's record holds nothing for this question."""
+    return bool(_body(item, question, places))
 
 
 def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> str:
@@ -171,7 +174,10 @@ def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[Se
     footer = f"来源：{item.source}（核验日期：{item.last_verified.isoformat()}）"
     if item.phones is not None:
         footer += f"\n咨询电话：{item.phones.consult}"
-    return f"{header}\n{_numbered(_body(item, question, places))}\n{footer}"
+    body = _body(item, question, places) or [
+        f"本事项暂未收录{QUESTION_LABELS[question]}信息，请拨打咨询电话或 12345 政务服务便民热线确认。"
+    ]
+    return f"{header}\n{_numbered(body)}\n{footer}"
 
 
 def render_place(place: ServicePlace, question: QuestionType) -> str:

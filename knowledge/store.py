@@ -17,7 +17,7 @@ from bot.persistence.models import KnowledgeFaq, KnowledgeItem, KnowledgeMeta, K
 from knowledge.catalog import Catalog
 from knowledge.schema import Area, FaqEntry, ServiceItem, ServicePlace
 
-Origin = Literal["authored", "imported", "api"]
+Origin = Literal["authored", "imported", "api", "staff"]
 REVISION = "revision"
 AUTHORED_FINGERPRINT = "authored_fingerprint"
 _BATCH = 1000
@@ -122,6 +122,19 @@ class KnowledgeStore:
         """Insert or replace items by id, all in one transaction; returns the new revision."""
         with self._sessions.begin() as session:
             self._upsert_items(session, items, origin)
+            return self._bump(session)
+
+    def upsert_faq(self, faq: FaqEntry, origin: Origin) -> int:
+        """Insert or replace one loose FAQ pair; returns the new revision."""
+        with self._sessions.begin() as session:
+            row = session.get(KnowledgeFaq, faq.id)
+            if row is None:
+                session.add(
+                    KnowledgeFaq(id=faq.id, area=faq.area.value, origin=origin, question=faq.q, answer=faq.a)
+                )
+            else:
+                row.area, row.origin, row.question, row.answer = faq.area.value, origin, faq.q, faq.a
+                row.updated_at = utcnow()
             return self._bump(session)
 
     def delete_item(self, item_id: str) -> int | None:

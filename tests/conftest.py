@@ -15,6 +15,7 @@ from bot.runner import free_port
 from bot.settings import REPO_ROOT, Settings
 from knowledge.search import KnowledgeBase
 from knowledge.service import open_knowledge_base, prepare_knowledge
+from tests.postgres import throwaway_postgres_database
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -71,6 +72,16 @@ def make_settings(var_dir: Path, **overrides: Any) -> Settings:
         **overrides,
     }
     return Settings(_env_file=None, **values)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test once on a SQLite file and once on a throwaway PostgreSQL database."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'nested' / 'app.db'}"
+    else:
+        with throwaway_postgres_database() as url:
+            yield url
 
 
 @pytest.fixture

@@ -15,28 +15,20 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
-from knowledge.render import QuestionType, render_answer, render_place
+from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
+from bot.actions.intents import latest_intent, question_of
+from knowledge.render import QuestionType, has_answer, render_answer, render_place
 from knowledge.schema import ServiceItem, ServicePlace
 from knowledge.search import CLARIFY_THRESHOLD, FAQ_ANSWER_THRESHOLD, KnowledgeBase
 
-INTENT_QUESTIONS: dict[str, QuestionType] = {
-    "ask_materials": QuestionType.materials,
-    "ask_fee": QuestionType.fee,
-    "ask_steps": QuestionType.steps,
-    "ask_location": QuestionType.location,
-    "ask_time_limit": QuestionType.time_limit,
-    "ask_hours": QuestionType.hours,
-    "ask_eligibility": QuestionType.eligibility,
-    "ask_online": QuestionType.online,
-    "ask_contact": QuestionType.contact,
-    "ask_overview": QuestionType.overview,
-}
 SLOT = "service_item"
 PLACE_QUESTIONS = frozenset({QuestionType.location, QuestionType.hours, QuestionType.contact})
 RESET_FALLBACK: tuple[EventType, ...] = (SlotSet("fallback_count", 0), SlotSet("pending_guess", None))
 
 ASK_WHICH_ITEM = "请问您想咨询哪一项业务？可以点击下面的选项，或直接告诉我业务名称，例如“补办身份证”。"
 NO_ITEM_FOUND = "请告诉我您要办理的具体业务名称，例如“补办身份证”“异地就医备案”“租房提取公积金”。"
+UNANSWERED = "这个问题办事指南里暂时没有答案，正在为您转接人工服务。"
+NOT_FOUND_AGAIN = "抱歉，还是没有找到与您的问题相符的事项，正在为您转接人工服务。"
 KNOWLEDGE_DOWN = "抱歉，办事指南暂时无法查询，请稍后再试，或拨打 12345 政务服务便民热线咨询。"
 
 
@@ -60,11 +52,6 @@ def candidate_buttons(intent: str, text: str, knowledge: KnowledgeBase) -> list[
     ]
 
 
-def latest_intent(tracker: Tracker) -> str | None:
-    name = (tracker.latest_message.get("intent") or {}).get("name")
-    return str(name) if name else None
-
-
 def knowledge_or_apology(dispatcher: CollectingDispatcher) -> KnowledgeBase | None:
     """The knowledge base, or None after telling the citizen it cannot be consulted now."""
     try:
@@ -74,16 +61,18 @@ def knowledge_or_apology(dispatcher: CollectingDispatcher) -> KnowledgeBase | No
         return None
 
 
-def question_of(intent: str | None) -> QuestionType:
-    return INTENT_QUESTIONS.get(intent or "", QuestionType.overview)
-
-
 def answer_item(
-    dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, item: ServiceItem, question: QuestionType
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    knowledge: KnowledgeBase,
+    item: ServiceItem,
+    question: QuestionType,
 ) -> list[EventType]:
-    """Render one answer; an answer ends any fallback sequence."""
+    """Render one answer; an answer ends any fallback sequence. When the item's record lacks
+    what was asked, a person is offered at once (the question was clear, the data is not)."""
+    places = knowledge.places_of(item)
     dispatcher.utter_message(
-        text=render_answer(item, question, knowledge.places_of(item)),
+        text=render_answer(item, question, places),
         json_message={
             "type": "answer",
             "item_id": item.id,
@@ -93,6 +82,14 @@ def answer_item(
             "last_verified": item.last_verified.isoformat(),
         },
     )
+    if not has_answer(item, question, places):
+        text = tracker.latest_message.get("text") or ""
+        dispatcher.utter_message(
+            text=UNANSWERED,
+            json_message=handoff_payload(
+                HandoffReason.unanswered, classify_area(text, tracker, item), tracker, text
+            ),
+        )
     return [SlotSet(SLOT, item.id), *RESET_FALLBACK]
 
 
@@ -151,9 +148,20 @@ class ActionAnswerQuestion(Action):
 
         item = find_item(tracker, knowledge)
         if item is not None:
-            return answer_item(dispatcher, knowledge, item, question)
+            return answer_item(dispatcher, tracker, knowledge, item, question)
         if answer_from_faq(dispatcher, knowledge, text):
             return list(RESET_FALLBACK)
         buttons = candidate_buttons(intent, text, knowledge)
-        dispatcher.utter_message(text=ASK_WHICH_ITEM if buttons else NO_ITEM_FOUND, buttons=buttons)
-        return []
+        if buttons:
+            dispatcher.utter_message(text=ASK_WHICH_ITEM, buttons=buttons)
+            return []
+        if int(tracker.get_slot("fallback_count") or 0) >= 1:
+            dispatcher.utter_message(
+                text=NOT_FOUND_AGAIN,
+                json_message=handoff_payload(
+                    HandoffReason.low_confidence, classify_area(text, tracker), tracker, text
+                ),
+            )
+            return list(RESET_FALLBACK)
+        dispatcher.utter_message(text=NO_ITEM_FOUND)
+        return [SlotSet("fallback_count", 1)]

@@ -20,17 +20,15 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answer_question import (
-    INTENT_QUESTIONS,
     RESET_FALLBACK,
     SLOT,
     answer_from_faq,
     answer_item,
     find_item,
     knowledge_or_apology,
-    latest_intent,
-    question_of,
 )
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
+from bot.actions.intents import INTENT_QUESTIONS, latest_intent, question_of
 from knowledge.render import QUESTION_LABELS
 from knowledge.schema import ServiceItem
 from knowledge.search import CLARIFY_THRESHOLD, KnowledgeBase
@@ -43,10 +41,7 @@ ASK_REPHRASE = (
     "例如“补办身份证要带什么材料”“异地就医备案在哪办”。"
 )
 AFTER_DENY = "好的。请您换个说法，说说要办什么事、想了解什么（材料、费用、流程、地点或时限）。"
-OFFER_PERSON = (
-    "抱歉，我还是没能理解您的问题，已为您记录并申请转人工服务。"
-    "在线人工开通前，您也可以拨打 12345 政务服务便民热线，由工作人员为您解答。"
-)
+OFFER_PERSON = "抱歉，我还是没能理解您的问题，正在为您转接人工服务。"
 PLAIN_AFFIRM = "好的。还有其他问题吗？"
 PLAIN_DENY = "好的，如有其他问题随时问我。"
 
@@ -131,4 +126,4 @@ class ActionConfirmReply(Action):
         if item is None:
             dispatcher.utter_message(text=AFTER_DENY, json_message={"type": "rephrase"})
             return [SlotSet("pending_guess", None)]
-        return answer_item(dispatcher, knowledge, item, question_of(guess.get("intent")))
+        return answer_item(dispatcher, tracker, knowledge, item, question_of(guess.get("intent")))

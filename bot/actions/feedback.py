@@ -14,8 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.answer_question import latest_intent
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
+from bot.actions.intents import latest_intent
 from bot.area_classifier import AREA_TERMS_LONGEST_FIRST
 from knowledge.chinese import to_simplified
 from knowledge.schema import AREA_LABELS
@@ -55,8 +55,7 @@ def submit(dispatcher: CollectingDispatcher, tracker: Tracker, kind: HandoffReas
     dispatcher.utter_message(
         text=(
             f"已记录您的{KIND_NAMES[kind]}：「{summary}」，归入「{AREA_LABELS[area.area]}」领域，"
-            "将转交相关部门工作人员处理。"
-            "在线人工开通前，正式受理请拨打 12345 政务服务便民热线。"
+            "正在转交该领域的工作人员处理。"
         ),
         json_message=handoff_payload(kind, area, tracker, description),
     )
@@ -110,10 +109,7 @@ class ActionRequestHuman(Action):
         text = (tracker.latest_message.get("text") or "").strip()
         area = classify_area(text if describes_something(text) else "", tracker)
         dispatcher.utter_message(
-            text=(
-                "好的，已为您申请转人工服务，您的咨询记录会一并转给工作人员。"
-                "在线人工开通前，您可以拨打 12345 政务服务便民热线，由工作人员为您解答。"
-            ),
+            text=("好的，正在为您转接人工服务，您的咨询记录会一并转给工作人员，不用重复说明。"),
             json_message=handoff_payload(HandoffReason.request_human, area, tracker, text),
         )
         return []

@@ -13,9 +13,9 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from bot.actions import knowledge_provider
-from bot.actions.answer_question import latest_intent
+from bot.actions.intents import INTENT_QUESTIONS, latest_intent
 from bot.area_classifier import AreaPrediction, named_area
-from knowledge.schema import Area
+from knowledge.schema import Area, ServiceItem
 
 HANDOFF = "handoff"
 
@@ -25,16 +25,25 @@ class HandoffReason(StrEnum):
     complaint = "complaint"
     suggestion = "suggestion"
     fallback = "fallback"  # two failed attempts to understand in a row
+    unanswered = "unanswered"  # a clear question about a known item the knowledge base cannot answer
+    low_confidence = "low_confidence"  # twice no service item matched the question well enough
 
 
-def classify_area(text: str, tracker: Tracker) -> AreaPrediction:
-    """The area the citizen names (entity or word), else the classifier's, else the area of
-    the item being discussed, else `other`."""
+# Slots worth passing on to staff (the form's bookkeeping is not).
+HANDOFF_SLOTS = ("service_item", "place", "area", "feedback_kind", "feedback_description")
+
+
+def classify_area(text: str, tracker: Tracker, item: ServiceItem | None = None) -> AreaPrediction:
+    """The area the citizen names (entity or word), else the item's when the question is
+    about a known item, else the classifier's, else the area of the item being discussed,
+    else `other`."""
     for value in tracker.get_latest_entity_values("area"):
         try:
             return AreaPrediction(Area(str(value)), 1.0, explicit=True)
         except ValueError:
             continue
+    if item is not None:
+        return AreaPrediction(item.area, 1.0)
     classifier = knowledge_provider.area_classifier()
     if classifier is not None and text.strip():
         return classifier.predict(text)  # an area named outright included
@@ -55,6 +64,8 @@ def classify_area(text: str, tracker: Tracker) -> AreaPrediction:
 def handoff_payload(
     reason: HandoffReason, area: AreaPrediction, tracker: Tracker, description: str = ""
 ) -> dict[str, Any]:
+    intent = latest_intent(tracker)
+    question = INTENT_QUESTIONS.get(intent or "")
     return {
         "type": HANDOFF,
         "reason": reason.value,
@@ -63,5 +74,7 @@ def handoff_payload(
         "area_named_by_citizen": area.explicit,
         "description": description,
         "service_item": tracker.get_slot("service_item"),
-        "intent": latest_intent(tracker),
+        "intent": intent,
+        "question_type": question.value if question is not None else None,
+        "slots": {name: tracker.get_slot(name) for name in HANDOFF_SLOTS if tracker.get_slot(name)},
     }

@@ -11,12 +11,19 @@ from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from bot.area_classifier import BackgroundAreaClassifier
+from bot.console import routes as console
+from bot.gateway.bus import make_bus
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.errors import install_error_handlers
+from bot.gateway.handoff import HandoffService
+from bot.gateway.office_hours import OfficeHours
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.routes import chat, health, kb, parse
+from bot.gateway.routes import auth, chat, faq_drafts, health, kb, parse, tickets
+from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.migrate import upgrade_to_head
+from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
+from bot.persistence.tickets import TicketStore
 from bot.settings import Settings, load_settings
 from knowledge.service import open_knowledge_base, open_store, prepare_knowledge
 
@@ -30,20 +37,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database_url = settings.effective_database_url
         await run_in_threadpool(upgrade_to_head, database_url)
-        store = ConversationStore(create_db_engine(database_url))
+        engine = create_db_engine(database_url)
+        store = ConversationStore(engine)
         rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.rasa_timeout_seconds)
+        bus = make_bus(settings.redis_url, settings.redis_prefix)
+        await bus.start()
         app.state.settings = settings
         app.state.store = store
         app.state.rasa = rasa
+        app.state.bus = bus
+        app.state.tickets = TicketStore(engine, settings.timezone)
+        app.state.staff = StaffStore(engine)
+        app.state.faq_drafts = FaqDraftStore(engine)
         await run_in_threadpool(prepare_knowledge, settings)
         app.state.knowledge = await run_in_threadpool(open_knowledge_base, settings)
         app.state.knowledge_store = open_store(settings)
-        app.state.router = ConversationRouter(store, rasa)
+        app.state.handoff = HandoffService(
+            store, app.state.tickets, rasa, bus, OfficeHours.from_settings(settings), app.state.knowledge
+        )
+        app.state.router = ConversationRouter(store, rasa, app.state.handoff)
         app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
-        logger.info("网关已启动：%s", settings.gateway_url)
+        logger.info("网关已启动：%s（工作台 %s/console）", settings.gateway_url, settings.gateway_url)
         try:
             yield
         finally:
+            await bus.aclose()
             await rasa.aclose()
             store.close()
 
@@ -52,6 +70,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(kb.router)
+    app.include_router(faq_drafts.router)
+    app.include_router(auth.router)
+    app.include_router(tickets.router)
+    app.include_router(console.router)
     if settings.parse_endpoint:
         app.include_router(parse.router)
     return app

@@ -12,13 +12,15 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.rasa_client import RasaClient
+from bot.gateway.handoff import HandoffService
+from bot.gateway.rasa_client import RasaClient, normalise_rasa_messages
 from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
 from bot.privacy import mask_personal_data
 from knowledge.chinese import to_simplified
 
 RATING_SCORES = (1, 2, 3, 4, 5)
+HANDOFF = "handoff"  # data.type of the handoff request an action sends
 NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
 
 
@@ -47,42 +49,39 @@ class TurnResult:
     messages: list[OutgoingMessage]
 
 
-def normalise_rasa_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rasa's REST channel splits one utterance with text and a custom payload into two
-    messages; join a payload-only message onto the text message before it."""
-    messages: list[dict[str, Any]] = []
-    for message in raw:
-        text = str(message.get("text") or "")
-        buttons = [
-            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-            for b in message.get("buttons") or []
-        ]
-        data = message.get("custom") or {}
-        if not text and not buttons and data and messages and not messages[-1]["data"]:
-            messages[-1]["data"] = data
-            continue
-        messages.append({"text": text, "buttons": buttons, "data": data})
-    return messages
-
-
 class ConversationRouter:
-    def __init__(self, store: ConversationStore, rasa: RasaClient) -> None:
+    def __init__(self, store: ConversationStore, rasa: RasaClient, handoff: HandoffService) -> None:
         self._store = store
         self._rasa = rasa
+        self._handoff = handoff
+
+    async def open(self, channel: str, external_id: str) -> ConversationView:
+        return await run_in_threadpool(self._store.open_conversation, channel, external_id)
 
     async def handle_citizen_message(self, channel: str, external_id: str, text: str) -> TurnResult:
-        """Store what the citizen wrote (masked, in their own script); Rasa gets simplified."""
+        """Store what the citizen wrote (masked, in their own script); Rasa gets simplified.
+
+        While the conversation is queued or with a person the message goes to the ticket; a
+        closed conversation starts over with the bot."""
         masked = mask_personal_data(text)
         conversation = await run_in_threadpool(self._store.open_conversation, channel, external_id)
-        await run_in_threadpool(self._store.append, conversation.id, Role.citizen, masked)
+        if conversation.state == ConversationState.closed:
+            await self._handoff.reopen(conversation)
+            conversation = await run_in_threadpool(self._store.get_conversation, conversation.id)
+        incoming = await run_in_threadpool(self._store.append, conversation.id, Role.citizen, masked)
         if conversation.state != ConversationState.bot:
-            return TurnResult(conversation, [])
+            notes = await self._handoff.on_citizen_message(conversation, incoming)
+            return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in notes])
         replies = normalise_rasa_messages(
             await self._rasa.send(conversation.sender_key, to_simplified(masked))
         )
         if not replies:
             replies = [{"text": NO_REPLY, "buttons": [], "data": {"type": "no_reply"}}]
         stored = await run_in_threadpool(self._store_replies, conversation.id, replies)
+        request = next((r["data"] for r in replies if r["data"].get("type") == HANDOFF), None)
+        if request is not None:
+            stored.append(await self._handoff.open(conversation, request))
+            conversation = await run_in_threadpool(self._store.get_conversation, conversation.id)
         return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
 
     def _store_replies(self, conversation_id: str, replies: list[dict[str, Any]]) -> list[StoredMessage]:

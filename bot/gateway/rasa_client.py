@@ -45,15 +45,30 @@ class RasaClient:
         except httpx.HTTPError as exc:
             raise RasaUnavailableError(f"action server unreachable: {exc!r}") from exc
 
-    async def parse(self, text: str) -> dict[str, Any]:
-        """Rasa's NLU result for a text (`/model/parse`), without touching any conversation."""
+    async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
+        """Add events to a conversation's tracker (`pause` / `resume` around a handoff)."""
+        await self._post(f"/conversations/{sender}/tracker/events?include_events=NONE", events)
+
+    async def trigger_intent(self, sender: str, intent: str) -> list[dict[str, Any]]:
+        """Make the bot react to an intent nobody typed; returns the bot's messages."""
+        body = await self._post(
+            f"/conversations/{sender}/trigger_intent?include_events=NONE", {"name": intent}
+        )
+        messages = body.get("messages") if isinstance(body, dict) else None
+        return list(messages or [])
+
+    async def _post(self, path: str, payload: Any) -> Any:
         try:
-            response = await self._rasa.post("/model/parse", json={"text": text})
+            response = await self._rasa.post(path, json=payload)
         except httpx.HTTPError as exc:
             raise RasaUnavailableError(f"Rasa unreachable: {exc!r}") from exc
         if response.status_code != 200:
-            raise RasaUnavailableError(f"Rasa parse answered HTTP {response.status_code}")
-        body: dict[str, Any] = response.json()
+            raise RasaUnavailableError(f"Rasa answered HTTP {response.status_code} to {path}")
+        return response.json()
+
+    async def parse(self, text: str) -> dict[str, Any]:
+        """Rasa's NLU result for a text (`/model/parse`), without touching any conversation."""
+        body: dict[str, Any] = await self._post("/model/parse", {"text": text})
         return body
 
     async def rasa_ready(self) -> str:
@@ -68,3 +83,21 @@ class RasaClient:
     async def actions_ready(self) -> None:
         response = await self._actions.get("/health")
         response.raise_for_status()
+
+
+def normalise_rasa_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rasa's REST channel splits one utterance with text and a custom payload into two
+    messages; join a payload-only message onto the text message before it."""
+    messages: list[dict[str, Any]] = []
+    for message in raw:
+        text = str(message.get("text") or "")
+        buttons = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in message.get("buttons") or []
+        ]
+        data = message.get("custom") or {}
+        if not text and not buttons and data and messages and not messages[-1]["data"]:
+            messages[-1]["data"] = data
+            continue
+        messages.append({"text": text, "buttons": buttons, "data": data})
+    return messages

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.persistence.models import Conversation, ConversationState, Message, Rating, Role, utcnow
+from bot.persistence.models import Conversation, ConversationState, Message, Rating, Role, as_utc, utcnow
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def _view(row: Conversation) -> ConversationView:
 
 
 def _stored(row: Message) -> StoredMessage:
-    return StoredMessage(row.id, Role(row.role), row.text, dict(row.payload or {}), row.created_at)
+    return StoredMessage(row.id, Role(row.role), row.text, dict(row.payload or {}), as_utc(row.created_at))
 
 
 class ConversationStore:
@@ -86,6 +86,13 @@ class ConversationStore:
         with self._sessions() as session:
             row = self._select_conversation(session, channel, external_id)
             return _view(row) if row else None
+
+    def get_conversation(self, conversation_id: str) -> ConversationView:
+        with self._sessions() as session:
+            row = session.get(Conversation, conversation_id)
+            if row is None:
+                raise LookupError(conversation_id)
+            return _view(row)
 
     def open_conversation(self, channel: str, external_id: str) -> ConversationView:
         """The conversation of this sender on this channel, created on first contact."""
@@ -145,6 +152,17 @@ class ConversationStore:
             query = query.where(Message.role.in_([role.value for role in roles]))
         with self._sessions() as session:
             return [_stored(row) for row in session.scalars(query)]
+
+    def recent(self, conversation_id: str, limit: int) -> list[StoredMessage]:
+        """The last `limit` messages, oldest first (the transcript handed to staff)."""
+        query = (
+            select(Message)
+            .where(Message.conversation_id == conversation_id)
+            .order_by(Message.id.desc())
+            .limit(limit)
+        )
+        with self._sessions() as session:
+            return [_stored(row) for row in reversed(list(session.scalars(query)))]
 
     @staticmethod
     def _select_conversation(session: Session, channel: str, external_id: str) -> Conversation | None:

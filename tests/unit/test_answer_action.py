@@ -71,7 +71,17 @@ async def test_a_new_item_in_the_text_wins_over_the_slot(installed: KnowledgeBas
 async def test_without_any_item_the_citizen_is_asked_which(installed: KnowledgeBase) -> None:
     messages, events = await run(recorded("materials_without_item"))
     assert "业务" in messages[0]["text"]
-    assert events == []
+    assert events == [{"event": "slot", "timestamp": None, "name": "fallback_count", "value": 1}]
+
+
+async def test_no_matching_item_twice_hands_off_for_low_confidence(installed: KnowledgeBase) -> None:
+    tracker = recorded("materials_without_item")
+    tracker.slots["fallback_count"] = 1
+    messages, events = await run(tracker)
+    handoff = messages[-1]["custom"]
+    assert handoff["type"] == "handoff" and handoff["reason"] == "low_confidence"
+    assert "转接人工" in messages[-1]["text"]
+    assert {"event": "slot", "timestamp": None, "name": "fallback_count", "value": 0} in events
 
 
 async def test_vague_text_offers_candidate_buttons_with_intent_payloads(installed: KnowledgeBase) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from knowledge.render import QuestionType, fee_line, render_answer, time_limit_lines
+from knowledge.render import QuestionType, fee_line, has_answer, render_answer, time_limit_lines
 from knowledge.schema import Fee, TimeLimit
 from knowledge.search import KnowledgeBase
 
@@ -55,3 +55,13 @@ def test_hours_contact_online_and_eligibility_come_from_their_fields(kb: Knowled
     assert "投诉电话：12345" in render_answer(item, QuestionType.contact, places)
     assert item.eligibility[0] in render_answer(item, QuestionType.eligibility, places)
     assert item.online is not None and item.online.channel in render_answer(item, QuestionType.online, places)
+
+
+def test_a_field_the_record_lacks_is_said_so_and_flagged_unanswered(kb: KnowledgeBase) -> None:
+    item = kb.item("certificates.id_card_reissue")
+    assert item is not None
+    places = kb.places_of(item)
+    assert has_answer(item, QuestionType.fee, places)
+    without_fees = item.model_copy(update={"fees": []})
+    assert not has_answer(without_fees, QuestionType.fee, places)
+    assert "暂未收录收费标准信息" in render_answer(without_fees, QuestionType.fee, places)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
@@ -15,15 +14,6 @@ from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, create_db_engine
 from tests.postgres import throwaway_postgres_database
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'nested' / 'app.db'}"
-    else:
-        with throwaway_postgres_database() as url:
-            yield url
 
 
 @pytest.fixture

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+import contextlib
+import re
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from bot.gateway.conversation import OutgoingMessage
+from bot.gateway.bus import EventBus, conversation_topic
+from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.gateway.deps import RouterDep
+from bot.gateway.errors import ASSISTANT_UNAVAILABLE
+from bot.gateway.rasa_client import RasaUnavailableError
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 
 REST_CHANNEL = "rest"
 MAX_TEXT_CHARS = 1000
-SenderId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_.:@\-]+$")]
+SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@\-]+$")
+SenderId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=SENDER_PATTERN.pattern)]
 
 
 class ChatRequest(BaseModel):
@@ -76,3 +83,63 @@ async def messages_after(
         state=conversation.state.value,
         messages=[ChatMessage.of(m) for m in messages],
     )
+
+
+@router.websocket("/{sender_id}/ws")
+async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
+    """A citizen's live channel: `{"text": …}` in, `{"type": "reply", …}` back; staff replies,
+    queue notes and the return to the bot are pushed as `{"type": "message", …}` the moment
+    they are stored. `?after=ID` first replays what was stored while the citizen was away."""
+    if not SENDER_PATTERN.match(sender_id) or len(sender_id) > 128:
+        await websocket.close(code=4422, reason="invalid sender_id")
+        return
+    await websocket.accept()
+    conversations = cast(ConversationRouter, websocket.app.state.router)
+    bus = cast(EventBus, websocket.app.state.bus)
+    conversation = await conversations.open(REST_CHANNEL, sender_id)
+    after = int(websocket.query_params.get("after", "0") or 0)
+    async with bus.subscribe(conversation_topic(conversation.id)) as pushed:
+        if after:
+            found = await conversations.messages_after(REST_CHANNEL, sender_id, after)
+            for message in found[1] if found else []:
+                await websocket.send_json(
+                    {"type": "message", "message": ChatMessage.of(message).model_dump()}
+                )
+        incoming = asyncio.create_task(websocket.receive_json())
+        outgoing = asyncio.create_task(pushed.get())
+        try:
+            while True:
+                done, _ = await asyncio.wait({incoming, outgoing}, return_when=asyncio.FIRST_COMPLETED)
+                if outgoing in done:
+                    event = outgoing.result()
+                    await websocket.send_json({"type": "message", "message": event["message"]})
+                    outgoing = asyncio.create_task(pushed.get())
+                if incoming in done:
+                    await websocket.send_json(await _socket_turn(conversations, sender_id, incoming.result()))
+                    incoming = asyncio.create_task(websocket.receive_json())
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            for task in (incoming, outgoing):
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await asyncio.gather(incoming, outgoing, return_exceptions=True)
+
+
+async def _socket_turn(conversations: ConversationRouter, sender_id: str, body: Any) -> dict[str, Any]:
+    try:
+        request = ChatRequest.model_validate(
+            {**(body if isinstance(body, dict) else {}), "sender_id": sender_id}
+        )
+    except ValidationError:
+        return {"type": "error", "detail": f"消息格式不正确：需要 1–{MAX_TEXT_CHARS} 个字符的 text"}
+    try:
+        result = await conversations.handle_citizen_message(REST_CHANNEL, sender_id, request.text)
+    except RasaUnavailableError:
+        return {"type": "error", "detail": ASSISTANT_UNAVAILABLE}
+    return {
+        "type": "reply",
+        "conversation_id": result.conversation.id,
+        "state": result.conversation.state.value,
+        "messages": [ChatMessage.of(m).model_dump() for m in result.messages],
+    }

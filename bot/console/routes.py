@@ -1,0 +1,108 @@
+"""The console's pages: login (CSRF-protected form, secure session cookie), the single-page
+console itself, and logout. Everything else the console does goes through /api/v1/tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffStoreDep, csrf_matches, csrf_token_for
+from bot.gateway.deps import SettingsDep
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+
+STATIC = Path(__file__).resolve().parent / "static"
+ASSETS = {"console.js": "text/javascript", "console.css": "text/css"}
+
+
+def _page(name: str, **values: str) -> HTMLResponse:
+    text = (STATIC / name).read_text(encoding="utf-8")
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
+    return HTMLResponse(text, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+
+def _login_page(settings_secure: bool, error: str = "") -> HTMLResponse:
+    token = secrets.token_urlsafe(24)
+    page = _page("login.html", csrf=token, error=error)
+    page.set_cookie(
+        LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings_secure, path="/console"
+    )
+    return page
+
+
+@router.get("/login")
+async def login_form(settings: SettingsDep) -> HTMLResponse:
+    return _login_page(settings.cookie_secure)
+
+
+@router.post("/login")
+async def login(
+    request: Request,
+    settings: SettingsDep,
+    staff_store: StaffStoreDep,
+    username: Annotated[str, Form(max_length=64)],
+    password: Annotated[str, Form(max_length=256)],
+    csrf_token: Annotated[str, Form(max_length=100)],
+) -> Response:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not secrets.compare_digest(expected, csrf_token):
+        return _login_page(settings.cookie_secure, "页面已过期，请重新登录。")
+    staff = await run_in_threadpool(staff_store.authenticate, username, password)
+    if staff is None:
+        return _login_page(settings.cookie_secure, "用户名或密码错误。")
+    lifetime = dt.timedelta(hours=settings.staff_session_hours)
+    token = await run_in_threadpool(staff_store.start_session, staff.id, "cookie", lifetime)
+    response = RedirectResponse("/console", status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(lifetime.total_seconds()),
+        httponly=True,
+        samesite="strict",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/console")
+    return response
+
+
+@router.post("/logout")
+async def logout(
+    request: Request, staff_store: StaffStoreDep, csrf_token: Annotated[str, Form(max_length=100)]
+) -> Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    if token and csrf_matches(token, csrf_token):
+        await run_in_threadpool(staff_store.end_session, token)
+    response = RedirectResponse("/console/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("")
+async def console(request: Request, staff_store: StaffStoreDep) -> Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    staff = await run_in_threadpool(staff_store.staff_for_token, token) if token else None
+    if staff is None:
+        return RedirectResponse("/console/login", status_code=303)
+    return _page(
+        "console.html",
+        csrf=csrf_token_for(token),
+        username=staff.username,
+        role=staff.role.value,
+        areas=",".join(staff.areas),
+    )
+
+
+@router.get("/static/{name}")
+async def asset(name: str) -> Response:
+    if name not in ASSETS:
+        return Response(status_code=404)
+    return FileResponse(STATIC / name, media_type=ASSETS[name])

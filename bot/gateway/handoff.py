@@ -1,0 +1,268 @@
+"""Human handoff: from the bot's handoff request to a ticket, staff replies back to the
+citizen's channel, and the return to the bot.
+
+The ticket store moves the state; this service adds what people see: the acknowledgement
+with case number and queue position (or when staff will be back), live events for the
+console and the citizen, and Rasa's pause/resume around the time a person has the
+conversation. Anything a citizen should see is stored first, then published, so a citizen
+who is offline finds it with `GET /api/v1/chat/{sender}/messages` later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.bus import CONSOLE, EventBus, conversation_topic
+from bot.gateway.office_hours import OfficeHours, format_opening
+from bot.gateway.rasa_client import RasaClient, RasaUnavailableError, normalise_rasa_messages
+from bot.persistence.models import Role, TicketStatus, utcnow
+from bot.persistence.staff import StaffView
+from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
+from bot.persistence.tickets import NewTicket, TicketStore, TicketView
+from bot.privacy import mask_personal_data
+from knowledge.search import KnowledgeBase
+
+logger = logging.getLogger(__name__)
+
+RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
+TRANSCRIPT_MESSAGES = 30
+PRIORITY = {"complaint": 1, "suggestion": 3}  # everything else: 2
+BACK_TO_BOT = "工作人员已处理完您的问题，接下来由智能助手继续为您服务。"
+CLOSED = "本次人工服务已结束，感谢您的耐心。如有新的问题，直接发消息即可。"
+
+
+@dataclass(frozen=True)
+class StaffAction:
+    ticket: TicketView
+    messages: list[StoredMessage]
+
+
+def message_json(message: StoredMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "role": message.role.value,
+        "text": message.text,
+        "buttons": list(message.payload.get("buttons", [])),
+        "data": dict(message.payload.get("data", {})),
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+class HandoffService:
+    def __init__(
+        self,
+        store: ConversationStore,
+        tickets: TicketStore,
+        rasa: RasaClient,
+        bus: EventBus,
+        hours: OfficeHours,
+        knowledge: KnowledgeBase,
+    ) -> None:
+        self._store = store
+        self._tickets = tickets
+        self._rasa = rasa
+        self._bus = bus
+        self._hours = hours
+        self._knowledge = knowledge
+
+    # --- citizen side ------------------------------------------------------------------
+    async def open(self, conversation: ConversationView, request: dict[str, Any]) -> StoredMessage:
+        """Turn the bot's handoff request into a ticket; returns the stored acknowledgement."""
+        new = await run_in_threadpool(self._new_ticket, conversation, request)
+        ticket, created = await run_in_threadpool(self._tickets.open_ticket, new)
+        if created:
+            await self._pause_rasa(conversation.sender_key)
+            await self._publish_ticket(ticket, "created")
+        position = await run_in_threadpool(self._tickets.queue_position, ticket)
+        ack = await run_in_threadpool(self._store_ack, conversation.id, ticket, position)
+        await self._publish_message(ticket, ack)
+        return ack
+
+    async def on_citizen_message(
+        self, conversation: ConversationView, message: StoredMessage
+    ) -> list[StoredMessage]:
+        """A message while queued or with a person goes to the ticket (and the console); a
+        queued citizen is told where they stand."""
+        ticket = await run_in_threadpool(self._tickets.open_ticket_of, conversation.id)
+        if ticket is None:  # state without a ticket should not happen; never drop the text
+            logger.warning("会话 %s 处于 %s 状态但没有未结工单", conversation.id, conversation.state)
+            return []
+        await self._publish_message(ticket, message, to_citizen=False)
+        if ticket.status != TicketStatus.queued:
+            return []
+        position = await run_in_threadpool(self._tickets.queue_position, ticket)
+        text = (
+            f"已收到，您的消息已转给工作人员（受理编号 {ticket.case_number}，"
+            f"当前排队第 {position} 位），请稍候。"
+        )
+        note = await run_in_threadpool(
+            self._store.append,
+            conversation.id,
+            Role.system,
+            text,
+            {"data": {"type": "queued", "case_number": ticket.case_number, "queue_position": position}},
+        )
+        return [note]
+
+    async def reopen(self, conversation: ConversationView) -> None:
+        """A closed conversation the citizen writes to again starts over with the bot."""
+        if await run_in_threadpool(self._tickets.reopen_closed, conversation.id):
+            try:
+                await self._rasa.append_events(
+                    conversation.sender_key, [{"event": "resume", "timestamp": _now()}]
+                )
+            except RasaUnavailableError:
+                logger.warning("无法恢复 Rasa 会话 %s", conversation.sender_key)
+
+    # --- staff side --------------------------------------------------------------------
+    async def claim(self, case_number: str, staff: StaffView) -> TicketView:
+        ticket = await run_in_threadpool(self._tickets.claim, case_number, staff.id)
+        await self._publish_ticket(ticket, "claimed")
+        note = await run_in_threadpool(
+            self._store.append,
+            ticket.conversation_id,
+            Role.system,
+            f"工作人员已接单（受理编号 {ticket.case_number}），正在为您处理。",
+            {"data": {"type": "claimed", "case_number": ticket.case_number}},
+        )
+        await self._publish_message(ticket, note)
+        return ticket
+
+    async def reply(self, case_number: str, staff: StaffView, text: str) -> StaffAction:
+        ticket = await run_in_threadpool(self._tickets.record_reply, case_number, staff.id)
+        message = await run_in_threadpool(
+            self._store.append,
+            ticket.conversation_id,
+            Role.staff,
+            mask_personal_data(text),
+            {"data": {"type": "staff_reply", "case_number": ticket.case_number}},
+        )
+        await self._publish_message(ticket, message)
+        await self._publish_ticket(ticket, "replied")
+        return StaffAction(ticket, [message])
+
+    async def finish(
+        self, case_number: str, staff: StaffView, status: TicketStatus, note: str
+    ) -> StaffAction:
+        """Resolve: back to the bot, which says so and asks for a rating. Close: the end."""
+        ticket = await run_in_threadpool(self._tickets.finish, case_number, staff.id, status, note)
+        await self._publish_ticket(ticket, status.value)
+        conversation = await run_in_threadpool(self._store.get_conversation, ticket.conversation_id)
+        if status == TicketStatus.resolved:
+            replies = await self._resume_rasa(conversation.sender_key)
+        else:
+            replies = [{"text": CLOSED, "buttons": [], "data": {"type": "closed"}}]
+        stored = []
+        for reply in replies:
+            data = {**reply["data"], "case_number": ticket.case_number}
+            message = await run_in_threadpool(
+                self._store.append,
+                ticket.conversation_id,
+                Role.bot,
+                reply["text"],
+                {"buttons": reply["buttons"], "data": data},
+            )
+            await self._publish_message(ticket, message)
+            stored.append(message)
+        return StaffAction(ticket, stored)
+
+    # --- helpers -----------------------------------------------------------------------
+    def _new_ticket(self, conversation: ConversationView, request: dict[str, Any]) -> NewTicket:
+        reason = str(request.get("reason") or "request_human")
+        item_id = request.get("service_item")
+        item = self._knowledge.resolve(str(item_id)) if item_id else None
+        transcript = self._store.recent(conversation.id, TRANSCRIPT_MESSAGES)
+        last_answer = next(
+            (
+                m.text
+                for m in reversed(transcript)
+                if m.role == Role.bot and m.payload.get("data", {}).get("type") == "answer"
+            ),
+            None,
+        )
+        packet = {
+            **{k: v for k, v in request.items() if k != "type"},
+            "service_item_name": item.name if item else None,
+            "last_bot_answer": last_answer,
+            "transcript": [
+                {"role": m.role.value, "text": m.text, "at": m.created_at.isoformat()} for m in transcript
+            ],
+        }
+        return NewTicket(
+            conversation_id=conversation.id,
+            channel=conversation.channel,
+            area=str(request.get("area") or "other"),
+            reason=reason,
+            priority=PRIORITY.get(reason, 2),
+            service_item=item.id if item else None,
+            question_type=request.get("question_type"),
+            packet=packet,
+        )
+
+    def _store_ack(self, conversation_id: str, ticket: TicketView, position: int) -> StoredMessage:
+        opening = self._hours.next_opening(utcnow())
+        if opening is None:
+            ahead = f"您前面还有 {position - 1} 位" if position > 1 else "您是下一位"
+            text = (
+                f"已为您转接人工服务，受理编号：{ticket.case_number}。{ahead}，"
+                "工作人员接单后会在这里直接回复您，请稍候。"
+            )
+        else:
+            text = (
+                f"已为您登记人工服务，受理编号：{ticket.case_number}。现在是非工作时间"
+                f"（工作时间：{self._hours.describe()}），"
+                f"工作人员将于 {format_opening(opening)} 起按顺序回复，"
+                "回复会发到这里，您离开后再回来也能看到。"
+            )
+        data = {
+            "type": "handoff_ack",
+            "case_number": ticket.case_number,
+            "queue_position": position,
+            "office_open": opening is None,
+            "next_opening": opening.isoformat() if opening else None,
+        }
+        return self._store.append(conversation_id, Role.system, text, {"data": data})
+
+    async def _pause_rasa(self, sender: str) -> None:
+        try:
+            await self._rasa.append_events(sender, [{"event": "pause", "timestamp": _now()}])
+        except RasaUnavailableError:  # the gateway does not forward while handed off anyway
+            logger.warning("无法暂停 Rasa 会话 %s", sender)
+
+    async def _resume_rasa(self, sender: str) -> list[dict[str, Any]]:
+        try:
+            await self._rasa.append_events(sender, [{"event": "resume", "timestamp": _now()}])
+            replies = normalise_rasa_messages(await self._rasa.trigger_intent(sender, RESOLVED_INTENT))
+        except RasaUnavailableError:
+            logger.warning("无法恢复 Rasa 会话 %s，改由网关发送回到机器人的提示", sender)
+            replies = []
+        return replies or [{"text": BACK_TO_BOT, "buttons": [], "data": {"type": "back_to_bot"}}]
+
+    async def _publish_ticket(self, ticket: TicketView, change: str) -> None:
+        position = await run_in_threadpool(self._tickets.queue_position, ticket)
+        await self._bus.publish(
+            CONSOLE,
+            {"type": "ticket", "change": change, "ticket": ticket.as_json(), "queue_position": position},
+        )
+
+    async def _publish_message(
+        self, ticket: TicketView, message: StoredMessage, to_citizen: bool = True
+    ) -> None:
+        event = {
+            "type": "message",
+            "case_number": ticket.case_number,
+            "area": ticket.area,
+            "message": message_json(message),
+        }
+        await self._bus.publish(CONSOLE, event)
+        if to_citizen:
+            await self._bus.publish(conversation_topic(ticket.conversation_id), event)
+
+
+def _now() -> float:
+    return dt.datetime.now(dt.UTC).timestamp()

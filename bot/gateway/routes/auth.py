@@ -1,0 +1,50 @@
+"""API login for staff tools: username and password in, a bearer token out."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.auth import StaffDep, StaffStoreDep
+from bot.gateway.deps import SettingsDep
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+@router.post("")
+async def login(body: Credentials, staff_store: StaffStoreDep, settings: SettingsDep) -> dict[str, Any]:
+    staff = await run_in_threadpool(staff_store.authenticate, body.username, body.password)
+    if staff is None:
+        raise HTTPException(status_code=401, detail="用户名或密码错误")
+    lifetime = dt.timedelta(hours=settings.staff_session_hours)
+    token = await run_in_threadpool(staff_store.start_session, staff.id, "token", lifetime)
+    return {
+        "token": token,
+        "token_type": "bearer",
+        "expires_in": int(lifetime.total_seconds()),
+        "staff": {"username": staff.username, "role": staff.role.value, "areas": list(staff.areas)},
+    }
+
+
+@router.get("/me")
+async def me(staff: StaffDep) -> dict[str, Any]:
+    return {"username": staff.username, "role": staff.role.value, "areas": list(staff.areas)}
+
+
+@router.delete("", status_code=204)
+async def logout(request: Request, _staff: StaffDep, staff_store: StaffStoreDep) -> Response:
+    _scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if token:
+        await run_in_threadpool(staff_store.end_session, token)
+    return Response(status_code=204)

@@ -1,0 +1,205 @@
+"""Tickets for staff: queues per area, the ticket with its transcript, claim, reply, resolve,
+close, canned replies, and the console's live WebSocket."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+from typing import Annotated, Any, cast
+
+import yaml
+from fastapi import APIRouter, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.auth import StaffDep, websocket_staff
+from bot.gateway.bus import CONSOLE, EventBus
+from bot.gateway.handoff import HandoffService, message_json
+from bot.persistence.faq_drafts import FaqDraftStore
+from bot.persistence.models import TicketStatus
+from bot.persistence.staff import StaffView
+from bot.persistence.store import ConversationStore
+from bot.persistence.tickets import OPEN_STATUSES, TicketConflictError, TicketStore, TicketView
+from knowledge.schema import Area
+
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+
+CANNED_REPLIES = Path(__file__).resolve().parents[2] / "console" / "canned_replies.yml"
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class ReplyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text
+    # With a question, the reply is also saved as an FAQ draft for an admin to review.
+    faq_question: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
+
+
+class FinishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Note = ""
+
+
+def _tickets(request: Request) -> TicketStore:
+    return cast(TicketStore, request.app.state.tickets)
+
+
+def _handoff(request: Request) -> HandoffService:
+    return cast(HandoffService, request.app.state.handoff)
+
+
+async def _ticket_for(request: Request, case_number: str, staff: StaffView) -> TicketView:
+    ticket = await run_in_threadpool(_tickets(request).get, case_number)
+    if ticket is None or not staff.may_handle(ticket.area):
+        raise HTTPException(
+            status_code=404, detail=f"没有受理编号为 {case_number} 的工单（或不属于您负责的领域）"
+        )
+    return ticket
+
+
+def _conflict(exc: TicketConflictError) -> HTTPException:
+    return HTTPException(status_code=409, detail=str(exc))
+
+
+@router.get("")
+async def list_tickets(
+    request: Request,
+    staff: StaffDep,
+    status: Annotated[str, Query(description="逗号分隔：queued,claimed,resolved,closed")] = "queued,claimed",
+    area: Annotated[str, Query()] = "",
+    q: Annotated[str, Query(max_length=100, description="受理编号或处理备注中的文字")] = "",
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    statuses = [s for s in status.split(",") if s]
+    unknown = [s for s in statuses if s not in {t.value for t in TicketStatus}]
+    if unknown:
+        raise HTTPException(status_code=422, detail=f"未知的工单状态：{'、'.join(unknown)}")
+    areas = staff.visible_areas()
+    if area:
+        if areas is not None and area not in areas:
+            raise HTTPException(status_code=403, detail=f"您不负责「{area}」领域")
+        areas = [area]
+    found = await run_in_threadpool(_tickets(request).search, areas, statuses, q, limit)
+    return {"tickets": [await _with_position(request, t) for t in found]}
+
+
+@router.get("/canned")
+async def canned_replies(staff: StaffDep) -> dict[str, list[str]]:
+    """Ready-made replies per area, for the areas this staff member works in."""
+    data: dict[str, list[str]] = yaml.safe_load(CANNED_REPLIES.read_text(encoding="utf-8"))
+    areas = staff.visible_areas()
+    return {
+        area: replies for area, replies in data.items() if area == "common" or areas is None or area in areas
+    }
+
+
+@router.get("/{case_number}")
+async def get_ticket(request: Request, case_number: str, staff: StaffDep) -> dict[str, Any]:
+    ticket = await _ticket_for(request, case_number, staff)
+    store = cast(ConversationStore, request.app.state.store)
+    messages = await run_in_threadpool(store.messages_after, ticket.conversation_id, 0, 500)
+    events = await run_in_threadpool(_tickets(request).events, ticket.conversation_id)
+    return {
+        **(await _with_position(request, ticket)),
+        "messages": [message_json(m) for m in messages],
+        "events": events,
+    }
+
+
+@router.post("/{case_number}/claim")
+async def claim(request: Request, case_number: str, staff: StaffDep) -> dict[str, Any]:
+    await _ticket_for(request, case_number, staff)
+    try:
+        ticket = await _handoff(request).claim(case_number, staff)
+    except TicketConflictError as exc:
+        raise _conflict(exc) from exc
+    return ticket.as_json()
+
+
+@router.post("/{case_number}/reply")
+async def reply(request: Request, case_number: str, body: ReplyRequest, staff: StaffDep) -> dict[str, Any]:
+    await _ticket_for(request, case_number, staff)
+    try:
+        done = await _handoff(request).reply(case_number, staff, body.text)
+    except TicketConflictError as exc:
+        raise _conflict(exc) from exc
+    draft = None
+    if body.faq_question:
+        drafts = cast(FaqDraftStore, request.app.state.faq_drafts)
+        area = done.ticket.area if done.ticket.area in {a.value for a in Area} else Area.other.value
+        saved = await run_in_threadpool(
+            drafts.add, area, body.faq_question, body.text, staff.id, done.ticket.id
+        )
+        draft = saved.as_json()
+    return {"ticket": done.ticket.as_json(), "message": message_json(done.messages[0]), "faq_draft": draft}
+
+
+async def _finish(
+    request: Request, case_number: str, staff: StaffView, status: TicketStatus, note: str
+) -> dict[str, Any]:
+    await _ticket_for(request, case_number, staff)
+    try:
+        done = await _handoff(request).finish(case_number, staff, status, note)
+    except TicketConflictError as exc:
+        raise _conflict(exc) from exc
+    return {"ticket": done.ticket.as_json(), "messages": [message_json(m) for m in done.messages]}
+
+
+@router.post("/{case_number}/resolve")
+async def resolve(request: Request, case_number: str, body: FinishRequest, staff: StaffDep) -> dict[str, Any]:
+    """Answered: the conversation goes back to the bot, which asks for a rating."""
+    return await _finish(request, case_number, staff, TicketStatus.resolved, body.note)
+
+
+@router.post("/{case_number}/close")
+async def close(request: Request, case_number: str, body: FinishRequest, staff: StaffDep) -> dict[str, Any]:
+    return await _finish(request, case_number, staff, TicketStatus.closed, body.note)
+
+
+async def _with_position(request: Request, ticket: TicketView) -> dict[str, Any]:
+    position = await run_in_threadpool(_tickets(request).queue_position, ticket)
+    return {**ticket.as_json(), "queue_position": position}
+
+
+@router.websocket("/ws")
+async def console_events(websocket: WebSocket) -> None:
+    """Live ticket changes and messages for the areas of the staff member connected."""
+    staff = await run_in_threadpool(websocket_staff, websocket)
+    if staff is None:
+        await websocket.close(code=4401, reason="unauthorised")
+        return
+    await websocket.accept()
+    bus = cast(EventBus, websocket.app.state.bus)
+    async with bus.subscribe(CONSOLE) as queue:
+        receiver = asyncio.create_task(_drain(websocket))
+        try:
+            await websocket.send_json(
+                {"type": "hello", "staff": staff.username, "open_statuses": list(OPEN_STATUSES)}
+            )
+            while not receiver.done():
+                getter = asyncio.create_task(queue.get())
+                done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
+                if getter not in done:
+                    getter.cancel()
+                    break
+                event = getter.result()
+                area = event.get("area") or event.get("ticket", {}).get("area")
+                if area is None or staff.may_handle(str(area)):
+                    await websocket.send_json(event)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            receiver.cancel()
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await receiver
+
+
+async def _drain(websocket: WebSocket) -> None:
+    """Read (and ignore) what the client sends, so a closed socket is noticed at once."""
+    with contextlib.suppress(WebSocketDisconnect):
+        while True:
+            await websocket.receive_text()

@@ -1,0 +1,320 @@
+"""Ticket store: the conversation state machine and the tickets that carry it.
+
+`bot` → `queued` (a ticket is opened) → `human` (a staff member claimed it) → `bot` (resolved)
+or `closed`. Every transition is one transaction that moves the conversation, the ticket and
+an audit row (`handoff_events`, with the reason) together, so a crash never leaves a
+conversation queued without a ticket. Claiming is a guarded UPDATE (`… WHERE status =
+'queued'`): whichever of two staff members commits first wins, the other gets None.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.persistence.models import (
+    Conversation,
+    ConversationState,
+    HandoffEvent,
+    Staff,
+    Ticket,
+    TicketStatus,
+    as_utc,
+    utcnow,
+)
+
+CASE_PREFIX = "ZW"
+OPEN_STATUSES = (TicketStatus.queued.value, TicketStatus.claimed.value)
+
+
+class TicketConflictError(Exception):
+    """The ticket is not in a state that allows this (already claimed, already finished, or
+    claimed by someone else)."""
+
+
+@dataclass(frozen=True)
+class TicketView:
+    id: int
+    case_number: str
+    conversation_id: str
+    channel: str
+    area: str
+    status: TicketStatus
+    reason: str
+    priority: int
+    service_item: str | None
+    question_type: str | None
+    packet: dict[str, Any]
+    claimed_by: int | None
+    claimed_by_name: str | None
+    note: str
+    created_at: dt.datetime
+    claimed_at: dt.datetime | None
+    first_reply_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        for key in ("created_at", "claimed_at", "first_reply_at", "resolved_at"):
+            value = data[key]
+            data[key] = as_utc(value).isoformat() if value is not None else None
+        return data
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    """What the gateway knows when it opens a ticket (the packet is stored as given)."""
+
+    conversation_id: str
+    channel: str
+    area: str
+    reason: str
+    priority: int
+    service_item: str | None
+    question_type: str | None
+    packet: dict[str, Any]
+
+
+def _view(row: Ticket, staff_name: str | None) -> TicketView:
+    return TicketView(
+        id=row.id,
+        case_number=row.case_number,
+        conversation_id=row.conversation_id,
+        channel=row.channel,
+        area=row.area,
+        status=TicketStatus(row.status),
+        reason=row.reason,
+        priority=row.priority,
+        service_item=row.service_item,
+        question_type=row.question_type,
+        packet=dict(row.packet or {}),
+        claimed_by=row.claimed_by,
+        claimed_by_name=staff_name,
+        note=row.note,
+        created_at=as_utc(row.created_at),
+        claimed_at=as_utc(row.claimed_at) if row.claimed_at else None,
+        first_reply_at=as_utc(row.first_reply_at) if row.first_reply_at else None,
+        resolved_at=as_utc(row.resolved_at) if row.resolved_at else None,
+    )
+
+
+class TicketStore:
+    def __init__(self, engine: Engine, timezone: str = "Asia/Shanghai") -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._zone = ZoneInfo(timezone)
+
+    # --- reads -------------------------------------------------------------------------
+    def get(self, case_number: str) -> TicketView | None:
+        with self._sessions() as session:
+            row = session.scalars(select(Ticket).where(Ticket.case_number == case_number)).first()
+            return self._view(session, row) if row else None
+
+    def open_ticket_of(self, conversation_id: str) -> TicketView | None:
+        with self._sessions() as session:
+            return self._open_ticket(session, conversation_id)
+
+    def queue_position(self, ticket: TicketView) -> int:
+        """1 for the first in its area's queue; 0 once it is no longer queued."""
+        if ticket.status != TicketStatus.queued:
+            return 0
+        query = select(func.count(Ticket.id)).where(
+            Ticket.status == TicketStatus.queued.value, Ticket.area == ticket.area, Ticket.id <= ticket.id
+        )
+        with self._sessions() as session:
+            return int(session.scalar(query) or 0)
+
+    def search(
+        self,
+        areas: list[str] | None = None,
+        statuses: list[str] | None = None,
+        text: str = "",
+        limit: int = 100,
+    ) -> list[TicketView]:
+        """Oldest first for open tickets (the queue order), newest first otherwise."""
+        query = select(Ticket)
+        if areas is not None:
+            query = query.where(Ticket.area.in_(areas))
+        if statuses:
+            query = query.where(Ticket.status.in_(statuses))
+        if text:
+            pattern = f"%{text}%"
+            query = query.where(or_(Ticket.case_number.ilike(pattern), Ticket.note.ilike(pattern)))
+        only_open = bool(statuses) and set(statuses or ()) <= set(OPEN_STATUSES)
+        query = query.order_by(Ticket.priority, Ticket.id) if only_open else query.order_by(Ticket.id.desc())
+        with self._sessions() as session:
+            return [self._view(session, row) for row in session.scalars(query.limit(limit))]
+
+    def events(self, conversation_id: str) -> list[dict[str, Any]]:
+        query = select(HandoffEvent).where(HandoffEvent.conversation_id == conversation_id)
+        with self._sessions() as session:
+            return [
+                {
+                    "from": row.from_state,
+                    "to": row.to_state,
+                    "reason": row.reason,
+                    "ticket_id": row.ticket_id,
+                    "staff_id": row.staff_id,
+                    "at": as_utc(row.created_at).isoformat(),
+                }
+                for row in session.scalars(query.order_by(HandoffEvent.id))
+            ]
+
+    # --- transitions -------------------------------------------------------------------
+    def open_ticket(self, new: NewTicket) -> tuple[TicketView, bool]:
+        """Queue the conversation with a new ticket; an already open ticket is returned as it
+        is (False) so a second trigger never makes a second case."""
+        for _attempt in range(5):
+            with self._sessions() as session:
+                existing = self._open_ticket(session, new.conversation_id)
+                if existing is not None:
+                    return existing, False
+                row = Ticket(
+                    case_number=self._next_case_number(session),
+                    conversation_id=new.conversation_id,
+                    channel=new.channel,
+                    area=new.area,
+                    status=TicketStatus.queued.value,
+                    reason=new.reason,
+                    priority=new.priority,
+                    service_item=new.service_item,
+                    question_type=new.question_type,
+                    packet=new.packet,
+                    note="",
+                )
+                session.add(row)
+                try:
+                    session.flush()
+                except IntegrityError:  # another replica took this case number: try the next
+                    session.rollback()
+                    continue
+                self._move(session, new.conversation_id, ConversationState.queued, new.reason, row.id)
+                session.commit()
+                return self._view(session, row), True
+        raise RuntimeError("无法生成受理编号（并发冲突过多）")
+
+    def claim(self, case_number: str, staff_id: int) -> TicketView:
+        with self._sessions() as session:
+            now = utcnow()
+            result = session.execute(
+                update(Ticket)
+                .where(Ticket.case_number == case_number, Ticket.status == TicketStatus.queued.value)
+                .values(status=TicketStatus.claimed.value, claimed_by=staff_id, claimed_at=now)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                raise TicketConflictError("该工单已被其他工作人员接单或已结束")
+            row = self._ticket(session, case_number)
+            self._move(session, row.conversation_id, ConversationState.human, "claimed", row.id, staff_id)
+            session.commit()
+            return self._view(session, row)
+
+    def record_reply(self, case_number: str, staff_id: int) -> TicketView:
+        """Only the staff member holding the ticket (or an admin, by passing their id after
+        the check) may answer; the first answer's time is kept for the waiting statistics."""
+        with self._sessions() as session:
+            row = self._ticket(session, case_number)
+            if row.status != TicketStatus.claimed.value or row.claimed_by != staff_id:
+                raise TicketConflictError("请先接单再回复")
+            if row.first_reply_at is None:
+                row.first_reply_at = utcnow()
+            session.commit()
+            return self._view(session, row)
+
+    def finish(self, case_number: str, staff_id: int, status: TicketStatus, note: str) -> TicketView:
+        """Resolve (the conversation goes back to the bot) or close (it ends)."""
+        target = ConversationState.bot if status == TicketStatus.resolved else ConversationState.closed
+        with self._sessions() as session:
+            now = utcnow()
+            result = session.execute(
+                update(Ticket)
+                .where(
+                    Ticket.case_number == case_number,
+                    Ticket.status.in_(OPEN_STATUSES),
+                    or_(Ticket.claimed_by == staff_id, Ticket.claimed_by.is_(None)),
+                )
+                .values(status=status.value, note=note, resolved_at=now)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                raise TicketConflictError("该工单已结束，或由其他工作人员处理")
+            row = self._ticket(session, case_number)
+            self._move(session, row.conversation_id, target, status.value, row.id, staff_id)
+            session.commit()
+            return self._view(session, row)
+
+    def reopen_closed(self, conversation_id: str) -> bool:
+        """A citizen writing again after «closed» starts over with the bot."""
+        with self._sessions() as session:
+            conversation = session.get(Conversation, conversation_id)
+            if conversation is None or conversation.state != ConversationState.closed.value:
+                return False
+            self._move(session, conversation_id, ConversationState.bot, "citizen_returned", None)
+            session.commit()
+            return True
+
+    # --- helpers -----------------------------------------------------------------------
+    def _next_case_number(self, session: Session) -> str:
+        """ZW-YYYYMMDD-NNNN, numbered per local day; the unique index settles races."""
+        day = dt.datetime.now(self._zone).strftime("%Y%m%d")
+        prefix = f"{CASE_PREFIX}-{day}-"
+        latest = session.scalar(
+            select(func.max(Ticket.case_number)).where(Ticket.case_number.like(f"{prefix}%"))
+        )
+        number = int(latest.rsplit("-", 1)[1]) + 1 if latest else 1
+        return f"{prefix}{number:04d}"
+
+    @staticmethod
+    def _ticket(session: Session, case_number: str) -> Ticket:
+        row = session.scalars(select(Ticket).where(Ticket.case_number == case_number)).first()
+        if row is None:
+            raise LookupError(case_number)
+        return row
+
+    def _open_ticket(self, session: Session, conversation_id: str) -> TicketView | None:
+        row = session.scalars(
+            select(Ticket)
+            .where(Ticket.conversation_id == conversation_id, Ticket.status.in_(OPEN_STATUSES))
+            .order_by(Ticket.id.desc())
+        ).first()
+        return self._view(session, row) if row else None
+
+    @staticmethod
+    def _view(session: Session, row: Ticket) -> TicketView:
+        name = (
+            session.scalar(select(Staff.username).where(Staff.id == row.claimed_by))
+            if row.claimed_by
+            else None
+        )
+        return _view(row, name)
+
+    @staticmethod
+    def _move(
+        session: Session,
+        conversation_id: str,
+        target: ConversationState,
+        reason: str,
+        ticket_id: int | None,
+        staff_id: int | None = None,
+    ) -> None:
+        conversation = session.get(Conversation, conversation_id)
+        if conversation is None:
+            raise LookupError(conversation_id)
+        session.add(
+            HandoffEvent(
+                conversation_id=conversation_id,
+                ticket_id=ticket_id,
+                from_state=conversation.state,
+                to_state=target.value,
+                reason=reason,
+                staff_id=staff_id,
+            )
+        )
+        conversation.state = target.value
+        conversation.updated_at = utcnow()
