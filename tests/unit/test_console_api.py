@@ -4,12 +4,12 @@ channels, in one gateway process with Rasa absent (so resolve takes the gateway'
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -18,23 +18,9 @@ from bot.gateway.app import create_app
 from bot.gateway.handoff import BACK_TO_BOT
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import NewTicket, TicketStore
-from bot.settings import REPO_ROOT, Settings
+from bot.settings import Settings
 from tests.conftest import make_settings
-
-PASSWORD = "s3cret-pass"
-
-
-def add_staff(settings: Settings, username: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Through the real command line, as an operator would."""
-    env = {**os.environ, **settings.as_environment(), "STAFF_PASSWORD": PASSWORD}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "staff", "add", username, *args],
-        cwd=REPO_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+from tests.staff import PASSWORD, add_staff, bearer
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +40,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-def token_for(client: TestClient, username: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth", json={"username": username, "password": PASSWORD})
-    assert response.status_code == 200, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 def open_ticket(client: TestClient, sender: str, area: str = "housing") -> str:
@@ -85,13 +65,13 @@ def test_api_login_and_bad_passwords(client: TestClient) -> None:
     assert client.get("/api/v1/tickets").status_code == 401
     wrong = client.post("/api/v1/auth", json={"username": "wang", "password": "nope"})
     assert wrong.status_code == 401 and wrong.json()["detail"] == "用户名或密码错误"
-    me = client.get("/api/v1/auth/me", headers=token_for(client, "wang")).json()
+    me = client.get("/api/v1/auth/me", headers=bearer(client, "wang")).json()
     assert me == {"username": "wang", "role": "staff", "areas": ["housing", "social_security"]}
 
 
 def test_queues_are_per_area_and_claims_are_exclusive(client: TestClient) -> None:
     case = open_ticket(client, "q1")
-    wang, zhou, admin = (token_for(client, name) for name in ("wang", "zhou", "admin"))
+    wang, zhou, admin = (bearer(client, name) for name in ("wang", "zhou", "admin"))
     listed = client.get("/api/v1/tickets", headers=wang).json()["tickets"]
     assert case in [t["case_number"] for t in listed]
     others = client.get("/api/v1/tickets", headers=zhou).json()["tickets"]
@@ -106,7 +86,7 @@ def test_reply_reaches_the_citizen_by_poll_and_socket_then_resolve_returns_to_th
     client: TestClient,
 ) -> None:
     case = open_ticket(client, "q2")
-    wang = token_for(client, "wang")
+    wang = bearer(client, "wang")
     with client.websocket_connect("/api/v1/chat/q2/ws") as citizen:
         client.post(f"/api/v1/tickets/{case}/claim", headers=wang)
         assert "工作人员已接单" in citizen.receive_json()["message"]["text"]
@@ -134,7 +114,7 @@ def test_citizen_messages_while_queued_go_to_the_ticket_with_the_position(client
     body = reply.json()
     assert body["state"] == "queued"
     assert re.search(rf"受理编号 {case}，当前排队第 \d+ 位", body["messages"][0]["text"])
-    transcript = client.get(f"/api/v1/tickets/{case}", headers=token_for(client, "wang")).json()["messages"]
+    transcript = client.get(f"/api/v1/tickets/{case}", headers=bearer(client, "wang")).json()["messages"]
     assert transcript[-2]["text"] == "还要等多久？我电话138****5678"
 
 
@@ -182,7 +162,7 @@ def test_console_socket_pushes_ticket_changes_to_the_right_area_only(settings: S
             assert console.receive_json()["type"] == "hello"
             housing = open_ticket(client, "q5", "housing")
             transport = open_ticket(client, "q6", "transport")
-            admin = token_for(client, "admin")
+            admin = bearer(client, "admin")
             client.post(f"/api/v1/tickets/{housing}/claim", headers=admin)
             client.post(f"/api/v1/tickets/{transport}/claim", headers=admin)
             event: dict[str, Any] = console.receive_json()
@@ -193,7 +173,7 @@ def test_console_socket_pushes_ticket_changes_to_the_right_area_only(settings: S
 
 def test_a_staff_answer_becomes_an_faq_after_an_admin_publishes_it(client: TestClient) -> None:
     case = open_ticket(client, "q7")
-    wang, admin = token_for(client, "wang"), token_for(client, "admin")
+    wang, admin = bearer(client, "wang"), bearer(client, "admin")
     client.post(f"/api/v1/tickets/{case}/claim", headers=wang)
     question = "公积金租房提取一年能办几次"
     answer = "示例区规定：租房提取每年可办理一次，每次提取额度以公积金中心公布标准为准。"
@@ -213,5 +193,20 @@ def test_a_staff_answer_becomes_an_faq_after_an_admin_publishes_it(client: TestC
 
 
 def test_canned_replies_follow_the_staff_areas(client: TestClient) -> None:
-    canned = client.get("/api/v1/tickets/canned", headers=token_for(client, "zhou")).json()
+    canned = client.get("/api/v1/tickets/canned", headers=bearer(client, "zhou")).json()
     assert set(canned) == {"common", "transport"} and all(canned.values())
+
+
+def test_outside_office_hours_the_citizen_is_told_when_staff_will_reply(tmp_path: Path) -> None:
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    closed_now = make_settings(tmp_path / "var", OFFICE_HOURS="mon-sun 00:00-00:01", HOLIDAYS=[today])
+    with TestClient(create_app(closed_now)) as client:
+        app = client.app
+        conversation = app.state.store.open_conversation("rest", "night1")  # type: ignore[attr-defined]
+        request = {"type": "handoff", "reason": "request_human", "area": "housing", "description": "我要人工"}
+        ack = client.portal.call(app.state.handoff.open, conversation, request)  # type: ignore[attr-defined,union-attr]
+        assert "现在是非工作时间（工作时间：周一至周日 0:00-0:01" in ack.text
+        assert re.search(r"工作人员将于 \d+月\d+日（周.）0:00 起按顺序回复", ack.text)
+        assert ack.payload["data"]["office_open"] is False and ack.payload["data"]["case_number"]
+        polled = client.get("/api/v1/chat/night1/messages").json()
+        assert polled["state"] == "queued" and polled["messages"][-1]["text"] == ack.text

@@ -1,0 +1,36 @@
+"""Staff accounts for tests, created through the real command line as an operator would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import httpx
+
+from bot.settings import REPO_ROOT, Settings
+
+PASSWORD = "s3cret-pass"
+
+
+def add_staff(settings: Settings, username: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, **settings.as_environment(), "STAFF_PASSWORD": PASSWORD}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "staff", "add", username, *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def ensure_staff(settings: Settings, username: str, *args: str) -> None:
+    result = add_staff(settings, username, *args)
+    assert result.returncode == 0 or "已存在" in result.stderr, result.stderr
+
+
+def bearer(client: httpx.Client, username: str) -> dict[str, str]:
+    response = client.post("/api/v1/auth", json={"username": username, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
