@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.gateway.app import create_app
-from bot.gateway.handoff import BACK_TO_BOT
+from bot.gateway.handoff import BACK_TO_BOT, HandoffService
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import NewTicket, TicketStore
 from bot.settings import Settings
@@ -201,10 +201,12 @@ def test_outside_office_hours_the_citizen_is_told_when_staff_will_reply(tmp_path
     today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     closed_now = make_settings(tmp_path / "var", OFFICE_HOURS="mon-sun 00:00-00:01", HOLIDAYS=[today])
     with TestClient(create_app(closed_now)) as client:
-        app = client.app
-        conversation = app.state.store.open_conversation("rest", "night1")  # type: ignore[attr-defined]
+        state = client.app.state  # type: ignore[attr-defined]
+        handoff: HandoffService = state.handoff
+        conversation = state.store.open_conversation("rest", "night1")
         request = {"type": "handoff", "reason": "request_human", "area": "housing", "description": "我要人工"}
-        ack = client.portal.call(app.state.handoff.open, conversation, request)  # type: ignore[attr-defined,union-attr]
+        assert client.portal is not None
+        ack = client.portal.call(handoff.open, conversation, request)
         assert "现在是非工作时间（工作时间：周一至周日 0:00-0:01" in ack.text
         assert re.search(r"工作人员将于 \d+月\d+日（周.）0:00 起按顺序回复", ack.text)
         assert ack.payload["data"]["office_open"] is False and ack.payload["data"]["case_number"]
