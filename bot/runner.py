@@ -114,8 +114,11 @@ class Supervisor:
         self.kids = kids
         self._stopping = False
 
-    def start(self) -> None:
+    def start(self, only: str | None = None) -> None:
+        """Start every child, or (again) just the one named `only`."""
         for kid in self.kids:
+            if only is not None and kid.name != only:
+                continue
             print(f"启动 {kid.name} …", flush=True)
             kid.process = subprocess.Popen(kid.argv, cwd=REPO_ROOT, env=kid.env, preexec_fn=_die_with_parent)
 

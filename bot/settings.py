@@ -6,6 +6,7 @@ default (SQLite, on-disk index, no Telegram). Secrets (tokens) only ever come fr
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -44,6 +45,13 @@ class Settings(BaseSettings):
     # Every key and pub/sub channel this deployment uses starts with this (tests use their own).
     redis_prefix: str = Field(default="zhengwu:", alias="REDIS_PREFIX")
     telegram_token: str = Field(default="", alias="TELEGRAM_TOKEN")
+    telegram_api_url: str = Field(default="https://api.telegram.org/bot", alias="TELEGRAM_API_URL")
+    # Set: webhook mode (Telegram posts to this URL, which must reach /telegram/webhook);
+    # unset: the gateway polls Telegram, for local development without a public URL.
+    telegram_webhook_url: str = Field(default="", alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: str = Field(default="", alias="TELEGRAM_WEBHOOK_SECRET")
+    # Sites allowed to embed the chat widget (CORS for the citizen chat API).
+    widget_origins: list[str] = Field(default_factory=lambda: ["*"], alias="WIDGET_ORIGINS")
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")
     parse_endpoint: bool = Field(default=True, alias="PARSE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
@@ -94,6 +102,14 @@ class Settings(BaseSettings):
         return KnowledgePaths(
             self.knowledge_dir, self.jieba_dict_dir / USERDICT_NAME, self.nlu_data_dir / "synonyms.yml", cache
         )
+
+    @property
+    def effective_telegram_secret(self) -> str:
+        """The webhook's secret_token: as set, else derived from the bot token (stable across
+        replicas and restarts, never stored in the repository)."""
+        if self.telegram_webhook_secret:
+            return self.telegram_webhook_secret
+        return hashlib.sha256(f"webhook:{self.telegram_token}".encode()).hexdigest()[:48]
 
     @property
     def rasa_url(self) -> str:

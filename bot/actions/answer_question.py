@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
-from bot.actions.intents import latest_intent, question_of
-from knowledge.render import QuestionType, has_answer, render_answer, render_place
+from bot.actions.intents import INTENT_QUESTIONS, latest_intent, question_of
+from knowledge.render import QUESTION_LABELS, QuestionType, has_answer, render_answer, render_place
 from knowledge.schema import ServiceItem, ServicePlace
 from knowledge.search import CLARIFY_THRESHOLD, FAQ_ANSWER_THRESHOLD, KnowledgeBase
 
@@ -27,9 +27,27 @@ RESET_FALLBACK: tuple[EventType, ...] = (SlotSet("fallback_count", 0), SlotSet("
 
 ASK_WHICH_ITEM = "请问您想咨询哪一项业务？可以点击下面的选项，或直接告诉我业务名称，例如“补办身份证”。"
 NO_ITEM_FOUND = "请告诉我您要办理的具体业务名称，例如“补办身份证”“异地就医备案”“租房提取公积金”。"
+# After an answer, the questions citizens most often ask next about the same item, as buttons.
+FOLLOW_UP_ORDER = (
+    QuestionType.materials,
+    QuestionType.fee,
+    QuestionType.location,
+    QuestionType.time_limit,
+    QuestionType.steps,
+)
+FOLLOW_UP_COUNT = 3
 UNANSWERED = "这个问题办事指南里暂时没有答案，正在为您转接人工服务。"
 NOT_FOUND_AGAIN = "抱歉，还是没有找到与您的问题相符的事项，正在为您转接人工服务。"
 KNOWLEDGE_DOWN = "抱歉，办事指南暂时无法查询，请稍后再试，或拨打 12345 政务服务便民热线咨询。"
+
+
+def follow_up_buttons(item: ServiceItem, asked: QuestionType) -> list[dict[str, str]]:
+    """«要多少钱 / 在哪里办 / 要多久» for the item just answered (payloads name the item, so
+    a click is understood whatever was said in between)."""
+    intents = {question: intent for intent, question in INTENT_QUESTIONS.items()}
+    questions = [q for q in FOLLOW_UP_ORDER if q != asked][:FOLLOW_UP_COUNT]
+    slot = json.dumps({SLOT: item.id}, ensure_ascii=False)
+    return [{"title": QUESTION_LABELS[q], "payload": f"/{intents[q]}{slot}"} for q in questions]
 
 
 def find_item(tracker: Tracker, knowledge: KnowledgeBase) -> ServiceItem | None:
@@ -73,6 +91,7 @@ def answer_item(
     places = knowledge.places_of(item)
     dispatcher.utter_message(
         text=render_answer(item, question, places),
+        buttons=follow_up_buttons(item, question),
         json_message={
             "type": "answer",
             "item_id": item.id,

@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from bot.area_classifier import BackgroundAreaClassifier
 from bot.console import routes as console
 from bot.gateway.bus import make_bus
-from bot.gateway.conversation import ConversationRouter
+from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.gateway.errors import install_error_handlers
 from bot.gateway.handoff import HandoffService
 from bot.gateway.office_hours import OfficeHours
@@ -25,9 +26,37 @@ from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
 from bot.settings import Settings, load_settings
+from connectors.rest import RestConnector
+from connectors.telegram import routes as telegram_routes
+from connectors.telegram.connector import CHANNEL as TELEGRAM
+from connectors.telegram.connector import TelegramConnector
+from connectors.webchat import routes as webchat
 from knowledge.service import open_knowledge_base, open_store, prepare_knowledge
 
 logger = logging.getLogger(__name__)
+
+
+async def start_telegram(
+    settings: Settings, router: ConversationRouter, store: ConversationStore, handoff: HandoffService
+) -> TelegramConnector | None:
+    """Telegram when `TELEGRAM_TOKEN` is set (webhook with a URL, else polling); said once."""
+    if not settings.telegram_token:
+        logger.info("未设置 TELEGRAM_TOKEN，本次不启用 Telegram 渠道")
+        return None
+    connector = TelegramConnector(
+        router,
+        store,
+        settings.telegram_token,
+        settings.telegram_api_url,
+        polling=not settings.telegram_webhook_url,
+    )
+    await connector.start(settings.telegram_webhook_url, settings.effective_telegram_secret)
+    handoff.register_pusher(
+        TELEGRAM, lambda chat_id, message: connector.send(chat_id, OutgoingMessage.from_stored(message))
+    )
+    mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "轮询"
+    logger.info("Telegram 渠道已启用（%s）", mode)
+    return connector
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -56,11 +85,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store, app.state.tickets, rasa, bus, OfficeHours.from_settings(settings), app.state.knowledge
         )
         app.state.router = ConversationRouter(store, rasa, app.state.handoff)
+        app.state.rest = RestConnector(app.state.router, store, bus)
+        app.state.telegram = await start_telegram(settings, app.state.router, store, app.state.handoff)
         app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
         logger.info("网关已启动：%s（工作台 %s/console）", settings.gateway_url, settings.gateway_url)
         try:
             yield
         finally:
+            if app.state.telegram is not None:
+                await app.state.telegram.stop()
             await bus.aclose()
             await rasa.aclose()
             store.close()
@@ -74,6 +107,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(tickets.router)
     app.include_router(console.router)
+    app.include_router(telegram_routes.router)
+    app.include_router(webchat.router)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.widget_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["*"],
+    )
     if settings.parse_endpoint:
         app.include_router(parse.router)
     return app

@@ -98,12 +98,13 @@ class ConversationRouter:
         return stored
 
     async def messages_after(
-        self, channel: str, external_id: str, after_id: int
+        self, channel: str, external_id: str, after_id: int, with_citizen: bool = False
     ) -> tuple[ConversationView, list[OutgoingMessage]] | None:
+        """What was said to the citizen after `after_id`; with `with_citizen` their own
+        messages too (a widget rebuilding its history after a page reload)."""
         conversation = await run_in_threadpool(self._store.find_conversation, channel, external_id)
         if conversation is None:
             return None
-        stored = await run_in_threadpool(
-            self._store.messages_after, conversation.id, after_id, 100, (Role.bot, Role.staff, Role.system)
-        )
+        roles = (Role.bot, Role.staff, Role.system) + ((Role.citizen,) if with_citizen else ())
+        stored = await run_in_threadpool(self._store.messages_after, conversation.id, after_id, 200, roles)
         return conversation, [OutgoingMessage.from_stored(m) for m in stored]

@@ -12,6 +12,7 @@ from bot.gateway.conversation import ConversationRouter
 from bot.gateway.rasa_client import RasaClient
 from bot.persistence.store import ConversationStore
 from bot.settings import Settings
+from connectors.rest import RestConnector
 from knowledge.search import KnowledgeBase
 
 
@@ -39,9 +40,14 @@ def get_router(request: Request) -> ConversationRouter:
     return cast(ConversationRouter, request.app.state.router)
 
 
+def get_rest(request: Request) -> RestConnector:
+    return cast(RestConnector, request.app.state.rest)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ConversationStore, Depends(get_store)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 AreasDep = Annotated[BackgroundAreaClassifier, Depends(get_areas)]
 RouterDep = Annotated[ConversationRouter, Depends(get_router)]
+RestDep = Annotated[RestConnector, Depends(get_rest)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,6 +35,9 @@ TRANSCRIPT_MESSAGES = 30
 PRIORITY = {"complaint": 1, "suggestion": 3}  # everything else: 2
 BACK_TO_BOT = "工作人员已处理完您的问题，接下来由智能助手继续为您服务。"
 CLOSED = "本次人工服务已结束，感谢您的耐心。如有新的问题，直接发消息即可。"
+
+
+Pusher = Callable[[str, StoredMessage], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,12 @@ class HandoffService:
         self._bus = bus
         self._hours = hours
         self._knowledge = knowledge
+        self._pushers: dict[str, Pusher] = {}
+
+    def register_pusher(self, channel: str, pusher: Pusher) -> None:
+        """Channels that deliver by pushing (Telegram) are sent to by the replica where the
+        staff member acted; socket clients (widget, REST WebSocket) get the bus event."""
+        self._pushers[channel] = pusher
 
     # --- citizen side ------------------------------------------------------------------
     async def open(self, conversation: ConversationView, request: dict[str, Any]) -> StoredMessage:
@@ -80,7 +90,7 @@ class HandoffService:
             await self._publish_ticket(ticket, "created")
         position = await run_in_threadpool(self._tickets.queue_position, ticket)
         ack = await run_in_threadpool(self._store_ack, conversation.id, ticket, position)
-        await self._publish_message(ticket, ack)
+        await self._publish_message(ticket, ack, to_citizen=False)  # it is part of this turn's reply
         return ack
 
     async def on_citizen_message(
@@ -260,8 +270,16 @@ class HandoffService:
             "message": message_json(message),
         }
         await self._bus.publish(CONSOLE, event)
-        if to_citizen:
-            await self._bus.publish(conversation_topic(ticket.conversation_id), event)
+        if not to_citizen:
+            return
+        await self._bus.publish(conversation_topic(ticket.conversation_id), event)
+        pusher = self._pushers.get(ticket.channel)
+        if pusher is not None:
+            conversation = await run_in_threadpool(self._store.get_conversation, ticket.conversation_id)
+            try:
+                await pusher(conversation.external_id, message)
+            except Exception:  # stored already: the citizen still finds it in the history
+                logger.exception("推送到 %s 渠道失败（消息已保存）", ticket.channel)
 
 
 def _now() -> float:

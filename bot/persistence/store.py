@@ -153,6 +153,21 @@ class ConversationStore:
         with self._sessions() as session:
             return [_stored(row) for row in session.scalars(query)]
 
+    def message_in(self, channel: str, external_id: str, message_id: int) -> StoredMessage | None:
+        """One message of this sender's conversation (None for anyone else's)."""
+        query = (
+            select(Message)
+            .join(Conversation, Conversation.id == Message.conversation_id)
+            .where(
+                Message.id == message_id,
+                Conversation.channel == channel,
+                Conversation.external_id == external_id,
+            )
+        )
+        with self._sessions() as session:
+            row = session.scalars(query).first()
+            return _stored(row) if row else None
+
     def recent(self, conversation_id: str, limit: int) -> list[StoredMessage]:
         """The last `limit` messages, oldest first (the transcript handed to staff)."""
         query = (

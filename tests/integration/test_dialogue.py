@@ -153,7 +153,8 @@ def test_two_stage_fallback_rephrase_then_offers_a_person(gateway: httpx.Client)
     person = say(gateway, "f2", "/nlu_fallback")
     handoff = handoff_of(person)
     assert handoff["reason"] == "fallback"
-    assert "转人工" in person["messages"][0]["text"]
+    assert "转接人工" in person["messages"][0]["text"]
+    assert person["state"] == "queued" and person["messages"][-1]["data"]["type"] == "handoff_ack"
 
 
 def test_a_complaint_without_details_is_asked_for_them_then_routed(gateway: httpx.Client) -> None:
@@ -230,14 +231,17 @@ def test_parse_classifies_the_area_of_a_complaint_and_finds_places(gateway: http
 def test_actions_down_is_503_with_a_chinese_message(
     gateway: httpx.Client, system: tuple[Settings, Supervisor]
 ) -> None:
-    """Runs last in this module: it stops the action server."""
+    """Stops the action server, then starts it again for the tests that follow."""
     _, supervisor = system
     [actions] = [kid for kid in supervisor.kids if kid.name == "actions"]
     assert actions.process is not None
     actions.process.terminate()
     actions.process.wait(timeout=10)
-
-    response = gateway.post("/api/v1/chat", json={"sender_id": "t5", "text": "补办驾驶证要带什么材料"})
-    assert response.status_code == 503
-    assert "暂时无法回答" in response.json()["detail"]
-    assert gateway.get("/readyz").json()["checks"]["actions"]["ok"] is False
+    try:
+        response = gateway.post("/api/v1/chat", json={"sender_id": "t5", "text": "补办驾驶证要带什么材料"})
+        assert response.status_code == 503
+        assert "暂时无法回答" in response.json()["detail"]
+        assert gateway.get("/readyz").json()["checks"]["actions"]["ok"] is False
+    finally:
+        supervisor.start(only="actions")
+        supervisor.wait_ready()

@@ -129,3 +129,10 @@ async def test_an_unrelated_faq_is_not_offered_as_an_answer(installed: Knowledge
     tracker.latest_message["text"] = "要带什么材料"
     messages, _ = await run(tracker)
     assert not messages[0]["text"].startswith("【常见问题】")
+
+
+async def test_an_answer_offers_follow_up_questions_about_the_same_item(installed: KnowledgeBase) -> None:
+    messages, _ = await run(recorded("materials_with_entity", slots={"service_item": "补办身份证"}))
+    buttons = messages[0]["buttons"]
+    assert [b["title"] for b in buttons] == ["收费标准", "办理地点", "办理时限"]
+    assert buttons[0]["payload"] == '/ask_fee{"service_item": "certificates.id_card_reissue"}'

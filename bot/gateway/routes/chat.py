@@ -12,13 +12,15 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from bot.gateway.bus import EventBus, conversation_topic
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
-from bot.gateway.deps import RouterDep
+from bot.gateway.deps import RestDep, RouterDep
 from bot.gateway.errors import ASSISTANT_UNAVAILABLE
 from bot.gateway.rasa_client import RasaUnavailableError
+from connectors.base import InboundMessage
+from connectors.rest import CHANNEL as REST_CHANNEL
+from connectors.rest import RestConnector
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 
-REST_CHANNEL = "rest"
 MAX_TEXT_CHARS = 1000
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@\-]+$")
 SenderId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=SENDER_PATTERN.pattern)]
@@ -61,8 +63,8 @@ class ChatResponse(BaseModel):
 
 
 @router.post("", response_model=ChatResponse)
-async def chat(body: ChatRequest, conversations: RouterDep) -> ChatResponse:
-    result = await conversations.handle_citizen_message(REST_CHANNEL, body.sender_id, body.text)
+async def chat(body: ChatRequest, rest: RestDep) -> ChatResponse:
+    result = await rest.handle(InboundMessage(REST_CHANNEL, body.sender_id, body.text))
     return ChatResponse(
         conversation_id=result.conversation.id,
         state=result.conversation.state.value,
@@ -72,9 +74,12 @@ async def chat(body: ChatRequest, conversations: RouterDep) -> ChatResponse:
 
 @router.get("/{sender_id}/messages", response_model=ChatResponse)
 async def messages_after(
-    sender_id: SenderId, conversations: RouterDep, after: Annotated[int, Query(ge=0)] = 0
+    sender_id: SenderId,
+    conversations: RouterDep,
+    after: Annotated[int, Query(ge=0)] = 0,
+    history: Annotated[bool, Query(description="连同市民自己的消息一起返回（重建聊天记录用）")] = False,
 ) -> ChatResponse:
-    found = await conversations.messages_after(REST_CHANNEL, sender_id, after)
+    found = await conversations.messages_after(REST_CHANNEL, sender_id, after, history)
     if found is None:
         raise HTTPException(status_code=404, detail="没有找到该用户的会话")
     conversation, messages = found
@@ -115,7 +120,8 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
                     await websocket.send_json({"type": "message", "message": event["message"]})
                     outgoing = asyncio.create_task(pushed.get())
                 if incoming in done:
-                    await websocket.send_json(await _socket_turn(conversations, sender_id, incoming.result()))
+                    rest = cast(RestConnector, websocket.app.state.rest)
+                    await websocket.send_json(await _socket_turn(rest, sender_id, incoming.result()))
                     incoming = asyncio.create_task(websocket.receive_json())
         except (WebSocketDisconnect, RuntimeError):
             pass
@@ -126,7 +132,7 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
                 await asyncio.gather(incoming, outgoing, return_exceptions=True)
 
 
-async def _socket_turn(conversations: ConversationRouter, sender_id: str, body: Any) -> dict[str, Any]:
+async def _socket_turn(rest: RestConnector, sender_id: str, body: Any) -> dict[str, Any]:
     try:
         request = ChatRequest.model_validate(
             {**(body if isinstance(body, dict) else {}), "sender_id": sender_id}
@@ -134,7 +140,7 @@ async def _socket_turn(conversations: ConversationRouter, sender_id: str, body: 
     except ValidationError:
         return {"type": "error", "detail": f"消息格式不正确：需要 1–{MAX_TEXT_CHARS} 个字符的 text"}
     try:
-        result = await conversations.handle_citizen_message(REST_CHANNEL, sender_id, request.text)
+        result = await rest.handle(InboundMessage(REST_CHANNEL, sender_id, request.text))
     except RasaUnavailableError:
         return {"type": "error", "detail": ASSISTANT_UNAVAILABLE}
     return {

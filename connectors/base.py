@@ -1,0 +1,72 @@
+"""One Connector abstraction for every channel (after opsdroid's connectors and Rasa's
+InputChannel/OutputChannel): inbound updates become a normalised message handed to the
+conversation router; everything said to a citizen leaves through one `send`.
+
+A channel renders what it can: buttons become an inline keyboard on Telegram, clickable
+buttons in the widget, and numbered lines («回复数字即可») where a channel has no buttons.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from bot.gateway.conversation import ConversationRouter, OutgoingMessage, TurnResult
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """What any channel's update boils down to."""
+
+    channel: str
+    sender_id: str
+    text: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+def buttons_as_lines(message: OutgoingMessage) -> str:
+    """The text with its buttons as numbered choices, for channels without buttons."""
+    if not message.buttons:
+        return message.text
+    choices = "\n".join(f"{number}. {button['title']}" for number, button in enumerate(message.buttons, 1))
+    return f"{message.text}\n{choices}\n（回复数字即可选择）"
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split at line breaks so no part exceeds `limit` characters; a single longer line is
+    cut at the limit. Parts are never empty."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            parts.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not parts:
+        parts.append(current)
+    return [part for part in parts if part] or [""]
+
+
+class Connector(ABC):
+    """A channel. `handle` is the way in; `send` the one way out."""
+
+    name: ClassVar[str]
+
+    def __init__(self, router: ConversationRouter) -> None:
+        self.router = router
+
+    async def handle(self, inbound: InboundMessage) -> TurnResult:
+        return await self.router.handle_citizen_message(inbound.channel, inbound.sender_id, inbound.text)
+
+    @abstractmethod
+    async def send(self, recipient: str, message: OutgoingMessage) -> None:
+        """Deliver one message (text, buttons, lists and links) to a citizen on this channel."""

@@ -1,0 +1,1 @@
+"""Telegram, with python-telegram-bot 22, inside the gateway's own FastAPI app."""

@@ -1,0 +1,159 @@
+"""The Telegram connector (python-telegram-bot 22, the `customwebhookbot` pattern).
+
+The Application is built without an updater in webhook mode: the gateway's route checks the
+`secret_token` header and puts `Update.de_json(...)` on the application's queue; the
+Application is started and stopped in the gateway's lifespan. Without a public URL
+(`TELEGRAM_WEBHOOK_URL` unset) it polls, for local development.
+
+Buttons become an inline keyboard. Telegram allows 64 bytes of callback data, less than a
+Rasa payload with an item id, so a button carries «b:<message id>:<index>» and the payload is
+read back from the stored message (which survives restarts).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import MessageLimit
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.persistence.store import ConversationStore
+from connectors.base import Connector, InboundMessage, split_text
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+START_PAYLOAD = "/greet"  # Rasa reads «/intent» as that intent: /start greets
+TROUBLE = "抱歉，系统暂时出了点问题，请稍后再试；急事请拨打 12345 政务服务便民热线。"
+BUTTON_EXPIRED = "这个按钮已失效，请直接输入您的问题。"
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def button_data(message_id: int, index: int) -> str:
+    return f"b:{message_id}:{index}"
+
+
+def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(button["title"], callback_data=button_data(message.id, index))]
+        for index, button in enumerate(message.buttons)
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+class TelegramConnector(Connector):
+    name = CHANNEL
+
+    def __init__(
+        self,
+        router: ConversationRouter,
+        store: ConversationStore,
+        token: str,
+        api_url: str,
+        request: BaseRequest | None = None,
+        polling: bool = False,
+    ) -> None:
+        super().__init__(router)
+        self._store = store
+        builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
+            ApplicationBuilder().token(token).base_url(api_url)
+        )
+        if request is not None:
+            builder = builder.request(request).get_updates_request(request)
+        if not polling:
+            builder = builder.updater(None)
+        self.application: TelegramApp = builder.build()
+        self.application.add_handler(CommandHandler("start", self._on_start))
+        self.application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self._on_text))
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_error_handler(self._on_error)
+
+    # --- lifecycle (the gateway's lifespan) --------------------------------------------
+    async def start(self, webhook_url: str = "", secret_token: str = "") -> None:
+        await self.application.initialize()
+        await self.application.start()
+        if webhook_url:
+            await self.application.bot.set_webhook(
+                webhook_url, secret_token=secret_token or None, allowed_updates=["message", "callback_query"]
+            )
+        elif self.application.updater is not None:
+            await self.application.bot.delete_webhook()
+            await self.application.updater.start_polling(allowed_updates=["message", "callback_query"])
+
+    async def stop(self) -> None:
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        await self.application.stop()
+        await self.application.shutdown()
+
+    async def feed(self, data: dict[str, Any]) -> None:
+        """An update as Telegram posted it to the webhook."""
+        await self.application.update_queue.put(Update.de_json(data, self.application.bot))
+
+    # --- outbound ------------------------------------------------------------------------
+    async def send(self, recipient: str, message: OutgoingMessage) -> None:
+        """Long answers are split at line breaks under Telegram's 4,096 characters; the
+        keyboard goes with the last part. Telegram links URLs in plain text by itself."""
+        prefix = "【工作人员】" if message.role.value == "staff" else ""
+        parts = split_text(prefix + message.text, MessageLimit.MAX_TEXT_LENGTH)
+        for number, part in enumerate(parts, 1):
+            markup = keyboard(message) if number == len(parts) else None
+            await self.application.bot.send_message(int(recipient), part, reply_markup=markup)
+
+    async def _reply(self, chat_id: int, text: str) -> None:
+        result = await self.handle(InboundMessage(CHANNEL, str(chat_id), text))
+        for message in result.messages:
+            await self.send(str(chat_id), message)
+
+    # --- handlers ------------------------------------------------------------------------
+    async def _on_start(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is not None:
+            await self._reply(update.effective_chat.id, START_PAYLOAD)
+
+    async def _on_text(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        if update.effective_chat is not None and update.message is not None and update.message.text:
+            await self._reply(update.effective_chat.id, update.message.text)
+
+    async def _on_button(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None or update.effective_chat is None:
+            return
+        await query.answer()
+        payload = self._payload_of(str(query.data or ""), str(update.effective_chat.id))
+        if payload is None:
+            await self.application.bot.send_message(update.effective_chat.id, BUTTON_EXPIRED)
+            return
+        await self._reply(update.effective_chat.id, payload)
+
+    def _payload_of(self, data: str, chat_id: str) -> str | None:
+        kind, _, rest = data.partition(":")
+        message_id, _, index = rest.partition(":")
+        if kind != "b" or not message_id.isdigit() or not index.isdigit():
+            return None
+        stored = self._store.message_in(CHANNEL, chat_id, int(message_id))
+        buttons = stored.payload.get("buttons", []) if stored else []
+        return str(buttons[int(index)]["payload"]) if int(index) < len(buttons) else None
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The one error handler: log it, tell the citizen plainly, never show a trace."""
+        logger.error("处理 Telegram 消息出错：%r", context.error, exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            try:
+                await self.application.bot.send_message(update.effective_chat.id, TROUBLE)
+            except Exception:
+                logger.exception("无法向 Telegram 用户发送出错提示")
