@@ -59,8 +59,14 @@ async def start_telegram(
     return connector
 
 
+def configure_logging(level: str) -> None:
+    """Our own loggers to stderr at LOG_LEVEL (uvicorn configures only its own)."""
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s：%(message)s")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    configure_logging(settings.log_level)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,11 +5,14 @@ buttons."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 
+from bot.gateway.app import create_app
 from bot.gateway.bus import LocalBus
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.gateway.handoff import HandoffService
@@ -22,6 +25,7 @@ from bot.persistence.tickets import TicketStore
 from connectors.base import buttons_as_lines, split_text
 from connectors.telegram.connector import CHANNEL, TelegramConnector
 from knowledge.search import KnowledgeBase
+from tests.conftest import make_settings
 from tests.telegram_offline import OfflineRequest
 
 
@@ -96,3 +100,14 @@ async def test_staff_messages_are_labelled(connector: tuple[TelegramConnector, O
     telegram, request = connector
     await telegram.send("77", OutgoingMessage(9, "您好，已为您查询。", role=Role.staff))
     assert request.sent()[-1]["text"] == "【工作人员】您好，已为您查询。"
+
+
+def test_without_a_token_the_gateway_says_once_that_telegram_is_off(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.gateway.app")
+    with TestClient(create_app(make_settings(tmp_path / "var"))) as client:
+        assert client.get("/healthz").status_code == 200
+        assert client.post("/telegram/webhook", json={}).status_code == 404
+    notices = [r.getMessage() for r in caplog.records if "Telegram" in r.getMessage()]
+    assert notices == ["未设置 TELEGRAM_TOKEN，本次不启用 Telegram 渠道"]
