@@ -46,7 +46,7 @@ def replicas(
                 started.append(gateway_only)
                 gateway_only.wait_ready()  # one after the other: the first seeds the database
                 replicas.append(settings)
-            ensure_staff(replicas[1], "replica_clerk", "--areas", "housing,transport,certificates")
+            ensure_staff(replicas[1], "replica_clerk", "--areas", "housing,transport,certificates,other")
             yield replicas[0], replicas[1]
         finally:
             for supervisor in started:
