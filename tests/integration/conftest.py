@@ -4,11 +4,14 @@ Staff are always at their desks here (office hours around the clock)."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from bot.runner import Supervisor, children, prepare
 from bot.settings import Settings
@@ -35,6 +38,25 @@ def gateway(system: tuple[Settings, Supervisor]) -> Iterator[httpx.Client]:
     settings, _ = system
     with httpx.Client(base_url=f"http://127.0.0.1:{settings.port}", timeout=30) as client:
         yield client
+
+
+def chromium_path() -> str:
+    """Debian's chromium, which .ci/run installs; outside CI a missing browser skips."""
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("CI") == "true":
+            raise RuntimeError("CI 中必须安装 chromium（.ci/run 负责安装）")
+        pytest.skip("未安装 chromium")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless chromium driven by Playwright (no browser download: Debian's binary)."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield browser
+        browser.close()
 
 
 def say(gateway: httpx.Client, sender: str, text: str) -> dict[str, Any]:

@@ -5,13 +5,10 @@ own session (a WebSocket to the gateway) receives the answer and then the bot ag
 from __future__ import annotations
 
 import json
-import os
-import shutil
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from websockets.sync.client import connect
 
 from bot.runner import Supervisor
@@ -19,23 +16,6 @@ from bot.settings import Settings
 from tests.staff import PASSWORD, ensure_staff
 
 pytestmark = pytest.mark.integration
-
-
-def chromium_path() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            raise RuntimeError("CI 中必须安装 chromium（.ci/run 负责安装）")
-        pytest.skip("未安装 chromium")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield browser
-        browser.close()
 
 
 def log_in(page: Page, base: str, username: str) -> None:

@@ -8,14 +8,12 @@ Each test has its own browser context, so its own localStorage and so its own se
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Dialog, Locator, Page, expect
 
 from bot.runner import Supervisor
 from bot.settings import Settings
@@ -28,37 +26,9 @@ XSS = "<b>加粗</b><img src=x onerror=alert(1)>"
 SHADOW = "() => document.querySelector('[data-zw-widget]').shadowRoot"
 
 
-def chromium_path() -> str:
-    path = (
-        os.environ.get("CHROMIUM_PATH")
-        or shutil.which("chromium", path="/usr/bin")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-    if path is None:
-        if os.environ.get("CI") == "true":
-            raise RuntimeError("CI 中必须安装 chromium（.ci/run 负责安装）")
-        pytest.skip("未安装 chromium")
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
-        yield browser
-        browser.close()
-
-
 @pytest.fixture(scope="module")
 def base(system: tuple[Settings, Supervisor]) -> str:
-    settings, supervisor = system
-    # test_dialogue.py stops the action server on purpose in its last test; answers need it.
-    for kid in supervisor.kids:
-        if kid.name == "actions" and kid.process is not None and kid.process.poll() is not None:
-            revived = Supervisor([kid])
-            revived.start()
-            revived.wait_ready()
+    settings, _ = system
     url = f"http://127.0.0.1:{settings.port}"
     for path in ("/", "/widget.js"):
         response = httpx.get(f"{url}{path}", timeout=10)
