@@ -50,9 +50,12 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless chromium driven by Playwright (no browser download: Debian's binary)."""
+    """Headless chromium driven by Playwright (no browser download: Debian's binary).
+
+    Module scope on purpose: Playwright's sync API keeps an event loop running in this
+    thread while it is open, which would break every asyncio test that runs after it."""
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
         yield browser
