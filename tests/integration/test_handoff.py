@@ -25,7 +25,8 @@ def staff(system: tuple[Settings, Supervisor], gateway: httpx.Client) -> dict[st
     settings, _ = system
     ensure_staff(settings, "housing_clerk", "--areas", "housing")
     ensure_staff(settings, "transport_clerk", "--areas", "transport")
-    return {name: bearer(gateway, name) for name in ("housing_clerk", "transport_clerk")}
+    ensure_staff(settings, "handoff_admin", "--admin")
+    return {name: bearer(gateway, name) for name in ("housing_clerk", "transport_clerk", "handoff_admin")}
 
 
 def case_number_of(reply: dict[str, Any]) -> str:
@@ -94,11 +95,15 @@ def test_a_complaint_lands_in_its_areas_queue_with_high_priority(
     assert say(gateway, "p2", "你好")["state"] == "bot"  # a closed conversation starts over
 
 
-def test_two_misunderstandings_in_a_row_open_a_ticket(gateway: httpx.Client) -> None:
-    say(gateway, "p3", "嗯嗯那个啥")
-    reply = say(gateway, "p3", "就是那个东西啊啊啊")
-    if reply["state"] != "queued":  # the first miss may have been a confirmable guess
-        reply = say(gateway, "p3", "不是")
-        reply = say(gateway, "p3", "哎呀说不清楚")
+def test_two_misunderstandings_in_a_row_open_a_ticket(
+    gateway: httpx.Client, staff: dict[str, dict[str, str]]
+) -> None:
+    """«/nlu_fallback» is what NLU yields below its threshold (forced, so the test does not
+    depend on how a retrained model scores a vague sentence)."""
+    first = say(gateway, "p3", "/nlu_fallback")
+    assert first["state"] == "bot"
+    reply = say(gateway, "p3", "/nlu_fallback")
     assert reply["state"] == "queued"
-    assert case_number_of(reply)
+    case = case_number_of(reply)
+    ticket = gateway.get(f"/api/v1/tickets/{case}", headers=staff["handoff_admin"]).json()
+    assert ticket["reason"] == "fallback" and [e["reason"] for e in ticket["events"]] == ["fallback"]
