@@ -62,6 +62,8 @@ async def start_telegram(
 def configure_logging(level: str) -> None:
     """Our own loggers to stderr at LOG_LEVEL (uvicorn configures only its own)."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s：%(message)s")
+    for chatty in ("httpx", "httpcore"):  # one line per request to Rasa would drown the rest
+        logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
