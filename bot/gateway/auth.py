@@ -39,13 +39,14 @@ def get_staff_store(request: Request) -> StaffStore:
 StaffStoreDep = Annotated[StaffStore, Depends(get_staff_store)]
 
 
-def _bearer(value: str | None) -> str | None:
+def bearer_token(value: str | None) -> str | None:
+    """The token of an `Authorization: Bearer …` header, else None."""
     scheme, _, token = (value or "").partition(" ")
     return token if scheme.lower() == "bearer" and token else None
 
 
 def current_staff(request: Request, staff_store: StaffStoreDep) -> StaffView:
-    token = _bearer(request.headers.get("authorization"))
+    token = bearer_token(request.headers.get("authorization"))
     if token is not None:
         staff = staff_store.staff_for_token(token)
     else:
@@ -75,7 +76,7 @@ def websocket_staff(websocket: WebSocket) -> StaffView | None:
     if origin is not None and origin.split("://", 1)[-1] != host:
         return None
     store = cast(StaffStore, websocket.app.state.staff)
-    token = _bearer(websocket.headers.get("authorization")) or websocket.cookies.get(SESSION_COOKIE, "")
+    token = bearer_token(websocket.headers.get("authorization")) or websocket.cookies.get(SESSION_COOKIE, "")
     return store.staff_for_token(token) if token else None
 
 

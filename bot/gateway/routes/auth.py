@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.auth import StaffDep, StaffStoreDep
+from bot.gateway.auth import StaffDep, StaffStoreDep, bearer_token
 from bot.gateway.deps import SettingsDep
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
@@ -44,7 +44,7 @@ async def me(staff: StaffDep) -> dict[str, Any]:
 
 @router.delete("", status_code=204)
 async def logout(request: Request, _staff: StaffDep, staff_store: StaffStoreDep) -> Response:
-    _scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = bearer_token(request.headers.get("authorization"))
     if token:
         await run_in_threadpool(staff_store.end_session, token)
     return Response(status_code=204)

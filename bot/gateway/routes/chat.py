@@ -100,6 +100,7 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
         return
     await websocket.accept()
     conversations = cast(ConversationRouter, websocket.app.state.router)
+    rest = cast(RestConnector, websocket.app.state.rest)
     bus = cast(EventBus, websocket.app.state.bus)
     conversation = await conversations.open(REST_CHANNEL, sender_id)
     after = int(websocket.query_params.get("after", "0") or 0)
@@ -120,7 +121,6 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
                     await websocket.send_json({"type": "message", "message": event["message"]})
                     outgoing = asyncio.create_task(pushed.get())
                 if incoming in done:
-                    rest = cast(RestConnector, websocket.app.state.rest)
                     await websocket.send_json(await _socket_turn(rest, sender_id, incoming.result()))
                     incoming = asyncio.create_task(websocket.receive_json())
         except (WebSocketDisconnect, RuntimeError):
