@@ -17,7 +17,7 @@ setup: $(VENV)/.installed $(RASA_VENV)/.installed
 $(VENV)/.installed: requirements/main.lock bot/scripts/make-venv.sh
 	bot/scripts/make-venv.sh main $(VENV) requirements/main.lock
 
-$(RASA_VENV)/.installed: requirements/rasa.lock bot/scripts/make-venv.sh
+$(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-stock.txt bot/scripts/make-venv.sh
 	bot/scripts/make-venv.sh rasa $(RASA_VENV) requirements/rasa.lock
 
 run: setup
@@ -47,5 +47,5 @@ eval: $(VENV)/.installed
 	$(PY) -m knowledge.evaluate
 	$(PY) -m bot.evaluation
 
-bench: $(VENV)/.installed
-	$(PY) -m knowledge.bench
+bench: setup
+	$(PY) -m bot.benchmark

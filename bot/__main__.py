@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bot import staff_cli
-from bot.runner import prepare, run
+from bot.runner import run
 from bot.settings import load_settings
 from bot.training import TrainingError, ensure_model
 from knowledge.catalog import CatalogError
@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
             ensure_model(settings)
             return 0
         if args.command == "prepare":
+            # Imported here: the `run` supervisor stays small (no jieba, no scikit-learn).
+            from bot.preparation import prepare
+
             prepare(settings)
             return 0
         return run(settings)

@@ -19,12 +19,16 @@ from types import FrameType
 
 import httpx
 
-from bot.area_classifier import warm_area_vectors
 from bot.settings import REPO_ROOT, Settings
 from bot.training import ensure_model, rasa_environment, rasa_executable
-from knowledge.service import prepare_knowledge
 
 READY_TIMEOUT_SECONDS = 240.0
+# Rasa's CLI with its models loaded for inference only (see the script's docstring).
+RASA_SERVER = REPO_ROOT / "bot" / "scripts" / "rasa_server.py"
+# One TensorFlow thread per pool: a one-message DIET inference is too small to split, and on
+# a 2-core machine extra pool threads only contend with the gateway and the action server
+# (`make bench` CPU per turn). Set in the environment to override.
+TF_THREADS = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
 STOP_GRACE_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
 
@@ -70,7 +74,8 @@ def children(settings: Settings, model: Path) -> list[Child]:
         Child(
             "rasa",
             [
-                str(rasa_executable(settings)),
+                str(rasa_executable(settings).with_name("python")),
+                str(RASA_SERVER),
                 "run",
                 "--model",
                 str(model),
@@ -85,7 +90,7 @@ def children(settings: Settings, model: Path) -> list[Child]:
                 str(credentials),
             ],
             f"{settings.rasa_url}/status",
-            {**rasa_environment(), **settings.as_environment()},
+            {**TF_THREADS, **rasa_environment(), **settings.as_environment()},
         ),
         Child(
             "actions",
@@ -176,14 +181,6 @@ def _die_with_parent() -> None:
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
     except OSError:
         pass
-
-
-def prepare(settings: Settings) -> None:
-    """Everything the servers would otherwise build at start: the knowledge index and the
-    area classifier's vectors (both cached on disk, so a second run is quick)."""
-    prepare_knowledge(settings)
-    count = warm_area_vectors(settings)
-    print(f"领域分类器：{count} 条训练文本的向量已就绪。", flush=True)
 
 
 def run(settings: Settings) -> int:

@@ -64,11 +64,10 @@ class ConversationRouter:
         While the conversation is queued or with a person the message goes to the ticket; a
         closed conversation starts over with the bot."""
         masked = mask_personal_data(text)
-        conversation = await run_in_threadpool(self._store.open_conversation, channel, external_id)
+        conversation, incoming = await run_in_threadpool(self._store.receive, channel, external_id, masked)
         if conversation.state == ConversationState.closed:
             await self._handoff.reopen(conversation)
             conversation = await run_in_threadpool(self._store.get_conversation, conversation.id)
-        incoming = await run_in_threadpool(self._store.append, conversation.id, Role.citizen, masked)
         if conversation.state != ConversationState.bot:
             notes = await self._handoff.on_citizen_message(conversation, incoming)
             return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in notes])
@@ -85,17 +84,15 @@ class ConversationRouter:
         return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
 
     def _store_replies(self, conversation_id: str, replies: list[dict[str, Any]]) -> list[StoredMessage]:
-        stored = []
         for reply in replies:
             data = reply["data"]
             if data.get("type") == "rating" and data.get("score") in RATING_SCORES:
                 self._store.add_rating(conversation_id, int(data["score"]))
-            stored.append(
-                self._store.append(
-                    conversation_id, Role.bot, reply["text"], {"buttons": reply["buttons"], "data": data}
-                )
-            )
-        return stored
+        return self._store.append_many(
+            conversation_id,
+            Role.bot,
+            [(reply["text"], {"buttons": reply["buttons"], "data": reply["data"]}) for reply in replies],
+        )
 
     async def messages_after(
         self, channel: str, external_id: str, after_id: int, with_citizen: bool = False

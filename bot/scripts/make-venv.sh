@@ -48,5 +48,11 @@ fi
 echo "安装依赖到 $venv（$lock）……"
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$lock"
+stock="$(dirname "$lock")/rasa-stock.txt"
+if [ "$kind" = rasa ] && [ -f "$stock" ]; then
+  # Stock versions for the raw-Rasa baseline of `make bench` (never on Rasa's own path).
+  rm -rf "$venv/stock"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --target "$venv/stock" -r "$stock"
+fi
 touch "$venv/.installed"
 echo "$venv 就绪。"

@@ -13,7 +13,8 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from bot.runner import Supervisor, children, prepare
+from bot.preparation import prepare
+from bot.runner import Supervisor, children
 from bot.settings import Settings
 from bot.training import ensure_model
 from tests.conftest import make_settings

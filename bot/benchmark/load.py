@@ -1,0 +1,129 @@
+"""Replaying the conversation mix against one HTTP endpoint, sequentially or with N citizens
+at once, and summarising the turn times.
+
+Each simulated citizen takes the next whole conversation from a shared list and sends its
+turns one after another, waiting for every answer (as a person in a chat does), so
+concurrency N means N conversations in flight. Every answer is checked: a failed or empty
+turn counts as an error and is reported, never silently averaged in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from bot.benchmark.conversations import Conversation
+
+
+class TurnTarget(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    async def turn(self, client: httpx.AsyncClient, sender: str, text: str) -> bool:
+        """Send one citizen message; True when a proper answer came back."""
+        ...
+
+
+@dataclass(frozen=True)
+class RasaWebhook:
+    """Rasa's own REST channel, as a bare Rasa deployment is spoken to."""
+
+    base_url: str
+    name: str = "rasa"
+
+    async def turn(self, client: httpx.AsyncClient, sender: str, text: str) -> bool:
+        response = await client.post(
+            f"{self.base_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+        )
+        return response.status_code == 200 and bool(response.json())
+
+
+@dataclass(frozen=True)
+class GatewayChat:
+    """Our contract's `POST /api/v1/chat`: masking, storage, routing, Rasa, handoff."""
+
+    base_url: str
+    name: str = "gateway"
+
+    async def turn(self, client: httpx.AsyncClient, sender: str, text: str) -> bool:
+        response = await client.post(f"{self.base_url}/api/v1/chat", json={"sender_id": sender, "text": text})
+        return response.status_code == 200 and bool(response.json().get("messages"))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    target: str
+    concurrency: int
+    turns: int
+    errors: int
+    seconds: float
+    turns_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    # CPU time each process spent per turn during the phase ("bench" is the load generator).
+    cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (no interpolation: a p99 is a turn someone really waited)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+async def replay(
+    target: TurnTarget, conversations: Sequence[Conversation], concurrency: int, label: str
+) -> LoadResult:
+    """Replay `conversations` with `concurrency` citizens; senders are unique per `label`."""
+    pending = iter(enumerate(conversations))
+    times: list[float] = []
+    errors = 0
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+
+    async def citizen(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        for number, conversation in pending:  # shared iterator: each conversation once
+            sender = f"bench-{label}-{number}"
+            for text in conversation.turns:
+                started = time.perf_counter()
+                try:
+                    ok = await target.turn(client, sender, text)
+                except httpx.HTTPError:
+                    ok = False
+                times.append((time.perf_counter() - started) * 1000)
+                errors += not ok
+
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        started = time.perf_counter()
+        await asyncio.gather(*(citizen(client) for _ in range(concurrency)))
+        seconds = time.perf_counter() - started
+    return LoadResult(
+        target=target.name,
+        concurrency=concurrency,
+        turns=len(times),
+        errors=errors,
+        seconds=round(seconds, 2),
+        turns_per_second=round(len(times) / seconds, 1),
+        p50_ms=round(statistics.median(times), 1),
+        p95_ms=round(percentile(times, 0.95), 1),
+        p99_ms=round(percentile(times, 0.99), 1),
+    )
+
+
+def split_mix(conversations: Sequence[Conversation], sizes: Sequence[int]) -> list[list[Conversation]]:
+    """Consecutive slices of the mix (warm-up, sequential, concurrent …), never overlapping,
+    so no phase benefits from a tracker or cache another phase filled."""
+    cuts = list(itertools.accumulate(sizes))
+    if cuts and cuts[-1] > len(conversations):
+        raise ValueError(f"mix has {len(conversations)} conversations, phases need {cuts[-1]}")
+    return [list(conversations[start:end]) for start, end in zip([0, *cuts], cuts, strict=False)]

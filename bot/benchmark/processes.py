@@ -1,0 +1,184 @@
+"""Starting what is measured, and measuring the processes themselves: `make run` to ready,
+resident memory per process, and where their CPU time goes (py-spy)."""
+
+from __future__ import annotations
+
+import collections
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bot.settings import REPO_ROOT
+
+READY_TIMEOUT_SECONDS = 300.0
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StartedSystem:
+    process: subprocess.Popen[bytes]
+    seconds_to_ready: float
+    log: Path
+
+
+def role_of(process: psutil.Process) -> str:
+    """Which part of the assistant a process is, from its command line."""
+    command = " ".join(process.cmdline())
+    for marker, role in (
+        ("bot.gateway.app", "gateway"),
+        ("bot.action_server", "actions"),
+        ("rasa_server.py", "rasa"),
+        ("rasa run", "rasa"),
+        ("rasa_sdk", "actions"),
+        ("-m bot run", "supervisor"),
+    ):
+        if marker in command:
+            return role
+    return "rasa" if "rasa" in command.split(" ")[0] else Path(process.name()).name
+
+
+def memory_by_role(root_pid: int) -> dict[str, float]:
+    """Resident memory (MiB) of a process tree, summed per role (make itself is left out)."""
+    totals: dict[str, float] = collections.defaultdict(float)
+    root = psutil.Process(root_pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            if process.name() == "make":
+                continue
+            totals[role_of(process)] += process.memory_info().rss / MIB
+        except psutil.NoSuchProcess:
+            continue
+    return {role: round(mib, 1) for role, mib in sorted(totals.items())}
+
+
+def memory_mib(pid: int) -> float:
+    return round(float(psutil.Process(pid).memory_info().rss) / MIB, 1)
+
+
+def cpu_seconds(pids: Mapping[str, int]) -> dict[str, float]:
+    """User + system CPU time so far of each process (all its threads, TensorFlow's too),
+    and of this one, which generates the load."""
+    times = {"bench": sum(psutil.Process().cpu_times()[:2])}
+    for role, pid in pids.items():
+        try:
+            times[role] = sum(psutil.Process(pid).cpu_times()[:2])
+        except psutil.NoSuchProcess:
+            continue
+    return times
+
+
+def pids_by_role(root_pid: int) -> dict[str, int]:
+    root = psutil.Process(root_pid)
+    found: dict[str, int] = {}
+    for process in root.children(recursive=True):
+        found.setdefault(role_of(process), process.pid)
+    return found
+
+
+def start_make_run(environment: Mapping[str, str], gateway_url: str, log: Path) -> StartedSystem:
+    """`make run` exactly as an operator types it; the clock stops when `/readyz` says every
+    dependency answers (Rasa with its model, actions, database, index)."""
+    started = time.perf_counter()
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            ["make", "--no-print-directory", "run"],
+            cwd=REPO_ROOT,
+            env={**os.environ, **environment},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = started + READY_TIMEOUT_SECONDS
+    with httpx.Client(timeout=2.0) as client:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"make run 提前退出（退出码 {process.returncode}），日志：{log}")
+            if time.perf_counter() > deadline:
+                stop_process_group(process)
+                raise TimeoutError(f"make run 在 {READY_TIMEOUT_SECONDS:.0f} 秒内未就绪，日志：{log}")
+            try:
+                if client.get(f"{gateway_url}/readyz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.25)
+    return StartedSystem(process, round(time.perf_counter() - started, 1), log)
+
+
+def stop_process_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:
+    """Ctrl-C to the whole group (as a terminal would), then SIGKILL what is left."""
+    if process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+@contextmanager
+def sampling_profiles(pids: Mapping[str, int], out_dir: Path, seconds: int) -> Iterator[None]:
+    """py-spy samples each process while the body runs (collapsed stacks, 100 Hz)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    py_spy = Path(sys.executable).with_name("py-spy")
+    recorders = [
+        subprocess.Popen(
+            [
+                str(py_spy),
+                "record",
+                "--pid",
+                str(pid),
+                "--duration",
+                str(seconds),
+                "--rate",
+                "100",
+                "--format",
+                "raw",
+                "--output",
+                str(out_dir / f"{role}.txt"),
+                "--nonblocking",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for role, pid in pids.items()
+    ]
+    try:
+        yield
+    finally:
+        for recorder in recorders:
+            recorder.send_signal(signal.SIGINT)
+        for recorder in recorders:
+            try:
+                recorder.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                recorder.kill()
+
+
+def hot_frames(collapsed: Path, top: int = 12) -> list[tuple[str, float]]:
+    """The frames (function (file)) present in the largest shares of the samples: inclusive
+    time, each frame counted once per sample however deep it recurs."""
+    counts: collections.Counter[str] = collections.Counter()
+    total = 0
+    for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        total += count
+        frames = {frame.split(":")[0].strip() for frame in stack.split(";")[1:]}
+        for frame in frames:
+            counts[frame] += count
+    if not total:
+        return []
+    return [(frame, round(n / total, 3)) for frame, n in counts.most_common(top)]

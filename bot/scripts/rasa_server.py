@@ -1,0 +1,104 @@
+"""`rasa run` as we start it: Rasa 3.6's own CLI, with its TensorFlow models loaded for
+inference only. Runs under .venv-rasa (Python 3.10); nothing in the main environment imports it.
+
+Why: Rasa's `RasaModel.load` rebuilds each model by compiling it and *training it for one
+step* on a dummy example before reading the saved weights, so that a later fine-tuning run
+finds the optimizer's slots. A server that only predicts never fine-tunes, yet pays for it:
+tracing the training graph with its gradients took 43 of the 50 seconds Rasa needed to load
+our model on this 2-core machine and left ~570 MB of graph and optimizer state resident
+(py-spy profile and RSS in the closing note of issue 7).
+
+Here a model is built by one prediction instead, and the saved weights are restored into
+it; `assert_existing_objects_matched` proves every variable inference uses came from the
+file (the optimizer's saved slots are the only part left unread). Any surprise falls back to
+Rasa's own loader, and fine-tuning (`rasa train --finetune`) never comes through here.
+
+Likewise every custom action's result is validated against Rasa's (constant) schema with a
+validator built once: `jsonschema.validate` re-checks the schema itself on every call.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+logger = logging.getLogger("zhengwu.rasa_server")
+
+
+def install_inference_loader() -> None:
+    import tensorflow as tf
+    from rasa.utils.tensorflow import models
+
+    stock_load = models.RasaModel.__dict__["load"].__func__
+
+    def load(
+        cls: Any,
+        model_file_name: str,
+        model_data_example: Any,
+        predict_data_example: Any = None,
+        finetune_mode: bool = False,
+        *args: Any,
+        **kwargs: Any,
+    ) -> Any:
+        if finetune_mode:
+            return stock_load(
+                cls, model_file_name, model_data_example, predict_data_example, True, *args, **kwargs
+            )
+        try:
+            model = cls(*args, **kwargs)
+            config = kwargs.get("config", {})
+            model.compile(
+                optimizer=tf.keras.optimizers.Adam(config.get("learning_rate", 0.001)),
+                run_eagerly=config.get("run_eagerly"),
+            )
+            status = model.load_weights(model_file_name)
+            model.run_inference(predict_data_example or model_data_example)
+            status.assert_existing_objects_matched()
+            status.expect_partial()  # the optimizer's slots: only training would read them
+            return model
+        except Exception:  # any surprise: Rasa's own, slower loader
+            logger.warning("按推理方式加载 %s 失败，改用 Rasa 自带的加载方式", cls.__name__, exc_info=True)
+            return stock_load(
+                cls, model_file_name, model_data_example, predict_data_example, False, *args, **kwargs
+            )
+
+    models.RasaModel.load = classmethod(load)
+
+
+def install_action_result_validator() -> None:
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+
+    def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
+        error = best_match(validator.iter_errors(result))  # what jsonschema.validate raises
+        if error is None:
+            return True
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response from "
+            f"the Action endpoint is valid. For more information about the format visit "
+            f"{DOCS_BASE_URL}/custom-actions"
+        )
+        raise error
+
+    RemoteAction._validate_action_result = validate_action_result
+
+
+def main() -> None:
+    install_inference_loader()
+    install_action_result_validator()
+    from rasa.__main__ import main as rasa_main
+
+    sys.argv[0] = "rasa"
+    rasa_main()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+"""`make bench` at a tiny size (benchmarks are not tests: this only proves the harness runs
+end to end — raw Rasa baseline, `make run` timed to ready, every load phase answered without
+an error, memory and search measured — and writes its report)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import REPO_ROOT
+
+pytestmark = pytest.mark.integration
+
+
+def test_bench_smoke_runs_every_part_and_writes_its_report(tmp_path: Path) -> None:
+    env = {**os.environ, "VAR_DIR": str(tmp_path / "var"), "TELEGRAM_TOKEN": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.benchmark", "--smoke"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((tmp_path / "var" / "bench" / "bench-smoke.json").read_text(encoding="utf-8"))
+
+    raw = {row["concurrency"]: row for row in report["raw"]["turns"]}
+    ours = {row["concurrency"]: row for row in report["ours"]["turns"]}
+    assert set(raw) == {1, 10} and set(ours) == {1, 10, 50}
+    for row in [*raw.values(), *ours.values()]:
+        assert row["turns"] > 0 and row["errors"] == 0, row
+        assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
+    assert {"rasa", "actions"} <= set(report["raw"]["memory_mib"])
+    assert {"rasa", "actions", "gateway"} <= set(report["ours"]["memory_mib"])
+    assert report["ours"]["seconds_to_ready"] > 0
+    assert {row["backend"] for row in report["search"]["search"]} == {"embedded", "elasticsearch-api"}
+    assert [row["target"] for row in report["targets"]]  # every target is reported
+    assert "本系统/原生 Rasa 比值" in done.stdout and "目标" in done.stdout
