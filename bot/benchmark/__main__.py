@@ -99,21 +99,11 @@ def bench_raw_rasa(
     supervisor.start()
     try:
         supervisor.wait_ready()
-        target = RasaWebhook(settings.rasa_url)
         pids = {kid.name: kid.process.pid for kid in supervisor.kids if kid.process}
-        results = run_phases(target, mix, phases, RAW_CONCURRENCY, pids)
-        memory = {name: processes.memory_mib(pid) for name, pid in pids.items()}
-        profile = None
-        if profile_dir is not None:
-            profile = profile_load(target, pids, mix[-phases.concurrent[10] :], profile_dir / "raw")
+        measured = measure(RasaWebhook(settings.rasa_url), pids, mix, phases, RAW_CONCURRENCY, profile_dir)
     finally:
         supervisor.stop()
-    return {
-        "model": model.name,
-        "turns": [r.as_dict() for r in results],
-        "memory_mib": memory,
-        "profile": profile,
-    }
+    return {"model": model.name, **measured}
 
 
 def bench_ours(
@@ -123,21 +113,29 @@ def bench_ours(
     started = processes.start_make_run(settings.as_environment(), settings.gateway_url, log)
     print(f"make run → 就绪：{started.seconds_to_ready} 秒", flush=True)
     try:
-        target = GatewayChat(settings.gateway_url)
         pids = processes.pids_by_role(started.process.pid)
-        results = run_phases(target, mix, phases, tuple(phases.concurrent), pids)
-        memory = processes.memory_by_role(started.process.pid)
-        profile = None
-        if profile_dir is not None:
-            profile = profile_load(target, pids, mix[-phases.concurrent[10] :], profile_dir / "ours")
+        target = GatewayChat(settings.gateway_url)
+        measured = measure(target, pids, mix, phases, tuple(phases.concurrent), profile_dir)
     finally:
         processes.stop_process_group(started.process)
-    return {
-        "seconds_to_ready": started.seconds_to_ready,
-        "turns": [r.as_dict() for r in results],
-        "memory_mib": memory,
-        "profile": profile,
-    }
+    return {"seconds_to_ready": started.seconds_to_ready, **measured}
+
+
+def measure(
+    target: TurnTarget,
+    pids: dict[str, int],
+    mix: list[Conversation],
+    phases: Phases,
+    concurrency: tuple[int, ...],
+    profile_dir: Path | None,
+) -> dict[str, Any]:
+    """The load phases, then each process's memory after them, then (optionally) a profile."""
+    results = run_phases(target, mix, phases, concurrency, pids)
+    memory = {role: processes.memory_mib(pid) for role, pid in pids.items()}
+    profile = None
+    if profile_dir is not None:
+        profile = profile_load(target, pids, mix[-phases.concurrent[10] :], profile_dir / target.name)
+    return {"turns": [r.as_dict() for r in results], "memory_mib": memory, "profile": profile}
 
 
 def profile_load(
@@ -147,7 +145,7 @@ def profile_load(
     with processes.sampling_profiles(pids, out_dir, seconds=600):
         asyncio.run(replay(target, conversations, 10, f"{target.name}-profile"))
     return {
-        role: processes.hot_frames(out_dir / f"{role}.txt")
+        role: processes.hot_code(out_dir / f"{role}.txt")
         for role in pids
         if (out_dir / f"{role}.txt").exists()
     }

@@ -70,7 +70,8 @@ def baseline_model(settings: Settings, policy_epochs: int | None = None) -> Path
     target.parent.mkdir(parents=True, exist_ok=True)
     config_path = target.parent / "config-default-recipe.yml"
     config_path.write_text(config_text, encoding="utf-8")
-    for old in target.parent.glob("default-recipe-*.tar.gz"):
+    kept = sorted(target.parent.glob("default-recipe-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    for old in kept[:-1]:  # keep one other (the smoke run's next to the full one)
         old.unlink()
     print("训练基线模型（Rasa 默认策略：Memoization、Rule、UnexpecTED、TED）……", flush=True)
     started = time.perf_counter()

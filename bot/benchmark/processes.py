@@ -46,20 +46,6 @@ def role_of(process: psutil.Process) -> str:
     return "rasa" if "rasa" in command.split(" ")[0] else Path(process.name()).name
 
 
-def memory_by_role(root_pid: int) -> dict[str, float]:
-    """Resident memory (MiB) of a process tree, summed per role (make itself is left out)."""
-    totals: dict[str, float] = collections.defaultdict(float)
-    root = psutil.Process(root_pid)
-    for process in [root, *root.children(recursive=True)]:
-        try:
-            if process.name() == "make":
-                continue
-            totals[role_of(process)] += process.memory_info().rss / MIB
-        except psutil.NoSuchProcess:
-            continue
-    return {role: round(mib, 1) for role, mib in sorted(totals.items())}
-
-
 def memory_mib(pid: int) -> float:
     return round(float(psutil.Process(pid).memory_info().rss) / MIB, 1)
 
@@ -165,10 +151,11 @@ def sampling_profiles(pids: Mapping[str, int], out_dir: Path, seconds: int) -> I
                 recorder.kill()
 
 
-def hot_frames(collapsed: Path, top: int = 12) -> list[tuple[str, float]]:
-    """The frames (function (file)) present in the largest shares of the samples: inclusive
-    time, each frame counted once per sample however deep it recurs."""
-    counts: collections.Counter[str] = collections.Counter()
+def hot_code(collapsed: Path, top: int = 12) -> dict[str, list[tuple[str, float]]]:
+    """Where a process's CPU samples land: the share of samples whose innermost frame is in
+    each package (tensorflow, jsonschema, sqlalchemy …), and the hottest innermost frames."""
+    packages: collections.Counter[str] = collections.Counter()
+    frames: collections.Counter[str] = collections.Counter()
     total = 0
     for line in collapsed.read_text(encoding="utf-8", errors="replace").splitlines():
         stack, _, count_text = line.rpartition(" ")
@@ -176,9 +163,13 @@ def hot_frames(collapsed: Path, top: int = 12) -> list[tuple[str, float]]:
             continue
         count = int(count_text)
         total += count
-        frames = {frame.split(":")[0].strip() for frame in stack.split(";")[1:]}
-        for frame in frames:
-            counts[frame] += count
+        innermost = stack.split(";")[-1].strip()
+        frames[innermost] += count
+        location = innermost.partition("(")[2]
+        packages[location.split("/")[0].split(".")[0] or "?"] += count
     if not total:
-        return []
-    return [(frame, round(n / total, 3)) for frame, n in counts.most_common(top)]
+        return {"packages": [], "frames": []}
+    return {
+        "packages": [(name, round(n / total, 3)) for name, n in packages.most_common(top)],
+        "frames": [(name, round(n / total, 3)) for name, n in frames.most_common(top)],
+    }
