@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -122,15 +122,18 @@ class ConversationStore:
 
     def receive(self, channel: str, external_id: str, text_: str) -> tuple[ConversationView, StoredMessage]:
         """A citizen's message (already masked) stored in their conversation: one transaction
-        for a known sender (the common turn), the conversation created first on first contact."""
-        with self._sessions() as session:
-            row = self._select_conversation(session, channel, external_id)
+        for a known sender (the common turn), the conversation created first on first contact.
+
+        This and `append_many` run on every turn, so they use SQL statements rather than ORM
+        objects (the ORM's unit of work was most of the gateway's CPU per turn)."""
+        query = select(Conversation.id, Conversation.state).where(
+            Conversation.channel == channel, Conversation.external_id == external_id
+        )
+        with self._engine.begin() as connection:
+            row = connection.execute(query).first()
             if row is not None:
-                message = Message(conversation_id=row.id, role=Role.citizen.value, text=text_, payload={})
-                session.add(message)
-                row.updated_at = utcnow()
-                session.commit()
-                return _view(row), _stored(message)
+                view = ConversationView(row.id, channel, external_id, ConversationState(row.state))
+                return view, self._insert_messages(connection, row.id, Role.citizen, [(text_, {})])[0]
         conversation = self.open_conversation(channel, external_id)
         return conversation, self.append(conversation.id, Role.citizen, text_)
 
@@ -144,17 +147,30 @@ class ConversationStore:
         self, conversation_id: str, role: Role, messages: list[tuple[str, dict[str, Any]]]
     ) -> list[StoredMessage]:
         """Store several messages of one speaker in one transaction (the bot's replies to a turn)."""
-        with self._sessions() as session:
-            rows = [
-                Message(conversation_id=conversation_id, role=role.value, text=text_, payload=payload)
-                for text_, payload in messages
-            ]
-            session.add_all(rows)
-            conversation = session.get(Conversation, conversation_id)
-            if conversation is not None:
-                conversation.updated_at = utcnow()
-            session.commit()
-            return [_stored(row) for row in rows]
+        if not messages:
+            return []
+        with self._engine.begin() as connection:
+            return self._insert_messages(connection, conversation_id, role, messages)
+
+    @staticmethod
+    def _insert_messages(
+        connection: Connection, conversation_id: str, role: Role, messages: list[tuple[str, dict[str, Any]]]
+    ) -> list[StoredMessage]:
+        now = utcnow()
+        rows = [
+            {"conversation_id": conversation_id, "role": role.value, "text": text_, "payload": payload,
+             "created_at": now}
+            for text_, payload in messages
+        ]  # fmt: skip
+        statement = insert(Message).returning(Message.id, sort_by_parameter_order=True)
+        ids = list(connection.execute(statement, rows).scalars())
+        connection.execute(
+            update(Conversation).where(Conversation.id == conversation_id).values(updated_at=now)
+        )
+        return [
+            StoredMessage(message_id, role, text_, dict(payload), now)
+            for message_id, (text_, payload) in zip(ids, messages, strict=True)
+        ]
 
     def add_rating(self, conversation_id: str, score: int) -> None:
         with self._sessions() as session:
