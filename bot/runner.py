@@ -63,7 +63,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def children(settings: Settings, model: Path) -> list[Child]:
+def rasa_command(settings: Settings, stock: bool = False) -> list[str]:
+    """How Rasa is started: through our launcher, or (`stock`, the benchmark's baseline) with
+    Rasa's own CLI exactly as it installs."""
+    rasa = rasa_executable(settings)
+    return [str(rasa)] if stock else [str(rasa.with_name("python")), str(RASA_SERVER)]
+
+
+def children(settings: Settings, model: Path, stock_rasa: bool = False) -> list[Child]:
     """The three processes; each gets `settings` through its environment, so a test (or an
     operator) that changes a setting in the parent changes it in every child."""
     endpoints, credentials = write_rasa_endpoints(settings)
@@ -74,8 +81,7 @@ def children(settings: Settings, model: Path) -> list[Child]:
         Child(
             "rasa",
             [
-                str(rasa_executable(settings).with_name("python")),
-                str(RASA_SERVER),
+                *rasa_command(settings, stock_rasa),
                 "run",
                 "--model",
                 str(model),

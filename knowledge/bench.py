@@ -64,8 +64,9 @@ _VARIANT_WORDS = [
 
 
 def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (no interpolation: a p99 is a turn someone really waited)."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 def variants(base: Sequence[IndexedDoc], count: int, seed: int = 7) -> Iterator[IndexedDoc]:

@@ -32,7 +32,7 @@ from bot.benchmark.load import GatewayChat, LoadResult, RasaWebhook, TurnTarget,
 from bot.benchmark.report import print_report, target_checks
 from bot.runner import Supervisor, children, free_port
 from bot.settings import Settings, load_settings
-from bot.training import ensure_model, rasa_executable
+from bot.training import ensure_model
 from knowledge import bench as search_bench
 from knowledge.service import prepare_knowledge
 
@@ -89,10 +89,9 @@ def bench_raw_rasa(
     settings: Settings, mix: list[Conversation], phases: Phases, smoke: bool, profile_dir: Path | None
 ) -> dict[str, Any]:
     model = baseline_model(settings, policy_epochs=2 if smoke else None)
-    kids = [kid for kid in children(settings, model) if kid.name != "gateway"]
+    kids = [kid for kid in children(settings, model, stock_rasa=True) if kid.name != "gateway"]
     for kid in kids:
         if kid.name == "rasa":  # Rasa as it installs: its own CLI, stock dependencies
-            kid.argv = [str(rasa_executable(settings)), *kid.argv[2:]]
             kid.env["PYTHONPATH"] = str(stock_site_packages(settings))
     supervisor = Supervisor(kids)
     print(f"原生 Rasa 基线：{model.name}", flush=True)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import httpx
 
 from bot.benchmark.conversations import Conversation
+from knowledge.bench import percentile
 
 
 class TurnTarget(Protocol):
@@ -73,12 +74,6 @@ class LoadResult:
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
-
-
-def percentile(values: Sequence[float], share: float) -> float:
-    """Nearest-rank percentile (no interpolation: a p99 is a turn someone really waited)."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
 
 
 async def replay(

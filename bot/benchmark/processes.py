@@ -27,7 +27,6 @@ MIB = 1024 * 1024
 class StartedSystem:
     process: subprocess.Popen[bytes]
     seconds_to_ready: float
-    log: Path
 
 
 def role_of(process: psutil.Process) -> str:
@@ -36,14 +35,12 @@ def role_of(process: psutil.Process) -> str:
     for marker, role in (
         ("bot.gateway.app", "gateway"),
         ("bot.action_server", "actions"),
-        ("rasa_server.py", "rasa"),
-        ("rasa run", "rasa"),
-        ("rasa_sdk", "actions"),
+        ("rasa_server.py run", "rasa"),
         ("-m bot run", "supervisor"),
     ):
         if marker in command:
             return role
-    return "rasa" if "rasa" in command.split(" ")[0] else Path(process.name()).name
+    return Path(process.name()).name
 
 
 def memory_mib(pid: int) -> float:
@@ -97,7 +94,7 @@ def start_make_run(environment: Mapping[str, str], gateway_url: str, log: Path) 
             except httpx.HTTPError:
                 pass
             time.sleep(0.25)
-    return StartedSystem(process, round(time.perf_counter() - started, 1), log)
+    return StartedSystem(process, round(time.perf_counter() - started, 1))
 
 
 def stop_process_group(process: subprocess.Popen[bytes], grace: float = 20.0) -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, insert, select, text, update
+from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, insert, select, text, update
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -63,6 +63,10 @@ def create_db_engine(database_url: str) -> Engine:
         event.listen(engine, "connect", _set_sqlite_pragmas)
         return engine
     return create_engine(database_url, pool_pre_ping=True)
+
+
+def _sender_is(channel: str, external_id: str) -> tuple[ColumnElement[bool], ...]:
+    return Conversation.channel == channel, Conversation.external_id == external_id
 
 
 def _view(row: Conversation) -> ConversationView:
@@ -126,9 +130,7 @@ class ConversationStore:
 
         This and `append_many` run on every turn, so they use SQL statements rather than ORM
         objects (the ORM's unit of work was most of the gateway's CPU per turn)."""
-        query = select(Conversation.id, Conversation.state).where(
-            Conversation.channel == channel, Conversation.external_id == external_id
-        )
+        query = select(Conversation.id, Conversation.state).where(*_sender_is(channel, external_id))
         with self._engine.begin() as connection:
             row = connection.execute(query).first()
             if row is not None:
@@ -224,7 +226,5 @@ class ConversationStore:
 
     @staticmethod
     def _select_conversation(session: Session, channel: str, external_id: str) -> Conversation | None:
-        query = select(Conversation).where(
-            Conversation.channel == channel, Conversation.external_id == external_id
-        )
+        query = select(Conversation).where(*_sender_is(channel, external_id))
         return session.scalars(query).first()
