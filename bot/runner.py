@@ -46,11 +46,17 @@ class ChildDiedError(RuntimeError):
     pass
 
 
-def write_rasa_endpoints(settings: Settings) -> tuple[Path, Path]:
+def write_rasa_endpoints(settings: Settings, stock: bool = False) -> tuple[Path, Path]:
+    """Rasa's endpoints and credentials files. Ours asks for a selective domain: stock Rasa
+    sends its whole domain (every response text) with each action call, and no action of
+    ours reads it; the stock baseline keeps Rasa's default."""
     run_dir = settings.var_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
-    endpoints = run_dir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "{settings.actions_url}/webhook"\n', encoding="utf-8")
+    endpoints = run_dir / ("endpoints-stock.yml" if stock else "endpoints.yml")
+    action_endpoint = f'action_endpoint:\n  url: "{settings.actions_url}/webhook"\n'
+    if not stock:
+        action_endpoint += "  enable_selective_domain: true\n"
+    endpoints.write_text(action_endpoint, encoding="utf-8")
     credentials = run_dir / "credentials.yml"
     credentials.write_text("rest:\n", encoding="utf-8")
     return endpoints, credentials
@@ -73,7 +79,7 @@ def rasa_command(settings: Settings, stock: bool = False) -> list[str]:
 def children(settings: Settings, model: Path, stock_rasa: bool = False) -> list[Child]:
     """The three processes; each gets `settings` through its environment, so a test (or an
     operator) that changes a setting in the parent changes it in every child."""
-    endpoints, credentials = write_rasa_endpoints(settings)
+    endpoints, credentials = write_rasa_endpoints(settings, stock_rasa)
     env = {**os.environ, **settings.as_environment()}
     python = sys.executable
     uvicorn = [python, "-m", "uvicorn", "--factory", "--log-level", "warning"]
@@ -107,6 +113,10 @@ def children(settings: Settings, model: Path, stock_rasa: bool = False) -> list[
                 "127.0.0.1",
                 "--port",
                 str(settings.actions_port),
+                # Rasa keeps its connection to us open for 15 s between calls
+                # (rasa_server.py); the server must not be the side that closes first.
+                "--timeout-keep-alive",
+                "60",
             ],
             f"{settings.actions_url}/health",
             env,

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import httpx
 
 from bot.benchmark.conversations import Conversation
+from bot.gateway.conversation import NO_REPLY
 from knowledge.bench import percentile
 
 
@@ -55,7 +56,11 @@ class GatewayChat:
 
     async def turn(self, client: httpx.AsyncClient, sender: str, text: str) -> bool:
         response = await client.post(f"{self.base_url}/api/v1/chat", json={"sender_id": sender, "text": text})
-        return response.status_code == 200 and bool(response.json().get("messages"))
+        if response.status_code != 200:
+            return False
+        texts = [message.get("text") for message in response.json().get("messages") or []]
+        # The gateway says NO_REPLY when Rasa came back empty (an action failed): not an answer.
+        return bool(texts) and texts != [NO_REPLY]
 
 
 @dataclass(frozen=True)
