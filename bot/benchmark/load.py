@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-
 from bot.benchmark.conversations import Conversation
+from bot.benchmark.http import HttpError, JsonConnection
 from bot.gateway.conversation import NO_REPLY
 from knowledge.bench import percentile
 
@@ -28,7 +27,10 @@ class TurnTarget(Protocol):
     @property
     def name(self) -> str: ...
 
-    async def turn(self, client: httpx.AsyncClient, sender: str, text: str) -> bool:
+    @property
+    def base_url(self) -> str: ...
+
+    async def turn(self, connection: JsonConnection, sender: str, text: str) -> bool:
         """Send one citizen message; True when a proper answer came back."""
         ...
 
@@ -40,11 +42,9 @@ class RasaWebhook:
     base_url: str
     name: str = "rasa"
 
-    async def turn(self, client: httpx.AsyncClient, sender: str, text: str) -> bool:
-        response = await client.post(
-            f"{self.base_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
-        )
-        return response.status_code == 200 and bool(response.json())
+    async def turn(self, connection: JsonConnection, sender: str, text: str) -> bool:
+        status, body = await connection.post("/webhooks/rest/webhook", {"sender": sender, "message": text})
+        return status == 200 and bool(body)
 
 
 @dataclass(frozen=True)
@@ -54,11 +54,11 @@ class GatewayChat:
     base_url: str
     name: str = "gateway"
 
-    async def turn(self, client: httpx.AsyncClient, sender: str, text: str) -> bool:
-        response = await client.post(f"{self.base_url}/api/v1/chat", json={"sender_id": sender, "text": text})
-        if response.status_code != 200:
+    async def turn(self, connection: JsonConnection, sender: str, text: str) -> bool:
+        status, body = await connection.post("/api/v1/chat", {"sender_id": sender, "text": text})
+        if status != 200 or not isinstance(body, dict):
             return False
-        texts = [message.get("text") for message in response.json().get("messages") or []]
+        texts = [message.get("text") for message in body.get("messages") or []]
         # The gateway says NO_REPLY when Rasa came back empty (an action failed): not an answer.
         return bool(texts) and texts != [NO_REPLY]
 
@@ -88,25 +88,27 @@ async def replay(
     pending = iter(enumerate(conversations))
     times: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
 
-    async def citizen(client: httpx.AsyncClient) -> None:
+    async def citizen() -> None:
         nonlocal errors
-        for number, conversation in pending:  # shared iterator: each conversation once
-            sender = f"bench-{label}-{number}"
-            for text in conversation.turns:
-                started = time.perf_counter()
-                try:
-                    ok = await target.turn(client, sender, text)
-                except httpx.HTTPError:
-                    ok = False
-                times.append((time.perf_counter() - started) * 1000)
-                errors += not ok
+        connection = JsonConnection(target.base_url)  # a browser's kept-alive connection
+        try:
+            for number, conversation in pending:  # shared iterator: each conversation once
+                sender = f"bench-{label}-{number}"
+                for text in conversation.turns:
+                    started = time.perf_counter()
+                    try:
+                        ok = await target.turn(connection, sender, text)
+                    except HttpError:
+                        ok = False
+                    times.append((time.perf_counter() - started) * 1000)
+                    errors += not ok
+        finally:
+            await connection.close()
 
-    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
-        started = time.perf_counter()
-        await asyncio.gather(*(citizen(client) for _ in range(concurrency)))
-        seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    await asyncio.gather(*(citizen() for _ in range(concurrency)))
+    seconds = time.perf_counter() - started
     return LoadResult(
         target=target.name,
         concurrency=concurrency,
