@@ -13,9 +13,10 @@ it; `assert_existing_objects_matched` proves every variable inference uses came 
 file (the optimizer's saved slots are the only part left unread). Any surprise falls back to
 Rasa's own loader, and fine-tuning (`rasa train --finetune`) never comes through here.
 
-Likewise every custom action's result is validated against Rasa's (constant) schema with
-validators built once (`jsonschema.validate` re-checks the schema itself on every call), each
-event against the one event type its name picks.
+Likewise events (in every custom action's result, and those the gateway appends around a
+handoff) are validated against Rasa's constant schema with validators built once
+(`jsonschema.validate` re-checks the schema itself on every call), each event against the
+one event type its name picks.
 
 Two more per-turn costs the profile showed: Rasa runs its graph (parse, then each action
 prediction) through dask's general scheduler, ~10% of Rasa's CPU per turn for a handful of
@@ -79,41 +80,51 @@ def install_inference_loader() -> None:
     models.RasaModel.load = classmethod(load)
 
 
-def install_action_result_validator() -> None:
-    from jsonschema.exceptions import best_match
+def events_checker() -> Any:
+    """A fast yes/no for Rasa's EVENTS_SCHEMA. Each event must match exactly one of 23
+    alternatives (`oneOf`), and jsonschema tries every one; they differ by the `event`
+    constant, so an event is valid exactly when it is valid under the common part plus the
+    alternative its name picks. A "no" goes to Rasa's full validation for its error message."""
     from jsonschema.validators import validator_for
-    from rasa.core.actions.action import RemoteAction
-    from rasa.shared.constants import DOCS_BASE_URL
+    from rasa.shared.utils.schemas.events import EVENTS_SCHEMA
 
-    schema = RemoteAction.action_response_format_spec()
-    validator_class = validator_for(schema)
-    validator_class.check_schema(schema)
-    validator = validator_class(schema)
-
-    # Each event must match exactly one of 23 alternatives (`oneOf`), and jsonschema tries
-    # every one. They differ by the `event` constant, so the one to try is known: an event is
-    # valid under the schema exactly when it is valid under the common part plus the
-    # alternative its name picks. Anything else goes to the full validator for its error.
-    event_schema = schema["properties"]["events"]["items"]
+    event_schema = EVENTS_SCHEMA["items"]
+    validator_class = validator_for(EVENTS_SCHEMA)
     common = {key: value for key, value in event_schema.items() if key != "oneOf"}
     by_name = {
         alternative["properties"]["event"]["const"]: validator_class({**common, "allOf": [alternative]})
         for alternative in event_schema["oneOf"]
     }
-    outer = validator_class({**schema, "properties": {**schema["properties"], "events": {"type": "array"}}})
 
-    def plainly_valid(result: Any) -> bool:
-        if not outer.is_valid(result):
+    def plainly_valid(events: Any) -> bool:
+        if not isinstance(events, list):
             return False
-        for event in result.get("events") or []:
+        for event in events:
             name = event.get("event") if isinstance(event, dict) else None
             check = by_name.get(name) if isinstance(name, str) else None
             if check is None or not check.is_valid(event):
                 return False
         return True
 
+    return plainly_valid
+
+
+def install_event_validators() -> None:
+    import rasa.server
+    from jsonschema.exceptions import best_match
+    from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
+    from rasa.shared.constants import DOCS_BASE_URL
+
+    events_valid = events_checker()
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = validator_for(schema)
+    validator_class.check_schema(schema)
+    validator = validator_class(schema)
+    outer = validator_class({**schema, "properties": {**schema["properties"], "events": {"type": "array"}}})
+
     def validate_action_result(self: Any, result: dict[str, Any]) -> bool:
-        if plainly_valid(result):
+        if outer.is_valid(result) and events_valid(result.get("events") or []):
             return True
         error = best_match(validator.iter_errors(result))  # what jsonschema.validate raises
         if error is None:
@@ -126,6 +137,15 @@ def install_action_result_validator() -> None:
         raise error
 
     RemoteAction._validate_action_result = validate_action_result
+
+    stock_validate_request = rasa.server.validate_events_in_request_body
+
+    def validate_events_in_request_body(request: Any) -> None:
+        body = request.json
+        if not events_valid(body if isinstance(body, list) else [body]):
+            stock_validate_request(request)  # raises Rasa's 400 with the error
+
+    rasa.server.validate_events_in_request_body = validate_events_in_request_body
 
 
 def install_sequential_graph_runner() -> None:
@@ -234,7 +254,7 @@ def install_event_type_lookup() -> None:
 
 def main() -> None:
     install_inference_loader()
-    install_action_result_validator()
+    install_event_validators()
     install_sequential_graph_runner()
     install_kept_alive_sessions()
     install_fast_sparse_concatenation()
