@@ -9,26 +9,31 @@ and in `var/bench/bench.json`.
 3. Memory of every process of both, after the load.
 4. Search latency and index build rate at 1k/10k/100k items (`knowledge/bench.py`).
 
-The machine is shared and noisy: the two systems run one after the other in the same
-process, never at the same time, and latencies are medians and nearest-rank percentiles.
+The machine is shared and noisy: both systems are up at once but never loaded at once; each
+phase they share is cut into rounds taken in turn (raw, ours, ours, raw, …), so drift in the
+machine's speed falls on both. Latencies are medians and nearest-rank percentiles over all
+rounds.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from bot.benchmark import processes
 from bot.benchmark.baseline import baseline_model, stock_site_packages
 from bot.benchmark.conversations import Conversation, conversation_mix
-from bot.benchmark.load import GatewayChat, LoadResult, RasaWebhook, TurnTarget, replay, split_mix
+from bot.benchmark.load import GatewayChat, LoadResult, RasaWebhook, Sample, TurnTarget, replay, split_mix
 from bot.benchmark.report import print_report, target_checks
 from bot.runner import Supervisor, children, free_port
 from bot.settings import Settings, load_settings
@@ -39,55 +44,36 @@ from knowledge.service import prepare_knowledge
 
 @dataclass(frozen=True)
 class Phases:
-    """How many conversations each phase replays (about four turns each)."""
+    """How many conversations each phase replays (about four turns each), and in how many
+    alternating rounds the phases both systems run are split."""
 
     warm: int
     sequential: int
     concurrent: dict[int, int]
+    rounds: int
 
     def sizes(self) -> list[int]:
         return [self.warm, self.sequential, *self.concurrent.values()]
 
 
-FULL = Phases(warm=10, sequential=40, concurrent={10: 150, 50: 250})
-SMOKE = Phases(warm=1, sequential=2, concurrent={10: 10, 50: 50})
-RAW_CONCURRENCY = (10,)
+FULL = Phases(warm=10, sequential=42, concurrent={10: 150, 50: 250}, rounds=3)
+SMOKE = Phases(warm=1, sequential=2, concurrent={10: 10, 50: 50}, rounds=2)
+RAW_LEVELS = (1, 10)
 
 
-def run_phases(
-    target: TurnTarget,
-    mix: list[Conversation],
-    phases: Phases,
-    concurrency: tuple[int, ...],
-    pids: dict[str, int],
-) -> list[LoadResult]:
-    warm, sequential, *concurrent = split_mix(mix, phases.sizes())
-    by_level = dict(zip(phases.concurrent, concurrent, strict=True))
-    results = []
-    asyncio.run(replay(target, warm, 1, f"{target.name}-warm"))
-    for level, conversations in [(1, sequential), *((c, by_level[c]) for c in concurrency)]:
-        before = processes.cpu_seconds(pids)
-        result = asyncio.run(replay(target, conversations, level, f"{target.name}-c{level}"))
-        after = processes.cpu_seconds(pids)
-        cpu = {
-            role: round((after[role] - before[role]) * 1000 / result.turns, 1)
-            for role in after
-            if role in before
-        }
-        result = replace(result, cpu_ms_per_turn=cpu)
-        print(
-            f"  {target.name} 并发 {level:>2}：{result.turns} 轮，{result.turns_per_second} 轮/秒，"
-            f"p50 {result.p50_ms} ms，p95 {result.p95_ms} ms，p99 {result.p99_ms} ms，错误 {result.errors}；"
-            f"每轮 CPU ms {cpu}",
-            flush=True,
-        )
-        results.append(result)
-    return results
+@dataclass
+class System:
+    """One running system under test: how to talk to it, its processes, what it runs."""
+
+    name: str
+    target: TurnTarget
+    pids: dict[str, int]
+    levels: tuple[int, ...]
+    facts: dict[str, Any] = field(default_factory=dict)
 
 
-def bench_raw_rasa(
-    settings: Settings, mix: list[Conversation], phases: Phases, smoke: bool, profile_dir: Path | None
-) -> dict[str, Any]:
+@contextmanager
+def raw_rasa(settings: Settings, smoke: bool) -> Iterator[System]:
     model = baseline_model(settings, policy_epochs=2 if smoke else None)
     kids = [kid for kid in children(settings, model, stock_rasa=True) if kid.name != "gateway"]
     for kid in kids:
@@ -99,42 +85,79 @@ def bench_raw_rasa(
     try:
         supervisor.wait_ready()
         pids = {kid.name: kid.process.pid for kid in supervisor.kids if kid.process}
-        measured = measure(RasaWebhook(settings.rasa_url), pids, mix, phases, RAW_CONCURRENCY, profile_dir)
+        yield System("raw", RasaWebhook(settings.rasa_url), pids, RAW_LEVELS, {"model": model.name})
     finally:
         supervisor.stop()
-    return {"model": model.name, **measured}
 
 
-def bench_ours(
-    settings: Settings, mix: list[Conversation], phases: Phases, profile_dir: Path | None
-) -> dict[str, Any]:
+@contextmanager
+def our_system(settings: Settings, levels: tuple[int, ...]) -> Iterator[System]:
     log = settings.var_dir / "make-run.log"
     started = processes.start_make_run(settings.as_environment(), settings.gateway_url, log)
     print(f"make run → 就绪：{started.seconds_to_ready} 秒", flush=True)
     try:
         pids = processes.pids_by_role(started.process.pid)
         target = GatewayChat(settings.gateway_url)
-        measured = measure(target, pids, mix, phases, tuple(phases.concurrent), profile_dir)
+        yield System("ours", target, pids, levels, {"seconds_to_ready": started.seconds_to_ready})
     finally:
         processes.stop_process_group(started.process)
-    return {"seconds_to_ready": started.seconds_to_ready, **measured}
+
+
+def timed_replay(system: System, conversations: list[Conversation], level: int, label: str) -> Sample:
+    before = processes.cpu_seconds(system.pids)
+    sample = asyncio.run(replay(system.target, conversations, level, label))
+    after = processes.cpu_seconds(system.pids)
+    return replace(sample, cpu_seconds={role: after[role] - before[role] for role in after if role in before})
+
+
+def run_phases(systems: list[System], mix: list[Conversation], phases: Phases) -> dict[str, list[LoadResult]]:
+    """Every system replays the same conversations at each of its concurrency levels. Where
+    several systems share a level, the phase is cut into rounds and the systems take turns
+    (ABBA…), so a slow minute of this shared machine falls on both rather than on one."""
+    warm, sequential, *concurrent = split_mix(mix, phases.sizes())
+    by_level = {1: sequential, **dict(zip(phases.concurrent, concurrent, strict=True))}
+    for system in systems:
+        timed_replay(system, warm, 1, f"{system.name}-warm")
+    results: dict[str, list[LoadResult]] = {system.name: [] for system in systems}
+    for level, conversations in by_level.items():
+        running = [system for system in systems if level in system.levels]
+        rounds = phases.rounds if len(running) > 1 else 1
+        samples: dict[str, list[Sample]] = {system.name: [] for system in running}
+        for number in range(rounds):
+            part = conversations[number::rounds]
+            for system in running if number % 2 == 0 else running[::-1]:
+                sample = timed_replay(system, part, level, f"{system.name}-c{level}-r{number}")
+                samples[system.name].append(sample)
+                turns = len(sample.times_ms)
+                print(
+                    f"  {system.name} 并发 {level:>2} 第 {number + 1}/{rounds} 轮：{turns} 轮，"
+                    f"{turns / sample.seconds:.1f} 轮/秒，错误 {sample.errors}",
+                    flush=True,
+                )
+        for system in running:
+            results[system.name].append(LoadResult.pooled(system.target.name, level, samples[system.name]))
+    return results
 
 
 def measure(
-    target: TurnTarget,
-    pids: dict[str, int],
-    mix: list[Conversation],
-    phases: Phases,
-    concurrency: tuple[int, ...],
-    profile_dir: Path | None,
+    systems: list[System], mix: list[Conversation], phases: Phases, profile_dir: Path | None
 ) -> dict[str, Any]:
     """The load phases, then each process's memory after them, then (optionally) a profile."""
-    results = run_phases(target, mix, phases, concurrency, pids)
-    memory = {role: processes.memory_mib(pid) for role, pid in pids.items()}
-    profile = None
-    if profile_dir is not None:
-        profile = profile_load(target, pids, mix[-phases.concurrent[10] :], profile_dir / target.name)
-    return {"turns": [r.as_dict() for r in results], "memory_mib": memory, "profile": profile}
+    results = run_phases(systems, mix, phases)
+    measured: dict[str, Any] = {}
+    for system in systems:
+        memory = {role: processes.memory_mib(pid) for role, pid in system.pids.items()}
+        profile = None
+        if profile_dir is not None:
+            last = mix[-phases.concurrent[10] :]
+            profile = profile_load(system.target, system.pids, last, profile_dir / system.target.name)
+        measured[system.name] = {
+            **system.facts,
+            "turns": [r.as_dict() for r in results[system.name]],
+            "memory_mib": memory,
+            "profile": profile,
+        }
+    return measured
 
 
 def profile_load(
@@ -183,9 +206,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         prepare_knowledge(settings)
         ensure_model(settings)
-        if not args.skip_raw:
-            report["raw"] = bench_raw_rasa(settings, mix, phases, args.smoke, profile_dir)
-        report["ours"] = bench_ours(settings, mix, phases, profile_dir)
+        # The baseline runs beside ours (its own ports), idle while ours is measured.
+        raw_settings = settings.model_copy(update={"rasa_port": free_port(), "actions_port": free_port()})
+        with contextlib.ExitStack() as running:
+            systems = [] if args.skip_raw else [running.enter_context(raw_rasa(raw_settings, args.smoke))]
+            systems.append(running.enter_context(our_system(settings, (1, *phases.concurrent))))
+            report.update(measure(systems, mix, phases, profile_dir))
     if not args.skip_search:
         report["search"] = search_bench.run(smoke=args.smoke)
     report["seconds"] = round(time.perf_counter() - began, 1)

@@ -64,6 +64,17 @@ class GatewayChat:
 
 
 @dataclass(frozen=True)
+class Sample:
+    """One replay: every turn's time, the failed turns, the wall time, and the CPU seconds
+    each process spent meanwhile."""
+
+    times_ms: list[float]
+    errors: int
+    seconds: float
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class LoadResult:
     target: str
     concurrency: int
@@ -74,16 +85,41 @@ class LoadResult:
     p50_ms: float
     p95_ms: float
     p99_ms: float
-    # CPU time each process spent per turn during the phase ("bench" is the load generator).
+    # CPU time each process spent per turn ("bench" is the load generator).
     cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
+    rounds: int = 1
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+    @classmethod
+    def pooled(cls, target: str, concurrency: int, samples: Sequence[Sample]) -> LoadResult:
+        """The rounds of one system at one concurrency as one phase: percentiles over all
+        their turns, turns per second over their summed wall time."""
+        times = [t for sample in samples for t in sample.times_ms]
+        seconds = sum(sample.seconds for sample in samples)
+        roles = set.intersection(*(set(sample.cpu_seconds) for sample in samples))
+        return cls(
+            target=target,
+            concurrency=concurrency,
+            turns=len(times),
+            errors=sum(sample.errors for sample in samples),
+            seconds=round(seconds, 2),
+            turns_per_second=round(len(times) / seconds, 1),
+            p50_ms=round(statistics.median(times), 1),
+            p95_ms=round(percentile(times, 0.95), 1),
+            p99_ms=round(percentile(times, 0.99), 1),
+            cpu_ms_per_turn={
+                role: round(sum(sample.cpu_seconds[role] for sample in samples) * 1000 / len(times), 1)
+                for role in sorted(roles)
+            },
+            rounds=len(samples),
+        )
+
 
 async def replay(
     target: TurnTarget, conversations: Sequence[Conversation], concurrency: int, label: str
-) -> LoadResult:
+) -> Sample:
     """Replay `conversations` with `concurrency` citizens; senders are unique per `label`."""
     pending = iter(enumerate(conversations))
     times: list[float] = []
@@ -108,18 +144,7 @@ async def replay(
 
     started = time.perf_counter()
     await asyncio.gather(*(citizen() for _ in range(concurrency)))
-    seconds = time.perf_counter() - started
-    return LoadResult(
-        target=target.name,
-        concurrency=concurrency,
-        turns=len(times),
-        errors=errors,
-        seconds=round(seconds, 2),
-        turns_per_second=round(len(times) / seconds, 1),
-        p50_ms=round(statistics.median(times), 1),
-        p95_ms=round(percentile(times, 0.95), 1),
-        p99_ms=round(percentile(times, 0.99), 1),
-    )
+    return Sample(times, errors, time.perf_counter() - started)
 
 
 def split_mix(conversations: Sequence[Conversation], sizes: Sequence[int]) -> list[list[Conversation]]:
