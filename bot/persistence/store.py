@@ -13,7 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, create_engine, event, insert, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -67,6 +78,20 @@ def create_db_engine(database_url: str) -> Engine:
 
 def _sender_is(channel: str, external_id: str) -> tuple[ColumnElement[bool], ...]:
     return Conversation.channel == channel, Conversation.external_id == external_id
+
+
+# The statements every turn runs, built once: SQLAlchemy memoises a statement's cache key on
+# the statement object, so a statement built per call paid for its key (and the lookup of its
+# compiled form) on every turn.
+_FIND_SENDER = select(Conversation.id, Conversation.state).where(
+    Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("external_id")
+)
+_INSERT_MESSAGES = insert(Message).returning(Message.id, sort_by_parameter_order=True)
+_TOUCH_CONVERSATION = (
+    update(Conversation)
+    .where(Conversation.id == bindparam("conversation"))
+    .values(updated_at=bindparam("touched_at"))
+)
 
 
 def _view(row: Conversation) -> ConversationView:
@@ -130,9 +155,8 @@ class ConversationStore:
 
         This and `append_many` run on every turn, so they use SQL statements rather than ORM
         objects (the ORM's unit of work was most of the gateway's CPU per turn)."""
-        query = select(Conversation.id, Conversation.state).where(*_sender_is(channel, external_id))
         with self._engine.begin() as connection:
-            row = connection.execute(query).first()
+            row = connection.execute(_FIND_SENDER, {"channel": channel, "external_id": external_id}).first()
             if row is not None:
                 view = ConversationView(row.id, channel, external_id, ConversationState(row.state))
                 return view, self._insert_messages(connection, row.id, Role.citizen, [(text_, {})])[0]
@@ -164,11 +188,8 @@ class ConversationStore:
              "created_at": now}
             for text_, payload in messages
         ]  # fmt: skip
-        statement = insert(Message).returning(Message.id, sort_by_parameter_order=True)
-        ids = list(connection.execute(statement, rows).scalars())
-        connection.execute(
-            update(Conversation).where(Conversation.id == conversation_id).values(updated_at=now)
-        )
+        ids = list(connection.execute(_INSERT_MESSAGES, rows).scalars())
+        connection.execute(_TOUCH_CONVERSATION, {"conversation": conversation_id, "touched_at": now})
         return [
             StoredMessage(message_id, role, text_, dict(payload), now)
             for message_id, (text_, payload) in zip(ids, messages, strict=True)
