@@ -76,16 +76,14 @@ def create_db_engine(database_url: str) -> Engine:
     return create_engine(database_url, pool_pre_ping=True)
 
 
-def _sender_is(channel: str, external_id: str) -> tuple[ColumnElement[bool], ...]:
-    return Conversation.channel == channel, Conversation.external_id == external_id
-
-
 # The statements every turn runs, built once: SQLAlchemy memoises a statement's cache key on
 # the statement object, so a statement built per call paid for its key (and the lookup of its
-# compiled form) on every turn.
-_FIND_SENDER = select(Conversation.id, Conversation.state).where(
-    Conversation.channel == bindparam("channel"), Conversation.external_id == bindparam("external_id")
+# compiled form) on every turn. A sender is found by `{"channel": …, "external_id": …}`.
+_SENDER_MATCHES: tuple[ColumnElement[bool], ...] = (
+    Conversation.channel == bindparam("channel"),
+    Conversation.external_id == bindparam("external_id"),
 )
+_FIND_SENDER = select(Conversation.id, Conversation.state).where(*_SENDER_MATCHES)
 _INSERT_MESSAGES = insert(Message).returning(Message.id, sort_by_parameter_order=True)
 _TOUCH_CONVERSATION = (
     update(Conversation)
@@ -247,5 +245,5 @@ class ConversationStore:
 
     @staticmethod
     def _select_conversation(session: Session, channel: str, external_id: str) -> Conversation | None:
-        query = select(Conversation).where(*_sender_is(channel, external_id))
-        return session.scalars(query).first()
+        query = select(Conversation).where(*_SENDER_MATCHES)
+        return session.scalars(query, {"channel": channel, "external_id": external_id}).first()
