@@ -14,6 +14,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -26,7 +27,9 @@ from knowledge.schema import ServiceItem
 
 Vector = npt.NDArray[np.float32]
 DIM = 384
+Kind = Literal["passage", "query"]
 _BATCH = 32
+_RECENT_VECTORS = 4096
 
 
 def item_passage(item: ServiceItem) -> str:
@@ -35,12 +38,17 @@ def item_passage(item: ServiceItem) -> str:
 
 
 class Embedder:
-    """One model per process, loaded on first use; passage vectors cached by text digest."""
+    """One model per process, loaded on first use. Vectors are kept by text digest: the most
+    recent in memory (a search embeds the citizen's question once, however many rankings use
+    it, and FAQ questions are not re-read from disk on every search), passage vectors and
+    classifier training texts also on disk."""
 
     def __init__(self, cache_path: Path) -> None:
         self._cache_path = cache_path
         self._model: Any = None
         self._lock = threading.Lock()
+        self._recent: OrderedDict[str, Vector] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def _load(self) -> Any:
         with self._lock:
@@ -56,11 +64,27 @@ class Embedder:
                 self._model = E5(num_threads=1)
             return self._model
 
-    @lru_cache(maxsize=4096)  # noqa: B019 (one embedder per process; the cache is the point)
+    def _recall(self, key: str) -> Vector | None:
+        with self._recent_lock:
+            vector = self._recent.get(key)
+            if vector is not None:
+                self._recent.move_to_end(key)
+            return vector
+
+    def _remember(self, key: str, vector: Vector) -> None:
+        with self._recent_lock:
+            self._recent[key] = vector
+            while len(self._recent) > _RECENT_VECTORS:
+                self._recent.popitem(last=False)
+
     def query(self, text: str) -> Vector:
-        model = self._load()
-        with self._lock:
-            vector: Vector = model.query(text)
+        key = _digest(text, "query")
+        vector = self._recall(key)
+        if vector is None:
+            model = self._load()
+            with self._lock:
+                vector = model.query(text)
+            self._remember(key, vector)
         return vector
 
     def passages(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
@@ -70,18 +94,32 @@ class Embedder:
         """Query-side vectors for many texts (training a classifier), cached on disk."""
         return self._cached(texts, "query")
 
-    def _cached(self, texts: Sequence[str], kind: Literal["passage", "query"]) -> npt.NDArray[np.float32]:
+    def _cached(self, texts: Sequence[str], kind: Kind) -> npt.NDArray[np.float32]:
         if not texts:
             return np.empty((0, DIM), dtype=np.float32)
-        # Passage keys are the bare digest (the cache predates query vectors).
-        prefix = "" if kind == "passage" else "query\0"
-        keys = [hashlib.sha1((prefix + t).encode("utf-8")).hexdigest() for t in texts]
+        keys = [_digest(t, kind) for t in texts]
+        found: dict[str, Vector] = {}
+        for key in keys:
+            vector = self._recall(key)
+            if vector is not None:
+                found[key] = vector
+        if len(found) < len(set(keys)):
+            self._read_or_embed(texts, keys, kind, found)
+        if len(texts) <= _BATCH:  # a search's few texts, not an index build's thousands
+            for key in keys:
+                self._remember(key, found[key])
+        return np.stack([found[key] for key in keys])
+
+    def _read_or_embed(
+        self, texts: Sequence[str], keys: list[str], kind: Kind, found: dict[str, Vector]
+    ) -> None:
+        """Fills `found` for the keys it lacks: from the disk cache, else from the model."""
+        wanted = [key for key in keys if key not in found]
         self._cache_path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(self._cache_path, timeout=30) as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS passages (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-            found: dict[str, Vector] = {}
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
                 rows = conn.execute(
                     f"SELECT key, vector FROM passages WHERE key IN ({','.join('?' * len(chunk))})", chunk
                 )
@@ -100,7 +138,15 @@ class Embedder:
                             "INSERT OR REPLACE INTO passages VALUES (?, ?)",
                             (keys[i], found[keys[i]].tobytes()),
                         )
-        return np.stack([found[key] for key in keys])
+                    # Each batch on its own: a long build then never holds the file's lock
+                    # for minutes against the other processes reading it.
+                    conn.commit()
+
+
+def _digest(text: str, kind: Kind) -> str:
+    # Passage keys are the bare digest (the cache predates query vectors).
+    prefix = "" if kind == "passage" else "query\0"
+    return hashlib.sha1((prefix + text).encode("utf-8")).hexdigest()
 
 
 @lru_cache(maxsize=4)
