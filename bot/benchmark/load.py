@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.benchmark.conversations import Conversation
-from bot.benchmark.http import HttpError, JsonConnection
 from bot.gateway.conversation import NO_REPLY
+from bot.json_http import HttpError, JsonConnection
 from knowledge.bench import percentile
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-import httpx
+from bot.json_http import HttpError, JsonConnectionPool
 
 
 class RasaUnavailableError(Exception):
@@ -13,24 +14,16 @@ class RasaUnavailableError(Exception):
 
 class RasaClient:
     def __init__(self, rasa_url: str, actions_url: str, timeout_seconds: float) -> None:
-        self._rasa = httpx.AsyncClient(base_url=rasa_url, timeout=timeout_seconds)
-        self._actions = httpx.AsyncClient(base_url=actions_url, timeout=5.0)
+        self._rasa = JsonConnectionPool(rasa_url, timeout_seconds)
+        self._actions = JsonConnectionPool(actions_url, 5.0)
 
     async def aclose(self) -> None:
-        await self._rasa.aclose()
-        await self._actions.aclose()
+        await self._rasa.close()
+        await self._actions.close()
 
     async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
         """One user turn through the REST channel; returns Rasa's bot messages."""
-        try:
-            response = await self._rasa.post(
-                "/webhooks/rest/webhook", json={"sender": sender, "message": text}
-            )
-        except httpx.HTTPError as exc:
-            raise RasaUnavailableError(f"Rasa unreachable: {exc!r}") from exc
-        if response.status_code != 200:
-            raise RasaUnavailableError(f"Rasa answered HTTP {response.status_code}")
-        body = response.json()
+        body = await self._post("/webhooks/rest/webhook", {"sender": sender, "message": text})
         if not isinstance(body, list):
             raise RasaUnavailableError("Rasa answered something other than a list of messages")
         if not body:
@@ -42,7 +35,7 @@ class RasaClient:
     async def _raise_if_actions_down(self) -> None:
         try:
             await self.actions_ready()
-        except httpx.HTTPError as exc:
+        except (HttpError, RuntimeError) as exc:
             raise RasaUnavailableError(f"action server unreachable: {exc!r}") from exc
 
     async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
@@ -59,12 +52,12 @@ class RasaClient:
 
     async def _post(self, path: str, payload: Any) -> Any:
         try:
-            response = await self._rasa.post(path, json=payload)
-        except httpx.HTTPError as exc:
-            raise RasaUnavailableError(f"Rasa unreachable: {exc!r}") from exc
-        if response.status_code != 200:
-            raise RasaUnavailableError(f"Rasa answered HTTP {response.status_code} to {path}")
-        return response.json()
+            status, body = await self._rasa.post(path, payload)
+        except HttpError as exc:
+            raise RasaUnavailableError(f"Rasa unreachable: {exc}") from exc
+        if status != 200:
+            raise RasaUnavailableError(f"Rasa answered HTTP {status} to {path}")
+        return body
 
     async def parse(self, text: str) -> dict[str, Any]:
         """Rasa's NLU result for a text (`/model/parse`), without touching any conversation."""
@@ -73,16 +66,17 @@ class RasaClient:
 
     async def rasa_ready(self) -> str:
         """Raises unless Rasa is up with a model loaded; returns the model file name."""
-        response = await self._rasa.get("/status", timeout=5.0)
-        response.raise_for_status()
-        model = response.json().get("model_file")
+        async with asyncio.timeout(5.0):
+            status, body = await self._rasa.get("/status")
+        model = body.get("model_file") if status == 200 and isinstance(body, dict) else None
         if not model:
-            raise RuntimeError("Rasa has no model loaded")
+            raise RuntimeError(f"Rasa has no model loaded (HTTP {status})")
         return str(model)
 
     async def actions_ready(self) -> None:
-        response = await self._actions.get("/health")
-        response.raise_for_status()
+        status, _ = await self._actions.get("/health")
+        if status != 200:
+            raise RuntimeError(f"action server answered HTTP {status}")
 
 
 def normalise_rasa_messages(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
-"""The benchmark's own HTTP client against a real loopback server: kept-alive reuse, chunked
-bodies, a server that closes an idle connection first, and failures reported as HttpError."""
+"""The lean JSON client (load generator, gateway → Rasa) against a real loopback server:
+kept-alive reuse, chunked bodies, a server that closes an idle connection first, failures
+reported as HttpError, and the gateway's pool under concurrency and cancellation."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from bot.benchmark.http import HttpError, JsonConnection
+from bot.json_http import HttpError, JsonConnection, JsonConnectionPool
 
 Reply = Callable[[int, dict[str, object]], bytes]
 
@@ -38,9 +39,13 @@ async def _serve(reply: Reply, close_after: int | None) -> AsyncIterator[tuple[s
                 head = await reader.readuntil(b"\r\n\r\n")
             except asyncio.IncompleteReadError:
                 break
-            length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-            payload = json.loads(await reader.readexactly(length))
+            if head.startswith(b"GET "):
+                payload: dict[str, object] = {"get": head.split(b" ")[1].decode()}
+            else:
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                payload = json.loads(await reader.readexactly(length))
             connections[-1] += 1
+            await asyncio.sleep(float(str(payload.get("delay", 0))))
             writer.write(reply(len(connections), payload))
             await writer.drain()
             if close_after is not None and connections[-1] >= close_after:
@@ -93,3 +98,29 @@ async def test_refused_connection_is_an_http_error() -> None:
 def test_only_plain_http_urls() -> None:
     with pytest.raises(ValueError, match="http://host:port"):
         JsonConnection("https://example.org")
+
+
+async def test_the_pool_reuses_idle_connections_under_concurrency(kept_alive: tuple[str, list[int]]) -> None:
+    url, connections = kept_alive
+    pool = JsonConnectionPool(url, timeout=10)
+    burst = await asyncio.gather(*(pool.post("/chat", {"n": n, "delay": 0.05}) for n in range(4)))
+    assert [body["echo"]["n"] for _, body in burst] == [0, 1, 2, 3]
+    for n in range(6):
+        assert (await pool.get(f"/status?n={n}"))[1]["echo"] == {"get": f"/status?n={n}"}
+    await pool.close()
+    assert len(connections) == 4 and sum(connections) == 10  # the burst's four, then reused
+
+
+async def test_an_interrupted_request_never_hands_its_connection_to_the_next(
+    kept_alive: tuple[str, list[int]],
+) -> None:
+    url, connections = kept_alive
+    pool = JsonConnectionPool(url, timeout=10)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.05):
+            await pool.post("/slow", {"delay": 0.3})
+    status, body = await pool.post("/chat", {"n": 1})
+    await pool.close()
+    # Reused, the connection would have delivered the slow request's late reply instead.
+    assert (status, body["echo"]) == (200, {"n": 1})
+    assert connections == [1, 1]
