@@ -16,6 +16,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
@@ -47,6 +48,10 @@ class Embedder:
         self._cache_path = cache_path
         self._model: Any = None
         self._lock = threading.Lock()
+        # The model runs one text at a time; calls wait their turn in arrival order (a lock
+        # wakes waiters in no particular order: in a burst of 50 first questions some waited
+        # seconds while later ones went first).
+        self._turns = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5")
         self._recent: OrderedDict[str, Vector] = OrderedDict()
         self._recent_lock = threading.Lock()
 
@@ -82,8 +87,7 @@ class Embedder:
         vector = self._recall(key)
         if vector is None:
             model = self._load()
-            with self._lock:
-                vector = model.query(text)
+            vector = self._turns.submit(model.query, text).result()
             self._remember(key, vector)
         return vector
 
@@ -130,8 +134,7 @@ class Embedder:
                 encode = model.passage if kind == "passage" else model.query
                 for start in range(0, len(missing), _BATCH):
                     batch = missing[start : start + _BATCH]
-                    with self._lock:
-                        vectors = encode([texts[i] for i in batch])
+                    vectors = self._turns.submit(encode, [texts[i] for i in batch]).result()
                     for i, vector in zip(batch, vectors, strict=True):
                         found[keys[i]] = vector.astype(np.float32)
                         conn.execute(
