@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -28,6 +29,7 @@ logger = logging.getLogger(__name__)
 
 
 _thread_state = threading.local()
+_ACTION_WORKERS = 32
 
 
 def _run_action(executor: ActionExecutor, action_call: dict[str, Any]) -> Any:
@@ -53,8 +55,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         executor = ActionExecutor()
         executor.register_package("bot.actions")
         app.state.executor = executor
+        # More workers than citizens usually wait at once: a quick action must not queue
+        # behind several questions that wait their turn for the e5 model (asyncio's default
+        # pool has cpu_count + 4 = 6 workers here).
+        app.state.workers = ThreadPoolExecutor(max_workers=_ACTION_WORKERS, thread_name_prefix="action")
         logger.info("动作服务已就绪：%d 个事项", knowledge.item_count())
         yield
+        app.state.workers.shutdown(wait=False, cancel_futures=True)
         knowledge_provider.install(None)
 
     app = FastAPI(title="政务咨询助手 动作服务", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -71,7 +78,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         action_call.setdefault("domain", {})
         executor: ActionExecutor = request.app.state.executor
         try:
-            result = await asyncio.to_thread(_run_action, executor, action_call)
+            workers: ThreadPoolExecutor = request.app.state.workers
+            result = await asyncio.get_running_loop().run_in_executor(
+                workers, _run_action, executor, action_call
+            )
         except ActionExecutionRejection as exc:
             return JSONResponse({"error": exc.message, "action_name": exc.action_name}, status_code=400)
         except ActionNotFoundException as exc:
