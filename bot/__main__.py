@@ -16,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="政务咨询助手")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="按需训练并启动 Rasa、动作服务和网关")
-    commands.add_parser("train", help="训练数据有变化时训练 Rasa 模型")
+    commands.add_parser("train", help="训练数据有变化时训练 Rasa 模型，并准备索引和领域分类器的向量")
     commands.add_parser("prepare", help="准备知识库索引和领域分类器的向量缓存")
     staff_cli.add_arguments(commands.add_parser("staff", help="管理工作人员账号"))
     args = parser.parse_args(argv)
@@ -24,13 +24,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "staff":
         return staff_cli.run(settings, args)
     try:
-        if args.command == "train":
-            ensure_model(settings)
-            return 0
-        if args.command == "prepare":
+        if args.command in ("train", "prepare"):
             # Imported here: the `run` supervisor stays small (no jieba, no scikit-learn).
             from bot.preparation import prepare
 
+            if args.command == "train":
+                ensure_model(settings)
+            # `train` too: on a fresh clone the area classifier's 2,619 vectors took ~50 s of
+            # the first `make run` after training (87 s to ready instead of ~30).
             prepare(settings)
             return 0
         return run(settings)
