@@ -14,8 +14,9 @@ help:
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
-$(VENV)/.installed: requirements/main.lock bot/scripts/make-venv.sh
+$(VENV)/.installed: requirements/main.lock bot/scripts/make-venv.sh knowledge/e5_engine.py
 	bot/scripts/make-venv.sh main $(VENV) requirements/main.lock
+	$(PY) -m knowledge.e5_engine
 
 $(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-stock.txt bot/scripts/make-venv.sh
 	bot/scripts/make-venv.sh rasa $(RASA_VENV) requirements/rasa.lock

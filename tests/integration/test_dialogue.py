@@ -4,6 +4,7 @@ gateway on free loopback ports, spoken to over HTTP exactly as a client would.""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -112,6 +113,31 @@ def test_rasa_only_ever_sees_masked_personal_data(
     seen = json.dumps(tracker, ensure_ascii=False)
     assert "11010519491231002X" not in seen and "13812345678" not in seen
     assert "110***********002X" in seen and "138****5678" in seen
+
+
+def test_a_text_sent_again_is_understood_the_same_in_every_conversation(
+    gateway: httpx.Client, system: tuple[Settings, Supervisor]
+) -> None:
+    """Rasa reuses what it made of a text it parsed recently (bot/scripts/rasa_server.py):
+    each conversation must still get the parse of its own text, and a copy of its own."""
+    settings, _ = system
+    texts = ["补办身份证要带什么材料", "那要多少钱", "谢谢"]
+    for sender in ("again-1", "again-2"):
+        for text in texts:
+            say(gateway, sender, text)
+
+    def parses(sender: str) -> list[dict[str, Any]]:
+        tracker = httpx.get(f"{settings.rasa_url}/conversations/rest:{sender}/tracker", timeout=10).json()
+        users = [event for event in tracker["events"] if event["event"] == "user"]
+        assert all(event["parse_data"]["message_id"] == event["message_id"] for event in users)
+        return [event["parse_data"] for event in users]
+
+    first, second = parses("again-1"), parses("again-2")
+    assert [p["text"] for p in first] == texts
+    assert [p["intent"]["name"] for p in first] == ["ask_materials", "ask_fee", "thanks"]
+    ids = {p.pop("message_id") for p in first + second}
+    assert len(ids) == 2 * len(texts)  # each message keeps its own id
+    assert first == second
 
 
 def test_greeting_says_what_the_assistant_does_in_two_lines(gateway: httpx.Client) -> None:
