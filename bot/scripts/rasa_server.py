@@ -459,12 +459,12 @@ def install_parsing_off_the_event_loop() -> None:
         else:
             recent.move_to_end(key)
         parse_data = copy.deepcopy(parsed)  # the processor and the events change theirs
-        for key, value in (("message_id", message.message_id), ("metadata", message.metadata)):
+        for own, value in (("message_id", message.message_id), ("metadata", message.metadata)):
             # This message's own, as the graph would have set them (None values are left out).
             if value is None:
-                parse_data.pop(key, None)
+                parse_data.pop(own, None)
             else:
-                parse_data[key] = copy.deepcopy(value)
+                parse_data[own] = copy.deepcopy(value)
         self._update_full_retrieval_intent(parse_data)
         processor.structlogger.debug(
             "processor.message.parse",
