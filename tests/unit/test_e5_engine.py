@@ -57,8 +57,8 @@ def test_a_library_built_for_another_cpu_is_not_used(built: Path, tmp_path: Path
     moved = e5_engine.engine_dir(tmp_path)
     shutil.copytree(e5_engine.engine_dir(built), moved)
     flags = json.loads((moved / "cpu.json").read_text(encoding="utf-8"))["flags"]
-    # A flag no CPU reports to cpu_flags(): as if built on a newer CPU than this one.
-    (moved / "cpu.json").write_text(json.dumps({"flags": [*flags, "amx_tile"]}), encoding="utf-8")
+    # A flag no CPU reports: as if built on a CPU with a feature this one lacks.
+    (moved / "cpu.json").write_text(json.dumps({"flags": [*flags, "zhengwu_no_such_flag"]}), encoding="utf-8")
     assert e5_engine.engine_path(tmp_path) is None
     (moved / "cpu.json").unlink()
     assert e5_engine.engine_path(tmp_path) is None  # no record of its CPU: not trusted either
