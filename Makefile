@@ -11,6 +11,7 @@ help:
 	@echo "make setup   创建两个虚拟环境（可重复运行）"
 	@echo "make run     按需训练、建索引，启动全部服务"
 	@echo "make test    代码检查 + 全部测试"
+	@echo "make eval    端到端评测（经 /api/v1/chat）、检索、领域分类与 NLU 评测"
 
 setup: $(VENV)/.installed $(RASA_VENV)/.installed
 
@@ -44,7 +45,9 @@ test: setup lint
 clean:
 	rm -rf var models .pytest_cache .mypy_cache .ruff_cache
 
-eval: $(VENV)/.installed
+eval: setup
+	$(PY) -m bot.evaluation.e2e
+	$(PY) -m bot.evaluation.catalog
 	$(PY) -m knowledge.evaluate
 	$(PY) -m bot.evaluation
 

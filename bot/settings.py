@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     area_training_files: list[Path] = Field(default_factory=list, alias="AREA_TRAINING_FILES")
     models_dir: Path = Field(default=REPO_ROOT / "models", alias="MODELS_DIR")
     rasa_venv: Path = Field(default=REPO_ROOT / ".venv-rasa", alias="RASA_VENV")
+    # Imported item names go into Rasa's dictionary and lookup table at the next training (so
+    # an import makes `make run` retrain); false keeps training on the authored names alone
+    # (imported items are still matched at run time from the index).
+    train_on_imported_names: bool = Field(default=True, alias="TRAIN_ON_IMPORTED_NAMES")
 
     dense_search: bool = Field(default=True, alias="DENSE_SEARCH")
     embedding_cache: Path | None = Field(default=None, alias="EMBEDDING_CACHE")
@@ -92,6 +96,13 @@ class Settings(BaseSettings):
     def generated_nlu_dir(self) -> Path:
         """Lookup tables and synonyms generated from the knowledge base (never hand-edited)."""
         return self.nlu_data_dir / "generated"
+
+    @property
+    def added_nlu_dir(self) -> Path:
+        """Rasa inputs generated from items the app DB holds beyond the authored files (a
+        lookup table, jieba words, the config that points the tokenizer at them): this
+        deployment's, not the repository's, so kept under var/ (see bot/training.py)."""
+        return self.var_dir / "nlu"
 
     @property
     def effective_embedding_cache(self) -> Path:

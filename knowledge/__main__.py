@@ -1,4 +1,4 @@
-"""Command line: `python -m knowledge {search,reindex,export-nlu}`."""
+"""Command line: `python -m knowledge {search,import,prepare,reindex,export-nlu}`."""
 
 from __future__ import annotations
 
@@ -46,25 +46,57 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     def echo(line: str) -> None:
         print(line, file=sys.stderr, flush=True)
 
-    report = import_catalog(settings, Path(args.file), Path(args.mapping) if args.mapping else None,
-                            args.dry_run, echo)  # fmt: skip
-    for warning in report.warnings:
+    report = import_catalog(
+        settings,
+        Path(args.file),
+        Path(args.mapping) if args.mapping else None,
+        args.dry_run,
+        echo,
+        skip_invalid=args.skip_invalid,
+        report_path=Path(args.report) if args.report else None,
+    )
+    for warning in report.warnings[:MAX_REPORTED_PROBLEMS]:
         print(f"提示：{warning}")
-    if not report.ok:
-        for problem in report.problems[:MAX_REPORTED_PROBLEMS]:
-            print(f"错误：{problem}")
-        hidden = len(report.problems) - MAX_REPORTED_PROBLEMS
-        if hidden > 0:
-            print(f"……另有 {hidden} 个问题未列出")
+    if len(report.warnings) > MAX_REPORTED_PROBLEMS:
+        print(f"……另有 {len(report.warnings) - MAX_REPORTED_PROBLEMS} 条提示未列出")
+    label = "未导入" if report.accepted else "错误"
+    for problem in report.problems[:MAX_REPORTED_PROBLEMS]:
+        print(f"{label}：{problem}")
+    hidden = len(report.problems) - MAX_REPORTED_PROBLEMS
+    if hidden > 0:
+        print(f"……另有 {hidden} 个问题未列出" + ("，见导入报告" if report.report_path else ""))
+    if not report.accepted:
         print(f"共 {report.rows} 行，{len(report.problems)} 个问题：未导入任何数据。")
+        if report.rejected and report.valid and not args.skip_invalid:
+            print(f"其余 {len(report.valid)} 个事项有效；加 --skip-invalid 可只导入有效的行。")
+        if report.report_path:
+            print(f"导入报告：{report.report_path}")
         return 1
     verb = "将" if args.dry_run else "已"
-    print(
-        f"共 {report.rows} 行，{len(report.valid)} 个事项{verb}导入："
-        f"新增 {report.new_ids} 个，更新 {report.updated_ids} 个。"
-        + ("（试运行，未写入）" if args.dry_run else "")
+    summary = (
+        f"共 {report.rows} 行：{verb}导入 {len(report.valid)} 个事项（新增 {report.new_ids} 个，"
+        f"更新 {report.updated_ids} 个）；未通过校验 {len(report.rejected)} 行"
     )
+    if report.duplicates:
+        summary += f"；完全重复 {len(report.duplicates)} 行，已合并"
+    print(summary + "。" + ("（试运行，未写入）" if args.dry_run else ""))
+    if report.report_path:
+        print(f"导入报告：{report.report_path}")
+    if not args.dry_run:
+        print(_retrain_notice(report.new_names))
     return 0
+
+
+def _retrain_notice(new_names: int) -> str:
+    """After an import: what the assistant knows now, and when Rasa learns the new names."""
+    now = "现在即可识别和回答（检索索引已更新，正在运行的助手无需重启）"
+    if not new_names:
+        return f"导入的事项{now}；没有新的事项名称，无需为此重新训练 Rasa。"
+    return (
+        f"导入的 {new_names} 个新事项名称（含别名）{now}。"
+        "Rasa 的词典和查找表将在下次 make run 时学到这些名称：训练数据已变化，会自动重新训练模型"
+        "（两核机器上约需 6–8 分钟）；也可以现在运行 python -m bot train。"
+    )
 
 
 def _prepare(settings: Settings, _args: argparse.Namespace) -> int:
@@ -121,6 +153,14 @@ def main(argv: list[str] | None = None) -> int:
     importer.add_argument("file")
     importer.add_argument("--mapping", help="字段映射文件（YAML），见 knowledge/mappings/")
     importer.add_argument("--dry-run", action="store_true", help="只校验，不写入")
+    importer.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="跳过未通过校验的行，只导入有效的行；未导入的行及原因写入导入报告（默认：任何一行有错就整个文件不导入）",
+    )
+    importer.add_argument(
+        "--report", help="导入报告（CSV）的保存路径，默认 var/import/<文件名>-<时间>-report.csv"
+    )
     importer.set_defaults(handler=_import)
     export = commands.add_parser("export-nlu", help="生成 jieba 用户词典和 service_item 查找表")
     export.add_argument("--check", action="store_true", help="只检查生成文件是否最新")

@@ -39,8 +39,9 @@ _MODEL_RUNS = os.cpu_count() or 1
 
 
 def item_passage(item: ServiceItem) -> str:
-    """What an item is about, in the words citizens use: names, aliases, FAQ questions."""
-    return "；".join([item.name, *item.aliases, *(faq.q for faq in item.faqs)])
+    """What an item is about, in the words citizens use: names, aliases, the situations they
+    describe, FAQ questions."""
+    return "；".join([item.name, *item.aliases, *item.situations, *(faq.q for faq in item.faqs)])
 
 
 class Embedder:

@@ -21,7 +21,7 @@ from knowledge.segment import Segmenter
 from knowledge.store import KnowledgeStore
 from knowledge.synonyms import load_synonyms
 
-INDEX_FORMAT = "3"
+INDEX_FORMAT = "4"  # 4: situations and benefits indexed
 _EMBED_BATCH = 256
 USERDICT_NAME = "userdict.txt"
 
@@ -60,7 +60,8 @@ def index_fingerprint(revision: int, paths: KnowledgePaths) -> str:
 
 
 def _item_body(item: ServiceItem) -> list[str]:
-    parts = [AREA_LABELS[item.area], item.department, item.type, *item.eligibility, *item.steps]
+    parts = [AREA_LABELS[item.area], item.department, item.type, *item.situations, *item.eligibility]
+    parts += [*item.steps, *item.benefits]
     parts += [m.name for m in item.materials] + [f.name for f in item.fees]
     parts += [faq.q for faq in item.faqs]
     return parts

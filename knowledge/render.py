@@ -21,6 +21,8 @@ class QuestionType(StrEnum):
     online = "online"
     contact = "contact"
     overview = "overview"
+    benefit = "benefit"  # 待遇、补贴、贷款额度及其计算
+    record = "record"  # 查询本人的记录（缴费年限、余额、记分、进度）：在哪里、怎么查
 
 
 QUESTION_LABELS: dict[QuestionType, str] = {
@@ -34,7 +36,12 @@ QUESTION_LABELS: dict[QuestionType, str] = {
     QuestionType.online: "网上办理",
     QuestionType.contact: "咨询电话",
     QuestionType.overview: "事项概况",
+    QuestionType.benefit: "待遇标准",
+    QuestionType.record: "查询方式",
 }
+
+# The assistant never sees anyone's records; the record answer says where the citizen can.
+RECORD_PRIVACY_NOTE = "个人记录须本人身份核验后查询，智能助手无法查看您的个人信息。"
 
 
 def _numbered(lines: Sequence[str]) -> str:
@@ -101,12 +108,17 @@ def _online_lines(item: ServiceItem) -> list[str]:
     return ["，".join(part for part in parts if part)]
 
 
+def _consult_phone(item: ServiceItem) -> str:
+    """The consult number, or "" where the record has none (imported catalogs often lack it)."""
+    return item.phones.consult if item.phones is not None else ""
+
+
 def _contact_lines(item: ServiceItem, places: Sequence[ServicePlace]) -> list[str]:
     lines = []
-    if item.phones is not None:
-        lines.append(f"咨询电话：{item.phones.consult}")
-        if item.phones.complaint:
-            lines.append(f"投诉电话：{item.phones.complaint}")
+    if _consult_phone(item):
+        lines.append(f"咨询电话：{_consult_phone(item)}")
+    if item.phones is not None and item.phones.complaint:
+        lines.append(f"投诉电话：{item.phones.complaint}")
     lines += [f"{place.name}：{place.phone}" for place in places]
     return lines
 
@@ -144,6 +156,20 @@ def _location_lines(item: ServiceItem, places: Sequence[ServicePlace]) -> list[s
     return lines
 
 
+def _record_lines(item: ServiceItem, places: Sequence[ServicePlace]) -> list[str]:
+    """Where the citizen looks their own record up: online channel, phone, hall."""
+    lines = []
+    if item.online is not None:
+        parts = (item.online.channel, str(item.online.url or ""))
+        lines.append("网上或手机查询：" + "，".join(part for part in parts if part))
+    if item.phones is not None and item.phones.consult:
+        lines.append(f"电话查询：{item.phones.consult}")
+    halls = [place.name for place in places] or ([item.location_note] if item.location_note else [])
+    if halls:
+        lines.append(f"现场查询：{'、'.join(halls)}（携带本人有效身份证件）")
+    return [*lines, RECORD_PRIVACY_NOTE] if lines else []
+
+
 def _body(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> list[str]:
     renderers: dict[QuestionType, Callable[[], list[str]]] = {
         QuestionType.materials: lambda: [material_line(m) for m in item.materials],
@@ -156,13 +182,29 @@ def _body(item: ServiceItem, question: QuestionType, places: Sequence[ServicePla
         QuestionType.online: lambda: _online_lines(item),
         QuestionType.contact: lambda: _contact_lines(item, places),
         QuestionType.overview: lambda: _overview_lines(item, places),
+        QuestionType.benefit: lambda: list(item.benefits),
+        QuestionType.record: lambda: _record_lines(item, places),
     }
     return renderers[question]()
 
 
 def has_answer(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> bool:
-    """False when the item's record holds nothing for this question."""
+    """False when the item's record holds nothing for this question. A complaint line alone
+    does not answer «电话是多少»: it is for complaints, so a person is offered instead."""
+    if question is QuestionType.contact:
+        return bool(_consult_phone(item) or places)
     return bool(_body(item, question, places))
+
+
+def missing_line(item: ServiceItem, question: QuestionType) -> str:
+    """What the answer says when the record lacks the field asked for: plainly that the guide
+    does not give it, and where to ask instead (never a number the record does not have)."""
+    if question is QuestionType.contact:
+        return "该事项的办事指南未提供咨询电话，可拨打 12345 政务服务便民热线咨询。"
+    ask = (
+        "拨打下方咨询电话或 12345 政务服务便民热线" if _consult_phone(item) else "拨打 12345 政务服务便民热线"
+    )
+    return f"该事项的办事指南未提供{QUESTION_LABELS[question]}信息，请{ask}确认。"
 
 
 def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[ServicePlace]) -> str:
@@ -172,11 +214,11 @@ def render_answer(item: ServiceItem, question: QuestionType, places: Sequence[Se
     messages, which would separate the answer from its source."""
     header = f"【{item.name}】{QUESTION_LABELS[question]}："
     footer = f"来源：{item.source}（核验日期：{item.last_verified.isoformat()}）"
-    if item.phones is not None:
-        footer += f"\n咨询电话：{item.phones.consult}"
-    body = _body(item, question, places) or [
-        f"本事项暂未收录{QUESTION_LABELS[question]}信息，请拨打咨询电话或 12345 政务服务便民热线确认。"
-    ]
+    if _consult_phone(item):
+        footer += f"\n咨询电话：{_consult_phone(item)}"
+    body = _body(item, question, places)
+    if not has_answer(item, question, places):
+        body = [missing_line(item, question), *body]
     return f"{header}\n{_numbered(body)}\n{footer}"
 
 

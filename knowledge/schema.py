@@ -130,8 +130,26 @@ class OnlineService(_Strict):
 
 
 class Phones(_Strict):
+    """The item's phone numbers. Real catalog exports sometimes list only a complaint line, so
+    the consult number may be empty here (answers then say the guide gives none); at least one
+    number must be present, and authored items need a consult number (`AuthoredPhones`)."""
+
+    consult: Annotated[str, StringConstraints(strip_whitespace=True)] = ""
+    complaint: Annotated[str, StringConstraints(strip_whitespace=True)] = ""
+
+    @model_validator(mode="after")
+    def _some_number(self) -> Self:
+        if not self.consult and not self.complaint:
+            raise ValueError(
+                "电话至少要写咨询电话（consult）或投诉电话（complaint）之一；都没有请不写 phones"
+            )
+        return self
+
+
+class AuthoredPhones(Phones):
+    """Authored items always give a consult number: it is what an answer tells citizens to call."""
+
     consult: NonEmpty
-    complaint: str = ""
 
 
 class FaqPair(_Strict):
@@ -161,12 +179,20 @@ class ServiceItem(_Strict):
     area: Area
     name: NonEmpty
     aliases: list[NonEmpty] = Field(default_factory=list)
+    situations: list[NonEmpty] = Field(
+        default_factory=list,
+        description="群众描述自己处境的说法（如“孩子明年上小学”），只用于检索，不作为事项名称",
+    )
     department: NonEmpty
     type: NonEmpty
     eligibility: list[NonEmpty] = Field(default_factory=list)
     materials: list[Material] = Field(default_factory=list)
     fees: list[Fee] = Field(default_factory=list)
     steps: list[NonEmpty] = Field(default_factory=list)
+    benefits: list[NonEmpty] = Field(
+        default_factory=list,
+        description="待遇、补贴或贷款额度及其计算方法（“能领多少”“最多贷多少”的答案）",
+    )
     time_limit: TimeLimit | None = None
     places: list[PlaceId] = Field(default_factory=list)
     location_note: str = Field(default="", description="办理地点的文字说明（导入的目录常只有文字地址）")
@@ -198,7 +224,7 @@ class AuthoredItem(ServiceItem):
     steps: list[NonEmpty] = Field(min_length=1)
     time_limit: TimeLimit
     places: list[PlaceId] = Field(min_length=1)
-    phones: Phones
+    phones: AuthoredPhones
 
 
 class ServicePlace(_Strict):

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.dense import Embedder
+from knowledge.dense import Embedder, item_passage
 from knowledge.index.base import SearchBackend
 from knowledge.schema import FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
@@ -48,10 +49,19 @@ MatchKind = Literal["name", "alias", "text"]
 
 @dataclass(frozen=True)
 class Hit:
+    """One candidate item. `score` is the matched name length for name/alias hits and the BM25
+    score for text hits; `bm25` and `cosine` are the raw signals (0 when absent), kept so that
+    a caller can calibrate its own confidence from them."""
+
     item: ServiceItem
     confidence: float
     matched_by: MatchKind
     score: float = 0.0
+    bm25: float = 0.0
+    cosine: float = 0.0
+    # The item's own wording, normalised: its names on the first line, then its passage (names,
+    # aliases, situations, FAQ questions).
+    about: str = ""
 
 
 @dataclass(frozen=True)
@@ -88,15 +98,23 @@ class KnowledgeBase:
         self._load()
 
     def _load(self) -> None:
-        names: dict[str, tuple[str, Literal["name", "alias"]]] = {}
+        # Several items may share a name (an imported catalog lists one matter per department or
+        # window); each keeps it. An official name outranks another item's identical alias.
+        names: dict[str, dict[str, Literal["name", "alias"]]] = {}
         for item_id, item_names in self._backend.all_names():
             for position, name in enumerate(item_names):
-                names.setdefault(
-                    self._segmenter.normalise(name), (item_id, "name" if position == 0 else "alias")
-                )
-        self._names = names
+                owners = names.setdefault(self._segmenter.normalise(name), {})
+                if owners.get(item_id) != "name":
+                    owners[item_id] = "name" if position == 0 else "alias"
+        self._names = {
+            name: owners
+            if "name" not in owners.values()
+            else {i: k for i, k in owners.items() if k == "name"}
+            for name, owners in names.items()
+        }
         self.places = {s["id"]: ServicePlace.model_validate(s) for s in self._backend.sources("place")}
         self._items: dict[str, ServiceItem] = {}
+        self._abouts: dict[str, str] = {}
         self._item_count = self._backend.count("item")
         self._vector_ids: list[str] = []
         self._vectors: npt.NDArray[np.float32] | None = None
@@ -118,6 +136,10 @@ class KnowledgeBase:
     @property
     def fingerprint(self) -> str | None:
         return self._fingerprint
+
+    def normalise(self, text: str) -> str:
+        """The text as names are compared: simplified, lower case, synonyms applied."""
+        return self._segmenter.normalise(text)
 
     def item_count(self) -> int:
         return self._item_count
@@ -151,14 +173,14 @@ class KnowledgeBase:
         found: dict[str, tuple[int, Literal["name", "alias"]]] = {}
         for start in range(len(normalised)):
             for end in range(start + 2, min(len(normalised), start + _MAX_ALIAS_CHARS) + 1):
-                entry = self._names.get(normalised[start:end])
-                if entry is not None:
-                    item_id, kind = entry
+                for item_id, kind in self._names.get(normalised[start:end], {}).items():
                     length = end - start
-                    if length > found.get(item_id, (0, kind))[0]:
+                    if (length, kind == "name") > (found.get(item_id, (0, kind))[0], False):
                         found[item_id] = (length, kind)
         hits = []
-        for item_id, (length, kind) in sorted(found.items(), key=lambda kv: kv[1][0], reverse=True):
+        # Longest match first; at equal length an official name before an alias.
+        ranked = sorted(found.items(), key=lambda kv: (kv[1][0], kv[1][1] == "name"), reverse=True)
+        for item_id, (length, kind) in ranked:
             item = self.item(item_id)
             if item is not None:
                 confidence = NAME_CONFIDENCE if kind == "name" else ALIAS_CONFIDENCE
@@ -183,12 +205,13 @@ class KnowledgeBase:
     def search(self, query: str, k: int = 3) -> list[Hit]:
         hits = self.match_names(query)
         if len(hits) >= k:
-            return hits[:k]
+            return [replace(hit, about=self._about(hit.item)) for hit in hits[:k]]
         lexical = self._backend.search(self._segmenter.terms(query), _CANDIDATES)
         dense = self._dense_ranking(query)
         fused: dict[str, float] = {}
         confidence: dict[str, float] = {}
         scores: dict[str, float] = {}
+        cosines: dict[str, float] = {}
         for rank, backend_hit in enumerate(lexical):
             fused[backend_hit.doc_id] = 1 / (_RRF_K + rank)
             confidence[backend_hit.doc_id] = text_confidence(backend_hit.score)
@@ -196,15 +219,56 @@ class KnowledgeBase:
         for rank, (item_id, cosine) in enumerate(dense):
             fused[item_id] = fused.get(item_id, 0.0) + 1 / (_RRF_K + rank)
             confidence[item_id] = max(confidence.get(item_id, 0.0), dense_confidence(cosine))
-        seen = {hit.item.id for hit in hits}
+            cosines[item_id] = cosine
+        named = {hit.item.id: hit for hit in hits}
+        hits = [
+            Hit(
+                h.item,
+                h.confidence,
+                h.matched_by,
+                h.score,
+                scores.get(h.item.id, 0.0),
+                cosines.get(h.item.id, 0.0),
+            )
+            for h in hits
+        ]
         for item_id in sorted(fused, key=lambda i: fused[i], reverse=True):
-            item = None if item_id in seen else self.item(item_id)
+            item = None if item_id in named else self.item(item_id)
             if item is not None:
-                hits.append(Hit(item, confidence[item_id], "text", scores.get(item_id, 0.0)))
-                seen.add(item_id)
+                hits.append(
+                    Hit(
+                        item,
+                        confidence[item_id],
+                        "text",
+                        scores.get(item_id, 0.0),
+                        scores.get(item_id, 0.0),
+                        cosines.get(item_id, 0.0),
+                    )
+                )
+                named[item_id] = hits[-1]
             if len(hits) >= k:
                 break
-        return hits[:k]
+        return [replace(hit, about=self._about(hit.item)) for hit in hits[:k]]
+
+    def _about(self, item: ServiceItem) -> str:
+        about = self._abouts.get(item.id)
+        if about is None:
+            names = "；".join(item.names)
+            about = self._segmenter.normalise(f"{names}\n{item_passage(item)}")
+            self._abouts[item.id] = about
+        return about
+
+    def terms(self, text: str) -> list[str]:
+        """Search terms of a text, as the index segments them."""
+        return self._segmenter.terms(text)
+
+    def cosine_to(self, query: str, item_ids: Sequence[str]) -> dict[str, float]:
+        """The e5 cosine between a question and given items (0 without the dense signal)."""
+        if self._embedder is None or self._vectors is None or not item_ids:
+            return {}
+        positions = {item_id: n for n, item_id in enumerate(self._vector_ids)}
+        vector = self._embedder.query(query)
+        return {i: float(self._vectors[positions[i]] @ vector) for i in item_ids if i in positions}
 
     def search_faqs(self, query: str, k: int = 3) -> list[FaqHit]:
         """FAQ pairs for a question: BM25 candidates, reranked by how close each FAQ question

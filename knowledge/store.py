@@ -48,6 +48,23 @@ class KnowledgeStore:
             rows = session.scalars(select(KnowledgeItem.data).order_by(KnowledgeItem.id))
             return [ServiceItem.model_validate(data) for data in rows]
 
+    def added_items(self) -> list[ServiceItem]:
+        """Items that did not come from the authored files (imported, or added or edited
+        through the API), by id."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(KnowledgeItem.data)
+                .where(KnowledgeItem.origin != "authored")
+                .order_by(KnowledgeItem.id)
+            )
+            return [ServiceItem.model_validate(data) for data in rows]
+
+    def item_names(self) -> set[str]:
+        """Every item's name and aliases."""
+        with self._sessions() as session:
+            rows = session.scalars(select(KnowledgeItem.data))
+            return {name for data in rows for name in (data["name"], *data.get("aliases", []))}
+
     def item(self, item_id: str) -> ServiceItem | None:
         with self._sessions() as session:
             row = session.get(KnowledgeItem, item_id)

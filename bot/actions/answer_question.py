@@ -1,13 +1,15 @@
 """Answer a question about a service item from the knowledge base.
 
-The item comes, in order, from the entity in this message, a name or alias written in the
-message, or the `service_item` slot (so 「那要多少钱」 refers to the item asked about last).
-Without an item the citizen is asked which one, with the best candidates as buttons.
+Which item, and whether to answer, offer candidates or say honestly that the guide does not
+hold it, is the resolver's decision (`bot.actions.resolution`); this action renders it and
+keeps the context slots: the current item, the question asked last and the candidates offered.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,12 +18,23 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
-from bot.actions.intents import INTENT_QUESTIONS, latest_intent, question_of
+from bot.actions.intents import intent_of, latest_intent
+from bot.actions.question_cues import naming_part, question_cue
+from bot.actions.resolution import Decision, Outcome, Resolver, Turn, button_titles, question_for
 from knowledge.render import QUESTION_LABELS, QuestionType, has_answer, render_answer, render_place
 from knowledge.schema import ServiceItem, ServicePlace
-from knowledge.search import CLARIFY_THRESHOLD, FAQ_ANSWER_THRESHOLD, KnowledgeBase
+from knowledge.search import FAQ_ANSWER_THRESHOLD, KnowledgeBase
 
 SLOT = "service_item"
+QUESTION_SLOT = "question_type"  # the question asked last, kept for 「那X呢」
+CANDIDATES_SLOT = "candidates"  # item ids offered as buttons last, for a typed follow-up
+# Intents that are not questions but may hide one; each keeps its usual reply (responses).
+NON_QUESTION_REPLIES: dict[str, tuple[str, ...]] = {
+    "out_of_scope": ("utter_out_of_scope",),
+    "chitchat": ("utter_chitchat",),
+    "goodbye": ("utter_goodbye", "utter_ask_rating"),
+    "bot_challenge": ("utter_bot_challenge",),
+}
 PLACE_QUESTIONS = frozenset({QuestionType.location, QuestionType.hours, QuestionType.contact})
 RESET_FALLBACK: tuple[EventType, ...] = (SlotSet("fallback_count", 0), SlotSet("pending_guess", None))
 
@@ -37,6 +50,10 @@ FOLLOW_UP_ORDER = (
 )
 FOLLOW_UP_COUNT = 3
 UNANSWERED = "这个问题办事指南里暂时没有答案，正在为您转接人工服务。"
+HONEST_NO = (
+    "抱歉，本区办事指南里暂未收录您问的这项业务，我没法给您准确答复。"
+    "您可以拨打 12345 政务服务便民热线咨询，或点击“转人工”由工作人员为您解答。"
+)
 NOT_FOUND_AGAIN = "抱歉，还是没有找到与您的问题相符的事项，正在为您转接人工服务。"
 KNOWLEDGE_DOWN = "抱歉，办事指南暂时无法查询，请稍后再试，或拨打 12345 政务服务便民热线咨询。"
 
@@ -44,30 +61,41 @@ KNOWLEDGE_DOWN = "抱歉，办事指南暂时无法查询，请稍后再试，�
 def follow_up_buttons(item: ServiceItem, asked: QuestionType) -> list[dict[str, str]]:
     """«要多少钱 / 在哪里办 / 要多久» for the item just answered (payloads name the item, so
     a click is understood whatever was said in between)."""
-    intents = {question: intent for intent, question in INTENT_QUESTIONS.items()}
     questions = [q for q in FOLLOW_UP_ORDER if q != asked][:FOLLOW_UP_COUNT]
     slot = json.dumps({SLOT: item.id}, ensure_ascii=False)
-    return [{"title": QUESTION_LABELS[q], "payload": f"/{intents[q]}{slot}"} for q in questions]
+    return [{"title": QUESTION_LABELS[q], "payload": f"/{intent_of(q)}{slot}"} for q in questions]
 
 
-def find_item(tracker: Tracker, knowledge: KnowledgeBase) -> ServiceItem | None:
-    for value in tracker.get_latest_entity_values(SLOT):
-        item = knowledge.resolve(str(value))
-        if item is not None:
-            return item
-    hits = knowledge.match_names(tracker.latest_message.get("text") or "")
-    if hits:
-        return hits[0].item
-    slot_value = tracker.get_slot(SLOT)
-    return knowledge.resolve(str(slot_value)) if slot_value else None
-
-
-def candidate_buttons(intent: str, text: str, knowledge: KnowledgeBase) -> list[dict[str, str]]:
-    hits = [h for h in knowledge.search(text, k=3) if h.confidence >= CLARIFY_THRESHOLD]
+def candidate_buttons(question: QuestionType, items: Sequence[ServiceItem]) -> list[dict[str, str]]:
+    """One button per candidate; the payload carries the item and the question, so a click is
+    understood whatever was said in between."""
+    intent = intent_of(question)
     return [
-        {"title": hit.item.name, "payload": f"/{intent}{json.dumps({SLOT: hit.item.id}, ensure_ascii=False)}"}
-        for hit in hits
+        {"title": title, "payload": f"/{intent}{json.dumps({SLOT: item.id}, ensure_ascii=False)}"}
+        for title, item in zip(button_titles(items), items, strict=True)
     ]
+
+
+def current_turn(tracker: Tracker) -> Turn:
+    """What the resolver needs from the tracker: the text, the intent, a clicked button's item
+    (a payload, never a name DIET picked out of free text) and the context slots."""
+    text = tracker.latest_message.get("text") or ""
+    clicked = None
+    if text.startswith("/"):
+        clicked = next((str(v) for v in tracker.get_latest_entity_values(SLOT)), None)
+    last = tracker.get_slot(QUESTION_SLOT)
+    return Turn(
+        text=text,
+        intent=latest_intent(tracker),
+        clicked_item=clicked,
+        current_item=tracker.get_slot(SLOT),
+        last_question=QuestionType(last) if last in QuestionType.__members__ else None,
+        offered=list(tracker.get_slot(CANDIDATES_SLOT) or []),
+    )
+
+
+def resolver(knowledge: KnowledgeBase) -> Resolver:
+    return Resolver(knowledge, knowledge_provider.confidence_model())
 
 
 def knowledge_or_apology(dispatcher: CollectingDispatcher) -> KnowledgeBase | None:
@@ -89,6 +117,8 @@ def answer_item(
     """Render one answer; an answer ends any fallback sequence. When the item's record lacks
     what was asked, a person is offered at once (the question was clear, the data is not)."""
     places = knowledge.places_of(item)
+    if question is QuestionType.steps and not has_answer(item, question, places):
+        question = QuestionType.overview  # «怎么办» about a record without steps: what it has
     dispatcher.utter_message(
         text=render_answer(item, question, places),
         buttons=follow_up_buttons(item, question),
@@ -109,7 +139,39 @@ def answer_item(
                 HandoffReason.unanswered, classify_area(text, tracker, item), tracker, text
             ),
         )
-    return [SlotSet(SLOT, item.id), *RESET_FALLBACK]
+    return [
+        SlotSet(SLOT, item.id),
+        SlotSet(QUESTION_SLOT, question.value),
+        SlotSet(CANDIDATES_SLOT, None),
+        *RESET_FALLBACK,
+    ]
+
+
+def offer_candidates(dispatcher: CollectingDispatcher, decision: Decision) -> list[EventType]:
+    dispatcher.utter_message(
+        text=ASK_WHICH_ITEM,
+        buttons=candidate_buttons(decision.question, decision.candidates),
+        json_message={
+            "type": "clarify",
+            "question": decision.question.value,
+            "item_ids": [item.id for item in decision.candidates],
+        },
+    )
+    return [
+        SlotSet(QUESTION_SLOT, decision.question.value),
+        SlotSet(CANDIDATES_SLOT, [item.id for item in decision.candidates]),
+    ]
+
+
+def say_honest_no(dispatcher: CollectingDispatcher, decision: Decision) -> list[EventType]:
+    """Not in the guide: say so, name no neighbour, offer 12345 and a person. The context is
+    dropped too, so a later 「那要多少钱」 does not fall back on an unrelated item."""
+    dispatcher.utter_message(
+        text=HONEST_NO,
+        buttons=[{"title": "转人工", "payload": "/request_human"}],
+        json_message={"type": "honest_no", "question": decision.question.value},
+    )
+    return [SlotSet(SLOT, None), SlotSet(CANDIDATES_SLOT, None), *RESET_FALLBACK]
 
 
 def find_place(tracker: Tracker, knowledge: KnowledgeBase) -> ServicePlace | None:
@@ -140,40 +202,43 @@ def answer_from_faq(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, 
 
 
 class ActionAnswerQuestion(Action):
+    """Every question about a service item, and the intents that may hide one (a message DIET
+    calls out of scope or small talk is answered when it plainly names an item)."""
+
     def name(self) -> str:
         return "action_answer_question"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = latest_intent(tracker) or "ask_overview"
-        question = question_of(intent)
         knowledge = knowledge_or_apology(dispatcher)
         if knowledge is None:
             return []
-        text = tracker.latest_message.get("text") or ""
+        turn = current_turn(tracker)
+        text = turn.text
+        question = question_for(turn)
 
         place = find_place(tracker, knowledge)
-        if (
-            place is not None
-            and question in PLACE_QUESTIONS
-            and not (list(tracker.get_latest_entity_values(SLOT)) or knowledge.match_names(text))
-        ):
+        if place is not None and question in PLACE_QUESTIONS and not knowledge.match_names(text):
             dispatcher.utter_message(
                 text=render_place(place, question),
                 json_message={"type": "place", "place_id": place.id, "question": question.value},
             )
             return list(RESET_FALLBACK)
 
-        item = find_item(tracker, knowledge)
-        if item is not None:
-            return answer_item(dispatcher, tracker, knowledge, item, question)
-        if answer_from_faq(dispatcher, knowledge, text):
+        decision = resolver(knowledge).decide(turn)
+        if turn.intent in NON_QUESTION_REPLIES and not (
+            decision.outcome is Outcome.answer and decision.how == "named"
+        ):
+            return reply_to_non_question(dispatcher, turn)
+        if decision.outcome is Outcome.answer and decision.item is not None:
+            return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
+        if decision.outcome is not Outcome.ask_item and answer_from_faq(dispatcher, knowledge, text):
             return list(RESET_FALLBACK)
-        buttons = candidate_buttons(intent, text, knowledge)
-        if buttons:
-            dispatcher.utter_message(text=ASK_WHICH_ITEM, buttons=buttons)
-            return []
+        if decision.outcome is Outcome.clarify:
+            return offer_candidates(dispatcher, decision)
+        if decision.outcome is Outcome.honest_no:
+            return say_honest_no(dispatcher, decision)
         if int(tracker.get_slot("fallback_count") or 0) >= 1:
             dispatcher.utter_message(
                 text=NOT_FOUND_AGAIN,
@@ -182,5 +247,49 @@ class ActionAnswerQuestion(Action):
                 ),
             )
             return list(RESET_FALLBACK)
-        dispatcher.utter_message(text=NO_ITEM_FOUND)
+        dispatcher.utter_message(text=NO_ITEM_FOUND, json_message={"type": "ask_item"})
         return [SlotSet("fallback_count", 1)]
+
+
+def reply_to_non_question(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventType]:
+    """The usual reply to a goodbye, small talk or an out-of-scope message, marked for channels
+    and `make eval`. An out-of-scope message with a question cue is a government matter the
+    guide lacks («结婚证在哪办»), which deserves an honest no rather than «not my job»."""
+    if turn.intent == "out_of_scope" and question_cue(turn.text) is not None and naming_part(turn.text):
+        dispatcher.utter_message(
+            text=HONEST_NO,
+            buttons=[{"title": "转人工", "payload": "/request_human"}],
+            json_message={"type": "honest_no"},
+        )
+        return [SlotSet(SLOT, None), SlotSet(CANDIDATES_SLOT, None)]
+    for response in NON_QUESTION_REPLIES[turn.intent or "out_of_scope"]:
+        marker = {"type": "out_of_scope"} if turn.intent in ("out_of_scope", "chitchat") else None
+        dispatcher.utter_message(response=response, json_message=marker)
+    return []
+
+
+# Words of a real complaint, suggestion or request for a person: such a message is never
+# answered as a question, whatever else it names.
+FEEDBACK_WORDS = re.compile(
+    "投诉|投述|举报|反映|态度|乱收费|不作为|刁难|推诿|差评|不满|意见|建议|太慢|拖着不|骗|违规|违法|曝光|"
+    "人工|真人|工作人员|客服|转接|找个人|找人工"
+)
+
+
+def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """A question DIET took for a complaint, suggestion or request for a person («老家宅基地
+    上盖的房子没有证，想办个不动产证怎么弄»): answered (or candidates offered) when the wording
+    asks something, names an item and has no word of a complaint; None otherwise."""
+    text = tracker.latest_message.get("text") or ""
+    if FEEDBACK_WORDS.search(text) or question_cue(text) is None:
+        return None
+    try:
+        knowledge = knowledge_provider.current()
+    except knowledge_provider.KnowledgeUnavailableError:
+        return None
+    decision = resolver(knowledge).decide(current_turn(tracker))
+    if decision.how in ("named", "follow_up", "picked", "picked_by_meaning") and decision.item is not None:
+        return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
+    if decision.outcome is Outcome.clarify and decision.how == "candidates":
+        return offer_candidates(dispatcher, decision)
+    return None

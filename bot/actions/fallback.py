@@ -22,13 +22,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.answer_question import (
     RESET_FALLBACK,
     SLOT,
+    ActionAnswerQuestion,
     answer_from_faq,
     answer_item,
-    find_item,
+    current_turn,
     knowledge_or_apology,
+    offer_candidates,
+    resolver,
 )
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, latest_intent, question_of
+from bot.actions.question_cues import naming_part, question_cue
+from bot.actions.resolution import Outcome
 from knowledge.render import QUESTION_LABELS
 from knowledge.schema import ServiceItem
 from knowledge.search import CLARIFY_THRESHOLD, KnowledgeBase
@@ -55,9 +60,6 @@ def _best_question_intent(tracker: Tracker) -> str | None:
 
 
 def _guess_item(tracker: Tracker, knowledge: KnowledgeBase) -> ServiceItem | None:
-    item = find_item(tracker, knowledge)
-    if item is not None:
-        return item
     hits = knowledge.search(tracker.latest_message.get("text") or "", k=1)
     return hits[0].item if hits and hits[0].confidence >= CLARIFY_THRESHOLD else None
 
@@ -73,8 +75,16 @@ class ActionFallback(Action):
         if knowledge is None:
             return []
         text = tracker.latest_message.get("text") or ""
+        # DIET was unsure of the intent, but the message may still plainly name an item (or be
+        # a follow-up to the one being discussed): the resolver decides that as for any question.
+        decision = resolver(knowledge).decide(current_turn(tracker))
+        cue = question_cue(text)
+        if decision.how == "named" and decision.item is not None and cue is not None:
+            return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
         if answer_from_faq(dispatcher, knowledge, text):
             return list(RESET_FALLBACK)
+        if decision.outcome is Outcome.clarify and decision.how == "candidates" and cue is not None:
+            return [*offer_candidates(dispatcher, decision), *RESET_FALLBACK]
 
         misses = int(tracker.get_slot("fallback_count") or 0)
         if misses >= 1:
@@ -85,7 +95,7 @@ class ActionFallback(Action):
             return list(RESET_FALLBACK)
 
         intent = _best_question_intent(tracker)
-        item = _guess_item(tracker, knowledge)
+        item = decision.item if decision.outcome is Outcome.answer else _guess_item(tracker, knowledge)
         if item is None:
             dispatcher.utter_message(text=ASK_REPHRASE, json_message={"type": "rephrase"})
             return [SlotSet("fallback_count", 1), SlotSet("pending_guess", None)]
@@ -111,6 +121,9 @@ class ActionConfirmReply(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         affirmed = latest_intent(tracker) == "affirm"
+        if naming_part(tracker.latest_message.get("text") or ""):
+            # «不是，我问的是港澳通行证»: a correction that names the item meant.
+            return await ActionAnswerQuestion().run(dispatcher, tracker, domain)
         pending = tracker.get_slot("pending_guess")
         if not pending:
             dispatcher.utter_message(text=PLAIN_AFFIRM if affirmed else PLAIN_DENY)

@@ -11,9 +11,10 @@ import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.answer_question import question_in_disguise
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import latest_intent
 from bot.area_classifier import AREA_TERMS_LONGEST_FIRST
@@ -75,6 +76,10 @@ class ActionStartFeedback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        answered = question_in_disguise(dispatcher, tracker)
+        if answered is not None:
+            # Not feedback after all: the form the rule starts next is skipped.
+            return [*answered, FollowupAction("action_listen")]
         kind = _kind(tracker)
         text = (tracker.latest_message.get("text") or "").strip()
         # Filled here, the form finds nothing to ask and hands over to submit at once.
@@ -106,6 +111,9 @@ class ActionRequestHuman(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
+        answered = question_in_disguise(dispatcher, tracker)
+        if answered is not None:
+            return answered
         text = (tracker.latest_message.get("text") or "").strip()
         area = classify_area(text if describes_something(text) else "", tracker)
         dispatcher.utter_message(

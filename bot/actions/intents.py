@@ -19,7 +19,17 @@ INTENT_QUESTIONS: dict[str, QuestionType] = {
     "ask_online": QuestionType.online,
     "ask_contact": QuestionType.contact,
     "ask_overview": QuestionType.overview,
+    "ask_benefit": QuestionType.benefit,
+    "ask_record": QuestionType.record,
 }
+QUESTION_INTENTS: dict[QuestionType, str] = {
+    question: intent for intent, question in INTENT_QUESTIONS.items()
+}
+
+
+def intent_of(question: QuestionType) -> str:
+    """The intent a button sends to ask `question` (the inverse of INTENT_QUESTIONS)."""
+    return QUESTION_INTENTS[question]
 
 
 def latest_intent(tracker: Tracker) -> str | None:

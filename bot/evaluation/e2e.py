@@ -363,7 +363,8 @@ def print_table(summary: dict[str, Any]) -> None:
             print(f"{name:24}{row['n']:>5}" + "".join(f"{row[b]:>12.1%}" for b in BUCKETS))
     d = summary["dialogues"]
     print(
-        f"\n多轮对话：{d['n']} 段，完全正确 {d['fully_right']:.1%}；话题切换后答成上一事项：{d['old_item_after_switch']} 段"
+        f"\n多轮对话：{d['n']} 段，完全正确 {d['fully_right']:.1%}；"
+        f"话题切换后答成上一事项：{d['old_item_after_switch']} 段"
     )
     for kind, row in d["by_kind"].items():
         print(f"  {kind:24}{row['n']:>5}  完全正确 {row['right']:.1%}")
@@ -377,14 +378,14 @@ def _ready(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_stack(url: str) -> Iterator[None]:
-    """The stack at `url` if it answers, else one started here (`python -m bot run`) and
-    stopped afterwards."""
+def running_stack(url: str, env: dict[str, str] | None = None) -> Iterator[None]:
+    """The stack at `url` if it answers, else one started here (`python -m bot run`, with
+    `env` when given) and stopped afterwards."""
     if _ready(url):
         yield
         return
     print(f"{url} 未运行，正在启动系统（python -m bot run，首次需训练模型）……", flush=True)
-    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=REPO_ROOT)
+    process = subprocess.Popen([sys.executable, "-m", "bot", "run"], cwd=REPO_ROOT, env=env)
     try:
         deadline = time.monotonic() + READY_TIMEOUT_SECONDS
         while not _ready(url):

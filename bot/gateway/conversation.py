@@ -16,7 +16,7 @@ from bot.gateway.handoff import HandoffService
 from bot.gateway.rasa_client import RasaClient, normalise_rasa_messages
 from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
-from bot.privacy import mask_personal_data
+from bot.privacy import mask_personal_data, nlu_placeholders
 from knowledge.chinese import to_simplified
 
 RATING_SCORES = (1, 2, 3, 4, 5)
@@ -72,7 +72,7 @@ class ConversationRouter:
             notes = await self._handoff.on_citizen_message(conversation, incoming)
             return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in notes])
         replies = normalise_rasa_messages(
-            await self._rasa.send(conversation.sender_key, to_simplified(masked))
+            await self._rasa.send(conversation.sender_key, to_simplified(nlu_placeholders(masked)))
         )
         if not replies:
             replies = [{"text": NO_REPLY, "buttons": [], "data": {"type": "no_reply"}}]

@@ -50,6 +50,8 @@ async def test_materials_from_the_entity_sets_the_slot_to_the_item_id(installed:
     assert message["custom"]["item_id"] == "certificates.id_card_reissue"
     assert events == [
         {"event": "slot", "timestamp": None, "name": "service_item", "value": "certificates.id_card_reissue"},
+        {"event": "slot", "timestamp": None, "name": "question_type", "value": "materials"},
+        {"event": "slot", "timestamp": None, "name": "candidates", "value": None},
         *RESET,
     ]
 
@@ -86,11 +88,15 @@ async def test_no_matching_item_twice_hands_off_for_low_confidence(installed: Kn
 
 async def test_vague_text_offers_candidate_buttons_with_intent_payloads(installed: KnowledgeBase) -> None:
     tracker = recorded("materials_without_item")
-    tracker.latest_message["text"] = "提取公积金交房租要带啥"
-    messages, _ = await run(tracker)
+    tracker.latest_message["text"] = "社保卡怎么办"
+    messages, events = await run(tracker)
     buttons = messages[0]["buttons"]
-    assert buttons[0]["title"] == "租房提取住房公积金"
-    assert buttons[0]["payload"] == '/ask_materials{"service_item": "housing.provident_fund_rent_withdrawal"}'
+    assert messages[0]["custom"]["type"] == "clarify" and buttons
+    # The intent (ask_materials in the recorded tracker) travels in each payload.
+    prefix = '/ask_materials{"service_item": "social_security.ss_card_'
+    assert all(b["payload"].startswith(prefix) for b in buttons)
+    offered = next(e["value"] for e in events if e["name"] == "candidates")
+    assert offered == messages[0]["custom"]["item_ids"]
 
 
 async def test_missing_knowledge_base_gives_a_polite_message() -> None:
@@ -101,15 +107,17 @@ async def test_missing_knowledge_base_gives_a_polite_message() -> None:
 
 
 @pytest.mark.parametrize(
-    ("intent", "label"),
-    [("ask_hours", "办公时间"), ("ask_eligibility", "受理条件"), ("ask_online", "网上办理"),
-     ("ask_contact", "咨询电话"), ("ask_overview", "事项概况")],
+    ("intent", "text", "label"),
+    [("ask_hours", "几点上班", "办公时间"), ("ask_eligibility", "要什么条件", "受理条件"),
+     ("ask_online", "网上能办吗", "网上办理"), ("ask_contact", "电话多少", "咨询电话"),
+     ("ask_overview", "具体介绍一下", "事项概况"), ("ask_record", "我的办好了没", "查询方式")],
 )  # fmt: skip
 async def test_every_question_type_is_answered_from_its_field(
-    installed: KnowledgeBase, intent: str, label: str
+    installed: KnowledgeBase, intent: str, text: str, label: str
 ) -> None:
     tracker = recorded("fee_follow_up")
     tracker.latest_message["intent"] = {"name": intent, "confidence": 0.99}
+    tracker.latest_message["text"] = text
     messages, _ = await run(tracker)
     assert messages[0]["text"].startswith(f"【居民身份证补领】{label}：\n1. ")
     assert messages[0]["custom"]["question"] == intent.removeprefix("ask_")

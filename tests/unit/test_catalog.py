@@ -56,6 +56,20 @@ def test_invalid_field_is_reported_with_file_item_and_field(settings: Settings, 
     assert "free: true" in problem
 
 
+def test_authored_items_still_need_a_consult_phone(settings: Settings, tmp_path: Path) -> None:
+    """Imported items may lack one; an authored item's answers tell citizens to call it."""
+    data = _copy_data(settings, tmp_path)
+    path = data / "transport.yml"
+    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw["items"][0]["phones"] = {"complaint": "12345"}
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+
+    with pytest.raises(CatalogError) as caught:
+        load_catalog(data)
+    [problem] = caught.value.problems
+    assert "items.0.phones.consult" in problem
+
+
 def test_unknown_place_and_duplicate_id_are_both_reported(settings: Settings, tmp_path: Path) -> None:
     data = _copy_data(settings, tmp_path)
     path = data / "housing.yml"

@@ -52,13 +52,23 @@ def installed(kb: KnowledgeBase) -> Iterator[KnowledgeBase]:
 
 async def test_first_miss_confirms_the_best_guess_with_yes_no_buttons(installed: KnowledgeBase) -> None:
     ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_fee", "confidence": 0.35}]
-    state = tracker("补办身份证那个钱的事咋弄", "nlu_fallback", intent_ranking=ranking)
+    state = tracker("补办身份证那个事", "nlu_fallback", intent_ranking=ranking)
     [message], slots = await run(ActionFallback(), state)
     assert message["text"] == "您是想了解「居民身份证补领」的收费标准吗？"
     assert message["buttons"][0]["payload"] == '/ask_fee{"service_item": "certificates.id_card_reissue"}'
     assert message["buttons"][1]["payload"] == "/deny"
     assert slots["fallback_count"] == 1
     assert json.loads(slots["pending_guess"]) == {"intent": "ask_fee", "item": "certificates.id_card_reissue"}
+
+
+async def test_an_unsure_intent_with_a_named_item_and_a_clear_question_is_answered(
+    installed: KnowledgeBase,
+) -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_steps", "confidence": 0.35}]
+    state = tracker("补办身份证那个费用的事", "nlu_fallback", intent_ranking=ranking)
+    [message], slots = await run(ActionFallback(), state)
+    assert message["text"].startswith("【居民身份证补领】收费标准：")
+    assert slots["service_item"] == "certificates.id_card_reissue" and slots["question_type"] == "fee"
 
 
 async def test_first_miss_without_any_guess_asks_to_rephrase(installed: KnowledgeBase) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from knowledge.render import QuestionType, fee_line, has_answer, render_answer, time_limit_lines
-from knowledge.schema import Fee, TimeLimit
+from knowledge.schema import Fee, Phones, TimeLimit
 from knowledge.search import KnowledgeBase
 
 
@@ -64,4 +64,21 @@ def test_a_field_the_record_lacks_is_said_so_and_flagged_unanswered(kb: Knowledg
     assert has_answer(item, QuestionType.fee, places)
     without_fees = item.model_copy(update={"fees": []})
     assert not has_answer(without_fees, QuestionType.fee, places)
-    assert "暂未收录收费标准信息" in render_answer(without_fees, QuestionType.fee, places)
+    assert "该事项的办事指南未提供收费标准信息，请拨打下方咨询电话" in render_answer(
+        without_fees, QuestionType.fee, places
+    )
+
+
+def test_a_record_without_a_consult_phone_says_so_and_is_unanswered(kb: KnowledgeBase) -> None:
+    item = kb.item("certificates.id_card_reissue")
+    assert item is not None
+    for phones in (None, Phones(complaint="12345")):
+        bare = item.model_copy(update={"phones": phones})
+        assert not has_answer(bare, QuestionType.contact, [])
+        answer = render_answer(bare, QuestionType.contact, [])
+        assert answer.startswith(
+            "【居民身份证补领】咨询电话：\n1. 该事项的办事指南未提供咨询电话，可拨打 12345"
+        )
+        assert answer.count("咨询电话：") == 1  # the header's label, no number line nor footer line
+    # A hall's phone is somewhere to call: that answers the question.
+    assert has_answer(item.model_copy(update={"phones": None}), QuestionType.contact, kb.places_of(item))

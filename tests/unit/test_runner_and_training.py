@@ -1,15 +1,22 @@
 from __future__ import annotations
 
+import datetime as dt
+import json
+import os
 import shutil
 import sys
 from pathlib import Path
 
 import pytest
 
+from bot.persistence.migrate import upgrade_to_head
 from bot.runner import Child, ChildDiedError, Supervisor
-from bot.settings import Settings
-from bot.training import model_fingerprint, refresh_generated_nlu
+from bot.settings import REPO_ROOT, Settings
+from bot.training import CONFIG, model_fingerprint, refresh_generated_nlu, training_inputs
 from knowledge.__main__ import main as knowledge_cli
+from knowledge.nlu_export import ADDED_LOOKUP_NAME, ADDED_USERDICT_NAME
+from knowledge.schema import Area, ServiceItem
+from knowledge.service import import_catalog, open_store, prepare_knowledge
 from tests.conftest import make_settings
 
 
@@ -51,3 +58,127 @@ def test_generated_nlu_files_in_the_repository_are_up_to_date(settings: Settings
     copy = _copied_nlu(settings, tmp_path)
     assert refresh_generated_nlu(copy) == []
     assert knowledge_cli(["export-nlu", "--check"]) == 0
+
+
+def _committed_files(settings: Settings) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(settings.nlu_data_dir)): p.read_bytes()
+        for p in sorted(settings.nlu_data_dir.rglob("*"))
+        if p.is_file()
+    }
+
+
+def _relative(path: Path) -> str:
+    return os.path.relpath(path.resolve(), REPO_ROOT)
+
+
+def _imported(item_id: str, name: str, *aliases: str) -> ServiceItem:
+    area = Area(item_id.split(".")[0])
+    return ServiceItem(
+        id=item_id,
+        area=area,
+        name=name,
+        aliases=list(aliases),
+        department="示例区人力资源和社会保障局",
+        type="行政确认",
+        last_verified=dt.date(2026, 11, 1),
+        source="示例区办事指南（样例数据）",
+    )
+
+
+def test_an_authored_only_db_trains_on_exactly_the_committed_files(
+    settings: Settings, tmp_path: Path
+) -> None:
+    copy = _copied_nlu(settings, tmp_path)
+    fingerprint = model_fingerprint(copy)
+    prepare_knowledge(copy)  # the DB seeded with the authored items, as `make run` leaves it
+    assert refresh_generated_nlu(copy) == []
+    assert _committed_files(copy) == _committed_files(make_settings(tmp_path / "repo"))
+    assert not copy.added_nlu_dir.exists()
+    assert training_inputs(copy) == (CONFIG, [copy.nlu_data_dir])
+    assert model_fingerprint(copy) == fingerprint
+
+
+def test_imported_names_reach_the_training_inputs_under_var_and_change_the_fingerprint(
+    settings: Settings, tmp_path: Path
+) -> None:
+    copy = _copied_nlu(settings, tmp_path)
+    committed = _committed_files(copy)
+    before = model_fingerprint(copy)
+    upgrade_to_head(copy.effective_database_url)
+    store = open_store(copy)
+    items = [
+        # Two records of one matter (one per window) share their name; a third reuses an
+        # authored name; an alias with a space fits the lookup table but not jieba's format.
+        _imported("employment.imp_a", "合成测试：灵活就业人员登记"),
+        _imported("employment.imp_b", "合成测试：灵活就业人员登记", "合成灵活就业登记"),
+        _imported("certificates.imp_c", "补办身份证"),
+        _imported("housing.imp_d", "合成测试：租赁备案", "合成 租赁备案"),
+    ]
+    store.upsert_items(items, "imported")
+
+    changed = refresh_generated_nlu(copy)
+
+    added = copy.added_nlu_dir
+    lookup = added / "data" / ADDED_LOOKUP_NAME
+    jieba = added / "jieba"
+    assert sorted(changed) == sorted(
+        [lookup, jieba / ADDED_USERDICT_NAME, jieba / "userdict.txt", added / "config.yml"]
+    )
+    assert _committed_files(copy) == committed  # the repository's files stay authored-only
+    assert lookup.read_text(encoding="utf-8").endswith(
+        "- lookup: service_item\n  examples: |\n"
+        "    - 合成 租赁备案\n    - 合成测试：灵活就业人员登记\n"
+        "    - 合成测试：租赁备案\n    - 合成灵活就业登记\n"
+    )
+    assert "synonym" not in lookup.read_text(encoding="utf-8")  # a shared name maps to no single id
+    assert (jieba / ADDED_USERDICT_NAME).read_text(encoding="utf-8") == (
+        "合成测试：灵活就业人员登记 50000\n合成测试：租赁备案 50000\n合成灵活就业登记 50000\n"
+    )
+    assert (jieba / "userdict.txt").read_bytes() == (copy.jieba_dict_dir / "userdict.txt").read_bytes()
+    config = (added / "config.yml").read_text(encoding="utf-8")
+    assert f"    dictionary_path: {_relative(jieba)}\n" in config  # the authored words and the added ones
+    assert config.replace(f"dictionary_path: {_relative(jieba)}", "dictionary_path: nlu_data/jieba") == (
+        CONFIG.read_text(encoding="utf-8")
+    )
+    assert training_inputs(copy) == (added / "config.yml", [copy.nlu_data_dir, added / "data"])
+    after = model_fingerprint(copy)
+    assert after != before
+
+    assert refresh_generated_nlu(copy) == []  # deterministic: an unchanged DB, identical files
+    assert model_fingerprint(copy) == after
+
+    for item in items:
+        store.delete_item(item.id)
+    assert sorted(refresh_generated_nlu(copy)) == sorted(changed)  # removed again
+    assert training_inputs(copy) == (CONFIG, [copy.nlu_data_dir])
+    assert model_fingerprint(copy) == before
+
+
+def test_a_catalog_import_puts_its_names_into_the_next_training(settings: Settings, tmp_path: Path) -> None:
+    copy = _copied_nlu(settings, tmp_path)
+    before = model_fingerprint(copy)
+    rows = [
+        {
+            "id": f"housing.synthetic_{n}",
+            "area": "housing",
+            "name": "合成测试：住房租赁合同备案",  # the same matter at two windows
+            "department": f"示例区住房和城乡建设局第{n}窗口",
+            "type": "行政确认",
+            "last_verified": "2026-11-01",
+            "source": "示例区办事指南（样例数据）",
+        }
+        for n in (1, 2)
+    ]
+    file = tmp_path / "catalog.json"
+    file.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    report = import_catalog(copy, file, None, dry_run=False, echo=lambda _line: None)
+    assert report.accepted and report.new_names == 1
+
+    refresh_generated_nlu(copy)
+    lookup = (copy.added_nlu_dir / "data" / ADDED_LOOKUP_NAME).read_text(encoding="utf-8")
+    assert lookup.count("    - 合成测试：住房租赁合同备案\n") == 1
+    assert "合成测试：住房租赁合同备案 50000\n" in (
+        copy.added_nlu_dir / "jieba" / ADDED_USERDICT_NAME
+    ).read_text(encoding="utf-8")
+    assert model_fingerprint(copy) != before

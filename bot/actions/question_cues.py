@@ -1,0 +1,150 @@
+"""What a message asks about, read from its wording, and what is left once that is removed.
+
+DIET names a question intent for every message it understands, but two things it cannot do
+well alone: tell a benefit amount (「能领多少」) from a fee (「多少钱」) before it has enough
+examples, and say whether a message still names something after the question words are gone
+(「那要多少钱」 names nothing and refers to the current item; 「那结婚证丢了呢」 names
+something else and must never get the current item's answer). Both are decided here, from
+plain word lists a civil servant can read and extend.
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.render import QuestionType
+
+# Most specific first: a benefit amount before a fee, a personal record before everything.
+_CUES: tuple[tuple[QuestionType, str], ...] = (
+    (
+        QuestionType.record,
+        r"(我的|我家的|帮我查|帮我看|给我查|查下我|查一下我|查查我|我名下|我(医保|社保|公积金|养老|驾照|学籍))"
+        r".{0,16}(交了|缴了|交到|缴到|余额|还有多少|交了几年|缴了几年|多少年了|扣了|几分|进度|办好|到账|还剩|"
+        r"哪一步|了没有|了没|几套)"
+        r"|余额(多少|是多少|还有)|扣了几分|还剩几分|交了几年|缴了几年|缴费年限|到哪一步|审核进度|办理进度|"
+        r"查下社保|查一下社保|缴费记录|违章记录",
+    ),
+    (
+        QuestionType.benefit,
+        r"(领|发|补|给|返|资助|报|贷|拿|退)(多少|几)|(补贴|补助|津贴|待遇|养老金|失业金|救助金|助学金|额度|贴息)"
+        r".{0,6}(多少|几|标准|怎么算)|补贴标准|补助标准|待遇标准|每月多少|一个月多少|一年多少|最多贷|贷款额度|"
+        r"怎么算|如何计算|怎么计算|报销比例",
+    ),
+    (
+        QuestionType.fee,
+        r"多少钱|收费|费用|要钱|免费|工本费|交钱|花多少|要花钱|付费|几块钱|钱的事|收钱|交多少",
+    ),
+    (
+        QuestionType.materials,
+        r"材料|带什么|带啥|带哪些|要带|准备什么|准备啥|准备哪些|准备些|证件|资料|什么东西|哪些东西|啥东西|"
+        r"提交什么|提交哪些|要些什么",
+    ),
+    (
+        QuestionType.time_limit,
+        r"多久|多长时间|几天|多少天|时限|多快|什么时候能拿|啥时候能拿|什么时候能办好|要等|几个工作日|多就",
+    ),
+    (
+        QuestionType.hours,
+        r"几点|上班时间|下班时间|几点上班|几点下班|开门|关门|办公时间|周末|星期六|星期天|周六|周日|节假日|"
+        r"中午|营业时间|上班不|上班吗",
+    ),
+    (QuestionType.location, r"在哪|哪里办|哪儿办|去哪|哪里|哪儿|地址|地点|哪个窗口|什么地方|哪个部门|哪办"),
+    (QuestionType.contact, r"电话|热线|联系方式|怎么联系"),
+    (
+        QuestionType.online,
+        r"(网上|线上|手机上|app|小程序|掌上|微信上)(能|可以)?(办|申请|弄|查|做|操作|交)?(吗|嘛)?|不用跑|在家办|网办",
+    ),
+    (
+        QuestionType.eligibility,
+        r"条件|能不能|可不可以|可以办吗|能办吗|符合|资格|谁可以|哪些人|够不够|可以申请吗|能申请吗|能否|行不行|"
+        r"有没有资格|算不算|哪些(病|情况|人)|什么人|什么情况下|(能|可以)[^，。？?,]{0,12}(吗|嘛|么)",
+    ),
+    (
+        QuestionType.steps,
+        r"流程|步骤|手续|程序|(怎么|怎样|咋|如何)(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
+        r"报销|解|改|整|搞|落|登记|备案|上|处理|填|做|续)",
+    ),
+)
+_COMPILED = tuple((question, re.compile(pattern, re.IGNORECASE)) for question, pattern in _CUES)
+
+# Words that ask or qualify but never name a service: what remains after removing them (and
+# punctuation) is the part of the message that could name an item.
+_FUNCTION_WORDS = (  # noqa: SIM905 (a word list reads better as text)
+    "请问|你好|您好|麻烦|问一下|问下|咨询|一下|我想|我要|想问|还有|那么|那个|这个|那|这|呢|吗|吧|啊|呀|嘛|哦|的|了|么|"
+    "是不是|是否|可以|能不能|能否|需要|要|想|得|还|也|都|就|再|又|去|来|到|在|办理|办|弄|搞|做|"
+    "怎么|如何|咋|什么|啥|哪些|多少|几|有|没有|是|不是|我|你|您|他|她|我们|自己|本人|"
+    "小孩|孩子|小朋友|老人|家人|别人|代办|代理|委托|外地|本地|异地|外省|本市|加急|急用|着急|"
+    "申请|审批|审核|批下来|批|填写|填报|填|提交|问题|打|到账|时候|时间|一般|大概|才|还要|先|之后|以后|然后|完|"
+    "哪个|部门|单位|窗口|地方|找|问问|问|准备|提供|顺便|另外|对了|已经|现在|刚|这种|那种|带|带上|拿|交|网上|线上|手机上|微信上|小程序|不是|不对|我问的是|我说的是|我是说|问的是|说的是|搞错了|错了|一样|同样|也是|介绍|说说|讲讲|详细|具体|如果|要是|的话|情况|里|哪|儿|能|拿|拿到|下|个|些|吧|好|谢谢|身份证号码|身份证号|手机号码|手机号|手机"
+).split("|")
+
+
+def _plain_alternatives(pattern: str) -> list[str]:
+    """The top-level alternatives of a cue pattern that are plain words (no groups, no wildcards)."""
+    words, depth, current = [], 0, ""
+    for char in pattern:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            words.append(current)
+            current = ""
+        else:
+            current += char
+    return [word for word in [*words, current] if not set(word) & set("().{}")]
+
+
+_CUE_WORDS = [word for _, pattern in _CUES for word in _plain_alternatives(pattern)]
+_NON_NAMING = re.compile(
+    r"〔[^〕]*〕|" + "|".join(sorted([*_CUE_WORDS, *_FUNCTION_WORDS], key=len, reverse=True))
+)
+_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+# 「那X呢」「X呢」, and corrections 「不是，我问的是X」: the same question about another item.
+_SAME_QUESTION = re.compile(r"^(那|那么|还有)?.{1,24}(呢|怎么样)[？?。!！]*$")
+_CORRECTION = re.compile(r"^(不是|不对|我问的是|我说的是|我是说|搞错了|错了)")
+
+
+def question_cue(text: str) -> QuestionType | None:
+    """The question type the wording asks; None when nothing is asked. Citizens put the
+    background first and the question last, so the cue that starts last wins, except that
+    a more specific cue overlapping it (「能领多少钱」: a benefit, not a fee) takes its place,
+    and a personal record (「我的社保交了几年」) wins wherever it is."""
+    found: list[tuple[int, int, int, QuestionType]] = []  # (start, end, priority, type)
+    for priority, (question, pattern) in enumerate(_COMPILED):
+        for match in pattern.finditer(text):
+            if question is QuestionType.record:
+                return question
+            overlapped = any(start < match.end() and match.start() < end for start, end, _, _ in found)
+            if not overlapped:
+                found.append((match.start(), match.end(), priority, question))
+    if not found:
+        return None
+    return max(found, key=lambda cue: (cue[0], -cue[2]))[3]
+
+
+def naming_part(text: str) -> str:
+    """The message without question words, qualifiers and punctuation: empty for an elliptical
+    follow-up (「那要多少钱？」「在哪里办」「小孩也一样吗」)."""
+    part = _PUNCTUATION.sub("", _NON_NAMING.sub("", text.lower()))
+    return part if len(part) > 1 else ""
+
+
+def asks_only(word: str) -> bool:
+    """True for a word that only asks or qualifies (「材料」「怎么」「孩子」), never names."""
+    return not _PUNCTUATION.sub("", _NON_NAMING.sub("", word.lower()))
+
+
+def keeps_question(text: str) -> bool:
+    """「那港澳通行证呢」「不是，我问的是港澳通行证」: another item, the same question as before."""
+    text = text.strip()
+    return question_cue(text) is None and bool(_SAME_QUESTION.match(text) or _CORRECTION.match(text))
+
+
+_PERSONAL_NUMBER = re.compile(
+    r"(我的)?(身份证号码|身份证号|身份证|手机号码|手机号|手机|电话|联系电话|银行卡号|银行卡|卡号)?"
+    r"[是为:：\s]*〔[^〕]*〕[，,。；;\s]*"
+)
+
+
+def without_personal_numbers(text: str) -> str:
+    """The message without its masked numbers and their labels: 「身份证〔身份证号〕」 says who
+    is asking, not that the question is about an ID card."""
+    return _PERSONAL_NUMBER.sub("", text)

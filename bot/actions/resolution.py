@@ -1,0 +1,245 @@
+"""Which item a message is about, decided once per turn, and what to do about it.
+
+Three cases, in this order (DESIGN.md, "How an answer is chosen"):
+
+(a) the message names or describes an item: a clicked button's item, else retrieval over
+    names, aliases, situations and text, with a calibrated confidence
+    (`knowledge.confidence`). Above the answer threshold → answer; above the clarify
+    threshold → candidates; below → an honest «not in the guide» (never a neighbour's answer);
+(b) the message names nothing (「那要多少钱」「在哪里办」): it refers to the candidates just
+    offered (ask again among them, or take the one the citizen picks in words: 「补办的那个」)
+    or else to the current item;
+(c) nothing to refer to: ask which item.
+
+A message that names something never gets the current item's answer unless retrieval itself
+finds the current item. 「那X呢」 keeps the previous question with the new item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+from enum import StrEnum
+
+from bot.actions.intents import INTENT_QUESTIONS
+from bot.actions.question_cues import (
+    asks_only,
+    keeps_question,
+    naming_part,
+    question_cue,
+    without_personal_numbers,
+)
+from knowledge.confidence import ConfidenceModel
+from knowledge.render import QuestionType
+from knowledge.schema import ServiceItem
+from knowledge.search import Hit, KnowledgeBase
+
+MAX_CANDIDATES = 3
+NAMED_CONFIDENCE = 0.99
+# e5 cosine by which one offered candidate must beat the others to count as the one meant.
+PICK_MARGIN = 0.015
+_SEARCH_DEPTH = 5
+# Question types DIET knows from many examples; a wording cue of the broad «how/can I» kind
+# does not override them.
+_WEAK_CUES = frozenset({QuestionType.steps, QuestionType.eligibility})
+
+
+class Outcome(StrEnum):
+    answer = "answer"
+    clarify = "clarify"
+    honest_no = "honest_no"  # the message is about something the guide does not hold
+    ask_item = "ask_item"  # a question with no item to refer to
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What the action knows of this turn: the (masked, simplified) text, Rasa's intent, the
+    item a clicked button carried, and the context kept in slots."""
+
+    text: str
+    intent: str | None = None
+    clicked_item: str | None = None
+    current_item: str | None = None
+    last_question: QuestionType | None = None
+    offered: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    question: QuestionType
+    item: ServiceItem | None = None
+    candidates: tuple[ServiceItem, ...] = ()
+    confidence: float = 0.0
+    how: str = ""  # clicked / named / follow_up / picked / candidates / …, for logs and tests
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def question_for(turn: Turn) -> QuestionType:
+    """The wording's cue when it is specific, else Rasa's question intent, else the previous
+    question for 「那X呢」, else an overview."""
+    cue = question_cue(turn.text)
+    intent_question = INTENT_QUESTIONS.get(turn.intent or "")
+    if cue is not None and cue not in _WEAK_CUES:
+        return cue
+    if turn.last_question is not None and keeps_question(turn.text):
+        return turn.last_question
+    if intent_question is not None and intent_question is not QuestionType.overview:
+        return intent_question
+    return cue or intent_question or QuestionType.overview
+
+
+def _similarity(part: str, item: ServiceItem) -> tuple[int, int]:
+    """(longest common run, characters in common) between the words and the item's names."""
+    return max(
+        (
+            SequenceMatcher(None, part, name, autojunk=False)
+            .find_longest_match(0, len(part), 0, len(name))
+            .size,
+            len(set(part) & set(name)),
+        )
+        for name in item.names
+    )
+
+
+def pick_offered(part: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
+    """The offered candidate the citizen picks in words («补办的那个», «第二个»): the one that
+    shares a run of two characters with the words, or, for a word or two, the only one that
+    shares a character; None when that does not single one out."""
+    ordinals = ("第一", "第二", "第三")
+    for position, ordinal in enumerate(ordinals[: len(offered)]):
+        if ordinal in part:
+            return offered[position]
+    scores = sorted(((_similarity(part, item), n) for n, item in enumerate(offered)), reverse=True)
+    if not scores or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+        return None
+    (run, shared), best = scores[0]
+    return offered[best] if run >= 2 or (shared >= 1 and len(part) <= 3) else None
+
+
+class Resolver:
+    """The per-turn decision over one knowledge base and one confidence model."""
+
+    def __init__(self, knowledge: KnowledgeBase, model: ConfidenceModel) -> None:
+        self._knowledge = knowledge
+        self._model = model
+
+    def decide(self, turn: Turn) -> Decision:
+        question = question_for(turn)
+        if turn.clicked_item:
+            item = self._knowledge.resolve(turn.clicked_item)
+            if item is not None:
+                return Decision(Outcome.answer, question, item, confidence=1.0, how="clicked")
+        offered = [i for i in (self._knowledge.item(x) for x in turn.offered) if i is not None]
+        if offered:
+            # A word or two typed instead of a click («补办») may be all function words.
+            compact = "".join(ch for ch in turn.text if ch.isalnum())
+            part = naming_part(turn.text)
+            picked = pick_offered(part or (compact if len(compact) <= 3 else ""), offered)
+            if picked is not None:
+                asked = question if question_cue(turn.text) else (turn.last_question or question)
+                return Decision(Outcome.answer, asked, picked, confidence=1.0, how="picked")
+        current = self._knowledge.item(turn.current_item) if turn.current_item else None
+        if not naming_part(turn.text):
+            if len(offered) > 1:
+                return Decision(Outcome.clarify, question, candidates=tuple(offered), how="offered_again")
+            if current is not None:
+                return Decision(Outcome.answer, question, current, confidence=1.0, how="follow_up")
+            return Decision(Outcome.ask_item, question, how="no_item")
+        decision, scores = self._retrieve(turn.text, question)
+        if decision.outcome is Outcome.answer:
+            return decision
+        if len(offered) > 1:
+            # The citizen is answering «which one?» in their own words («到期了换新的»): the
+            # offered item closest in meaning, when it stands out from the others.
+            closest = self._closest(turn.text, offered)
+            if closest is not None:
+                asked = question if question_cue(turn.text) else (turn.last_question or question)
+                return Decision(Outcome.answer, asked, closest, how="picked_by_meaning")
+        if current is not None and scores.get(current.id, 0.0) >= self._model.clarify_threshold:
+            # Details about the item being discussed («新车6年内免检的也要领吗»), not another item.
+            return Decision(Outcome.answer, question, current, confidence=scores[current.id], how="follow_up")
+        return decision
+
+    def _closest(self, text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
+        cosines = self._knowledge.cosine_to(text, [item.id for item in offered])
+        ranked = sorted(((cosines.get(item.id, 0.0), n) for n, item in enumerate(offered)), reverse=True)
+        if len(ranked) < 2 or ranked[0][0] - ranked[1][0] < PICK_MARGIN:
+            return None
+        return offered[ranked[0][1]]
+
+    def retrieve(self, text: str, question: QuestionType) -> Decision:
+        """Case (a) alone: what retrieval makes of the message, calibrated."""
+        return self._retrieve(text, question)[0]
+
+    def _retrieve(self, text: str, question: QuestionType) -> tuple[Decision, dict[str, float]]:
+        """The decision and the calibrated probability of every item retrieval found."""
+        text = without_personal_numbers(text)
+        hits = self._knowledge.search(text, k=_SEARCH_DEPTH)
+        if not hits:
+            return Decision(Outcome.honest_no, question, how="nothing_found"), {}
+        normalised = self._knowledge.normalise(text)
+        terms = naming_terms(self._knowledge, text)
+        scores = self._model.score(normalised, terms, hits)
+        fully_named = [n for n, hit in enumerate(hits) if names_every_term(hit, terms)]
+        if len(fully_named) == 1:
+            # A name or alias written out that accounts for every naming word: as certain as a click.
+            scores[fully_named[0]] = max(scores[fully_named[0]], NAMED_CONFIDENCE)
+        probabilities = {hit.item.id: score for hit, score in zip(hits, scores, strict=True)}
+        ranked = sorted(zip(scores, range(len(hits)), strict=True), key=lambda pair: (-pair[0], pair[1]))
+        best_score, best = ranked[0]
+        top = hits[best].item
+        same_name = [hits[n].item for s, n in ranked if hits[n].item.name == top.name]
+        if best_score >= self._model.answer_threshold and len(same_name) == 1:
+            runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
+            named = Decision(
+                Outcome.answer,
+                question,
+                top,
+                confidence=best_score,
+                how="named",
+                extra={"runner_up": runner_up},
+            )
+            return named, probabilities
+        candidates = tuple(hits[n].item for s, n in ranked if s >= self._model.clarify_threshold)[
+            :MAX_CANDIDATES
+        ]
+        if len(same_name) > 1 and best_score >= self._model.clarify_threshold:
+            candidates = tuple(same_name[:MAX_CANDIDATES])
+        if candidates:
+            clarify = Decision(
+                Outcome.clarify, question, candidates=candidates, confidence=best_score, how="candidates"
+            )
+            return clarify, probabilities
+        unknown = Decision(Outcome.honest_no, question, confidence=best_score, how="below_threshold")
+        return unknown, probabilities
+
+
+def names_every_term(hit: Hit, terms: Sequence[str]) -> bool:
+    """The hit is a verbatim name or alias match and its names contain every naming word."""
+    names = hit.about.split("\n", 1)[0]
+    return hit.matched_by != "text" and bool(terms) and all(term in names for term in terms)
+
+
+def naming_terms(knowledge: KnowledgeBase, text: str) -> list[str]:
+    """The search terms of a message that could name something (question words dropped)."""
+    return [term for term in knowledge.terms(text) if not asks_only(term)]
+
+
+def button_titles(items: Sequence[ServiceItem]) -> list[str]:
+    """Candidate titles that tell items apart: records sharing a name get their department,
+    then their place («… · 广州市司法局 · 连新路窗口»)."""
+    titles = [item.name for item in items]
+    for n, item in enumerate(items):
+        twins = [other for other in items if other.name == item.name and other is not item]
+        if not twins:
+            continue
+        title = f"{item.name} · {item.department}"
+        if any(other.department == item.department for other in twins) and item.location_note:
+            title += f" · {item.location_note[:24]}"
+        titles[n] = title
+    for n, title in enumerate(titles):  # still alike (same department and place): number them
+        if titles.count(title) > 1:
+            titles[n] = f"{title}（{titles[: n + 1].count(title)}）"
+    return titles

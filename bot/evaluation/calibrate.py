@@ -1,0 +1,150 @@
+"""Fit the item-confidence model on the dev split of the end-to-end questions.
+
+`python -m bot.evaluation.calibrate` reads only knowledge/eval/e2e/dev/ (the test split is
+never used here), runs retrieval on every single question the way the answer action does,
+labels each candidate (is it the item the question expects?), fits a logistic regression on
+the features of `knowledge.confidence`, and chooses the thresholds on the same questions:
+
+- answer: the lowest at which wrong direct answers stay at or below 1.5% of the questions
+  (under the 2% target, with a margin for questions not seen);
+- clarify: the one that best separates «the expected item is among the candidates» from
+  «the question is about something the guide does not hold» (a neighbour offered for the
+  latter counts three times: it misleads, where a missed candidate only costs a question).
+
+It writes knowledge/confidence_model.json, which the action server reads at start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from bot.actions.question_cues import without_personal_numbers
+from bot.actions.resolution import naming_terms
+from bot.evaluation.e2e import load_split
+from bot.privacy import mask_personal_data, nlu_placeholders
+from bot.settings import load_settings
+from knowledge.chinese import to_simplified
+from knowledge.confidence import FEATURES, MODEL_FILE, ConfidenceModel, features
+from knowledge.search import Hit, KnowledgeBase
+from knowledge.service import open_knowledge_base, prepare_knowledge
+
+MAX_WRONG_SHARE = 0.015
+HONEST_NO_WEIGHT = 3.0
+DEPTH = 5
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    expected: str | None  # the item id, or None when no item should be answered
+    hits: list[Hit]
+    normalised: str
+    terms: list[str]
+
+
+def examples(knowledge: KnowledgeBase) -> list[Example]:
+    rows = []
+    for _area, single in load_split("dev").singles:
+        expect = single.expect
+        if expect.kind not in ("answer", "honest_no", "out_of_scope"):
+            continue
+        text = without_personal_numbers(to_simplified(nlu_placeholders(mask_personal_data(single.text))))
+        expected = expect.answer.item if expect.answer is not None else None
+        hits = knowledge.search(text, k=DEPTH)
+        rows.append(Example(text, expected, hits, knowledge.normalise(text), naming_terms(knowledge, text)))
+    return rows
+
+
+def _outcomes(model: ConfidenceModel, rows: list[Example]) -> list[tuple[float, bool, bool]]:
+    """Per question: (best probability, best is right, expected is among any candidate)."""
+    out = []
+    for row in rows:
+        if not row.hits:
+            out.append((0.0, False, False))
+            continue
+        scores = model.score(row.normalised, row.terms, row.hits)
+        best = int(np.argmax(scores))
+        out.append((scores[best], row.hits[best].item.id == row.expected, False))
+    return out
+
+
+def choose_answer_threshold(outcomes: list[tuple[float, bool, bool]], total: int) -> float:
+    for threshold in np.arange(0.30, 0.99, 0.01):
+        wrong = sum(1 for score, right, _ in outcomes if score >= threshold and not right)
+        if wrong / total <= MAX_WRONG_SHARE:
+            return round(float(threshold), 2)
+    return 0.99
+
+
+def choose_clarify_threshold(model: ConfidenceModel, rows: list[Example]) -> float:
+    best_threshold, best_score = 0.1, -1.0
+    for threshold in np.arange(0.02, 0.6, 0.02):
+        score = 0.0
+        for row in rows:
+            scores = model.score(row.normalised, row.terms, row.hits) if row.hits else []
+            offered = {h.item.id for h, s in zip(row.hits, scores, strict=True) if s >= threshold}
+            if row.expected is None:
+                # Offering a neighbour for a matter the guide lacks misleads; weigh it heavier.
+                score += 0 if offered else HONEST_NO_WEIGHT
+            else:
+                score += 1 if row.expected in offered else 0
+        if score > best_score:
+            best_threshold, best_score = float(threshold), score
+    return round(best_threshold, 2)
+
+
+def fit(rows: list[Example]) -> ConfidenceModel:
+    x, y = [], []
+    for row in rows:
+        for n, hit in enumerate(row.hits):
+            x.append(features(row.normalised, row.terms, row.hits, n))
+            y.append(1 if hit.item.id == row.expected else 0)
+    regression = LogisticRegression(C=1.0, max_iter=2000)
+    regression.fit(np.array(x), np.array(y))
+    draft = ConfidenceModel(
+        weights=tuple(round(float(w), 4) for w in regression.coef_[0]),
+        bias=round(float(regression.intercept_[0]), 4),
+        answer_threshold=0.5,
+        clarify_threshold=0.1,
+    )
+    answer = choose_answer_threshold(_outcomes(draft, rows), len(rows))
+    clarify = min(choose_clarify_threshold(draft, rows), answer)
+    return ConfidenceModel(draft.weights, draft.bias, answer, clarify)
+
+
+def report(model: ConfidenceModel, rows: list[Example]) -> None:
+    outcomes = _outcomes(model, rows)
+    answered = [(s, r) for s, r, _ in outcomes if s >= model.answer_threshold]
+    wrong = sum(1 for _, r in answered if not r)
+    print(f"  开发集 {len(rows)} 题：直接作答 {len(answered)}，其中答错 {wrong}（{wrong / len(rows):.1%}）")
+    print(f"  作答阈值 {model.answer_threshold}，澄清阈值 {model.clarify_threshold}")
+    for name, weight in zip(FEATURES, model.weights, strict=True):
+        print(f"    {name:16}{weight:+.3f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot.evaluation.calibrate", description="在开发集上拟合事项置信度"
+    )
+    parser.add_argument("--dry-run", action="store_true", help="只报告，不写模型文件")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    prepare_knowledge(settings)
+    knowledge = open_knowledge_base(settings)
+    print("检索开发集问题 ……", flush=True)
+    rows = examples(knowledge)
+    model = fit(rows)
+    report(model, rows)
+    if not args.dry_run:
+        MODEL_FILE.write_text(model.to_json() + "\n", encoding="utf-8")
+        print(f"已写入 {MODEL_FILE}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

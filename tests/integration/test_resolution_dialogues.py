@@ -1,0 +1,95 @@
+"""The per-turn item decision through the real Rasa server, action server and gateway: what a
+citizen sees on follow-ups, topic switches, clarifications answered in words, corrections,
+matters the guide does not hold, and messages with masked numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.integration.conftest import handoff_of, say
+
+pytestmark = pytest.mark.integration
+
+
+def answered(reply: dict[str, Any]) -> tuple[str, str] | None:
+    """(item id, question) of the answer in a reply, None when nothing was answered."""
+    for message in reply["messages"]:
+        if message["data"].get("type") == "answer":
+            return message["data"]["item_id"], message["data"]["question"]
+    return None
+
+
+def kinds(reply: dict[str, Any]) -> list[str]:
+    return [m["data"].get("type", "") for m in reply["messages"]]
+
+
+def test_an_elliptical_follow_up_keeps_the_item_and_changes_the_question(gateway: httpx.Client) -> None:
+    assert answered(say(gateway, "r-follow", "补办身份证要带什么材料")) == (
+        "certificates.id_card_reissue",
+        "materials",
+    )
+    assert answered(say(gateway, "r-follow", "那要多少钱")) == ("certificates.id_card_reissue", "fee")
+    assert answered(say(gateway, "r-follow", "在哪里办")) == ("certificates.id_card_reissue", "location")
+
+
+def test_na_x_ne_switches_the_item_and_keeps_the_question(gateway: httpx.Client) -> None:
+    assert answered(say(gateway, "r-switch", "办护照多少钱")) == ("certificates.ordinary_passport", "fee")
+    assert answered(say(gateway, "r-switch", "那港澳通行证呢")) == ("certificates.hk_macau_permit", "fee")
+
+
+def test_a_switch_to_a_matter_the_guide_lacks_is_an_honest_no(gateway: httpx.Client) -> None:
+    say(gateway, "r-unknown", "补办身份证要带什么")
+    reply = say(gateway, "r-unknown", "那结婚证丢了呢")
+    assert answered(reply) is None and "honest_no" in kinds(reply), reply
+    assert "12345" in reply["messages"][0]["text"]
+    assert "居民身份证" not in reply["messages"][0]["text"]
+    # The old item is no longer the context: an elliptical question now asks which item.
+    assert answered(say(gateway, "r-unknown", "那要多少钱")) is None
+
+
+def test_after_candidates_a_typed_follow_up_and_a_typed_choice_are_understood(gateway: httpx.Client) -> None:
+    first = say(gateway, "r-clarify", "社保卡怎么办")
+    [clarify] = [m for m in first["messages"] if m["data"].get("type") == "clarify"]
+    offered = clarify["data"]["item_ids"]
+    assert offered and all(item.startswith("social_security.ss_card_") for item in offered)
+
+    again = say(gateway, "r-clarify", "在哪里办")
+    [clarify_again] = [m for m in again["messages"] if m["data"].get("type") == "clarify"]
+    assert clarify_again["data"]["item_ids"] == offered
+    assert clarify_again["data"]["question"] == "location"
+    assert all(b["payload"].startswith("/ask_location") for b in clarify_again["buttons"])
+
+    assert answered(say(gateway, "r-clarify", "第一个")) == (offered[0], "location")
+
+
+def test_a_correction_names_the_item_meant(gateway: httpx.Client) -> None:
+    say(gateway, "r-correct", "补办身份证要带什么材料")
+    assert answered(say(gateway, "r-correct", "不是，我问的是港澳通行证")) == (
+        "certificates.hk_macau_permit",
+        "materials",
+    )
+
+
+def test_new_question_types_benefit_and_record(gateway: httpx.Client) -> None:
+    assert answered(say(gateway, "r-benefit", "创业担保贷款最多贷多少")) == (
+        "employment.startup_guarantee_loan",
+        "benefit",
+    )
+    record = say(gateway, "r-record", "我的社保交了几年")
+    assert answered(record) == ("social_security.rights_record_query", "record"), record
+    assert "智能助手无法查看您的个人信息" in record["messages"][0]["text"]
+
+
+def test_a_message_with_masked_numbers_is_a_question_not_a_goodbye(gateway: httpx.Client) -> None:
+    reply = say(gateway, "r-masked", "我的身份证号是110101199003074514，手机13812345678，帮我查下社保")
+    texts = " ".join(m["text"] for m in reply["messages"])
+    assert "感谢您的咨询" not in texts and "打个分" not in texts, reply
+    assert "110101199003074514" not in texts
+
+
+def test_a_content_free_request_for_a_person_goes_to_the_general_queue(gateway: httpx.Client) -> None:
+    handoff = handoff_of(say(gateway, "r-person", "转人工"))
+    assert handoff["area"] == "other"

@@ -1,0 +1,138 @@
+"""The per-turn item decision (bot.actions.resolution) over the real knowledge base and the
+fitted confidence model: follow-ups, topic switches, clarifications answered in words,
+corrections and matters the guide does not hold. The same rules run through the real Rasa
+server in tests/integration/test_resolution_dialogues.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.actions.question_cues import naming_part, question_cue, without_personal_numbers
+from bot.actions.resolution import Outcome, Resolver, Turn, button_titles, pick_offered
+from knowledge.confidence import load_model
+from knowledge.render import QuestionType
+from knowledge.schema import ServiceItem
+from knowledge.search import KnowledgeBase
+
+ID_CARD = "certificates.id_card_reissue"
+HK_PERMIT = "certificates.hk_macau_permit"
+
+
+@pytest.fixture
+def resolver(kb: KnowledgeBase) -> Resolver:
+    return Resolver(kb, load_model())
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [("那要多少钱", QuestionType.fee), ("能领多少钱", QuestionType.benefit),
+     ("最多能贷多少", QuestionType.benefit),
+     ("我的社保交了几年", QuestionType.record), ("在哪里办", QuestionType.location),
+     ("我在厂里上班，听说能领一笔补贴，有多少钱", QuestionType.benefit), ("要多久", QuestionType.time_limit),
+     ("网上能办吗", QuestionType.online), ("不动产登记资料查询的咨询电话是多少", QuestionType.contact)],
+)  # fmt: skip
+def test_the_question_is_read_from_the_wording_last_cue_first(text: str, question: QuestionType) -> None:
+    assert question_cue(text) is question
+
+
+@pytest.mark.parametrize("text", ["那要多少钱？", "在哪里办", "小孩也一样吗", "要多久能拿到", "几点下班"])
+def test_elliptical_follow_ups_name_nothing(text: str) -> None:
+    assert naming_part(text) == ""
+
+
+@pytest.mark.parametrize("text", ["那结婚证丢了呢", "那港澳通行证呢", "开奶茶店要什么证"])
+def test_messages_that_name_something_are_not_elliptical(text: str) -> None:
+    assert naming_part(text)
+
+
+def test_masked_numbers_and_their_labels_are_not_searched() -> None:
+    assert (
+        without_personal_numbers("身份证〔身份证号〕，手机〔手机号〕，想办个护照要带啥") == "想办个护照要带啥"
+    )
+
+
+def test_a_plain_question_naming_an_item_is_answered(resolver: Resolver) -> None:
+    decision = resolver.decide(Turn("补办身份证要带什么材料"))
+    assert decision.outcome is Outcome.answer and decision.item is not None
+    assert (decision.item.id, decision.question) == (ID_CARD, QuestionType.materials)
+
+
+def test_an_elliptical_follow_up_refers_to_the_current_item(resolver: Resolver) -> None:
+    decision = resolver.decide(Turn("那要多少钱", current_item=ID_CARD, last_question=QuestionType.materials))
+    assert decision.outcome is Outcome.answer and decision.item is not None
+    assert (decision.item.id, decision.question, decision.how) == (ID_CARD, QuestionType.fee, "follow_up")
+
+
+def test_na_x_ne_switches_the_item_and_keeps_the_question(resolver: Resolver) -> None:
+    decision = resolver.decide(Turn("那港澳通行证呢", current_item=ID_CARD, last_question=QuestionType.fee))
+    assert decision.item is not None and decision.item.id == HK_PERMIT
+    assert decision.question is QuestionType.fee
+
+
+def test_a_switch_to_something_the_guide_lacks_never_gets_the_old_item(resolver: Resolver) -> None:
+    decision = resolver.decide(
+        Turn("那结婚证丢了呢", current_item=ID_CARD, last_question=QuestionType.materials)
+    )
+    assert decision.outcome is Outcome.honest_no and decision.item is None
+
+
+def test_an_unknown_matter_gets_an_honest_no_not_a_neighbour(resolver: Resolver) -> None:
+    for text in ("补办结婚证去哪里", "摩托车驾照怎么考"):
+        decision = resolver.decide(Turn(text))
+        assert decision.outcome is Outcome.honest_no and not decision.candidates, text
+
+
+def test_after_a_clarification_a_typed_follow_up_asks_again_among_the_same_items(resolver: Resolver) -> None:
+    offered = ["social_security.ss_card_replacement", "social_security.ss_card_activation"]
+    decision = resolver.decide(Turn("在哪里办", last_question=QuestionType.steps, offered=offered))
+    assert decision.outcome is Outcome.clarify and decision.question is QuestionType.location
+    assert [item.id for item in decision.candidates] == offered
+
+
+def test_after_a_clarification_a_choice_in_words_is_answered_with_the_first_question(
+    resolver: Resolver,
+) -> None:
+    offered = ["certificates.id_card_reissue", "certificates.id_card_renewal"]
+    decision = resolver.decide(Turn("补领", last_question=QuestionType.materials, offered=offered))
+    assert decision.outcome is Outcome.answer and decision.item is not None
+    assert (decision.item.id, decision.question, decision.how) == (ID_CARD, QuestionType.materials, "picked")
+
+
+def test_a_correction_names_the_item_meant_and_keeps_the_question(resolver: Resolver) -> None:
+    turn = Turn("不是，我问的是港澳通行证", current_item=ID_CARD, last_question=QuestionType.fee)
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.item.id == HK_PERMIT
+    assert decision.question is QuestionType.fee
+
+
+def test_a_clicked_button_is_answered_whatever_the_text(resolver: Resolver) -> None:
+    decision = resolver.decide(
+        Turn('/ask_fee{"service_item": "certificates.hk_macau_permit"}', clicked_item=HK_PERMIT)
+    )
+    assert decision.how == "clicked" and decision.item is not None and decision.item.id == HK_PERMIT
+
+
+def test_pick_offered_needs_a_single_clear_match(kb: KnowledgeBase) -> None:
+    items = [kb.item("certificates.id_card_reissue"), kb.item("certificates.id_card_renewal")]
+    offered = [item for item in items if item is not None]
+    assert pick_offered("第二个", offered) is offered[1]
+    assert pick_offered("身份证", offered) is None  # both share it
+
+
+def _twin(item: ServiceItem, department: str, place: str) -> ServiceItem:
+    return item.model_copy(update={"department": department, "location_note": place})
+
+
+def test_records_sharing_a_name_are_told_apart_by_department_and_place(kb: KnowledgeBase) -> None:
+    base = kb.item(ID_CARD)
+    assert base is not None
+    items = [
+        _twin(base, "广州市司法局", "连新路窗口"),
+        _twin(base, "广州市司法局", "天河窗口"),
+        _twin(base, "越秀区司法局", ""),
+    ]
+    assert button_titles(items) == [
+        "居民身份证补领 · 广州市司法局 · 连新路窗口",
+        "居民身份证补领 · 广州市司法局 · 天河窗口",
+        "居民身份证补领 · 越秀区司法局",
+    ]
