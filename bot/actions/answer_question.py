@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import knowledge_provider
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import intent_of, latest_intent
-from bot.actions.question_cues import naming_part, question_cue
+from bot.actions.question_cues import keeps_question, naming_part, question_cue
 from bot.actions.resolution import Decision, Outcome, Resolver, Turn, button_titles, question_for
 from knowledge.render import QUESTION_LABELS, QuestionType, has_answer, render_answer, render_place
 from knowledge.schema import ServiceItem, ServicePlace
@@ -29,6 +29,7 @@ SLOT = "service_item"
 QUESTION_SLOT = "question_type"  # the question asked last, kept for 「那X呢」
 CANDIDATES_SLOT = "candidates"  # item ids offered as buttons last, for a typed follow-up
 # Intents that are not questions but may hide one; each keeps its usual reply (responses).
+HONEST_NO_FLOOR = 0.1
 NON_QUESTION_REPLIES: dict[str, tuple[str, ...]] = {
     "out_of_scope": ("utter_out_of_scope",),
     "chitchat": ("utter_chitchat",),
@@ -230,7 +231,7 @@ class ActionAnswerQuestion(Action):
         if turn.intent in NON_QUESTION_REPLIES and not (
             decision.outcome is Outcome.answer and decision.how == "named"
         ):
-            return reply_to_non_question(dispatcher, turn)
+            return reply_to_non_question(dispatcher, turn, decision)
         if decision.outcome is Outcome.answer and decision.item is not None:
             return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
         if decision.outcome is not Outcome.ask_item and answer_from_faq(dispatcher, knowledge, text):
@@ -251,11 +252,19 @@ class ActionAnswerQuestion(Action):
         return [SlotSet("fallback_count", 1)]
 
 
-def reply_to_non_question(dispatcher: CollectingDispatcher, turn: Turn) -> list[EventType]:
+def reply_to_non_question(
+    dispatcher: CollectingDispatcher, turn: Turn, decision: Decision
+) -> list[EventType]:
     """The usual reply to a goodbye, small talk or an out-of-scope message, marked for channels
     and `make eval`. An out-of-scope message with a question cue is a government matter the
-    guide lacks («结婚证在哪办»), which deserves an honest no rather than «not my job»."""
-    if turn.intent == "out_of_scope" and question_cue(turn.text) is not None and naming_part(turn.text):
+    guide lacks («结婚证在哪办»), which deserves an honest no rather than «not my job» — when
+    retrieval found anything near it at all (a maths problem is still out of scope)."""
+    if (
+        turn.intent == "out_of_scope"
+        and question_cue(turn.text) is not None
+        and naming_part(turn.text)
+        and decision.confidence >= HONEST_NO_FLOOR
+    ):
         dispatcher.utter_message(
             text=HONEST_NO,
             buttons=[{"title": "转人工", "payload": "/request_human"}],
@@ -281,7 +290,7 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     上盖的房子没有证，想办个不动产证怎么弄»): answered (or candidates offered) when the wording
     asks something, names an item and has no word of a complaint; None otherwise."""
     text = tracker.latest_message.get("text") or ""
-    if FEEDBACK_WORDS.search(text) or question_cue(text) is None:
+    if FEEDBACK_WORDS.search(text) or (question_cue(text) is None and not keeps_question(text)):
         return None
     try:
         knowledge = knowledge_provider.current()

@@ -32,7 +32,7 @@ from bot.actions.answer_question import (
 )
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, latest_intent, question_of
-from bot.actions.question_cues import naming_part, question_cue
+from bot.actions.question_cues import keeps_question, naming_part, question_cue
 from bot.actions.resolution import Outcome
 from knowledge.render import QUESTION_LABELS
 from knowledge.schema import ServiceItem
@@ -79,7 +79,10 @@ class ActionFallback(Action):
         # a follow-up to the one being discussed): the resolver decides that as for any question.
         decision = resolver(knowledge).decide(current_turn(tracker))
         cue = question_cue(text)
-        if decision.how == "named" and decision.item is not None and cue is not None:
+        understood = decision.how in ("picked", "picked_by_meaning") or (
+            decision.how == "named" and (cue is not None or keeps_question(text))
+        )
+        if understood and decision.item is not None:
             return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
         if answer_from_faq(dispatcher, knowledge, text):
             return list(RESET_FALLBACK)

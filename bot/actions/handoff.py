@@ -29,6 +29,8 @@ class HandoffReason(StrEnum):
     low_confidence = "low_confidence"  # twice no service item matched the question well enough
 
 
+# Below this the classifier's area gives way to the area of the item being discussed.
+CONFIDENT_AREA = 0.6
 # Slots worth passing on to staff (the form's bookkeeping is not).
 HANDOFF_SLOTS = ("service_item", "place", "area", "feedback_kind", "feedback_description")
 
@@ -45,20 +47,30 @@ def classify_area(text: str, tracker: Tracker, item: ServiceItem | None = None) 
     if item is not None:
         return AreaPrediction(item.area, 1.0)
     classifier = knowledge_provider.area_classifier()
+    discussed = _discussed_area(tracker)
     if classifier is not None and text.strip():
-        return classifier.predict(text)  # an area named outright included
+        predicted = classifier.predict(text)  # an area named outright included
+        # «我要投诉你们窗口» right after a question about 企业变更: the text says little, the
+        # conversation says which area.
+        if predicted.explicit or discussed is None or predicted.confidence >= CONFIDENT_AREA:
+            return predicted
+        return discussed
     named = named_area(text)
     if named is not None:
         return AreaPrediction(named, 1.0, explicit=True)
+    return discussed or AreaPrediction(Area.other, 0.0)
+
+
+def _discussed_area(tracker: Tracker) -> AreaPrediction | None:
+    """The area of the item the conversation is about, if any."""
     item_id = tracker.get_slot("service_item")
-    if item_id:
-        try:
-            item = knowledge_provider.current().resolve(str(item_id))
-        except knowledge_provider.KnowledgeUnavailableError:
-            item = None
-        if item is not None:
-            return AreaPrediction(item.area, 0.5)
-    return AreaPrediction(Area.other, 0.0)
+    if not item_id:
+        return None
+    try:
+        item = knowledge_provider.current().resolve(str(item_id))
+    except knowledge_provider.KnowledgeUnavailableError:
+        return None
+    return AreaPrediction(item.area, 0.5) if item is not None else None
 
 
 def handoff_payload(

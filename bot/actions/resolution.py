@@ -182,10 +182,19 @@ class Resolver:
         normalised = self._knowledge.normalise(text)
         terms = naming_terms(self._knowledge, text)
         scores = self._model.score(normalised, terms, hits)
-        fully_named = [n for n, hit in enumerate(hits) if names_every_term(hit, terms)]
-        if len(fully_named) == 1:
+        alike = [n for n, hit in enumerate(hits) if names_every_term(hit, terms)]
+        verbatim = [n for n in alike if hits[n].matched_by != "text"]
+        if len(verbatim) == 1:
             # A name or alias written out that accounts for every naming word: as certain as a click.
-            scores[fully_named[0]] = max(scores[fully_named[0]], NAMED_CONFIDENCE)
+            scores[verbatim[0]] = max(scores[verbatim[0]], NAMED_CONFIDENCE)
+        elif len(alike) > 1 and max(scores) < self._model.answer_threshold:
+            # Several items whose names hold every naming word («身份证要带什么»): ask which.
+            probabilities = {hit.item.id: score for hit, score in zip(hits, scores, strict=True)}
+            named_alike = tuple(hits[n].item for n in alike[:MAX_CANDIDATES])
+            clarify = Decision(
+                Outcome.clarify, question, candidates=named_alike, confidence=max(scores), how="candidates"
+            )
+            return clarify, probabilities
         probabilities = {hit.item.id: score for hit, score in zip(hits, scores, strict=True)}
         ranked = sorted(zip(scores, range(len(hits)), strict=True), key=lambda pair: (-pair[0], pair[1]))
         best_score, best = ranked[0]
@@ -217,9 +226,9 @@ class Resolver:
 
 
 def names_every_term(hit: Hit, terms: Sequence[str]) -> bool:
-    """The hit is a verbatim name or alias match and its names contain every naming word."""
+    """The item's names (official and aliases) contain every naming word of the message."""
     names = hit.about.split("\n", 1)[0]
-    return hit.matched_by != "text" and bool(terms) and all(term in names for term in terms)
+    return bool(terms) and all(term in names for term in terms)
 
 
 def naming_terms(knowledge: KnowledgeBase, text: str) -> list[str]:
