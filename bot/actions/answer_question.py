@@ -20,7 +20,15 @@ from bot.actions import knowledge_provider
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import intent_of, latest_intent
 from bot.actions.question_cues import keeps_question, naming_part, question_cue
-from bot.actions.resolution import Decision, Outcome, Resolver, Turn, button_titles, question_for
+from bot.actions.resolution import (
+    Decision,
+    Outcome,
+    Resolver,
+    Turn,
+    button_titles,
+    question_for,
+    without_names,
+)
 from knowledge.render import QUESTION_LABELS, QuestionType, has_answer, render_answer, render_place
 from knowledge.schema import ServiceItem, ServicePlace
 from knowledge.search import FAQ_ANSWER_THRESHOLD, KnowledgeBase
@@ -290,13 +298,16 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     上盖的房子没有证，想办个不动产证怎么弄»): answered (or candidates offered) when the wording
     asks something, names an item and has no word of a complaint; None otherwise."""
     text = tracker.latest_message.get("text") or ""
-    if FEEDBACK_WORDS.search(text) or (question_cue(text) is None and not keeps_question(text)):
+    if question_cue(text) is None and not keeps_question(text):
         return None
     try:
         knowledge = knowledge_provider.current()
     except knowledge_provider.KnowledgeUnavailableError:
         return None
     decision = resolver(knowledge).decide(current_turn(tracker))
+    # «统计建议提案办理情况查询需要什么材料»: words of the item's own name are no complaint.
+    if FEEDBACK_WORDS.search(without_names(text, decision.item) if decision.item else text):
+        return None
     if decision.how in ("named", "follow_up", "picked", "picked_by_meaning") and decision.item is not None:
         return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
     if decision.outcome is Outcome.clarify and decision.how == "candidates":

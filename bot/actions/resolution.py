@@ -18,7 +18,7 @@ finds the current item. 「那X呢」 keeps the previous question with the new i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from enum import StrEnum
 
@@ -36,6 +36,8 @@ from knowledge.schema import ServiceItem
 from knowledge.search import Hit, KnowledgeBase
 
 MAX_CANDIDATES = 3
+# Records sharing a name (one matter listed per department or window) are all offered.
+MAX_SAME_NAME = 8
 NAMED_CONFIDENCE = 0.99
 # e5 cosine by which one offered candidate must beat the others to count as the one meant.
 PICK_MARGIN = 0.015
@@ -126,6 +128,15 @@ class Resolver:
         self._model = model
 
     def decide(self, turn: Turn) -> Decision:
+        decision = self._decide(turn)
+        if decision.item is not None and decision.how == "named":
+            # 「…办理进度查询需要什么材料」: the name's own words ask nothing.
+            rest = without_names(turn.text, decision.item)
+            if rest != turn.text:
+                return replace(decision, question=question_for(replace(turn, text=rest)))
+        return decision
+
+    def _decide(self, turn: Turn) -> Decision:
         question = question_for(turn)
         if turn.clicked_item:
             item = self._knowledge.resolve(turn.clicked_item)
@@ -177,6 +188,11 @@ class Resolver:
         """The decision and the calibrated probability of every item retrieval found."""
         text = without_personal_numbers(text)
         hits = self._knowledge.search(text, k=_SEARCH_DEPTH)
+        if (
+            len(hits) == _SEARCH_DEPTH
+            and len({hit.item.name for hit in hits if hit.matched_by == "name"}) == 1
+        ):
+            hits = self._knowledge.search(text, k=MAX_SAME_NAME)  # a name many records share
         if not hits:
             return Decision(Outcome.honest_no, question, how="nothing_found"), {}
         normalised = self._knowledge.normalise(text)
@@ -215,7 +231,7 @@ class Resolver:
             :MAX_CANDIDATES
         ]
         if len(same_name) > 1 and best_score >= self._model.clarify_threshold:
-            candidates = tuple(same_name[:MAX_CANDIDATES])
+            candidates = tuple(same_name[:MAX_SAME_NAME])
         if candidates:
             clarify = Decision(
                 Outcome.clarify, question, candidates=candidates, confidence=best_score, how="candidates"
@@ -223,6 +239,13 @@ class Resolver:
             return clarify, probabilities
         unknown = Decision(Outcome.honest_no, question, confidence=best_score, how="below_threshold")
         return unknown, probabilities
+
+
+def without_names(text: str, item: ServiceItem) -> str:
+    """The text with the item's name and aliases cut out, longest first."""
+    for name in sorted(item.names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
 
 
 def names_every_term(hit: Hit, terms: Sequence[str]) -> bool:
