@@ -1,7 +1,9 @@
 """When the assistant did not understand: the two-stage fallback.
 
 1. A loose FAQ pair that answers the message confidently is simply given.
-2. First miss: confirm the best guess («您是想问「补办身份证」的所需材料吗？» 是 / 不是); with no
+2. First miss: the resolver's decision first (a named item with a clear question is answered,
+   candidates offered, a clear question about a matter the guide lacks gets an honest no);
+   otherwise confirm its guess («您是想问「补办身份证」的所需材料吗？» 是 / 不是); with no
    guess at all, ask to rephrase.
 3. «不是» to the guess: ask to rephrase.
 4. Second miss in a row: offer a person (a handoff request the gateway turns into a ticket).
@@ -20,6 +22,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answer_question import (
+    HONEST_NO_FLOOR,
     RESET_FALLBACK,
     SLOT,
     ActionAnswerQuestion,
@@ -29,14 +32,13 @@ from bot.actions.answer_question import (
     knowledge_or_apology,
     offer_candidates,
     resolver,
+    say_honest_no,
 )
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, latest_intent, question_of
 from bot.actions.question_cues import keeps_question, naming_part, question_cue
 from bot.actions.resolution import Outcome
 from knowledge.render import QUESTION_LABELS
-from knowledge.schema import ServiceItem
-from knowledge.search import CLARIFY_THRESHOLD, KnowledgeBase
 
 # A question intent ranked this high is a guess worth confirming.
 GUESS_INTENT_CONFIDENCE = 0.15
@@ -57,11 +59,6 @@ def _best_question_intent(tracker: Tracker) -> str | None:
         if name in INTENT_QUESTIONS and float(ranked.get("confidence") or 0) >= GUESS_INTENT_CONFIDENCE:
             return str(name)
     return None
-
-
-def _guess_item(tracker: Tracker, knowledge: KnowledgeBase) -> ServiceItem | None:
-    hits = knowledge.search(tracker.latest_message.get("text") or "", k=1)
-    return hits[0].item if hits and hits[0].confidence >= CLARIFY_THRESHOLD else None
 
 
 class ActionFallback(Action):
@@ -88,6 +85,13 @@ class ActionFallback(Action):
             return list(RESET_FALLBACK)
         if decision.outcome is Outcome.clarify and decision.how == "candidates" and cue is not None:
             return [*offer_candidates(dispatcher, decision), *RESET_FALLBACK]
+        if (
+            decision.outcome is Outcome.honest_no
+            and cue is not None
+            and decision.confidence >= HONEST_NO_FLOOR
+        ):
+            # A clear question about something the guide does not hold: say so, guess no neighbour.
+            return say_honest_no(dispatcher, decision)
 
         misses = int(tracker.get_slot("fallback_count") or 0)
         if misses >= 1:
@@ -98,7 +102,7 @@ class ActionFallback(Action):
             return list(RESET_FALLBACK)
 
         intent = _best_question_intent(tracker)
-        item = decision.item if decision.outcome is Outcome.answer else _guess_item(tracker, knowledge)
+        item = decision.item or (decision.candidates[0] if decision.candidates else None)
         if item is None:
             dispatcher.utter_message(text=ASK_REPHRASE, json_message={"type": "rephrase"})
             return [SlotSet("fallback_count", 1), SlotSet("pending_guess", None)]
