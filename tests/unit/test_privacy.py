@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy import is_valid_id_card, mask_personal_data, passes_luhn
+from bot.privacy import is_valid_id_card, mask_personal_data, nlu_placeholders, passes_luhn
 
 VALID_ID = "11010519491231002X"  # GB 11643 example number, valid check digit
 VALID_CARD = "6222021234567890128"  # passes Luhn
@@ -59,3 +59,9 @@ def test_digits_failing_luhn_are_not_a_card() -> None:
 def test_several_kinds_in_one_message() -> None:
     masked = mask_personal_data(f"{VALID_ID} 13812345678 {VALID_CARD}")
     assert VALID_ID not in masked and "13812345678" not in masked and VALID_CARD not in masked
+
+
+def test_masked_numbers_become_placeholder_words_for_nlu() -> None:
+    masked = mask_personal_data("我的身份证号是11010519491231002X，手机13812345678，帮我查下社保")
+    assert nlu_placeholders(masked) == "我的身份证号是〔身份证号〕，手机〔手机号〕，帮我查下社保"
+    assert nlu_placeholders("订单号 20231105 金额 300") == "订单号 20231105 金额 300"
