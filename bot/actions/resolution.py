@@ -17,6 +17,7 @@ finds the current item. 「那X呢」 keeps the previous question with the new i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
@@ -39,6 +40,8 @@ MAX_CANDIDATES = 3
 # Records sharing a name (one matter listed per department or window) are all offered.
 MAX_SAME_NAME = 8
 NAMED_CONFIDENCE = 0.99
+# Items through which a citizen looks up their own records.
+_LOOKUP = re.compile("查询|查档|记录查|信息查")
 # e5 cosine by which one offered candidate must beat the others to count as the one meant.
 PICK_MARGIN = 0.015
 _SEARCH_DEPTH = 5
@@ -198,6 +201,12 @@ class Resolver:
         normalised = self._knowledge.normalise(text)
         terms = naming_terms(self._knowledge, text)
         scores = self._model.score(normalised, terms, hits)
+        if question is QuestionType.record:
+            # «我的社保交了几年»: of the items found, the one whose name says it looks records up
+            # (where and how to look one's own record up is the answer to every such question).
+            lookups = [n for n, hit in enumerate(hits) if _LOOKUP.search(hit.about.split("\n", 1)[0])]
+            if len(lookups) == 1:
+                scores[lookups[0]] = max(scores[lookups[0]], self._model.answer_threshold)
         alike = [n for n, hit in enumerate(hits) if names_every_term(hit, terms)]
         verbatim = [n for n in alike if hits[n].matched_by != "text"]
         if len(verbatim) == 1:
