@@ -32,7 +32,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import httpx
 import yaml
@@ -53,38 +53,31 @@ Bucket = Literal[
     "out_of_scope",
     "other",
 ]
-BUCKETS: tuple[Bucket, ...] = (
-    "right",
-    "clarified",
-    "wrong",
-    "right_item_other_question",
-    "handoff",
-    "honest_no",
-    "out_of_scope",
-    "other",
-)
+BUCKETS: tuple[Bucket, ...] = get_args(Bucket)
 
 
-class ExpectedAnswer(BaseModel):
+class _Strict(BaseModel):
+    """Every evaluation file is validated strictly: a misspelt key is an error, not ignored."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+class ExpectedAnswer(_Strict):
     item: str
     question: str
 
 
-class ExpectedHandoff(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExpectedHandoff(_Strict):
     area: str
 
 
-class ExpectedClarify(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class ExpectedClarify(_Strict):
     items: list[str]
 
 
-class Expectation(BaseModel):
+class Expectation(_Strict):
     """One of: answer, clarify, handoff, honest_no, out_of_scope (YAML: a mapping or a word)."""
 
-    model_config = ConfigDict(extra="forbid")
     answer: ExpectedAnswer | None = None
     clarify: ExpectedClarify | None = None
     handoff: ExpectedHandoff | None = None
@@ -104,34 +97,29 @@ class Expectation(BaseModel):
         return "honest_no" if self.honest_no else "out_of_scope"
 
 
-class Single(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Single(_Strict):
     text: str
     style: str
     expect: Expectation
 
 
-class SinglesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class SinglesFile(_Strict):
     area: str
     questions: list[Single]
 
 
-class DialogueTurn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DialogueTurn(_Strict):
     text: str
     expect: Expectation
 
 
-class Dialogue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Dialogue(_Strict):
     id: str
     kind: str
     turns: list[DialogueTurn]
 
 
-class DialoguesFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DialoguesFile(_Strict):
     dialogues: list[Dialogue]
 
 
