@@ -36,7 +36,8 @@ _COSINE_BASE = 0.8  # e5 cosines of unrelated Chinese texts sit around 0.8; cent
 _BM25_SCALE = 60.0
 
 
-def _longest_common(a: str, b: str) -> int:
+def longest_common(a: str, b: str) -> int:
+    """Length of the longest run of characters the two texts share."""
     if not a or not b:
         return 0
     match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
@@ -52,8 +53,8 @@ def features(message: str, terms: Sequence[str], hits: Sequence[Hit], index: int
     hit = hits[index]
     others = [h for n, h in enumerate(hits) if n != index]
     names = hit.item.names
-    covered = max(_longest_common(message, name) / len(name) for name in names)
-    named_by = hit.about.split("\n", 1)[0]
+    covered = max(longest_common(message, name) / len(name) for name in names)
+    named_by = hit.names_text
     best_other_cosine = max((h.cosine for h in others), default=_COSINE_BASE)
     best_other_bm25 = max((h.bm25 for h in others), default=0.0)
     return [

@@ -63,6 +63,11 @@ class Hit:
     # aliases, situations, FAQ questions).
     about: str = ""
 
+    @property
+    def names_text(self) -> str:
+        """The item's names and aliases, normalised (the first line of `about`)."""
+        return self.about.split("\n", 1)[0]
+
 
 @dataclass(frozen=True)
 class FaqHit:
@@ -120,6 +125,7 @@ class KnowledgeBase:
         self._vectors: npt.NDArray[np.float32] | None = None
         if self._embedder is not None:
             self._vector_ids, self._vectors = self._backend.vectors()
+        self._vector_positions = {item_id: n for n, item_id in enumerate(self._vector_ids)}
         self._fingerprint = self._backend.fingerprint()
 
     def refresh(self, force: bool = False) -> None:
@@ -266,8 +272,8 @@ class KnowledgeBase:
         """The e5 cosine between a question and given items (0 without the dense signal)."""
         if self._embedder is None or self._vectors is None or not item_ids:
             return {}
-        positions = {item_id: n for n, item_id in enumerate(self._vector_ids)}
         vector = self._embedder.query(query)
+        positions = self._vector_positions
         return {i: float(self._vectors[positions[i]] @ vector) for i in item_ids if i in positions}
 
     def search_faqs(self, query: str, k: int = 3) -> list[FaqHit]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
 from enum import StrEnum
 
 from bot.actions.intents import INTENT_QUESTIONS
@@ -31,7 +30,7 @@ from bot.actions.question_cues import (
     question_cue,
     without_personal_numbers,
 )
-from knowledge.confidence import ConfidenceModel
+from knowledge.confidence import ConfidenceModel, longest_common
 from knowledge.render import QuestionType
 from knowledge.schema import ServiceItem
 from knowledge.search import Hit, KnowledgeBase
@@ -97,15 +96,7 @@ def question_for(turn: Turn) -> QuestionType:
 
 def _similarity(part: str, item: ServiceItem) -> tuple[int, int]:
     """(longest common run, characters in common) between the words and the item's names."""
-    return max(
-        (
-            SequenceMatcher(None, part, name, autojunk=False)
-            .find_longest_match(0, len(part), 0, len(name))
-            .size,
-            len(set(part) & set(name)),
-        )
-        for name in item.names
-    )
+    return max((longest_common(part, name), len(set(part) & set(name))) for name in item.names)
 
 
 def pick_offered(part: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
@@ -183,10 +174,6 @@ class Resolver:
             return None
         return offered[ranked[0][1]]
 
-    def retrieve(self, text: str, question: QuestionType) -> Decision:
-        """Case (a) alone: what retrieval makes of the message, calibrated."""
-        return self._retrieve(text, question)[0]
-
     def _retrieve(self, text: str, question: QuestionType) -> tuple[Decision, dict[str, float]]:
         """The decision and the calibrated probability of every item retrieval found."""
         text = without_personal_numbers(text)
@@ -204,7 +191,7 @@ class Resolver:
         if question is QuestionType.record:
             # «我的社保交了几年»: of the items found, the one whose name says it looks records up
             # (where and how to look one's own record up is the answer to every such question).
-            lookups = [n for n, hit in enumerate(hits) if _LOOKUP.search(hit.about.split("\n", 1)[0])]
+            lookups = [n for n, hit in enumerate(hits) if _LOOKUP.search(hit.names_text)]
             if len(lookups) == 1:
                 scores[lookups[0]] = max(scores[lookups[0]], self._model.answer_threshold)
         alike = [n for n, hit in enumerate(hits) if names_every_term(hit, terms)]
@@ -212,15 +199,14 @@ class Resolver:
         if len(verbatim) == 1:
             # A name or alias written out that accounts for every naming word: as certain as a click.
             scores[verbatim[0]] = max(scores[verbatim[0]], NAMED_CONFIDENCE)
-        elif len(alike) > 1 and max(scores) < self._model.answer_threshold:
+        probabilities = {hit.item.id: score for hit, score in zip(hits, scores, strict=True)}
+        if len(verbatim) != 1 and len(alike) > 1 and max(scores) < self._model.answer_threshold:
             # Several items whose names hold every naming word («身份证要带什么»): ask which.
-            probabilities = {hit.item.id: score for hit, score in zip(hits, scores, strict=True)}
             named_alike = tuple(hits[n].item for n in alike[:MAX_CANDIDATES])
             clarify = Decision(
                 Outcome.clarify, question, candidates=named_alike, confidence=max(scores), how="candidates"
             )
             return clarify, probabilities
-        probabilities = {hit.item.id: score for hit, score in zip(hits, scores, strict=True)}
         ranked = sorted(zip(scores, range(len(hits)), strict=True), key=lambda pair: (-pair[0], pair[1]))
         best_score, best = ranked[0]
         top = hits[best].item
@@ -259,8 +245,7 @@ def without_names(text: str, item: ServiceItem) -> str:
 
 def names_every_term(hit: Hit, terms: Sequence[str]) -> bool:
     """The item's names (official and aliases) contain every naming word of the message."""
-    names = hit.about.split("\n", 1)[0]
-    return bool(terms) and all(term in names for term in terms)
+    return bool(terms) and all(term in hit.names_text for term in terms)
 
 
 def naming_terms(knowledge: KnowledgeBase, text: str) -> list[str]:
