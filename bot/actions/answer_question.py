@@ -100,7 +100,14 @@ def current_turn(tracker: Tracker) -> Turn:
         current_item=tracker.get_slot(SLOT),
         last_question=QuestionType(last) if last in QuestionType.__members__ else None,
         offered=list(tracker.get_slot(CANDIDATES_SLOT) or []),
+        previous_text=previous_user_text(tracker),
     )
+
+
+def previous_user_text(tracker: Tracker) -> str:
+    """The citizen's message before the latest one ("" when there is none)."""
+    texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user"]
+    return texts[-2] if len(texts) > 1 else ""
 
 
 def resolver(knowledge: KnowledgeBase) -> Resolver:
@@ -227,15 +234,16 @@ class ActionAnswerQuestion(Action):
         text = turn.text
         question = question_for(turn)
 
+        decision = resolver(knowledge).decide(turn)
         place = find_place(tracker, knowledge)
-        if place is not None and question in PLACE_QUESTIONS and not knowledge.match_names(text):
+        if place is not None and question in PLACE_QUESTIONS and decision.how != "named":
+            # «车管所几点上班»: the hall's own hours, unless the message names an item
+            # («车管所周六能去把到期的驾照换了吗» asks about 驾驶证换领 there).
             dispatcher.utter_message(
                 text=render_place(place, question),
                 json_message={"type": "place", "place_id": place.id, "question": question.value},
             )
             return list(RESET_FALLBACK)
-
-        decision = resolver(knowledge).decide(turn)
         if turn.intent in NON_QUESTION_REPLIES and not (
             decision.outcome is Outcome.answer and decision.how == "named"
         ):
@@ -308,7 +316,10 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     # «统计建议提案办理情况查询需要什么材料»: words of the item's own name are no complaint.
     if FEEDBACK_WORDS.search(without_names(text, decision.item) if decision.item else text):
         return None
-    if decision.how in ("named", "follow_up", "picked", "picked_by_meaning") and decision.item is not None:
+    if (
+        decision.how in ("named", "follow_up", "picked", "picked_by_meaning", "with_previous")
+        and decision.item is not None
+    ):
         return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
     if decision.outcome is Outcome.clarify and decision.how == "candidates":
         return offer_candidates(dispatcher, decision)

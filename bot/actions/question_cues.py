@@ -20,13 +20,13 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
         QuestionType.record,
         r"(我的|我家的|帮我查|帮我看|给我查|查下我|查一下我|查查我|我名下|我(医保|社保|公积金|养老|驾照|学籍))"
         r".{0,16}(交了|缴了|交到|缴到|余额|还有多少|交了几年|缴了几年|多少年了|扣了|几分|进度|办好|到账|还剩|"
-        r"哪一步|了没有|了没|几套)"
+        r"哪一步|了没有|了没|几套|信息|记录|违章|状态|结果)"
         r"|余额(多少|是多少|还有)|扣了几分|还剩几分|交了几年|缴了几年|缴费年限|到哪一步|审核进度|办理进度|"
         r"查下社保|查一下社保|缴费记录|违章记录",
     ),
     (
         QuestionType.benefit,
-        r"(领|发|补|给|返|资助|报|贷|拿|退)(多少|几)|(补贴|补助|津贴|待遇|养老金|失业金|救助金|助学金|额度|贴息)"
+        r"(领|发|补|贴|给|返|资助|报|贷|拿|退)(多少|几)|(补贴|补助|津贴|待遇|养老金|失业金|救助金|助学金|额度|贴息)"
         r".{0,6}(多少|几|标准|怎么算)|补贴标准|补助标准|待遇标准|每月多少|一个月多少|一年多少|最多贷|贷款额度|"
         r"怎么算|如何计算|怎么计算|报销比例",
     ),
@@ -52,19 +52,25 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (QuestionType.contact, r"电话|热线|联系方式|怎么联系"),
     (
         QuestionType.online,
-        r"(网上|线上|手机上|app|小程序|掌上|微信上)(能|可以)?(办|申请|弄|查|做|操作|交)?(吗|嘛)?|不用跑|在家办|网办",
+        r"(网上|线上|手机上|app|小程序|掌上|微信上)((能|可以)?(办|申请|弄|查|做|操作|交|缴|报|改)|"
+        r"[^，。？?,]{0,4}(吗|嘛))|不用跑|在家办|网办",
     ),
     (
         QuestionType.eligibility,
         r"条件|能不能|可不可以|可以办吗|能办吗|符合|资格|谁可以|哪些人|够不够|可以申请吗|能申请吗|能否|行不行|"
-        r"有没有资格|算不算|哪些(病|情况|人)|什么人|什么情况下|(能|可以)[^，。？?,]{0,12}(吗|嘛|么)",
+        r"有没有资格|算不算|哪些(病|情况|人)|什么人|什么情况下|(能|可以)[^，。？?,]{0,20}(吗|嘛|(?<![什怎这那多])么)",
     ),
     (
         QuestionType.steps,
         r"流程|步骤|手续|程序|(怎么|怎样|咋|如何)(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
-        r"报销|解|改|整|搞|落|登记|备案|上|处理|填|做|续)",
+        r"报销|解|改|整|搞|落|登记|备案|上|处理|填|做|续|绑|移|激活|打印|挂失|认定|参保|开通|预约|迁|销|退)|"
+        r"(怎么|怎样|咋|如何)(给|帮|替|为)",
     ),
 )
+# The broad «how do I / can I» cues: a specific cue in the same message is the real ask,
+# unless it is a bare noun that may be what the citizen wants changed («驾照上的地址要怎么改»).
+BROAD_CUES = frozenset({QuestionType.steps, QuestionType.eligibility})
+_NOUN_CUES = frozenset({"地址", "地点", "电话", "证件", "资料"})
 _COMPILED = tuple((question, re.compile(pattern, re.IGNORECASE)) for question, pattern in _CUES)
 
 # Words that ask or qualify but never name a service: what remains after removing them (and
@@ -110,18 +116,21 @@ def question_cue(text: str) -> QuestionType | None:
     """The question type the wording asks; None when nothing is asked. Citizens put the
     background first and the question last, so the cue that starts last wins, except that
     a more specific cue overlapping it (「能领多少钱」: a benefit, not a fee) takes its place,
-    and a personal record (「我的社保交了几年」) wins wherever it is."""
-    found: list[tuple[int, int, int, QuestionType]] = []  # (start, end, priority, type)
+    a specific cue beats the broad «how / can I» kind wherever they stand («去哪办手续» asks
+    where, «周六能去换驾照吗» when), and a personal record (「我的社保交了几年」) wins
+    wherever it is."""
+    text = without_personal_numbers(text)  # «电话〔手机号〕» says who asks, not what
+    found: list[tuple[bool, int, int, int, QuestionType]] = []  # (specific, start, end, priority, type)
     for priority, (question, pattern) in enumerate(_COMPILED):
         for match in pattern.finditer(text):
             if question is QuestionType.record:
                 return question
-            overlapped = any(start < match.end() and match.start() < end for start, end, _, _ in found)
-            if not overlapped:
-                found.append((match.start(), match.end(), priority, question))
+            if not any(start < match.end() and match.start() < end for _, start, end, _, _ in found):
+                specific = question not in BROAD_CUES and match.group() not in _NOUN_CUES
+                found.append((specific, match.start(), match.end(), priority, question))
     if not found:
         return None
-    return max(found, key=lambda cue: (cue[0], -cue[2]))[3]
+    return max(found, key=lambda cue: (cue[0], cue[1], -cue[3]))[4]
 
 
 def naming_part(text: str) -> str:

@@ -24,6 +24,7 @@ from enum import StrEnum
 
 from bot.actions.intents import INTENT_QUESTIONS
 from bot.actions.question_cues import (
+    BROAD_CUES,
     asks_only,
     keeps_question,
     naming_part,
@@ -43,10 +44,13 @@ NAMED_CONFIDENCE = 0.99
 _LOOKUP = re.compile("查询|查档|记录查|信息查")
 # e5 cosine by which one offered candidate must beat the others to count as the one meant.
 PICK_MARGIN = 0.015
+# DIET question intents that follow the topic more than the wording.
+_TOPICAL_INTENTS = frozenset(
+    {None, QuestionType.overview, QuestionType.benefit, QuestionType.record, *BROAD_CUES}
+)
+# Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»).
+_SWITCH = re.compile(r"^\W*(那|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
 _SEARCH_DEPTH = 5
-# Question types DIET knows from many examples; a wording cue of the broad «how/can I» kind
-# does not override them.
-_WEAK_CUES = frozenset({QuestionType.steps, QuestionType.eligibility})
 
 
 class Outcome(StrEnum):
@@ -67,6 +71,7 @@ class Turn:
     current_item: str | None = None
     last_question: QuestionType | None = None
     offered: Sequence[str] = ()
+    previous_text: str = ""  # the citizen's message before this one
 
 
 @dataclass(frozen=True)
@@ -82,10 +87,12 @@ class Decision:
 
 def question_for(turn: Turn) -> QuestionType:
     """The wording's cue when it is specific, else Rasa's question intent, else the previous
-    question for 「那X呢」, else an overview."""
+    question for 「那X呢」, else an overview. A broad «how / can I» cue yields only to an
+    intent of a specific kind the word lists may miss (a fee, a place…); DIET's benefit,
+    record and broad intents follow the topic («补贴怎么申请» is about 补贴 but asks how)."""
     cue = question_cue(turn.text)
     intent_question = INTENT_QUESTIONS.get(turn.intent or "")
-    if cue is not None and cue not in _WEAK_CUES:
+    if cue is not None and (cue not in BROAD_CUES or intent_question in _TOPICAL_INTENTS):
         return cue
     if turn.last_question is not None and keeps_question(turn.text):
         return turn.last_question
@@ -124,9 +131,10 @@ class Resolver:
     def decide(self, turn: Turn) -> Decision:
         decision = self._decide(turn)
         if decision.item is not None and decision.how == "named":
-            # 「…办理进度查询需要什么材料」: the name's own words ask nothing.
+            # 「…办理进度查询需要什么材料」: the name's own words ask nothing. An alias that
+            # is itself a question («医保码怎么弄») still asks it when nothing else does.
             rest = without_names(turn.text, decision.item)
-            if rest != turn.text:
+            if rest != turn.text and (question_cue(rest) is not None or question_cue(turn.text) is None):
                 return replace(decision, question=question_for(replace(turn, text=rest)))
         return decision
 
@@ -149,10 +157,26 @@ class Resolver:
         if not naming_part(turn.text):
             if len(offered) > 1:
                 return Decision(Outcome.clarify, question, candidates=tuple(offered), how="offered_again")
+            if offered:  # one candidate offered, and a question about it («要带什么»)
+                return Decision(Outcome.answer, question, offered[0], confidence=1.0, how="picked")
             if current is not None:
                 return Decision(Outcome.answer, question, current, confidence=1.0, how="follow_up")
             return Decision(Outcome.ask_item, question, how="no_item")
         decision, scores = self._retrieve(turn.text, question)
+        if offered:
+            # The citizen answers «which one?»: the question asked before stands unless this
+            # message asks another, and a fragment («给刚出生的宝宝办») is read together with
+            # the question it answers, unless it names an offered item or one outright.
+            asked = question if question_cue(turn.text) else (turn.last_question or question)
+            alone = decision.item is not None and (
+                decision.item in offered or decision.confidence >= NAMED_CONFIDENCE
+            )
+            if decision.outcome is Outcome.answer and alone:
+                return replace(decision, question=asked)
+            if turn.previous_text and not turn.previous_text.startswith("/"):
+                together, _ = self._retrieve(f"{turn.previous_text}，{turn.text}", question)
+                if together.outcome is Outcome.answer:
+                    return replace(together, question=asked, how="with_previous")
         if decision.outcome is Outcome.answer:
             return decision
         if len(offered) > 1:
@@ -165,7 +189,23 @@ class Resolver:
         if current is not None and scores.get(current.id, 0.0) >= self._model.clarify_threshold:
             # Details about the item being discussed («新车6年内免检的也要领吗»), not another item.
             return Decision(Outcome.answer, question, current, confidence=scores[current.id], how="follow_up")
+        if current is not None and self._about_current(turn.text, current):
+            # «父母在老家，不在一个城市也能绑吗» after «医保个人账户的钱能给家里人用吗»: details
+            # that retrieval, read with the item's name, finds to be about the same item.
+            together, _ = self._retrieve(f"{current.name}，{turn.text}", question)
+            if together.outcome is Outcome.answer and together.item == current:
+                return replace(together, how="follow_up")
         return decision
+
+    def _about_current(self, text: str, current: ServiceItem) -> bool:
+        """The message reads as more about the current item: no word of turning to another
+        matter, not «那X呢», and at least half its naming words are in the item's own wording
+        («补办结婚证去哪里» after 居民身份证补领 is not: 结婚证 is nowhere in it)."""
+        if _SWITCH.match(text) or keeps_question(text):
+            return False
+        terms = naming_terms(self._knowledge, text)
+        about = self._knowledge.about(current)
+        return bool(terms) and 2 * sum(1 for term in terms if term in about) >= len(terms)
 
     def _closest(self, text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
         cosines = self._knowledge.cosine_to(text, [item.id for item in offered])

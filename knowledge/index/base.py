@@ -30,6 +30,41 @@ class IndexedDoc:
     source: dict[str, Any]
     text: str = ""  # the raw text, for engines that add their own CJK analysis
     vector: npt.NDArray[np.float32] | None = None  # dense embedding (items only, when enabled)
+    # One query-side vector per phrase citizens use for the item (name, aliases, situations,
+    # FAQ questions), rows of DIM; items only, when enabled.
+    phrase_vectors: npt.NDArray[np.float32] | None = None
+
+
+@dataclass(frozen=True)
+class StoredVectors:
+    """Every item's dense vectors: its passage vector (one row per item, `ids`) and its
+    phrase vectors (`phrase_owner[n]` is the row in `ids` that phrase row n belongs to)."""
+
+    ids: list[str]
+    passages: npt.NDArray[np.float32]
+    phrases: npt.NDArray[np.float32]
+    phrase_owner: npt.NDArray[np.int64]
+
+    @classmethod
+    def collect(
+        cls, rows: Iterable[tuple[str, npt.NDArray[np.float32], npt.NDArray[np.float32]]]
+    ) -> StoredVectors:
+        """From (item id, passage vector, phrase matrix) triples."""
+        ids: list[str] = []
+        passages, phrases, owners = [], [], []
+        for item_id, passage, item_phrases in rows:
+            owners += [len(ids)] * len(item_phrases)
+            ids.append(item_id)
+            passages.append(passage)
+            if len(item_phrases):
+                phrases.append(item_phrases)
+        dim = len(passages[0]) if passages else 0
+        return cls(
+            ids,
+            np.stack(passages) if passages else np.empty((0, dim), dtype=np.float32),
+            np.concatenate(phrases) if phrases else np.empty((0, dim), dtype=np.float32),
+            np.asarray(owners, dtype=np.int64),
+        )
 
 
 @dataclass(frozen=True)
@@ -66,8 +101,8 @@ class SearchBackend(Protocol):
         """(item id, names and aliases) for every item, to build the name matcher."""
         ...
 
-    def vectors(self) -> tuple[list[str], npt.NDArray[np.float32]]:
-        """Item ids and their dense vectors (one row each), for items that have one."""
+    def vectors(self) -> StoredVectors:
+        """The dense vectors of every item that has them."""
         ...
 
     def count(self, kind: DocKind | None = None) -> int: ...

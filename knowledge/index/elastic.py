@@ -14,12 +14,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elastic_transport._node._base import NodeApiResponse
 from elasticsearch import Elasticsearch, NotFoundError, helpers
 
-from knowledge.index.base import BackendHit, DocKind, IndexedDoc
+from knowledge.index.base import BackendHit, DocKind, IndexedDoc, StoredVectors
 
 TITLE_BOOST = 4.0
 CJK_BOOST = 0.5
@@ -36,6 +35,7 @@ MAPPING: dict[str, Any] = {
         "cjk": {"type": "text", "analyzer": "cjk"},
         "source": {"type": "object", "enabled": False},
         "vector": {"type": "float", "index": False, "doc_values": False},
+        "phrase_vectors": {"type": "float", "index": False, "doc_values": False},  # rows, flattened
     },
 }
 
@@ -78,6 +78,11 @@ def _action(index: str, doc: IndexedDoc) -> dict[str, Any]:
             "cjk": doc.text,
             "source": doc.source,
             **({"vector": doc.vector.tolist()} if doc.vector is not None else {}),
+            **(
+                {"phrase_vectors": doc.phrase_vectors.ravel().tolist()}
+                if doc.phrase_vectors is not None
+                else {}
+            ),
         },
     }
 
@@ -184,14 +189,16 @@ class ElasticsearchIndex:
         for hit in self._scan("item", ["names"]):
             yield hit["_id"], list(hit["_source"].get("names") or [])
 
-    def vectors(self) -> tuple[list[str], npt.NDArray[np.float32]]:
-        ids, rows = [], []
-        for hit in self._scan("item", ["vector"]):
+    def vectors(self) -> StoredVectors:
+        rows = []
+        for hit in self._scan("item", ["vector", "phrase_vectors"]):
             vector = hit["_source"].get("vector")
             if vector:
-                ids.append(hit["_id"])
-                rows.append(np.asarray(vector, dtype=np.float32))
-        return ids, (np.stack(rows) if rows else np.empty((0, 0), dtype=np.float32))
+                phrases = np.asarray(hit["_source"].get("phrase_vectors") or [], dtype=np.float32)
+                rows.append(
+                    (hit["_id"], np.asarray(vector, dtype=np.float32), phrases.reshape(-1, len(vector)))
+                )
+        return StoredVectors.collect(rows)
 
     def _scan(self, kind: DocKind, fields: list[str]) -> Iterator[dict[str, Any]]:
         try:

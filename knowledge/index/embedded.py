@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 import tantivy
 
-from knowledge.index.base import BackendHit, DocKind, IndexedDoc
+from knowledge.index.base import BackendHit, DocKind, IndexedDoc, StoredVectors
 
 TITLE_BOOST = 4.0
 _WRITER_HEAP = 64_000_000
@@ -34,7 +34,8 @@ _LOCK_RETRY_SECONDS = 15.0
 _SOURCES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sources (
-    doc_id TEXT PRIMARY KEY, kind TEXT NOT NULL, names TEXT NOT NULL, json TEXT NOT NULL, vector BLOB
+    doc_id TEXT PRIMARY KEY, kind TEXT NOT NULL, names TEXT NOT NULL, json TEXT NOT NULL, vector BLOB,
+    phrases BLOB
 );
 CREATE INDEX IF NOT EXISTS sources_kind ON sources (kind);
 """
@@ -95,13 +96,14 @@ def _write(
                     )
                 )
             conn.execute(
-                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     doc.doc_id,
                     doc.kind,
                     json.dumps(list(doc.names), ensure_ascii=False),
                     json.dumps(doc.source, ensure_ascii=False),
                     None if doc.vector is None else doc.vector.astype(np.float32).tobytes(),
+                    None if doc.phrase_vectors is None else doc.phrase_vectors.astype(np.float32).tobytes(),
                 ),
             )
             count += 1
@@ -111,6 +113,11 @@ def _write(
         writer.rollback()
         raise
     return count
+
+
+def _rows(blob: bytes | None, dim: int) -> npt.NDArray[np.float32]:
+    """A matrix stored as its bytes, back in rows of `dim`."""
+    return np.frombuffer(blob or b"", dtype=np.float32).reshape(-1, dim)
 
 
 def _set_fingerprint(conn: sqlite3.Connection, fingerprint: str) -> None:
@@ -252,18 +259,17 @@ class EmbeddedIndex:
         for doc_id, names in conn.execute("SELECT doc_id, names FROM sources WHERE kind = 'item'"):
             yield doc_id, json.loads(names)
 
-    def vectors(self) -> tuple[list[str], npt.NDArray[np.float32]]:
+    def vectors(self) -> StoredVectors:
         conn = self._reader()
         rows = (
             []
             if conn is None
-            else conn.execute("SELECT doc_id, vector FROM sources WHERE vector IS NOT NULL")
+            else conn.execute("SELECT doc_id, vector, phrases FROM sources WHERE vector IS NOT NULL")
         )
-        ids, blobs = [], []
-        for doc_id, blob in rows:
-            ids.append(doc_id)
-            blobs.append(np.frombuffer(blob, dtype=np.float32))
-        return ids, (np.stack(blobs) if blobs else np.empty((0, 0), dtype=np.float32))
+        return StoredVectors.collect(
+            (doc_id, vector := np.frombuffer(blob, dtype=np.float32), _rows(phrases, len(vector)))
+            for doc_id, blob, phrases in rows
+        )
 
     def count(self, kind: DocKind | None = None) -> int:
         conn = self._reader()

@@ -65,6 +65,16 @@ def test_after_candidates_a_typed_follow_up_and_a_typed_choice_are_understood(ga
     assert answered(say(gateway, "r-clarify", "第一个")) == (offered[0], "location")
 
 
+def test_after_candidates_a_fragment_is_read_with_the_question_it_answers(gateway: httpx.Client) -> None:
+    """«医保怎么参保» → candidates that leave out newborns → «给刚出生的宝宝办» alone would find
+    出生医学证明; read with the question before, it is 新生儿参保, asked the same way."""
+    assert "clarify" in kinds(say(gateway, "r-fragment", "医保怎么参保"))
+    assert answered(say(gateway, "r-fragment", "给刚出生的宝宝办")) == (
+        "healthcare.newborn_medical_insurance_enrollment",
+        "steps",
+    )
+
+
 def test_a_correction_names_the_item_meant(gateway: httpx.Client) -> None:
     say(gateway, "r-correct", "补办身份证要带什么材料")
     assert answered(say(gateway, "r-correct", "不是，我问的是港澳通行证")) == (

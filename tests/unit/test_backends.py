@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from osmem_server import OsmemServer
 
@@ -90,6 +91,27 @@ def test_knowledge_base_reader_works_on_either_backend(backend: SearchBackend, s
     assert kb.search("补办身份证要带什么材料")[0].item.id == "certificates.id_card_reissue"
     assert kb.resolve("驾照补办") is not None
     assert kb.item_count() == len(store.items())
+
+
+def test_each_items_passage_and_phrase_vectors_come_back_as_written(
+    backend: SearchBackend, seeded: Settings
+) -> None:
+    store, paths = open_store(seeded), seeded.knowledge_paths()
+    rng = np.random.default_rng(7)
+    docs = [
+        item_document(
+            item, paths.segmenter(), rng.random(8, dtype=np.float32), rng.random((n, 8), dtype=np.float32)
+        )
+        for n, item in enumerate(store.items()[:3])  # 0, 1 and 2 phrases
+    ]
+    backend.rebuild(docs, "vectors")
+    stored = backend.vectors()
+    assert sorted(stored.ids) == sorted(doc.doc_id for doc in docs)
+    for doc in docs:
+        row = stored.ids.index(doc.doc_id)
+        assert doc.vector is not None and doc.phrase_vectors is not None
+        np.testing.assert_allclose(stored.passages[row], doc.vector)
+        np.testing.assert_allclose(stored.phrases[stored.phrase_owner == row], doc.phrase_vectors)
 
 
 def test_a_rebuild_replaces_rather_than_adds(backend: SearchBackend, seeded: Settings) -> None:

@@ -29,9 +29,20 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("最多能贷多少", QuestionType.benefit),
      ("我的社保交了几年", QuestionType.record), ("在哪里办", QuestionType.location),
      ("我在厂里上班，听说能领一笔补贴，有多少钱", QuestionType.benefit), ("要多久", QuestionType.time_limit),
-     ("网上能办吗", QuestionType.online), ("不动产登记资料查询的咨询电话是多少", QuestionType.contact)],
+     ("网上能办吗", QuestionType.online), ("不动产登记资料查询的咨询电话是多少", QuestionType.contact),
+     # a specific cue is the real ask wherever the broad «how / can I» one stands…
+     ("车子开了十五年想报废，去哪办手续", QuestionType.location),
+     ("车管所周六能去把到期的驾照换了吗", QuestionType.hours),
+     # …unless it is a bare noun that is what the citizen wants changed
+     ("驾照上登记的地址要怎么改", QuestionType.steps),
+     ("失业了还能干什么，有这样的服务吗", None),  # 什么 ends in 么 but asks nothing of the kind
+     ("电话〔手机号〕，户口本丢了怎么补", QuestionType.steps),  # who asks, not what
+     ("缴存证明能自己在网上打吗", QuestionType.online), ("手机上的医保码怎么弄出来", QuestionType.steps),
+     ("帮我查一下孩子的学籍信息", QuestionType.record), ("利息国家能贴多少", QuestionType.benefit)],
 )  # fmt: skip
-def test_the_question_is_read_from_the_wording_last_cue_first(text: str, question: QuestionType) -> None:
+def test_the_question_is_read_from_the_wording_last_cue_first(
+    text: str, question: QuestionType | None
+) -> None:
     assert question_cue(text) is question
 
 
@@ -96,6 +107,40 @@ def test_after_a_clarification_a_choice_in_words_is_answered_with_the_first_ques
     decision = resolver.decide(Turn("补领", last_question=QuestionType.materials, offered=offered))
     assert decision.outcome is Outcome.answer and decision.item is not None
     assert (decision.item.id, decision.question, decision.how) == (ID_CARD, QuestionType.materials, "picked")
+
+
+def test_after_a_clarification_a_fragment_is_read_with_the_question_it_answers(resolver: Resolver) -> None:
+    offered = [
+        "healthcare.employee_medical_insurance_enrollment",
+        "healthcare.resident_medical_insurance_enrollment",
+    ]
+    turn = Turn(
+        "给刚出生的宝宝办", last_question=QuestionType.steps, offered=offered, previous_text="医保怎么参保"
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.how == "with_previous"
+    assert (decision.item.id, decision.question) == (
+        "healthcare.newborn_medical_insurance_enrollment",
+        QuestionType.steps,
+    )
+
+
+def test_a_question_about_the_one_candidate_offered_is_about_it(resolver: Resolver) -> None:
+    offered = ["social_security.retirement_pension_claim"]
+    decision = resolver.decide(Turn("要带什么材料", last_question=QuestionType.steps, offered=offered))
+    assert decision.outcome is Outcome.answer and decision.item is not None
+    assert (decision.item.id, decision.question) == (offered[0], QuestionType.materials)
+
+
+def test_details_about_the_current_item_stay_with_it_but_another_matter_does_not(resolver: Resolver) -> None:
+    loan = "employment.startup_guarantee_loan"
+    decision = resolver.decide(
+        Turn("利息国家能贴多少", current_item=loan, last_question=QuestionType.benefit)
+    )
+    assert decision.item is not None and (decision.item.id, decision.how) == (loan, "follow_up")
+    for text in ("补办结婚证去哪里", "那我老婆的结婚证丢了怎么补"):
+        decision = resolver.decide(Turn(text, current_item=ID_CARD, last_question=QuestionType.materials))
+        assert decision.item is None or decision.item.id != ID_CARD, text
 
 
 def test_a_correction_names_the_item_meant_and_keeps_the_question(resolver: Resolver) -> None:

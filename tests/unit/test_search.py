@@ -4,6 +4,7 @@ import pytest
 
 from bot.settings import Settings
 from knowledge.chinese import to_simplified
+from knowledge.dense import item_passage
 from knowledge.index.embedded import EmbeddedIndex
 from knowledge.indexing import ensure_index, rebuild_index
 from knowledge.search import KnowledgeBase
@@ -75,3 +76,18 @@ def test_faq_confidence_separates_paraphrases_from_near_misses(kb: KnowledgeBase
     assert close[0].faq.q == "办证件要提前预约吗？" and close[0].confidence >= 0.6
     far = kb.search_faqs("今天天气怎么样")
     assert not far or far[0].confidence < 0.3
+
+
+def test_the_dense_signal_is_the_mean_of_passage_and_closest_phrase(
+    kb: KnowledgeBase, settings: Settings
+) -> None:
+    """A question worded like one situation of an item is as close to the item as that phrase
+    is, whatever else its passage says: the cosine used is (passage + closest phrase) / 2."""
+    item = kb.item("education.primary_school_enrollment")
+    embedder = settings.knowledge_paths().embedder()
+    assert item is not None and item.situations and embedder is not None
+    question = item.situations[0]
+    passage = float(embedder.passages([item_passage(item)])[0] @ embedder.query(question))
+    combined = kb.cosine_to(question, [item.id])[item.id]
+    assert combined == pytest.approx((passage + 1.0) / 2, abs=1e-3)
+    assert combined > passage
