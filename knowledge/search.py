@@ -20,7 +20,9 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
+from knowledge.chinese import to_simplified
 from knowledge.dense import Embedder, item_passage
+from knowledge.homophones import SoundSpeller
 from knowledge.index.base import SearchBackend, StoredVectors
 from knowledge.schema import FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
@@ -106,7 +108,11 @@ class KnowledgeBase:
         # Several items may share a name (an imported catalog lists one matter per department or
         # window); each keeps it. An official name outranks another item's identical alias.
         names: dict[str, dict[str, Literal["name", "alias"]]] = {}
+        spellings: set[str] = set()
         for item_id, item_names in self._backend.all_names():
+            for name in item_names:
+                spellings.add(to_simplified(name))
+                spellings.update(self._segmenter.spelling_words(name))
             for position, name in enumerate(item_names):
                 owners = names.setdefault(self._segmenter.normalise(name), {})
                 if owners.get(item_id) != "name":
@@ -117,6 +123,7 @@ class KnowledgeBase:
             else {i: k for i, k in owners.items() if k == "name"}
             for name, owners in names.items()
         }
+        self._speller = SoundSpeller(spellings, self._segmenter.is_word, self._segmenter.cut)
         self.places = {s["id"]: ServicePlace.model_validate(s) for s in self._backend.sources("place")}
         self._items: dict[str, ServiceItem] = {}
         self._abouts: dict[str, str] = {}
@@ -142,6 +149,12 @@ class KnowledgeBase:
     @property
     def fingerprint(self) -> str | None:
         return self._fingerprint
+
+    def respell(self, text: str) -> str:
+        """The message with same-sounding mistypes of the guide's own words put right
+        (身份正 → 身份证; `knowledge.homophones`)."""
+        self.refresh()
+        return self._speller.respell(to_simplified(text))
 
     def normalise(self, text: str) -> str:
         """The text as names are compared: simplified, lower case, synonyms applied."""

@@ -44,6 +44,23 @@ class Segmenter:
             return text
         return self._pattern.sub(lambda m: self._canonical[m.group(0)], text)
 
+    def is_word(self, text: str) -> bool:
+        """The text is a word of the dictionary (jieba's own or ours)."""
+        return bool(self._tokenizer.FREQ.get(text))
+
+    def spelling_words(self, text: str) -> set[str]:
+        """The dictionary words a text is written with (no synonyms), for putting mistypes right:
+        its words, and the words of three characters or more inside long ones (普通护照 gives
+        护照 only when written alone: 不动产 must not teach 不动)."""
+        text = to_simplified(text)
+        whole = set(self._tokenizer.lcut(text))
+        inner = {w for w in self._tokenizer.lcut_for_search(text) if len(w) >= 3}
+        return {w for w in whole | inner if _WORD.fullmatch(w) and self.is_word(w)}
+
+    def cut(self, text: str) -> list[str]:
+        """The text cut into words, every character kept (the pieces join back into it)."""
+        return [str(word) for word in self._tokenizer.lcut(text)]
+
     def terms(self, text: str) -> list[str]:
         """Search terms: search-mode segmentation, stop words and punctuation dropped."""
         words = self._tokenizer.lcut_for_search(self.normalise(text))

@@ -32,7 +32,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.fee,
-        r"多少钱|收费|费用|要钱|免费|工本费|交钱|花多少|要花钱|付费|几块钱|钱的事|收钱|交多少",
+        r"多少钱|收费|费用|要钱|免费|工本费|交钱|花多少|要花钱|付费|几块钱|钱的事|收钱|交多少|门票|收不收钱",
     ),
     (
         QuestionType.materials,
@@ -58,7 +58,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (
         QuestionType.eligibility,
         r"条件|能不能|可不可以|可以办吗|能办吗|符合|资格|谁可以|哪些人|够不够|可以申请吗|能申请吗|能否|行不行|"
-        r"有没有资格|算不算|哪些(病|情况|人)|什么人|什么情况下|(能|可以)[^，。？?,]{0,20}(吗|嘛|(?<![什怎这那多])么)",
+        r"有没有资格|算不算|哪些(病|情况|人)|什么人|什么情况下|(也|还)(要|用|需要|得|能|可以)[^，。？?,]{0,8}(吗|嘛)|(能|可以)[^，。？?,]{0,20}(吗|嘛|(?<![什怎这那多])么)",
     ),
     (
         QuestionType.steps,
@@ -161,3 +161,16 @@ def without_personal_numbers(text: str) -> str:
     """The message without its masked numbers and their labels: 「身份证〔身份证号〕」 says who
     is asking, not that the question is about an ID card."""
     return _PERSONAL_NUMBER.sub("", text)
+
+
+_CLAUSES = re.compile(r"[^，,。；;！!？?]+[，,。；;！!？?]*")
+_NEGATED = re.compile(r"^\s*(而)?不是")
+
+
+def without_negated(text: str) -> str:
+    """The message without the clauses that say what the citizen does not mean («我说的是
+    公积金转外地，不是开缴存证明»: 缴存证明 is what not to search for), when another clause
+    still names something; a bare «不是，…» opening a correction names nothing and stays."""
+    clauses = _CLAUSES.findall(text)
+    kept = [c for c in clauses if not (_NEGATED.match(c) and naming_part(c))]
+    return "".join(kept) if len(kept) < len(clauses) and any(naming_part(c) for c in kept) else text

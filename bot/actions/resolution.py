@@ -29,6 +29,7 @@ from bot.actions.question_cues import (
     keeps_question,
     naming_part,
     question_cue,
+    without_negated,
     without_personal_numbers,
 )
 from knowledge.confidence import ConfidenceModel, longest_common
@@ -216,7 +217,7 @@ class Resolver:
 
     def _retrieve(self, text: str, question: QuestionType) -> tuple[Decision, dict[str, float]]:
         """The decision and the calibrated probability of every item retrieval found."""
-        text = without_personal_numbers(text)
+        text = self._knowledge.respell(without_negated(without_personal_numbers(text)))
         hits = self._knowledge.search(text, k=_SEARCH_DEPTH)
         if (
             len(hits) == _SEARCH_DEPTH

@@ -1,0 +1,44 @@
+"""Same-sounding mistypes of the guide's own words are put right, and nothing else is touched
+(`knowledge.homophones`, over the real knowledge base)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.search import KnowledgeBase
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("身份正丢了补办去哪里", "身份证丢了补办去哪里"),
+        ("食品经营许刻证要什么材料", "食品经营许可证要什么材料"),
+        ("新办的社报卡多久能拿到", "新办的社保卡多久能拿到"),
+        ("生育医疗废用怎么报销", "生育医疗费用怎么报销"),
+        ("公基金余额帮我查下", "公积金余额帮我查下"),
+    ],
+)
+def test_a_same_sounding_mistype_of_a_guide_word_is_put_right(
+    kb: KnowledgeBase, typed: str, meant: str
+) -> None:
+    assert kb.respell(typed) == meant
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "公司拖欠我三个月工资一直不发",  # 不发 is meant, though 补发 sounds alike
+        "买房想用公积金贷款，最多能贷多少",  # 用公 would cut through 公积金
+        "居住证签注能在手机上办吗",  # 上办 is not a mistyped 上班
+        "事业单位的人怎么办",  # 事业 is a word, though 失业 sounds alike
+        "我第一次来办事，啥都不懂",
+    ],
+)
+def test_words_written_as_meant_are_left_alone(kb: KnowledgeBase, text: str) -> None:
+    assert kb.respell(text) == text
+
+
+def test_a_mistyped_name_is_found_like_the_name(kb: KnowledgeBase) -> None:
+    hits = kb.search(kb.respell("食品经营许刻证要什么材料"))
+    assert hits[0].item.id == "enterprise_licensing.food_business_license"
+    assert hits[0].matched_by != "text"  # a name or alias written out
