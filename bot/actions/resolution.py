@@ -217,7 +217,7 @@ class Resolver:
 
     def _retrieve(self, text: str, question: QuestionType) -> tuple[Decision, dict[str, float]]:
         """The decision and the calibrated probability of every item retrieval found."""
-        text = self._knowledge.respell(without_negated(without_personal_numbers(text)))
+        text = searched_text(self._knowledge, text)
         hits = self._knowledge.search(text, k=_SEARCH_DEPTH)
         if (
             len(hits) == _SEARCH_DEPTH
@@ -275,6 +275,12 @@ class Resolver:
             return clarify, probabilities
         unknown = Decision(Outcome.honest_no, question, confidence=best_score, how="below_threshold")
         return unknown, probabilities
+
+
+def searched_text(knowledge: KnowledgeBase, text: str) -> str:
+    """What retrieval is given of a message: without masked numbers and their labels, without
+    the clauses saying what is not meant, with same-sounding mistypes put right."""
+    return knowledge.respell(without_negated(without_personal_numbers(text)))
 
 
 def without_names(text: str, item: ServiceItem) -> str:

@@ -25,8 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from bot.actions.question_cues import without_personal_numbers
-from bot.actions.resolution import naming_terms
+from bot.actions.resolution import naming_terms, searched_text
 from bot.evaluation.e2e import load_split
 from bot.privacy import mask_personal_data, nlu_placeholders
 from bot.settings import load_settings
@@ -65,7 +64,7 @@ def examples(knowledge: KnowledgeBase) -> list[Example]:
     labelled += [(question, item, False) for _area, question, item in load_questions()]
     rows = []
     for raw, expected, from_dev in labelled:
-        text = without_personal_numbers(to_simplified(nlu_placeholders(mask_personal_data(raw))))
+        text = searched_text(knowledge, to_simplified(nlu_placeholders(mask_personal_data(raw))))
         hits = knowledge.search(text, k=DEPTH)
         terms = naming_terms(knowledge, text)
         rows.append(Example(text, expected, hits, knowledge.normalise(text), terms, from_dev))
