@@ -49,6 +49,13 @@ PICK_MARGIN = 0.015
 _TOPICAL_INTENTS = frozenset(
     {None, QuestionType.overview, QuestionType.benefit, QuestionType.record, *BROAD_CUES}
 )
+# Words that name a document or licence, each a matter of its own (结婚证, 健康证, 营业执照).
+_DOCUMENT = re.compile("..(证|证书|证明|卡|照|执照|许可|许可证)$")
+# Provinces, cities, counties and «老家»: where the citizen is, never which matter.
+_PLACE = re.compile(
+    "(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
+    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市)?|.{1,4}(省|市|县)|老家|家乡|外省|外市"
+)
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»).
 _SWITCH = re.compile(r"^\W*(那|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
 _SEARCH_DEPTH = 5
@@ -190,7 +197,11 @@ class Resolver:
         if current is not None and scores.get(current.id, 0.0) >= self._model.clarify_threshold:
             # Details about the item being discussed («新车6年内免检的也要领吗»), not another item.
             return Decision(Outcome.answer, question, current, confidence=scores[current.id], how="follow_up")
-        if current is not None and self._about_current(turn.text, current):
+        if (
+            current is not None
+            and decision.outcome is Outcome.honest_no
+            and self._about_current(turn.text, current)
+        ):
             # «父母在老家，不在一个城市也能绑吗» after «医保个人账户的钱能给家里人用吗»: details
             # that retrieval, read with the item's name, finds to be about the same item.
             together, _ = self._retrieve(f"{current.name}，{turn.text}", question)
@@ -199,13 +210,17 @@ class Resolver:
         return decision
 
     def _about_current(self, text: str, current: ServiceItem) -> bool:
-        """The message reads as more about the current item: no word of turning to another
-        matter, not «那X呢», and at least half its naming words are in the item's own wording
-        («补办结婚证去哪里» after 居民身份证补领 is not: 结婚证 is nowhere in it)."""
+        """The message may be details about the current item: no word of turning to another
+        matter, not «那X呢», no name of a document or licence that the item's own wording lacks
+        («补办结婚证去哪里» after 居民身份证补领 names 结婚证, which it never mentions), and at
+        least half its naming words in that wording, places aside («从湖南迁到广东» says where,
+        not what; «中考报名在哪报» after 生源地助学贷款 is about something else)."""
         if _SWITCH.match(text) or keeps_question(text):
             return False
-        terms = naming_terms(self._knowledge, text)
         about = self._knowledge.about(current)
+        terms = [term for term in naming_terms(self._knowledge, text) if not _PLACE.fullmatch(term)]
+        if any(_DOCUMENT.search(term) and term not in about for term in terms):
+            return False
         return bool(terms) and 2 * sum(1 for term in terms if term in about) >= len(terms)
 
     def _closest(self, text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
@@ -263,9 +278,12 @@ class Resolver:
                 extra={"runner_up": runner_up},
             )
             return named, probabilities
-        candidates = tuple(hits[n].item for s, n in ranked if s >= self._model.clarify_threshold)[
-            :MAX_CANDIDATES
-        ]
+        documents = [term for term in terms if _DOCUMENT.search(term)]
+        candidates = tuple(
+            hits[n].item
+            for s, n in ranked
+            if s >= self._model.clarify_threshold and not _lacks_any(hits[n], documents)
+        )[:MAX_CANDIDATES]
         if len(same_name) > 1 and best_score >= self._model.clarify_threshold:
             candidates = tuple(same_name[:MAX_SAME_NAME])
         if candidates:
@@ -281,6 +299,15 @@ def searched_text(knowledge: KnowledgeBase, text: str) -> str:
     """What retrieval is given of a message: without masked numbers and their labels, without
     the clauses saying what is not meant, with same-sounding mistypes put right."""
     return knowledge.respell(without_negated(without_personal_numbers(text)))
+
+
+def _lacks_any(hit: Hit, documents: Sequence[str]) -> bool:
+    """The item never mentions one of the documents the message names, in its wording or its
+    materials («补办结婚证去哪里» and 出生医学证明补发): a neighbour, not worth offering."""
+    if not documents:
+        return False
+    wording = hit.about + "\n" + "\n".join(material.name for material in hit.item.materials)
+    return any(document not in wording for document in documents)
 
 
 def without_names(text: str, item: ServiceItem) -> str:

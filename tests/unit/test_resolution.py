@@ -143,6 +143,15 @@ def test_details_about_the_current_item_stay_with_it_but_another_matter_does_not
         assert decision.item is None or decision.item.id != ID_CARD, text
 
 
+def test_details_naming_places_and_people_stay_with_the_current_item(resolver: Resolver) -> None:
+    for current, text in (
+        ("certificates.hukou_cross_province_transfer", "从湖南迁到广东，跨省的那种，要带什么"),
+        ("healthcare.personal_account_family_mutual_aid", "父母在老家，不在一个城市也能绑吗"),
+    ):
+        decision = resolver.decide(Turn(text, current_item=current, last_question=QuestionType.steps))
+        assert decision.item is not None and decision.item.id == current, text
+
+
 def test_a_correction_names_the_item_meant_and_keeps_the_question(resolver: Resolver) -> None:
     turn = Turn("不是，我问的是港澳通行证", current_item=ID_CARD, last_question=QuestionType.fee)
     decision = resolver.decide(turn)
@@ -181,3 +190,13 @@ def test_records_sharing_a_name_are_told_apart_by_department_and_place(kb: Knowl
         "居民身份证补领 · 广州市司法局 · 天河窗口",
         "居民身份证补领 · 越秀区司法局",
     ]
+
+
+def test_the_clause_saying_what_is_not_meant_is_not_searched(resolver: Resolver) -> None:
+    turn = Turn(
+        "我说的是公积金账户转到外地，不是开缴存证明",
+        current_item="housing.provident_fund_deposit_certificate",
+        last_question=QuestionType.location,
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.item.id == "housing.provident_fund_account_transfer"
