@@ -133,6 +133,10 @@ class KnowledgeBase:
             self._vectors = self._backend.vectors()
         self._vector_ids = self._vectors.ids if self._vectors is not None else []
         self._vector_positions = {item_id: n for n, item_id in enumerate(self._vector_ids)}
+        # Each item's phrase rows are consecutive: where each run starts, and whose it is.
+        owner = self._vectors.phrase_owner if self._vectors is not None else np.empty(0, dtype=np.int64)
+        self._phrase_starts = np.flatnonzero(np.diff(owner, prepend=-1))
+        self._phrase_items = owner[self._phrase_starts]
         self._fingerprint = self._backend.fingerprint()
 
     def refresh(self, force: bool = False) -> None:
@@ -225,10 +229,10 @@ class KnowledgeBase:
             return None
         query_vector = self._embedder.query(query)
         passages = vectors.passages @ query_vector
-        closest = np.full(len(passages), -1.0, dtype=np.float32)
-        np.maximum.at(closest, vectors.phrase_owner, vectors.phrases @ query_vector)
-        # An item without phrases: its passage stands for them.
-        closest = np.where(closest > -1.0, closest, passages)
+        closest = passages.copy()  # an item without phrases: its passage stands for them
+        if len(self._phrase_starts):
+            phrases = vectors.phrases @ query_vector
+            closest[self._phrase_items] = np.maximum.reduceat(phrases, self._phrase_starts)
         return ((passages + closest) / 2).astype(np.float32)
 
     def _dense_ranking(self, query: str) -> list[tuple[str, float]]:

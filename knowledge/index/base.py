@@ -38,7 +38,8 @@ class IndexedDoc:
 @dataclass(frozen=True)
 class StoredVectors:
     """Every item's dense vectors: its passage vector (one row per item, `ids`) and its
-    phrase vectors (`phrase_owner[n]` is the row in `ids` that phrase row n belongs to)."""
+    phrase vectors (`phrase_owner[n]` is the row in `ids` that phrase row n belongs to; an
+    item's phrase rows are consecutive)."""
 
     ids: list[str]
     passages: npt.NDArray[np.float32]
