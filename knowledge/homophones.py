@@ -1,13 +1,15 @@
 """Typing by sound: put back the word a citizen meant when the input method picked a
-same-sounding character (身份正 → 身份证, 护找 → 护照, 失业宝险金 → 失业保险金,
-食品经营许刻证 → 食品经营许可证, 社报卡 → 社保卡, 付审 → 复审).
+same-sounding character (身份正 → 身份证, 失业宝险金 → 失业保险金, 食品经营许刻证 →
+食品经营许可证, 社报卡 → 社保卡, 公基金 → 公积金).
 
 Chinese is typed by pinyin, so most misspellings sound exactly like the intended word. The
-words put back are only the knowledge base's own: item names, aliases and the words they are
-made of. A stretch of the message is rewritten when it sounds like one of them (syllables
-without tones, each character's most common reading), differs from it in one character (two
-for words of five or more), and, for words of two or three characters, is not itself a word
-in the segmenter's dictionary (事业 stays 事业 although it sounds like 失业).
+words put back are only the knowledge base's own: item names, aliases and the dictionary words
+they are written with (`Segmenter.spelling_words`). A stretch of the message is rewritten when
+it sounds like one of them (syllables without tones, each character's most common reading),
+begins and ends where the message's own words do, differs in one character (two for words of
+five or more), and, for words of two or three characters, is not itself a dictionary word and
+was not typed with one of the commonest characters (事业 stays 事业 although it sounds like
+失业; 一直不发 stays, though 补发 sounds alike).
 """
 
 from __future__ import annotations
@@ -23,19 +25,17 @@ _SHORT_WORD = 3  # up to this length a stretch that is itself a word is left alo
 _LONG_WORD = 5  # from this length two characters may differ
 
 
+def _is_chinese(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
 @lru_cache(maxsize=8192)
 def _syllable(char: str) -> str:
-    if not "\u4e00" <= char <= "\u9fff":
-        return char
-    return lazy_pinyin(char)[0]
+    return lazy_pinyin(char)[0] if _is_chinese(char) else char
 
 
 def _sound(text: str) -> tuple[str, ...]:
     return tuple(_syllable(char) for char in text)
-
-
-def _is_chinese(word: str) -> bool:
-    return all("\u4e00" <= char <= "\u9fff" for char in word)
 
 
 class SoundSpeller:
@@ -46,7 +46,7 @@ class SoundSpeller:
     ) -> None:
         by_sound: dict[tuple[str, ...], set[str]] = {}
         for word in words:
-            if len(word) >= 2 and _is_chinese(word):
+            if len(word) >= 2 and all(_is_chinese(char) for char in word):
                 by_sound.setdefault(_sound(word), set()).add(word)
         # Two words that sound alike (a homophone pair in the guide itself): neither is guessed.
         self._words = {sound: next(iter(found)) for sound, found in by_sound.items() if len(found) == 1}
@@ -88,7 +88,4 @@ class SoundSpeller:
             return True
         # A short stretch: not a word itself, and the character typed is not one of the
         # commonest (不发 is «not sent», not a mistyped 补发).
-        return not self._is_word(stretch) and not any(self._is_common(char) for char in differing)
-
-    def _is_common(self, char: str) -> bool:
-        return char in _COMMON
+        return not self._is_word(stretch) and not _COMMON.intersection(differing)

@@ -100,8 +100,8 @@ def item_documents(
             continue
         vectors = embedder.passages([item_passage(i) for i in batch])
         phrases = [item_phrases(i) for i in batch]
-        phrase_vectors = embedder.queries([p for item_phrases_ in phrases for p in item_phrases_])
-        offsets = np.cumsum([0, *(len(p) for p in phrases)])
+        phrase_vectors = embedder.queries([text for texts in phrases for text in texts])
+        offsets = np.cumsum([0, *(len(texts) for texts in phrases)])
         for n, (item, vector) in enumerate(zip(batch, vectors, strict=True)):
             yield item_document(item, segmenter, vector, phrase_vectors[offsets[n] : offsets[n + 1]])
 

@@ -133,10 +133,6 @@ class KnowledgeBase:
             self._vectors = self._backend.vectors()
         self._vector_ids = self._vectors.ids if self._vectors is not None else []
         self._vector_positions = {item_id: n for n, item_id in enumerate(self._vector_ids)}
-        # Each item's phrase rows are consecutive: where each run starts, and whose it is.
-        owner = self._vectors.phrase_owner if self._vectors is not None else np.empty(0, dtype=np.int64)
-        self._phrase_starts = np.flatnonzero(np.diff(owner, prepend=-1))
-        self._phrase_items = owner[self._phrase_starts]
         self._fingerprint = self._backend.fingerprint()
 
     def refresh(self, force: bool = False) -> None:
@@ -219,21 +215,11 @@ class KnowledgeBase:
         return hits[0].item if hits else None
 
     def _similarities(self, query: str) -> npt.NDArray[np.float32] | None:
-        """Per item (in `_vector_ids` order): the mean of the e5 cosine to its whole passage
-        and to its closest phrase. The passage alone blurs an item with many situations; the
-        closest phrase alone over-rewards one shared word. Together, on the dev questions and
-        the retrieval questions, the right item came first 3–5 points more often than with
-        either alone."""
+        """Per item (in `_vector_ids` order), the dense similarity (`StoredVectors.similarities`)."""
         vectors = self._vectors
         if self._embedder is None or vectors is None or not len(vectors.ids):
             return None
-        query_vector = self._embedder.query(query)
-        passages = vectors.passages @ query_vector
-        closest = passages.copy()  # an item without phrases: its passage stands for them
-        if len(self._phrase_starts):
-            phrases = vectors.phrases @ query_vector
-            closest[self._phrase_items] = np.maximum.reduceat(phrases, self._phrase_starts)
-        return ((passages + closest) / 2).astype(np.float32)
+        return vectors.similarities(self._embedder.query(query))
 
     def _dense_ranking(self, query: str) -> list[tuple[str, float]]:
         similarities = self._similarities(query)
