@@ -123,6 +123,7 @@ class KnowledgeBase:
             else {i: k for i, k in owners.items() if k == "name"}
             for name, owners in names.items()
         }
+        self._names_text = "；".join(self._names)
         self._speller = SoundSpeller(spellings, self._segmenter.is_word, self._segmenter.cut)
         self.places = {s["id"]: ServicePlace.model_validate(s) for s in self._backend.sources("place")}
         self._items: dict[str, ServiceItem] = {}
@@ -284,6 +285,11 @@ class KnowledgeBase:
             about = self._segmenter.normalise(f"{names}\n{item_passage(item)}")
             self._abouts[item.id] = about
         return about
+
+    def in_some_name(self, term: str) -> bool:
+        """The (normalised) term is written in some item's name or alias: a word citizens and
+        the guide use to name matters (注销, 招聘会), not a detail of one (班主任, 手机)."""
+        return term in self._names_text
 
     def terms(self, text: str) -> list[str]:
         """Search terms of a text, as the index segments them."""

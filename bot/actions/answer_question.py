@@ -244,9 +244,7 @@ class ActionAnswerQuestion(Action):
                 json_message={"type": "place", "place_id": place.id, "question": question.value},
             )
             return list(RESET_FALLBACK)
-        if turn.intent in NON_QUESTION_REPLIES and not (
-            decision.outcome is Outcome.answer and decision.how == "named"
-        ):
+        if turn.intent in NON_QUESTION_REPLIES and not outweighs_intent(turn, decision):
             return reply_to_non_question(dispatcher, turn, decision)
         if decision.outcome is Outcome.answer and decision.item is not None:
             return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
@@ -266,6 +264,27 @@ class ActionAnswerQuestion(Action):
             return list(RESET_FALLBACK)
         dispatcher.utter_message(text=NO_ITEM_FOUND, json_message={"type": "ask_item"})
         return [SlotSet("fallback_count", 1)]
+
+
+# Decisions the conversation makes certain enough to stand against DIET's «not a question»:
+# a name written out, a candidate picked in words or found with the question it answers.
+_OUTWEIGH_ANY_INTENT = frozenset({"named", "with_previous", "picked_by_meaning"})
+
+
+def outweighs_intent(turn: Turn, decision: Decision) -> bool:
+    """A message DIET took for small talk, a goodbye or something out of scope that the
+    conversation shows to be a question: «原来那张丢了» after «which card?», «房东不配合，我一个
+    租客自己能去办吗» about the item just answered. A word or two picked out of the candidates
+    («好的») or a follow-up without a question cue («知道了») stays the intent's reply, and so
+    do candidates: DIET's «out of scope» is the better guess for a matter the guide lacks
+    («烟草零售许可证咋办» would be offered 药品经营许可)."""
+    if decision.outcome is not Outcome.answer:
+        return False
+    if decision.how in _OUTWEIGH_ANY_INTENT:
+        return True
+    if decision.how == "picked":
+        return turn.intent != "goodbye" and len(naming_part(turn.text)) > 3
+    return decision.how == "follow_up" and question_cue(turn.text) is not None
 
 
 def reply_to_non_question(

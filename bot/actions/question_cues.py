@@ -145,6 +145,11 @@ def asks_only(word: str) -> bool:
     return not _PUNCTUATION.sub("", _NON_NAMING.sub("", word.lower()))
 
 
+def corrects(text: str) -> bool:
+    """「不对，是买房提取」「我说的是领失业金」: the citizen says which matter they meant."""
+    return bool(_CORRECTION.match(text.strip()))
+
+
 def keeps_question(text: str) -> bool:
     """「那港澳通行证呢」「不是，我问的是港澳通行证」: another item, the same question as before."""
     text = text.strip()

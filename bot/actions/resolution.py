@@ -26,6 +26,7 @@ from bot.actions.intents import INTENT_QUESTIONS
 from bot.actions.question_cues import (
     BROAD_CUES,
     asks_only,
+    corrects,
     keeps_question,
     naming_part,
     question_cue,
@@ -59,6 +60,11 @@ _PLACE = re.compile(
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»).
 _SWITCH = re.compile(r"^\W*(那|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
 _SEARCH_DEPTH = 5
+# Words that count or measure («一次», «三个月», «两年»): circumstances, not matters; and
+# pieces of question words that segmentation glues to a verb («哪考», «啥证»).
+_COUNT = re.compile("[一二两三四五六七八九十百千几半每0-9]")
+_ASKING_PIECE = re.compile("[哪啥吗呢么]")
+_CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 
 
 class Outcome(StrEnum):
@@ -185,6 +191,17 @@ class Resolver:
                 together, _ = self._retrieve(f"{turn.previous_text}，{turn.text}", question)
                 if together.outcome is Outcome.answer:
                     return replace(together, question=asked, how="with_previous")
+        if (
+            decision.outcome is Outcome.answer
+            and current is not None
+            and decision.item != current
+            and not offered
+            and not turns_away(turn.text)
+            and not self._names_in_own_words(turn.text, decision.item, current)
+        ):
+            # «考试要交多少钱» after 网约车驾驶员证: retrieval's confident other item is named by
+            # nothing the citizen wrote beyond what the current item says too.
+            decision = replace(decision, outcome=Outcome.honest_no)
         if decision.outcome is Outcome.answer:
             return decision
         if len(offered) > 1:
@@ -197,31 +214,57 @@ class Resolver:
         if current is not None and scores.get(current.id, 0.0) >= self._model.clarify_threshold:
             # Details about the item being discussed («新车6年内免检的也要领吗»), not another item.
             return Decision(Outcome.answer, question, current, confidence=scores[current.id], how="follow_up")
-        if (
-            current is not None
-            and decision.outcome is Outcome.honest_no
-            and self._about_current(turn.text, current)
-        ):
-            # «父母在老家，不在一个城市也能绑吗» after «医保个人账户的钱能给家里人用吗»: details
-            # that retrieval, read with the item's name, finds to be about the same item.
+        if current is not None and self._details_of(turn.text, current):
+            # «我普通话只有二级乙等，够不够» after 教师资格认定: details about the item being
+            # discussed, which retrieval, read with the item's name, finds to be about it.
             together, _ = self._retrieve(f"{current.name}，{turn.text}", question)
             if together.outcome is Outcome.answer and together.item == current:
                 return replace(together, how="follow_up")
         return decision
 
-    def _about_current(self, text: str, current: ServiceItem) -> bool:
-        """The message may be details about the current item: no word of turning to another
-        matter, not «那X呢», no name of a document or licence that the item's own wording lacks
-        («补办结婚证去哪里» after 居民身份证补领 names 结婚证, which it never mentions), and at
-        least half its naming words in that wording, places aside («从湖南迁到广东» says where,
-        not what; «中考报名在哪报» after 生源地助学贷款 is about something else)."""
-        if _SWITCH.match(text) or keeps_question(text):
+    def _names_in_own_words(self, text: str, item: ServiceItem | None, current: ServiceItem) -> bool:
+        """Some word of the message that the current item's wording lacks is written in the
+        other item's names («招聘会一般在哪里办» after 职业介绍 names 招聘会)."""
+        if item is None:
+            return True
+        names = self._knowledge.normalise("；".join(item.names))
+        about = self._knowledge.about(current)
+        words = naming_terms(self._knowledge, searched_text(self._knowledge, text))
+        return any(len(word) >= 2 and word in names and word not in about for word in words)
+
+    def _details_of(self, text: str, current: ServiceItem) -> bool:
+        """The message may be details about the current item rather than another matter: no
+        word of turning to another matter and not «那X呢»; no document or licence the item's
+        wording lacks («补办结婚证去哪里» after 居民身份证补领); at most one word of the
+        clause that asks which the item's wording lacks («在哪申请，直接找班主任就行吗» asks
+        about the item; «中考报名在哪报» names what it asks about); and at most one word the
+        guide names matters with that the item's wording lacks («我外地户口，能办吗»: 户口 is
+        the citizen's case). Places, counts and durations are circumstances, never what is
+        asked about."""
+        if turns_away(text):
             return False
         about = self._knowledge.about(current)
-        terms = [term for term in naming_terms(self._knowledge, text) if not _PLACE.fullmatch(term)]
-        if any(_DOCUMENT.search(term) and term not in about for term in terms):
+
+        def lacking(part: str) -> list[str]:
+            return [
+                term
+                for term in naming_terms(self._knowledge, searched_text(self._knowledge, part))
+                if len(term) >= 2
+                and term not in about
+                and not _PLACE.fullmatch(term)
+                and not _COUNT.match(term)
+                and not _ASKING_PIECE.search(term)
+            ]
+
+        lacked = lacking(text)
+        if any(_DOCUMENT.search(term) for term in lacked):
             return False
-        return bool(terms) and 2 * sum(1 for term in terms if term in about) >= len(terms)
+        clauses = [clause for clause in _CLAUSE.split(text) if clause]
+        asking = [clause for clause in clauses if question_cue(clause) is not None] or clauses[-1:]
+        if asking and len(lacking(asking[-1])) >= 2:
+            return False
+        matters = {term for term in lacked if self._knowledge.in_some_name(term)}
+        return len(matters) < 2
 
     def _closest(self, text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
         cosines = self._knowledge.cosine_to(text, [item.id for item in offered])
@@ -293,6 +336,11 @@ class Resolver:
             return clarify, probabilities
         unknown = Decision(Outcome.honest_no, question, confidence=best_score, how="below_threshold")
         return unknown, probabilities
+
+
+def turns_away(text: str) -> bool:
+    """The message says it is about another matter: «另外…», «那X呢», «不对，是…»."""
+    return bool(_SWITCH.match(text)) or corrects(text) or keeps_question(text)
 
 
 def searched_text(knowledge: KnowledgeBase, text: str) -> str:

@@ -144,3 +144,22 @@ async def test_an_answer_offers_follow_up_questions_about_the_same_item(installe
     buttons = messages[0]["buttons"]
     assert [b["title"] for b in buttons] == ["收费标准", "办理地点", "办理时限"]
     assert buttons[0]["payload"] == '/ask_fee{"service_item": "certificates.id_card_reissue"}'
+
+
+async def test_a_question_about_the_current_item_stands_against_an_out_of_scope_intent(
+    installed: KnowledgeBase,
+) -> None:
+    tracker = recorded("fee_follow_up")
+    tracker.latest_message["intent"] = {"name": "out_of_scope", "confidence": 0.61}
+    tracker.latest_message["text"] = "人在外地回不来，也能办吗"
+    messages, _ = await run(tracker)
+    assert messages[0]["custom"]["type"] == "answer", messages[0]["text"]
+    assert messages[0]["custom"]["item_id"] == "certificates.id_card_reissue"
+
+
+async def test_a_goodbye_after_an_answer_stays_a_goodbye(installed: KnowledgeBase) -> None:
+    tracker = recorded("fee_follow_up")
+    tracker.latest_message["intent"] = {"name": "goodbye", "confidence": 0.97}
+    tracker.latest_message["text"] = "好的，知道了"
+    messages, _ = await run(tracker)
+    assert all((m.get("custom") or {}).get("type") != "answer" for m in messages)

@@ -152,6 +152,27 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         assert decision.item is not None and decision.item.id == current, text
 
 
+@pytest.mark.parametrize(
+    ("current", "text", "stays"),
+    [
+        # what the asking clause lacks is a detail of the citizen's case…
+        ("employment.one_time_startup_subsidy", "我的小饭馆才开了两个月，现在申请来得及吗", True),
+        ("social_security.benefit_eligibility_certification", "老人眼睛不好，用手机能弄吗", True),
+        ("transport.ride_hailing_driver_license", "我是外地户口，也能办吗", True),
+        ("transport.ride_hailing_driver_license", "考试是在哪考", True),
+        # …or what the citizen asks about, a matter of its own
+        ("education.student_loan_origin", "孩子明年中考，中考报名去哪报", False),
+        ("employment.job_referral", "最近有招聘会吗，在哪开", False),
+        ("healthcare.insurance_record_query_and_certificate", "老人卧床几年了，长期护理保险怎么申请", False),
+    ],
+)
+def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
+    resolver: Resolver, current: str, text: str, stays: bool
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, last_question=QuestionType.materials))
+    assert (decision.item is not None and decision.item.id == current) is stays, decision
+
+
 def test_a_correction_names_the_item_meant_and_keeps_the_question(resolver: Resolver) -> None:
     turn = Turn("不是，我问的是港澳通行证", current_item=ID_CARD, last_question=QuestionType.fee)
     decision = resolver.decide(turn)
