@@ -88,7 +88,7 @@ async def test_no_matching_item_twice_hands_off_for_low_confidence(installed: Kn
 
 async def test_vague_text_offers_candidate_buttons_with_intent_payloads(installed: KnowledgeBase) -> None:
     tracker = recorded("materials_without_item")
-    tracker.latest_message["text"] = "社保卡怎么办"
+    tracker.latest_message["text"] = "社保卡的事"  # no cue in the words: the intent asks
     messages, events = await run(tracker)
     buttons = messages[0]["buttons"]
     assert messages[0]["custom"]["type"] == "clarify" and buttons

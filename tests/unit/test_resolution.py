@@ -38,7 +38,10 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("失业了还能干什么，有这样的服务吗", None),  # 什么 ends in 么 but asks nothing of the kind
      ("电话〔手机号〕，户口本丢了怎么补", QuestionType.steps),  # who asks, not what
      ("缴存证明能自己在网上打吗", QuestionType.online), ("手机上的医保码怎么弄出来", QuestionType.steps),
-     ("帮我查一下孩子的学籍信息", QuestionType.record), ("利息国家能贴多少", QuestionType.benefit)],
+     ("帮我查一下孩子的学籍信息", QuestionType.record), ("利息国家能贴多少", QuestionType.benefit),
+     ("开个证明上哪开", QuestionType.location), ("在哪个app上能交", QuestionType.online),
+     ("上周交的申请，钱到账了没有", QuestionType.record), ("免费的那个培训咋报名", QuestionType.steps),
+     ("这个证件要怎么核验", QuestionType.steps)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
