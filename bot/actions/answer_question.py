@@ -325,13 +325,16 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     上盖的房子没有证，想办个不动产证怎么弄»): answered (or candidates offered) when the wording
     asks something, names an item and has no word of a complaint; None otherwise."""
     text = tracker.latest_message.get("text") or ""
-    if question_cue(text) is None and not keeps_question(text):
+    turn = current_turn(tracker)
+    asks = question_cue(text) is not None or keeps_question(text)
+    # «开发商刚交房的新房» answers «which one?»: no question of its own, and no complaint.
+    if not asks and not turn.offered:
         return None
     try:
         knowledge = knowledge_provider.current()
     except knowledge_provider.KnowledgeUnavailableError:
         return None
-    decision = resolver(knowledge).decide(current_turn(tracker))
+    decision = resolver(knowledge).decide(turn)
     # «统计建议提案办理情况查询需要什么材料»: words of the item's own name are no complaint.
     if FEEDBACK_WORDS.search(without_names(text, decision.item) if decision.item else text):
         return None
@@ -340,6 +343,6 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         and decision.item is not None
     ):
         return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
-    if decision.outcome is Outcome.clarify and decision.how == "candidates":
+    if asks and decision.outcome is Outcome.clarify and decision.how == "candidates":
         return offer_candidates(dispatcher, decision)
     return None

@@ -45,6 +45,8 @@ NAMED_CONFIDENCE = 0.99
 _LOOKUP = re.compile("查询|查档|记录查|信息查")
 # e5 cosine by which one offered candidate must beat the others to count as the one meant.
 PICK_MARGIN = 0.015
+# «那X呢» read in the frame of the previous question: the least probability of the sibling.
+SIBLING_FLOOR = 0.2
 # Words that name a document or licence, each a matter of its own (结婚证, 健康证, 营业执照).
 _DOCUMENT = re.compile("..(证|证书|证明|卡|照|执照|许可|许可证)$")
 # Provinces, cities, counties and «老家»: where the citizen is, never which matter.
@@ -155,9 +157,17 @@ class Resolver:
         offered = [i for i in (self._knowledge.item(x) for x in turn.offered) if i is not None]
         if offered:
             # A word or two typed instead of a click («补办») may be all function words.
-            compact = "".join(ch for ch in turn.text if ch.isalnum())
-            part = naming_part(turn.text)
+            # «不对，我是个体户，不是公司»: what the citizen says they do not mean picks nothing.
+            meant = without_negated(turn.text)
+            compact = "".join(ch for ch in meant if ch.isalnum())
+            part = naming_part(meant)
             picked = pick_offered(part or (compact if len(compact) <= 3 else ""), offered)
+            if picked is not None and len(offered) == 1 and len(part) > 3:
+                # One candidate shares a word or two with a message that may name another
+                # matter outright («是想把城乡居民养老并到职工养老里» after 养老保险关系转移).
+                found, _ = self._retrieve(turn.text, question)
+                if found.item not in (None, picked) or (found.candidates and picked not in found.candidates):
+                    picked = None
             if picked is not None:
                 asked = question if question_cue(turn.text) else (turn.last_question or question)
                 return Decision(Outcome.answer, asked, picked, confidence=1.0, how="picked")
@@ -198,6 +208,12 @@ class Resolver:
             decision = replace(decision, outcome=Outcome.honest_no)
         if decision.outcome is Outcome.answer:
             return decision
+        if current is not None and keeps_question(turn.text) and turn.previous_text:
+            # «那养老保险呢» after «换工作去了外省，医保怎么转过去»: the new words in the frame of
+            # the previous question, for an item other than the current one that they name.
+            sibling = self._sibling(f"{turn.previous_text}，{turn.text}", turn.text, current, question)
+            if sibling is not None:
+                return sibling
         if len(offered) > 1:
             # The citizen is answering «which one?» in their own words («到期了换新的»): the
             # offered item closest in meaning, when it stands out from the others.
@@ -216,15 +232,40 @@ class Resolver:
                 return replace(together, how="follow_up")
         return decision
 
+    def _words(self, text: str) -> list[str]:
+        """The naming words of at least two characters of a message, as retrieval reads it."""
+        return [w for w in naming_terms(self._knowledge, searched_text(self._knowledge, text)) if len(w) >= 2]
+
+    def _names(self, item: ServiceItem) -> str:
+        return self._knowledge.normalise("；".join(item.names))
+
+    def _sibling(
+        self, framed: str, text: str, current: ServiceItem, question: QuestionType
+    ) -> Decision | None:
+        """The likeliest item other than `current` for the framed text, when its names hold a
+        word of `text` and it is not far-fetched (the framed text is mostly about `current`, so
+        its probability is judged against SIBLING_FLOOR, not the clarify threshold)."""
+        _, probabilities = self._retrieve(framed, question)
+        others = [(p, i) for i, p in probabilities.items() if i != current.id]
+        if not others:
+            return None
+        probability, item_id = max(others)
+        item = self._knowledge.item(item_id)
+        if item is None or probability < SIBLING_FLOOR:
+            return None
+        names = self._names(item)
+        if not any(word in names for word in self._words(text)):
+            return None
+        return Decision(Outcome.answer, question, item, confidence=probability, how="sibling")
+
     def _names_in_own_words(self, text: str, item: ServiceItem | None, current: ServiceItem) -> bool:
         """Some word of the message that the current item's wording lacks is written in the
         other item's names («招聘会一般在哪里办» after 职业介绍 names 招聘会)."""
         if item is None:
             return True
-        names = self._knowledge.normalise("；".join(item.names))
+        names = self._names(item)
         about = self._knowledge.about(current)
-        words = naming_terms(self._knowledge, searched_text(self._knowledge, text))
-        return any(len(word) >= 2 and word in names and word not in about for word in words)
+        return any(word in names and word not in about for word in self._words(text))
 
     def _details_of(self, text: str, current: ServiceItem) -> bool:
         """The message may be details about the current item rather than another matter: no
@@ -242,9 +283,8 @@ class Resolver:
         def lacking(part: str) -> list[str]:
             return [
                 term
-                for term in naming_terms(self._knowledge, searched_text(self._knowledge, part))
-                if len(term) >= 2
-                and term not in about
+                for term in self._words(part)
+                if term not in about
                 and not _PLACE.fullmatch(term)
                 and not _COUNT.match(term)
                 and not _ASKING_PIECE.search(term)

@@ -176,6 +176,31 @@ def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
     assert (decision.item is not None and decision.item.id == current) is stays, decision
 
 
+@pytest.mark.parametrize(
+    ("current", "previous", "text", "meant"),
+    [
+        ("housing.provident_fund_purchase_withdrawal", "买了房想把公积金取出来，要带什么", "那租房呢",
+         "housing.provident_fund_rent_withdrawal"),
+        ("healthcare.medical_insurance_transfer", "工作调到外省了，医保怎么转", "那养老保险呢",
+         "social_security.pension_transfer"),
+    ],
+)  # fmt: skip
+def test_na_x_ne_is_read_in_the_frame_of_the_previous_question(
+    resolver: Resolver, current: str, previous: str, text: str, meant: str
+) -> None:
+    turn = Turn(text, current_item=current, last_question=QuestionType.steps, previous_text=previous)
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.item.id == meant, decision
+    assert decision.question is QuestionType.steps
+
+
+def test_what_the_citizen_does_not_mean_never_picks_the_one_candidate(resolver: Resolver) -> None:
+    offered = ["social_security.pension_transfer"]
+    text = "不是跨省转，是想把农村交的城乡居民养老并到职工养老里"
+    decision = resolver.decide(Turn(text, offered=offered, last_question=QuestionType.steps))
+    assert decision.item is None or decision.item.id != offered[0], decision
+
+
 def test_a_correction_names_the_item_meant_and_keeps_the_question(resolver: Resolver) -> None:
     turn = Turn("不是，我问的是港澳通行证", current_item=ID_CARD, last_question=QuestionType.fee)
     decision = resolver.decide(turn)
