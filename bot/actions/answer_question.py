@@ -97,11 +97,26 @@ def current_turn(tracker: Tracker) -> Turn:
         text=text,
         intent=latest_intent(tracker),
         clicked_item=clicked,
-        current_item=tracker.get_slot(SLOT),
+        current_item=item_before_this_message(tracker),
         last_question=QuestionType(last) if last in QuestionType.__members__ else None,
         offered=list(tracker.get_slot(CANDIDATES_SLOT) or []),
         previous_text=previous_user_text(tracker),
     )
+
+
+def item_before_this_message(tracker: Tracker) -> str | None:
+    """The item the conversation was about before the latest message: the slot as our actions
+    left it. Rasa fills the slot from any service_item entity DIET finds in the new message
+    («办证收钱吗» gives «办证»), which is not an item and must not erase the context; what the
+    new message names is the resolver's to find."""
+    events = tracker.events
+    users = [n for n, event in enumerate(events) if event.get("event") == "user"]
+    last_user = users[-1] if users else len(events)
+    for event in reversed(events[:last_user]):
+        if event.get("event") == "slot" and event.get("name") == SLOT:
+            value = event.get("value")
+            return str(value) if value else None
+    return None
 
 
 def previous_user_text(tracker: Tracker) -> str:

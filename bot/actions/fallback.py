@@ -35,7 +35,7 @@ from bot.actions.answer_question import (
     say_honest_no,
 )
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
-from bot.actions.intents import INTENT_QUESTIONS, latest_intent, question_of
+from bot.actions.intents import INTENT_QUESTIONS, intent_of, latest_intent, question_of
 from bot.actions.question_cues import keeps_question, naming_part, question_cue
 from bot.actions.resolution import Outcome
 from knowledge.render import QUESTION_LABELS
@@ -76,8 +76,11 @@ class ActionFallback(Action):
         # a follow-up to the one being discussed): the resolver decides that as for any question.
         decision = resolver(knowledge).decide(current_turn(tracker))
         cue = question_cue(text)
-        understood = decision.how in ("picked", "picked_by_meaning") or (
-            decision.how == "named" and (cue is not None or keeps_question(text))
+        asks = cue is not None or keeps_question(text)
+        # The conversation settles it (a candidate picked, «那X呢» in the previous frame), or
+        # the message asks something about an item it names or the one being discussed.
+        understood = decision.how in ("picked", "picked_by_meaning", "with_previous", "sibling") or (
+            decision.how in ("named", "follow_up") and asks
         )
         if understood and decision.item is not None:
             return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
@@ -106,8 +109,8 @@ class ActionFallback(Action):
         if item is None:
             dispatcher.utter_message(text=ASK_REPHRASE, json_message={"type": "rephrase"})
             return [SlotSet("fallback_count", 1), SlotSet("pending_guess", None)]
-        question = question_of(intent)
-        guess_intent = intent or "ask_overview"
+        question = decision.question if cue is not None else question_of(intent)
+        guess_intent = intent_of(question) if cue is not None else (intent or "ask_overview")
         payload = f"/{guess_intent}{json.dumps({SLOT: item.id}, ensure_ascii=False)}"
         dispatcher.utter_message(
             text=f"您是想了解「{item.name}」的{QUESTION_LABELS[question]}吗？",

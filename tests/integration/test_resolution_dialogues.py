@@ -35,6 +35,20 @@ def test_an_elliptical_follow_up_keeps_the_item_and_changes_the_question(gateway
     assert answered(say(gateway, "r-follow", "在哪里办")) == ("certificates.id_card_reissue", "location")
 
 
+def test_a_word_diet_takes_for_an_item_does_not_erase_the_context(gateway: httpx.Client) -> None:
+    # DIET tags «办证» as a service_item entity, which Rasa writes into the slot.
+    say(gateway, "r-entity", "开饭馆要办的那个食品经营许可证要准备啥")
+    reply = say(gateway, "r-entity", "办证收钱吗")
+    assert answered(reply) == ("enterprise_licensing.food_business_license", "fee"), reply
+
+
+def test_details_about_the_item_stay_with_it(gateway: httpx.Client) -> None:
+    say(gateway, "r-details", "企业简易注销要什么条件")
+    reply = say(gateway, "r-details", "中间要公示多少天")
+    item = "enterprise_licensing.enterprise_simplified_deregistration"
+    assert answered(reply) == (item, "time_limit"), reply
+
+
 def test_na_x_ne_switches_the_item_and_keeps_the_question(gateway: httpx.Client) -> None:
     assert answered(say(gateway, "r-switch", "办护照多少钱")) == ("certificates.ordinary_passport", "fee")
     assert answered(say(gateway, "r-switch", "那港澳通行证呢")) == ("certificates.hk_macau_permit", "fee")
