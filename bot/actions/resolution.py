@@ -47,8 +47,12 @@ _LOOKUP = re.compile("查询|查档|记录查|信息查")
 PICK_MARGIN = 0.015
 # «那X呢» read in the frame of the previous question: the least probability of the sibling.
 SIBLING_FLOOR = 0.2
-# Words that name a document or licence, each a matter of its own (结婚证, 健康证, 营业执照).
-_DOCUMENT = re.compile("..(证|证书|证明|卡|照|执照|许可|许可证)$")
+# Words that name a document, licence, profession, exam or procedure, each a matter of its
+# own (结婚证, 健康证, 执业医师, 中考, 劳动仲裁, 维修基金): an item that never mentions one
+# is a neighbour, not what was asked about.
+_DOCUMENT = re.compile(
+    "..(证|证书|证明|卡|照|执照|许可|许可证)$|.师$|(中考|高考|自考|成考|考研)$|..(仲裁|鉴定|基金)$"
+)
 # Provinces, cities, counties and «老家»: where the citizen is, never which matter.
 _PLACE = re.compile(
     "(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
@@ -344,7 +348,12 @@ class Resolver:
         best_score, best = ranked[0]
         top = hits[best].item
         same_name = [hits[n].item for s, n in ranked if hits[n].item.name == top.name]
-        if best_score >= self._model.answer_threshold and len(same_name) == 1:
+        documents = [term for term in terms if _DOCUMENT.search(term)]
+        if (
+            best_score >= self._model.answer_threshold
+            and len(same_name) == 1
+            and (best_score >= NAMED_CONFIDENCE or not _lacks_any(hits[best], documents))
+        ):
             runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
             named = Decision(
                 Outcome.answer,
@@ -355,7 +364,6 @@ class Resolver:
                 extra={"runner_up": runner_up},
             )
             return named, probabilities
-        documents = [term for term in terms if _DOCUMENT.search(term)]
         candidates = tuple(
             hits[n].item
             for s, n in ranked
@@ -385,7 +393,8 @@ def searched_text(knowledge: KnowledgeBase, text: str) -> str:
 
 def _lacks_any(hit: Hit, documents: Sequence[str]) -> bool:
     """The item never mentions one of the documents the message names, in its wording or its
-    materials («补办结婚证去哪里» and 出生医学证明补发): a neighbour, not worth offering."""
+    materials («补办结婚证去哪里» and 出生医学证明补发): a neighbour, not worth offering, nor
+    worth answering unless the message writes its name out («执业医师注册» is not 执业药师注册)."""
     if not documents:
         return False
     wording = hit.about + "\n" + "\n".join(material.name for material in hit.item.materials)

@@ -90,6 +90,12 @@ def test_a_switch_to_something_the_guide_lacks_never_gets_the_old_item(resolver:
     assert decision.outcome is Outcome.honest_no and decision.item is None
 
 
+@pytest.mark.parametrize("text", ["执业医师注册要带什么", "执业律师证怎么申请", "房屋安全鉴定去哪里申请"])
+def test_a_profession_or_procedure_no_item_mentions_gets_no_neighbour(resolver: Resolver, text: str) -> None:
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.honest_no, decision
+
+
 def test_an_unknown_matter_gets_an_honest_no_not_a_neighbour(resolver: Resolver) -> None:
     for text in ("补办结婚证去哪里", "摩托车驾照怎么考"):
         decision = resolver.decide(Turn(text))
