@@ -15,6 +15,7 @@ stay one line each and every answer resets it.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -74,13 +75,19 @@ class ActionFallback(Action):
         text = tracker.latest_message.get("text") or ""
         # DIET was unsure of the intent, but the message may still plainly name an item (or be
         # a follow-up to the one being discussed): the resolver decides that as for any question.
-        decision = resolver(knowledge).decide(current_turn(tracker))
+        turn = current_turn(tracker)
+        decision = resolver(knowledge).decide(turn)
         cue = question_cue(text)
         asks = cue is not None or keeps_question(text)
+        # A message without a question of its own, in a conversation, goes on with the question
+        # asked before («我是电工，证拿了快六年了要到期» after «特种作业证要带什么»).
+        goes_on = not asks and turn.last_question is not None and decision.how == "named"
+        if goes_on and turn.last_question is not None:
+            decision = replace(decision, question=turn.last_question)
         # The conversation settles it (a candidate picked, «那X呢» in the previous frame), or
         # the message asks something about an item it names or the one being discussed.
         understood = decision.how in ("picked", "picked_by_meaning", "with_previous", "sibling") or (
-            decision.how in ("named", "follow_up") and asks
+            decision.how in ("named", "follow_up") and (asks or goes_on)
         )
         if understood and decision.item is not None:
             return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)

@@ -10,6 +10,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.answer_question import ActionAnswerQuestion
+from bot.actions.question_cues import naming_part
 from knowledge.chinese import to_simplified
 
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -65,7 +67,12 @@ class ActionStoreRating(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         values = [str(v) for v in tracker.get_latest_entity_values("rating")]
-        score = rating_score(values, tracker.latest_message.get("text") or "")
+        text = tracker.latest_message.get("text") or ""
+        score = rating_score(values, text)
+        if score is None and naming_part(text):
+            # No score in it at all («还房贷» typed to choose among 公积金 candidates): DIET's
+            # «rating» guess was wrong, and the message is read as any other question.
+            return await ActionAnswerQuestion().run(dispatcher, tracker, domain)
         if score is None:
             dispatcher.utter_message(text=ASK_AGAIN)
             return []

@@ -49,6 +49,18 @@ def test_details_about_the_item_stay_with_it(gateway: httpx.Client) -> None:
     assert answered(reply) == (item, "time_limit"), reply
 
 
+def test_a_typed_choice_diet_takes_for_a_rating_is_still_a_choice(gateway: httpx.Client) -> None:
+    say(gateway, "r-rating", "公积金怎么提取")
+    reply = say(gateway, "r-rating", "还房贷")  # DIET: rate_service
+    assert answered(reply) == ("housing.provident_fund_loan_repayment_withdrawal", "steps"), reply
+
+
+def test_a_message_without_a_question_goes_on_with_the_last_one(gateway: httpx.Client) -> None:
+    say(gateway, "r-goes-on", "特种作业证要带什么")
+    reply = say(gateway, "r-goes-on", "我是电工，证拿了快六年了要到期")  # DIET: unsure (fallback)
+    assert answered(reply) == ("qualification.special_operation_certificate_review", "materials"), reply
+
+
 def test_na_x_ne_switches_the_item_and_keeps_the_question(gateway: httpx.Client) -> None:
     assert answered(say(gateway, "r-switch", "办护照多少钱")) == ("certificates.ordinary_passport", "fee")
     assert answered(say(gateway, "r-switch", "那港澳通行证呢")) == ("certificates.hk_macau_permit", "fee")
