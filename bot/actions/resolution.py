@@ -65,6 +65,9 @@ _SEARCH_DEPTH = 5
 # pieces of question words that segmentation glues to a verb («哪考», «啥证»).
 _COUNT = re.compile("[一二两三四五六七八九十百千几半每0-9]")
 _ASKING_PIECE = re.compile("[哪啥吗呢么]")
+# A wish stated anew («挂失完了想补张新卡», «生意不好想先停一段时间»): a matter of its own,
+# not a detail of the one being discussed («我想问下…» only asks).
+_WISH = re.compile("(?<!不)想(?!问|请问|了解|咨询|知道|确认)")
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 
 
@@ -273,14 +276,14 @@ class Resolver:
 
     def _details_of(self, text: str, current: ServiceItem) -> bool:
         """The message may be details about the current item rather than another matter: no
-        word of turning to another matter and not «那X呢»; no document or licence the item's
+        word of turning to another matter, not «那X呢», no wish stated anew; no document or licence the item's
         wording lacks («补办结婚证去哪里» after 居民身份证补领); at most one word of the
         clause that asks which the item's wording lacks («在哪申请，直接找班主任就行吗» asks
         about the item; «中考报名在哪报» names what it asks about); and at most one word the
         guide names matters with that the item's wording lacks («我外地户口，能办吗»: 户口 is
         the citizen's case). Places, counts and durations are circumstances, never what is
         asked about."""
-        if turns_away(text):
+        if turns_away(text) or _WISH.search(text):
             return False
         about = self._knowledge.about(current)
 

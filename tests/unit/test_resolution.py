@@ -172,6 +172,7 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         # …or what the citizen asks about, a matter of its own
         ("education.student_loan_origin", "孩子明年中考，中考报名去哪报", False),
         ("employment.job_referral", "最近有招聘会吗，在哪开", False),
+        ("enterprise_licensing.abnormal_list_removal", "这两年生意差，想先歇一阵子不干了，要办什么", False),
         ("healthcare.insurance_record_query_and_certificate", "老人卧床几年了，长期护理保险怎么申请", False),
     ],
 )
