@@ -82,7 +82,8 @@ def children(settings: Settings, model: Path, stock_rasa: bool = False) -> list[
     endpoints, credentials = write_rasa_endpoints(settings, stock_rasa)
     env = {**os.environ, **settings.as_environment()}
     python = sys.executable
-    uvicorn = [python, "-m", "uvicorn", "--factory", "--log-level", "warning"]
+    # No `server: uvicorn` banner: it tells a prober which server and so which exploits to try.
+    uvicorn = [python, "-m", "uvicorn", "--factory", "--log-level", "warning", "--no-server-header"]
     return [
         Child(
             "rasa",
@@ -123,7 +124,17 @@ def children(settings: Settings, model: Path, stock_rasa: bool = False) -> list[
         ),
         Child(
             "gateway",
-            [*uvicorn, "bot.gateway.app:create_app", "--host", settings.host, "--port", str(settings.port)],
+            [
+                *uvicorn,
+                "bot.gateway.app:create_app",
+                "--host",
+                settings.host,
+                "--port",
+                str(settings.port),
+                # A WebSocket frame gets the request body's ceiling (uvicorn's default is 16 MiB).
+                "--ws-max-size",
+                str(settings.max_request_bytes),
+            ],
             f"http://127.0.0.1:{settings.port}/healthz",
             env,
         ),

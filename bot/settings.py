@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str = Field(default="", alias="TELEGRAM_WEBHOOK_SECRET")
     # Sites allowed to embed the chat widget (CORS for the citizen chat API).
     widget_origins: list[str] = Field(default_factory=lambda: ["*"], alias="WIDGET_ORIGINS")
+    # Larger request bodies are refused with 413 (a chat message is at most 1000 characters,
+    # the largest knowledge item a few kilobytes).
+    max_request_bytes: int = Field(default=65536, ge=1, alias="MAX_REQUEST_BYTES")
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")
     parse_endpoint: bool = Field(default=True, alias="PARSE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")

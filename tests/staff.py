@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -34,3 +35,20 @@ def bearer(client: httpx.Client, username: str) -> dict[str, str]:
     response = client.post("/api/v1/auth", json={"username": username, "password": PASSWORD})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+def console_login(client: httpx.Client, username: str) -> str:
+    """Log in through the console's form as a browser would; returns the page's CSRF token."""
+    form = client.get("/console/login")
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+    assert csrf is not None
+    response = client.post(
+        "/console/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303 and response.headers["location"] == "/console"
+    page = client.get("/console")
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
+    assert page.status_code == 200 and token is not None
+    return token.group(1)

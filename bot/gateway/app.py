@@ -8,18 +8,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from starlette.concurrency import run_in_threadpool
 
 from bot.area_classifier import BackgroundAreaClassifier
 from bot.console import routes as console
+from bot.gateway.body_limit import BodySizeLimitMiddleware
 from bot.gateway.bus import make_bus
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.gateway.cors import WidgetCORSMiddleware
 from bot.gateway.errors import install_error_handlers
 from bot.gateway.handoff import HandoffService
 from bot.gateway.office_hours import OfficeHours
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.routes import auth, chat, faq_drafts, health, kb, parse, tickets
+from bot.gateway.routes import auth, chat, docs, faq_drafts, health, kb, parse, tickets
+from bot.gateway.security import SecurityHeadersMiddleware
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.staff import StaffStore
@@ -106,8 +108,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await rasa.aclose()
             store.close()
 
-    app = FastAPI(title="政务咨询助手", version="0.1.0", lifespan=lifespan)
+    # The docs pages are served by routes/docs.py, under their own security policy.
+    app = FastAPI(title="政务咨询助手", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
     install_error_handlers(app)
+    app.include_router(docs.router)
     app.include_router(health.router)
     app.include_router(chat.router)
     app.include_router(kb.router)
@@ -117,12 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console.router)
     app.include_router(telegram_routes.router)
     app.include_router(webchat.router)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=settings.widget_origins,
-        allow_methods=["GET", "POST"],
-        allow_headers=["*"],
-    )
+    # Outermost last: headers go on every response, CORS answers for the widget's routes
+    # (413s included), and an oversized body is refused before anything reads it.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)
+    app.add_middleware(WidgetCORSMiddleware, origins=settings.widget_origins)
+    app.add_middleware(SecurityHeadersMiddleware)
     if settings.parse_endpoint:
         app.include_router(parse.router)
     return app

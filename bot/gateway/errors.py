@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from bot.gateway.rasa_client import RasaUnavailableError
+from bot.gateway.security import BASELINE_HEADERS
 
 logger = logging.getLogger(__name__)
 
@@ -25,9 +28,19 @@ _MESSAGES = {
     "model_attributes_type": "请求体应为 JSON 对象",
     "dict_type": "请求体应为 JSON 对象",
     "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "int_parsing_size": "数值过大",
     "greater_than_equal": "数值过小",
+    "greater_than": "数值过小",
+    "less_than_equal": "数值过大",
+    "less_than": "数值过大",
+    "bool_parsing": "应为 true 或 false",
+    "enum": "不是可选的值",
     "extra_forbidden": "不支持的字段",
 }
+# The bound a message names, from pydantic's error context: «数值过大，最大为 …».
+_BOUNDS = {"greater_than_equal": ("ge", "最小为"), "less_than_equal": ("le", "最大为")}
 
 
 def _field(loc: tuple[int | str, ...]) -> str:
@@ -35,17 +48,32 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return ".".join(parts) or "(请求体)"
 
 
-def describe_validation_error(exc: RequestValidationError) -> JSONResponse:
-    errors = []
-    for error in exc.errors():
-        field = _field(tuple(error.get("loc", ())))
-        message = _MESSAGES.get(str(error.get("type")), "不符合要求")
+def explain_errors(
+    errors: Iterable[Mapping[str, Any]], loc_prefix: tuple[int | str, ...] = ()
+) -> list[dict[str, str]]:
+    """Pydantic's errors as `{"field", "message"}` pairs in Chinese (`loc_prefix` names the
+    field when the value was validated on its own, e.g. a WebSocket's query parameter)."""
+    explained = []
+    for error in errors:
+        kind = str(error.get("type"))
+        message = _MESSAGES.get(kind, "不符合要求")
         ctx = error.get("ctx") or {}
-        if error.get("type") == "string_too_long" and "max_length" in ctx:
+        if kind == "string_too_long" and "max_length" in ctx:
             message = f"内容过长，最多 {ctx['max_length']} 个字符"
-        errors.append({"field": field, "message": message})
-    summary = "；".join(f"{e['field']}：{e['message']}" for e in errors)
-    return JSONResponse(status_code=422, content={"detail": f"请求有误：{summary}", "errors": errors})
+        if kind in _BOUNDS and _BOUNDS[kind][0] in ctx:
+            key, words = _BOUNDS[kind]
+            message = f"{message}，{words} {ctx[key]}"
+        explained.append({"field": _field((*loc_prefix, *error.get("loc", ()))), "message": message})
+    return explained
+
+
+def summarise(errors: list[dict[str, str]]) -> str:
+    return "请求有误：" + "；".join(f"{e['field']}：{e['message']}" for e in errors)
+
+
+def describe_validation_error(exc: RequestValidationError) -> JSONResponse:
+    errors = explain_errors(exc.errors())
+    return JSONResponse(status_code=422, content={"detail": summarise(errors), "errors": errors})
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -61,4 +89,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
         logger.exception("未处理的异常", exc_info=exc)
-        return JSONResponse(status_code=500, content={"detail": INTERNAL_ERROR})
+        # Sent by Starlette's outermost middleware, so the header middleware never sees it;
+        # and the server drops the connection after an unhandled error, so we say so.
+        headers = {**BASELINE_HEADERS, "Connection": "close"}
+        return JSONResponse(status_code=500, content={"detail": INTERNAL_ERROR}, headers=headers)

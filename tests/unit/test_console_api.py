@@ -20,7 +20,7 @@ from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import NewTicket, TicketStore
 from bot.settings import Settings
 from tests.conftest import make_settings
-from tests.staff import PASSWORD, add_staff, bearer
+from tests.staff import PASSWORD, add_staff, bearer, console_login
 
 
 @pytest.fixture(scope="module")
@@ -116,22 +116,6 @@ def test_citizen_messages_while_queued_go_to_the_ticket_with_the_position(client
     assert re.search(rf"受理编号 {case}，当前排队第 \d+ 位", body["messages"][0]["text"])
     transcript = client.get(f"/api/v1/tickets/{case}", headers=bearer(client, "wang")).json()["messages"]
     assert transcript[-2]["text"] == "还要等多久？我电话138****5678"
-
-
-def console_login(client: TestClient, username: str) -> str:
-    form = client.get("/console/login")
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
-    assert csrf is not None
-    response = client.post(
-        "/console/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf.group(1)},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303 and response.headers["location"] == "/console"
-    page = client.get("/console")
-    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
-    assert page.status_code == 200 and token is not None
-    return token.group(1)
 
 
 def test_console_login_needs_the_forms_csrf_token(settings: Settings) -> None:

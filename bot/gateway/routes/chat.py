@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
+from functools import partial
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, HTTPException, Query, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Query, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from bot.gateway.bus import EventBus, conversation_topic
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.gateway.deps import RestDep, RouterDep
-from bot.gateway.errors import ASSISTANT_UNAVAILABLE
+from bot.gateway.errors import ASSISTANT_UNAVAILABLE, explain_errors, summarise
+from bot.gateway.params import RowId, parse_row_id
 from bot.gateway.rasa_client import RasaUnavailableError
+from bot.gateway.sockets import Event, close_with_error, error_frame, relay
 from connectors.base import InboundMessage
 from connectors.rest import CHANNEL as REST_CHANNEL
 from connectors.rest import RestConnector
@@ -76,7 +77,7 @@ async def chat(body: ChatRequest, rest: RestDep) -> ChatResponse:
 async def messages_after(
     sender_id: SenderId,
     conversations: RouterDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[RowId, Query()] = 0,
     history: Annotated[bool, Query(description="连同市民自己的消息一起返回（重建聊天记录用）")] = False,
 ) -> ChatResponse:
     found = await conversations.messages_after(REST_CHANNEL, sender_id, after, history)
@@ -99,50 +100,40 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
         await websocket.close(code=4422, reason="invalid sender_id")
         return
     await websocket.accept()
+    try:
+        after = parse_row_id(websocket.query_params.get("after") or "0")
+    except ValidationError as exc:
+        await close_with_error(websocket, summarise(explain_errors(exc.errors(), ("after",))))
+        return
     conversations = cast(ConversationRouter, websocket.app.state.router)
     rest = cast(RestConnector, websocket.app.state.rest)
     bus = cast(EventBus, websocket.app.state.bus)
     conversation = await conversations.open(REST_CHANNEL, sender_id)
-    after = int(websocket.query_params.get("after", "0") or 0)
     async with bus.subscribe(conversation_topic(conversation.id)) as pushed:
-        if after:
-            found = await conversations.messages_after(REST_CHANNEL, sender_id, after)
-            for message in found[1] if found else []:
-                await websocket.send_json(
-                    {"type": "message", "message": ChatMessage.of(message).model_dump()}
-                )
-        incoming = asyncio.create_task(websocket.receive_json())
-        outgoing = asyncio.create_task(pushed.get())
-        try:
-            while True:
-                done, _ = await asyncio.wait({incoming, outgoing}, return_when=asyncio.FIRST_COMPLETED)
-                if outgoing in done:
-                    event = outgoing.result()
-                    await websocket.send_json({"type": "message", "message": event["message"]})
-                    outgoing = asyncio.create_task(pushed.get())
-                if incoming in done:
-                    await websocket.send_json(await _socket_turn(rest, sender_id, incoming.result()))
-                    incoming = asyncio.create_task(websocket.receive_json())
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            for task in (incoming, outgoing):
-                task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await asyncio.gather(incoming, outgoing, return_exceptions=True)
+        found = await conversations.messages_after(REST_CHANNEL, sender_id, after) if after else None
+        missed = [_message_event(ChatMessage.of(m).model_dump()) for m in (found[1] if found else [])]
+        await relay(websocket, pushed, _pushed, partial(_socket_turn, rest, sender_id), missed)
 
 
-async def _socket_turn(rest: RestConnector, sender_id: str, body: Any) -> dict[str, Any]:
+def _message_event(message: dict[str, Any]) -> Event:
+    return {"type": "message", "message": message}
+
+
+def _pushed(event: Event) -> Event:
+    return _message_event(event["message"])
+
+
+async def _socket_turn(rest: RestConnector, sender_id: str, body: Any) -> Event:
     try:
         request = ChatRequest.model_validate(
             {**(body if isinstance(body, dict) else {}), "sender_id": sender_id}
         )
     except ValidationError:
-        return {"type": "error", "detail": f"消息格式不正确：需要 1–{MAX_TEXT_CHARS} 个字符的 text"}
+        return error_frame(f"消息格式不正确：需要 1–{MAX_TEXT_CHARS} 个字符的 text")
     try:
         result = await rest.handle(InboundMessage(REST_CHANNEL, sender_id, request.text))
     except RasaUnavailableError:
-        return {"type": "error", "detail": ASSISTANT_UNAVAILABLE}
+        return error_frame(ASSISTANT_UNAVAILABLE)
     return {
         "type": "reply",
         "conversation_id": result.conversation.id,

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import AdminStaffDep, StaffDep
 from bot.gateway.deps import KnowledgeDep, SettingsDep
+from bot.gateway.params import RowId
 from bot.persistence.faq_drafts import DraftStatus, DraftView, FaqDraftStore
 from bot.settings import Settings
 from knowledge.indexing import apply_faq_change
@@ -73,7 +74,7 @@ def publish_faq(settings: Settings, store: KnowledgeStore, knowledge: KnowledgeB
 
 @router.post("/{draft_id}/publish")
 async def publish(
-    request: Request, draft_id: int, _admin: AdminStaffDep, settings: SettingsDep, knowledge: KnowledgeDep
+    request: Request, draft_id: RowId, _admin: AdminStaffDep, settings: SettingsDep, knowledge: KnowledgeDep
 ) -> dict[str, Any]:
     draft = await _pending(request, draft_id)
     faq = FaqEntry(
@@ -86,7 +87,7 @@ async def publish(
 
 
 @router.post("/{draft_id}/reject")
-async def reject(request: Request, draft_id: int, _admin: AdminStaffDep) -> dict[str, Any]:
+async def reject(request: Request, draft_id: RowId, _admin: AdminStaffDep) -> dict[str, Any]:
     await _pending(request, draft_id)
     if not await run_in_threadpool(_drafts(request).review, draft_id, DraftStatus.rejected):
         raise HTTPException(status_code=409, detail=f"草稿 {draft_id} 已由他人审核")

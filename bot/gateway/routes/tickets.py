@@ -3,19 +3,19 @@ close, canned replies, and the console's live WebSocket."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, cast
 
 import yaml
-from fastapi import APIRouter, HTTPException, Query, Request, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import StaffDep, websocket_staff
 from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.handoff import HandoffService, message_json
+from bot.gateway.sockets import Event, error_frame, relay
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.models import TicketStatus
 from bot.persistence.staff import StaffView
@@ -167,7 +167,8 @@ async def _with_position(request: Request, ticket: TicketView) -> dict[str, Any]
 
 @router.websocket("/ws")
 async def console_events(websocket: WebSocket) -> None:
-    """Live ticket changes and messages for the areas of the staff member connected."""
+    """Live ticket changes and messages for the areas of the staff member connected. The
+    channel only pushes: anything the client sends is answered with an error message."""
     staff = await run_in_threadpool(websocket_staff, websocket)
     if staff is None:
         await websocket.close(code=4401, reason="unauthorised")
@@ -175,31 +176,14 @@ async def console_events(websocket: WebSocket) -> None:
     await websocket.accept()
     bus = cast(EventBus, websocket.app.state.bus)
     async with bus.subscribe(CONSOLE) as queue:
-        receiver = asyncio.create_task(_drain(websocket))
-        try:
-            await websocket.send_json(
-                {"type": "hello", "staff": staff.username, "open_statuses": list(OPEN_STATUSES)}
-            )
-            while not receiver.done():
-                getter = asyncio.create_task(queue.get())
-                done, _ = await asyncio.wait({getter, receiver}, return_when=asyncio.FIRST_COMPLETED)
-                if getter not in done:
-                    getter.cancel()
-                    break
-                event = getter.result()
-                area = event.get("area") or event.get("ticket", {}).get("area")
-                if area is None or staff.may_handle(str(area)):
-                    await websocket.send_json(event)
-        except (WebSocketDisconnect, RuntimeError):
-            pass
-        finally:
-            receiver.cancel()
-            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await receiver
+        hello = {"type": "hello", "staff": staff.username, "open_statuses": list(OPEN_STATUSES)}
+        await relay(websocket, queue, partial(_for_staff, staff), _refuse_frame, first=[hello])
 
 
-async def _drain(websocket: WebSocket) -> None:
-    """Read (and ignore) what the client sends, so a closed socket is noticed at once."""
-    with contextlib.suppress(WebSocketDisconnect):
-        while True:
-            await websocket.receive_text()
+def _for_staff(staff: StaffView, event: Event) -> Event | None:
+    area = event.get("area") or event.get("ticket", {}).get("area")
+    return event if area is None or staff.may_handle(str(area)) else None
+
+
+async def _refuse_frame(_body: Any) -> Event:
+    return error_frame("工作台连接只推送更新，不接收消息；请通过工单接口操作")
