@@ -283,7 +283,7 @@ class ActionAnswerQuestion(Action):
 
 # Decisions the conversation makes certain enough to stand against DIET's «not a question»:
 # a name written out, a candidate picked in words or found with the question it answers.
-_OUTWEIGH_ANY_INTENT = frozenset({"named", "with_previous", "picked_by_meaning"})
+_OUTWEIGH_ANY_INTENT = frozenset({"named", "with_previous", "picked_by_meaning", "variant"})
 
 
 def outweighs_intent(turn: Turn, decision: Decision) -> bool:
@@ -330,7 +330,9 @@ def reply_to_non_question(
 # Words of a real complaint, suggestion or request for a person: such a message is never
 # answered as a question, whatever else it names.
 FEEDBACK_WORDS = re.compile(
-    "投诉|投述|举报|反映|态度|乱收费|不作为|刁难|推诿|差评|不满|意见|建议|太慢|拖着不|骗|违规|违法|曝光|"
+    # «医生建议在家休养» passes on someone else's advice; it is not the citizen's suggestion.
+    "投诉|投述|举报|反映|态度|乱收费|不作为|刁难|推诿|差评|不满|意见|(?<!医生)(?<!大夫)(?<!老师)(?<!单位)建议|"
+    "太慢|拖着不|骗|违规|违法|曝光|"
     "人工|真人|工作人员|客服|转接|找个人|找人工"
 )
 
@@ -354,7 +356,7 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if FEEDBACK_WORDS.search(without_names(text, decision.item) if decision.item else text):
         return None
     if (
-        decision.how in ("named", "follow_up", "picked", "picked_by_meaning", "with_previous")
+        decision.how in ("named", "follow_up", "picked", "picked_by_meaning", "with_previous", "variant")
         and decision.item is not None
     ):
         return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)

@@ -38,7 +38,7 @@ from bot.actions.answer_question import (
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, intent_of, latest_intent, question_of
 from bot.actions.question_cues import keeps_question, naming_part, question_cue
-from bot.actions.resolution import Outcome
+from bot.actions.resolution import SETTLED_BY_CONVERSATION, Outcome
 from knowledge.render import QUESTION_LABELS
 
 # A question intent ranked this high is a guess worth confirming.
@@ -86,7 +86,7 @@ class ActionFallback(Action):
             decision = replace(decision, question=turn.last_question)
         # The conversation settles it (a candidate picked, «那X呢» in the previous frame), or
         # the message asks something about an item it names or the one being discussed.
-        understood = decision.how in ("picked", "picked_by_meaning", "with_previous", "sibling") or (
+        understood = decision.how in SETTLED_BY_CONVERSATION or (
             decision.how in ("named", "follow_up") and (asks or goes_on)
         )
         if understood and decision.item is not None:

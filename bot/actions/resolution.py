@@ -65,10 +65,24 @@ _SEARCH_DEPTH = 5
 # pieces of question words that segmentation glues to a verb («哪考», «啥证»).
 _COUNT = re.compile("[一二两三四五六七八九十百千几半每0-9]")
 _ASKING_PIECE = re.compile("[哪啥吗呢么]")
+# Words that point back at what was said («原来那张丢了»), never at another matter.
+_POINTING = re.compile("[那这][张个本份件]|原来|之前|以前|先前|上次")
 # A wish stated anew («挂失完了想补张新卡», «生意不好想先停一段时间»): a matter of its own,
 # not a detail of the one being discussed («我想问下…» only asks).
 _WISH = re.compile("(?<!不)想(?!问|请问|了解|咨询|知道|确认)")
+# What happened to the citizen's document, and the word a guide names the remedy with: a lost
+# or broken one is replaced (补领、补发、补办), an expired one renewed (换领、到期换证).
+_VARIANTS = (
+    (re.compile("丢|遗失|掉了|找不到|不见了|坏了|损坏|破损|弄坏|被偷"), "补"),
+    (re.compile("过期|到期|失效"), "换"),
+)
+_SIBLING_NAME_RUN = 4  # characters a variant's name shares with the current item's name
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
+
+
+# Decisions the conversation itself settles: a candidate picked, «那X呢» in the previous
+# frame, «弄丢了» of the current document.
+SETTLED_BY_CONVERSATION = frozenset({"picked", "picked_by_meaning", "with_previous", "sibling", "variant"})
 
 
 class Outcome(StrEnum):
@@ -185,9 +199,12 @@ class Resolver:
             if offered:  # one candidate offered, and a question about it («要带什么»)
                 return Decision(Outcome.answer, question, offered[0], confidence=1.0, how="picked")
             if current is not None:
-                return Decision(Outcome.answer, question, current, confidence=1.0, how="follow_up")
+                return self._variant(turn, current, question) or Decision(
+                    Outcome.answer, question, current, confidence=1.0, how="follow_up"
+                )
             return Decision(Outcome.ask_item, question, how="no_item")
         decision, scores = self._retrieve(turn.text, question)
+        decision = self._confirmed_alone(turn.text, decision)
         if offered:
             # The citizen answers «which one?»: the question asked before stands unless this
             # message asks another, and a fragment («给刚出生的宝宝办») is read together with
@@ -215,6 +232,10 @@ class Resolver:
             decision = replace(decision, outcome=Outcome.honest_no)
         if decision.outcome is Outcome.answer:
             return decision
+        if current is not None and self._details_of(turn.text, current):
+            variant = self._variant(turn, current, question)
+            if variant is not None:
+                return variant
         if current is not None and keeps_question(turn.text) and turn.previous_text:
             # «那养老保险呢» after «换工作去了外省，医保怎么转过去»: the new words in the frame of
             # the previous question, for an item other than the current one that they name.
@@ -239,6 +260,42 @@ class Resolver:
                 return replace(together, how="follow_up")
         return decision
 
+    def _confirmed_alone(self, text: str, decision: Decision) -> Decision:
+        """One candidate, which the naming words alone name outright («教育局认定教资的窗口周六
+        上班不» is 认定教资 asked about a window's hours): the answer, as long as every
+        document or licence the message names is in the item's names (a neighbour that only
+        lists 健康证 among its materials is not the place to get one)."""
+        if decision.outcome is not Outcome.clarify or len(decision.candidates) != 1:
+            return decision
+        (item,) = decision.candidates
+        searched = searched_text(self._knowledge, text)
+        alone, _ = self._retrieve(naming_part(searched), decision.question)
+        if alone.outcome is not Outcome.answer or alone.item != item:
+            return decision
+        names = self._names(item)
+        documents = [term for term in naming_terms(self._knowledge, searched) if _DOCUMENT.search(term)]
+        if any(document not in names for document in documents):
+            return decision
+        return Decision(Outcome.answer, decision.question, item, confidence=alone.confidence, how="named")
+
+    def _variant(self, turn: Turn, current: ServiceItem, question: QuestionType) -> Decision | None:
+        """«弄丢了» after 出生医学证明首次签发: the same document's other item, the one whose name
+        says it replaces (or renews) the document, when the guide has exactly one."""
+        remedy = next((word for pattern, word in _VARIANTS if pattern.search(turn.text)), None)
+        if remedy is None or remedy in current.name:
+            return None
+        found = self._knowledge.search(f"{current.name}{remedy}", k=_SEARCH_DEPTH)
+        shared = sorted(
+            ((longest_common(hit.item.name, current.name), hit.item) for hit in found
+             if hit.item.id != current.id and remedy in hit.item.name),
+            key=lambda pair: -pair[0],
+        )  # fmt: skip
+        tied = len(shared) > 1 and shared[1][0] == shared[0][0]
+        if not shared or shared[0][0] < _SIBLING_NAME_RUN or tied:
+            return None
+        asked = question if question_cue(turn.text) else (turn.last_question or question)
+        return Decision(Outcome.answer, asked, shared[0][1], confidence=1.0, how="variant")
+
     def _words(self, text: str) -> list[str]:
         """The naming words of at least two characters of a message, as retrieval reads it."""
         return [w for w in naming_terms(self._knowledge, searched_text(self._knowledge, text)) if len(w) >= 2]
@@ -252,18 +309,27 @@ class Resolver:
         """The likeliest item other than `current` for the framed text, when its names hold a
         word of `text` and it is not far-fetched (the framed text is mostly about `current`, so
         its probability is judged against SIBLING_FLOOR, not the clarify threshold)."""
-        _, probabilities = self._retrieve(framed, question)
-        others = [(p, i) for i, p in probabilities.items() if i != current.id]
-        if not others:
-            return None
-        probability, item_id = max(others)
-        item = self._knowledge.item(item_id)
-        if item is None or probability < SIBLING_FLOOR:
-            return None
-        names = self._names(item)
-        if not any(word in names for word in self._words(text)):
-            return None
-        return Decision(Outcome.answer, question, item, confidence=probability, how="sibling")
+        for probe in (framed, text):
+            _, probabilities = self._retrieve(probe, question)
+            others = [(p, i) for i, p in probabilities.items() if i != current.id]
+            if not others:
+                continue
+            probability, item_id = max(others)
+            item = self._knowledge.item(item_id)
+            if item is None or probability < SIBLING_FLOOR:
+                continue
+            words = self._words(text)
+            if not any(word in self._names(item) for word in words):
+                continue
+            if probe is text:
+                # Read alone («那社保开户呢» after 公积金开户), the words must be the item's own:
+                # «那电动自行车上牌呢» is not 机动车注册登记 because both say 上牌.
+                about = self._knowledge.about(item)
+                lacked = [word for word in words if word not in about]
+                if len(lacked) > 1 or any(_DOCUMENT.search(word) for word in lacked):
+                    continue
+            return Decision(Outcome.answer, question, item, confidence=probability, how="sibling")
+        return None
 
     def _names_in_own_words(self, text: str, item: ServiceItem | None, current: ServiceItem) -> bool:
         """Some word of the message that the current item's wording lacks is written in the
@@ -295,6 +361,7 @@ class Resolver:
                 and not _PLACE.fullmatch(term)
                 and not _COUNT.match(term)
                 and not _ASKING_PIECE.search(term)
+                and not _POINTING.fullmatch(term)
             ]
 
         lacked = lacking(text)
@@ -331,8 +398,14 @@ class Resolver:
         if question is QuestionType.record:
             # «我的社保交了几年»: of the items found, the one whose name says it looks records up
             # (where and how to look one's own record up is the answer to every such question).
-            lookups = [n for n, hit in enumerate(hits) if _LOOKUP.search(hit.names_text)]
-            if len(lookups) == 1:
+            # Several lookups found: the one retrieval finds likely when no other is.
+            lookups = sorted(
+                (n for n, hit in enumerate(hits) if _LOOKUP.search(hit.names_text)), key=lambda n: -scores[n]
+            )
+            if lookups and (
+                len(lookups) == 1
+                or (scores[lookups[0]] >= self._model.clarify_threshold > scores[lookups[1]])
+            ):
                 scores[lookups[0]] = max(scores[lookups[0]], self._model.answer_threshold)
         alike = [n for n, hit in enumerate(hits) if names_every_term(hit, terms)]
         verbatim = [n for n in alike if hits[n].matched_by != "text"]

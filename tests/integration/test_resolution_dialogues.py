@@ -129,3 +129,14 @@ def test_a_message_with_masked_numbers_is_a_question_not_a_goodbye(gateway: http
 def test_a_content_free_request_for_a_person_goes_to_the_general_queue(gateway: httpx.Client) -> None:
     handoff = handoff_of(say(gateway, "r-person", "转人工"))
     assert handoff["area"] == "other"
+
+
+def test_a_lost_document_moves_to_the_item_that_replaces_it(gateway: httpx.Client) -> None:
+    say(gateway, "r-variant", "出生医学证明首次签发要带什么")
+    reply = say(gateway, "r-variant", "不小心弄丢了怎么办")
+    assert answered(reply) == ("healthcare.birth_medical_certificate_reissue", "steps"), reply
+
+
+def test_a_window_s_hours_asked_with_the_item_named_are_answered(gateway: httpx.Client) -> None:
+    reply = say(gateway, "r-alone", "教育局认定教师资格的窗口周日上班不")
+    assert answered(reply) == ("education.teacher_qualification", "hours"), reply

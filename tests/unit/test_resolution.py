@@ -256,3 +256,67 @@ def test_the_clause_saying_what_is_not_meant_is_not_searched(resolver: Resolver)
     )
     decision = resolver.decide(turn)
     assert decision.item is not None and decision.item.id == "housing.provident_fund_account_transfer"
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [("教育局认定教师资格的窗口周日上班不", "education.teacher_qualification"),
+     ("政务大厅办失业登记的窗口周日开门吗", "employment.unemployment_registration"),
+     ("卖了车办过户要带些啥", "transport.vehicle_transfer")],
+)  # fmt: skip
+def test_one_candidate_its_naming_words_alone_name_is_the_answer(
+    resolver: Resolver, text: str, item: str
+) -> None:
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.answer and decision.item is not None, decision
+    assert decision.item.id == item
+
+
+def test_one_candidate_that_only_mentions_the_document_asked_for_is_not_the_answer(
+    resolver: Resolver,
+) -> None:
+    decision = resolver.decide(Turn("食堂员工健康证去哪办"))
+    assert decision.outcome is not Outcome.answer, decision
+
+
+@pytest.mark.parametrize(
+    ("current", "text", "variant", "question"),
+    [("healthcare.birth_medical_certificate_first_issue", "不小心弄丢了怎么办",
+      "healthcare.birth_medical_certificate_reissue", QuestionType.steps),
+     ("social_security.ss_card_application", "原来那张丢了", "social_security.ss_card_replacement",
+      QuestionType.materials),
+     ("transport.driving_license_renewal", "要是丢了呢", "transport.driving_license_reissue",
+      QuestionType.materials)],
+)  # fmt: skip
+def test_a_lost_or_expired_document_moves_to_the_item_that_replaces_it(
+    resolver: Resolver, current: str, text: str, variant: str, question: QuestionType
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, last_question=QuestionType.materials))
+    assert decision.item is not None and decision.item.id == variant, decision
+    assert decision.question is question
+
+
+def test_what_happened_to_something_else_is_no_variant(resolver: Resolver) -> None:
+    activation = "social_security.ss_card_activation"
+    decision = resolver.decide(Turn("密码忘了", current_item=activation, last_question=QuestionType.steps))
+    assert decision.item is not None and decision.item.id == activation
+
+
+def test_na_x_ne_read_alone_when_the_previous_frame_hides_it(resolver: Resolver) -> None:
+    decision = resolver.decide(
+        Turn("那社保开户呢", current_item="housing.provident_fund_deposit_registration",
+             last_question=QuestionType.steps, previous_text="单位给员工交公积金怎么开户")
+    )  # fmt: skip
+    assert decision.item is not None and decision.item.id == "social_security.employee_enrollment"
+    assert decision.question is QuestionType.steps
+    decision = resolver.decide(
+        Turn("那电动自行车上牌呢", current_item="transport.vehicle_plate_reissue",
+             last_question=QuestionType.fee, previous_text="补领行驶证要多少钱")
+    )  # fmt: skip
+    assert decision.outcome is not Outcome.answer, decision
+
+
+def test_a_record_question_goes_to_the_lookup_that_stands_out(resolver: Resolver) -> None:
+    decision = resolver.decide(Turn("另外我想看看我社保一共交了几年了"))
+    assert decision.item is not None and decision.item.id == "social_security.rights_record_query"
+    assert decision.question is QuestionType.record
