@@ -19,7 +19,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (
         QuestionType.record,
         r"(我的|我家的|帮我查|帮我看|给我查|查下我|查一下我|查查我|我名下|我(医保|社保|公积金|养老|驾照|学籍))"
-        r".{0,16}(交了|缴了|交到|缴到|余额|还有多少|交了几年|缴了几年|多少年了|扣了|几分|进度|办好|到账|还剩|"
+        r".{0,16}((交|缴)(了|到)?(多少|几|哪|什么时候)|余额|还有多少|多少年了|扣了|几分|进度|办好|到账|还剩|"
         r"哪一步|了没有|了没|几套|信息|记录|违章|状态|结果|够不够|存了多少)"
         r"|余额(多少|是多少|还有)|扣了几分|还剩几分|交了几年|缴了几年|缴费年限|到哪一步|审核进度|办理进度|"
         r"查下社保|查一下社保|缴费记录|违章记录|到账了没|到账没|打到卡上没|发了没有|审到哪|"
@@ -29,6 +29,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
         QuestionType.benefit,
         r"(领|发|补|贴|给|返|资助|报|贷|拿|退)(多少|几)|(补贴|补助|津贴|待遇|养老金|失业金|救助金|助学金|额度|贴息)"
         r".{0,6}(多少|几|标准|怎么算)|补贴标准|补助标准|待遇标准|每月多少|一个月多少|一年多少|最多贷|贷款额度|"
+        r"(一年|一个月|每月|每年|一次)(有|能有|能给|给|发|补)多少|"
         r"怎么算|如何计算|怎么计算|报销比例",
     ),
     (
@@ -42,7 +43,8 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.time_limit,
-        r"多久|多长时间|几天|多少天|时限|多快|什么时候能拿|啥时候能拿|什么时候能办好|要等|几个工作日|多就",
+        r"多久|多长时间|几天|多少天|时限|多快|什么时候能拿|啥时候能拿|什么时候能办好|要等|几个工作日|多就|"
+        r"当天|当场|立等|马上能拿",
     ),
     (
         QuestionType.hours,
@@ -76,6 +78,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
 # unless it is a bare noun that may be what the citizen wants changed («驾照上的地址要怎么改»).
 BROAD_CUES = frozenset({QuestionType.steps, QuestionType.eligibility})
 _NOUN_CUES = frozenset({"地址", "地点", "电话", "证件", "资料"})
+_CHANGED = re.compile("换|改|变更|迁|更正")
 _COMPILED = tuple((question, re.compile(pattern, re.IGNORECASE)) for question, pattern in _CUES)
 
 # Words that ask or qualify but never name a service: what remains after removing them (and
@@ -130,6 +133,9 @@ def question_cue(text: str) -> QuestionType | None:
         for match in pattern.finditer(text):
             if question is QuestionType.record:
                 return question
+            before = text[max(0, match.start() - 4) : match.start()]
+            if match.group() in _NOUN_CUES and _CHANGED.search(before):
+                continue  # «换个经营地址»: what the citizen wants changed, not what they ask
             if not any(start < match.end() and match.start() < end for _, start, end, _, _ in found):
                 specific = question not in BROAD_CUES and match.group() not in _NOUN_CUES
                 found.append((specific, match.start(), match.end(), priority, question))

@@ -33,7 +33,7 @@ from bot.actions.question_cues import (
     without_personal_numbers,
 )
 from knowledge.confidence import ConfidenceModel, longest_common
-from knowledge.render import QuestionType
+from knowledge.render import QuestionType, has_answer
 from knowledge.schema import ServiceItem
 from knowledge.search import Hit, KnowledgeBase
 
@@ -70,13 +70,17 @@ _POINTING = re.compile("[那这][张个本份件]|原来|之前|以前|先前|�
 # A wish stated anew («挂失完了想补张新卡», «生意不好想先停一段时间»): a matter of its own,
 # not a detail of the one being discussed («我想问下…» only asks).
 _WISH = re.compile("(?<!不)想(?!问|请问|了解|咨询|知道|确认)")
-# What happened to the citizen's document, and the word a guide names the remedy with: a lost
-# or broken one is replaced (补领、补发、补办), an expired one renewed (换领、到期换证).
+# What happened to the citizen's document, and the words a guide names the remedy with: a
+# lost or broken one is replaced (补领、补发), an expired one renewed (换领), and one never
+# held is applied for the first time (首次申领).
 _VARIANTS = (
-    (re.compile("丢|遗失|掉了|找不到|不见了|坏了|损坏|破损|弄坏|被偷"), "补"),
-    (re.compile("过期|到期|失效"), "换"),
+    (re.compile("丢|遗失|掉了|找不到|不见了|坏了|损坏|破损|弄坏|被偷"), re.compile("补")),
+    (re.compile("过期|到期|失效"), re.compile("换")),
+    (re.compile("头一回|第一次|首次|初次|没办过|新办"), re.compile("首次|初次|申领")),
 )
-_SIBLING_NAME_RUN = 4  # characters a variant's name shares with the current item's name
+# Item names put the document first and the procedure after («居住证签注», «居住证申领»):
+# two items of one document share at least this many leading characters.
+_DOCUMENT_PREFIX = 3
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 
 
@@ -232,7 +236,8 @@ class Resolver:
             decision = replace(decision, outcome=Outcome.honest_no)
         if decision.outcome is Outcome.answer:
             return decision
-        if current is not None and self._details_of(turn.text, current):
+        if current is not None and (corrects(turn.text) or self._details_of(turn.text, current)):
+            # «原来那张丢了», «不是续，我还没办过»: what happened to the document being discussed.
             variant = self._variant(turn, current, question)
             if variant is not None:
                 return variant
@@ -279,19 +284,20 @@ class Resolver:
         return Decision(Outcome.answer, decision.question, item, confidence=alone.confidence, how="named")
 
     def _variant(self, turn: Turn, current: ServiceItem, question: QuestionType) -> Decision | None:
-        """«弄丢了» after 出生医学证明首次签发: the same document's other item, the one whose name
-        says it replaces (or renews) the document, when the guide has exactly one."""
-        remedy = next((word for pattern, word in _VARIANTS if pattern.search(turn.text)), None)
-        if remedy is None or remedy in current.name:
+        """«弄丢了» after 出生医学证明首次签发: the same document's item whose name says it
+        replaces, renews or first issues the document, when the guide has exactly one."""
+        meant = without_negated(turn.text)  # «不是丢了，是过期了»
+        remedy = next((words for pattern, words in _VARIANTS if pattern.search(meant)), None)
+        if remedy is None or remedy.search(current.name):
             return None
-        found = self._knowledge.search(f"{current.name}{remedy}", k=_SEARCH_DEPTH)
+        found = self._knowledge.search(f"{current.name}{remedy.pattern}", k=_SEARCH_DEPTH)
         shared = sorted(
-            ((longest_common(hit.item.name, current.name), hit.item) for hit in found
-             if hit.item.id != current.id and remedy in hit.item.name),
+            ((_shared_prefix(hit.item.name, current.name), hit.item) for hit in found
+             if hit.item.id != current.id and remedy.search(hit.item.name)),
             key=lambda pair: -pair[0],
         )  # fmt: skip
         tied = len(shared) > 1 and shared[1][0] == shared[0][0]
-        if not shared or shared[0][0] < _SIBLING_NAME_RUN or tied:
+        if not shared or shared[0][0] < _DOCUMENT_PREFIX or tied:
             return None
         asked = question if question_cue(turn.text) else (turn.last_question or question)
         return Decision(Outcome.answer, asked, shared[0][1], confidence=1.0, how="variant")
@@ -322,11 +328,15 @@ class Resolver:
             if not any(word in self._names(item) for word in words):
                 continue
             if probe is text:
-                # Read alone («那社保开户呢» after 公积金开户), the words must be the item's own:
-                # «那电动自行车上牌呢» is not 机动车注册登记 because both say 上牌.
+                # Read alone («那社保开户呢» after 公积金开户), the words must be the item's own
+                # («那电动自行车上牌呢» is not 机动车注册登记 because both say 上牌), and the item
+                # must answer the question kept («那上了小学以后呢» after 学前资助一年有多少 is
+                # not 小学入学, which pays nothing).
                 about = self._knowledge.about(item)
                 lacked = [word for word in words if word not in about]
                 if len(lacked) > 1 or any(_DOCUMENT.search(word) for word in lacked):
+                    continue
+                if not has_answer(item, question, self._knowledge.places_of(item)):
                     continue
             return Decision(Outcome.answer, question, item, confidence=probability, how="sibling")
         return None
@@ -454,6 +464,11 @@ class Resolver:
             return clarify, probabilities
         unknown = Decision(Outcome.honest_no, question, confidence=best_score, how="below_threshold")
         return unknown, probabilities
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    """How many leading characters two names share."""
+    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def turns_away(text: str) -> bool:

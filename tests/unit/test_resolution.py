@@ -41,7 +41,12 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("帮我查一下孩子的学籍信息", QuestionType.record), ("利息国家能贴多少", QuestionType.benefit),
      ("开个证明上哪开", QuestionType.location), ("在哪个app上能交", QuestionType.online),
      ("上周交的申请，钱到账了没有", QuestionType.record), ("免费的那个培训咋报名", QuestionType.steps),
-     ("这个证件要怎么核验", QuestionType.steps)],
+     ("这个证件要怎么核验", QuestionType.steps),
+     # a status asked about is a personal record; a window's same-day service a time limit
+     ("上个月交的变更申请审核通过了没有", QuestionType.record), ("当天能拿到吗", QuestionType.time_limit),
+     ("资助一年有多少", QuestionType.benefit), ("出生日期登记错了怎么更正", QuestionType.steps),
+     # a circumstance told is no record question, and the address one moves is no location one
+     ("我社保才交了半年，够条件不", QuestionType.eligibility), ("那要是只换个经营地址呢", None)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -320,3 +325,14 @@ def test_a_record_question_goes_to_the_lookup_that_stands_out(resolver: Resolver
     decision = resolver.decide(Turn("另外我想看看我社保一共交了几年了"))
     assert decision.item is not None and decision.item.id == "social_security.rights_record_query"
     assert decision.question is QuestionType.record
+
+
+def test_a_correction_saying_the_document_was_never_held_moves_to_its_first_issue(
+    resolver: Resolver,
+) -> None:
+    decision = resolver.decide(
+        Turn("不对，我以前没办过，这是第一次", current_item="certificates.residence_permit_endorsement",
+             last_question=QuestionType.materials, previous_text="居住证续签要带什么")
+    )  # fmt: skip
+    assert decision.item is not None and decision.item.id == "certificates.residence_permit"
+    assert decision.question is QuestionType.materials
