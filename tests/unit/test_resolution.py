@@ -307,13 +307,25 @@ def test_what_happened_to_something_else_is_no_variant(resolver: Resolver) -> No
     assert decision.item is not None and decision.item.id == activation
 
 
-def test_na_x_ne_read_alone_when_the_previous_frame_hides_it(resolver: Resolver) -> None:
-    decision = resolver.decide(
-        Turn("那社保开户呢", current_item="housing.provident_fund_deposit_registration",
-             last_question=QuestionType.steps, previous_text="单位给员工交公积金怎么开户")
-    )  # fmt: skip
-    assert decision.item is not None and decision.item.id == "social_security.employee_enrollment"
-    assert decision.question is QuestionType.steps
+@pytest.mark.parametrize(
+    ("previous", "current", "question", "text", "item"),
+    [  # «那X呢» read alone when the previous frame hides it
+     ("单位给员工交公积金怎么开户", "housing.provident_fund_deposit_registration", QuestionType.steps,
+      "那社保开户呢", "social_security.employee_enrollment"),
+     # a correction saying the document was never held: its first issue
+     ("居住证续签要带什么", "certificates.residence_permit_endorsement", QuestionType.materials,
+      "不对，我以前没办过，这是第一次", "certificates.residence_permit")],
+)  # fmt: skip
+def test_another_item_of_the_conversation_keeps_the_question(
+    resolver: Resolver, previous: str, current: str, question: QuestionType, text: str, item: str
+) -> None:
+    turn = Turn(text, current_item=current, last_question=question, previous_text=previous)
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.item.id == item, decision
+    assert decision.question is question
+
+
+def test_na_x_ne_read_alone_needs_the_item_s_own_words(resolver: Resolver) -> None:
     decision = resolver.decide(
         Turn("那电动自行车上牌呢", current_item="transport.vehicle_plate_reissue",
              last_question=QuestionType.fee, previous_text="补领行驶证要多少钱")
@@ -325,14 +337,3 @@ def test_a_record_question_goes_to_the_lookup_that_stands_out(resolver: Resolver
     decision = resolver.decide(Turn("另外我想看看我社保一共交了几年了"))
     assert decision.item is not None and decision.item.id == "social_security.rights_record_query"
     assert decision.question is QuestionType.record
-
-
-def test_a_correction_saying_the_document_was_never_held_moves_to_its_first_issue(
-    resolver: Resolver,
-) -> None:
-    decision = resolver.decide(
-        Turn("不对，我以前没办过，这是第一次", current_item="certificates.residence_permit_endorsement",
-             last_question=QuestionType.materials, previous_text="居住证续签要带什么")
-    )  # fmt: skip
-    assert decision.item is not None and decision.item.id == "certificates.residence_permit"
-    assert decision.question is QuestionType.materials
