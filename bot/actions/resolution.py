@@ -278,7 +278,7 @@ class Resolver:
         if alone.outcome is not Outcome.answer or alone.item != item:
             return decision
         names = self._names(item)
-        documents = [term for term in naming_terms(self._knowledge, searched) if _DOCUMENT.search(term)]
+        documents = document_terms(searched, naming_terms(self._knowledge, searched))
         if any(document not in names for document in documents):
             return decision
         return Decision(Outcome.answer, decision.question, item, confidence=alone.confidence, how="named")
@@ -434,7 +434,8 @@ class Resolver:
         best_score, best = ranked[0]
         top = hits[best].item
         same_name = [hits[n].item for s, n in ranked if hits[n].item.name == top.name]
-        documents = [term for term in terms if _DOCUMENT.search(term)]
+        documents = document_terms(text, terms)
+        sought = [document for document in documents if not _BROUGHT.search(text.split(document)[0][-3:])]
         if (
             best_score >= self._model.answer_threshold
             and len(same_name) == 1
@@ -453,7 +454,9 @@ class Resolver:
         candidates = tuple(
             hits[n].item
             for s, n in ranked
-            if s >= self._model.clarify_threshold and not _lacks_any(hits[n], documents)
+            if s >= self._model.clarify_threshold
+            and not _lacks_any(hits[n], documents)
+            and _names_one_of(hits[n], sought)
         )[:MAX_CANDIDATES]
         if len(same_name) > 1 and best_score >= self._model.clarify_threshold:
             candidates = tuple(same_name[:MAX_SAME_NAME])
@@ -490,6 +493,32 @@ def _lacks_any(hit: Hit, documents: Sequence[str]) -> bool:
         return False
     wording = hit.about + "\n" + "\n".join(material.name for material in hit.item.materials)
     return any(document not in wording for document in documents)
+
+
+# A category word the segmenter splits off its document («劳动|仲裁», «记录|证明»).
+_BARE_CATEGORY = frozenset({"仲裁", "鉴定", "基金", "证明", "证书", "执照", "许可证"})
+
+
+def document_terms(text: str, terms: Sequence[str]) -> list[str]:
+    """The terms of `text` that name a document, licence, profession, exam or procedure, a
+    category word split off by the segmenter joined to the word before it («劳动仲裁»)."""
+    found = []
+    for n, term in enumerate(terms):
+        if term in _BARE_CATEGORY and n > 0 and terms[n - 1] + term in text:
+            term = terms[n - 1] + term
+        if _DOCUMENT.search(term):
+            found.append(term)
+    return found
+
+
+# Words before a document the citizen brings along («要带户口本吗»), not one they seek.
+_BROUGHT = re.compile("带|提供|提交|交|拿|用")
+
+
+def _names_one_of(hit: Hit, documents: Sequence[str]) -> bool:
+    """The item is named after one of the documents the message seeks, if it seeks any: one
+    that only lists 结婚证 among its materials (出生登记) is no place to get one."""
+    return not documents or any(document in hit.names_text for document in documents)
 
 
 def without_names(text: str, item: ServiceItem) -> str:

@@ -95,7 +95,12 @@ def test_a_switch_to_something_the_guide_lacks_never_gets_the_old_item(resolver:
     assert decision.outcome is Outcome.honest_no and decision.item is None
 
 
-@pytest.mark.parametrize("text", ["执业医师注册要带什么", "执业律师证怎么申请", "房屋安全鉴定去哪里申请"])
+@pytest.mark.parametrize(
+    "text",
+    ["执业医师注册要带什么", "执业律师证怎么申请", "房屋安全鉴定去哪里申请",
+     # an item that only lists the document among its materials is not offered either
+     "结婚证怎么领", "做劳动能力鉴定要带啥"],
+)  # fmt: skip
 def test_a_profession_or_procedure_no_item_mentions_gets_no_neighbour(resolver: Resolver, text: str) -> None:
     decision = resolver.decide(Turn(text))
     assert decision.outcome is Outcome.honest_no, decision
@@ -275,6 +280,11 @@ def test_one_candidate_its_naming_words_alone_name_is_the_answer(
     decision = resolver.decide(Turn(text))
     assert decision.outcome is Outcome.answer and decision.item is not None, decision
     assert decision.item.id == item
+
+
+def test_a_document_brought_along_does_not_rule_the_item_out(resolver: Resolver) -> None:
+    decision = resolver.decide(Turn("孩子上小学报名要带户口本吗"))
+    assert decision.item is not None and decision.item.id == "education.primary_school_enrollment"
 
 
 def test_one_candidate_that_only_mentions_the_document_asked_for_is_not_the_answer(
