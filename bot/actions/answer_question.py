@@ -120,9 +120,12 @@ def item_before_this_message(tracker: Tracker) -> str | None:
 
 
 def previous_user_text(tracker: Tracker) -> str:
-    """The citizen's message before the latest one ("" when there is none)."""
+    """The citizen's last message before the latest one that named something ("" when there is
+    none): «养老保险咋交» → «在哪办» → «我没单位，在村里种地» is read with «养老保险咋交»;
+    elliptical follow-ups and clicked buttons say nothing of the matter."""
     texts = [event.get("text") or "" for event in tracker.events if event.get("event") == "user"]
-    return texts[-2] if len(texts) > 1 else ""
+    named = [text for text in texts[:-1] if not text.startswith("/") and naming_part(text)]
+    return named[-1] if named else ""
 
 
 def resolver(knowledge: KnowledgeBase) -> Resolver:
@@ -214,10 +217,14 @@ def find_place(tracker: Tracker, knowledge: KnowledgeBase) -> ServicePlace | Non
     return None
 
 
-def answer_from_faq(dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, text: str) -> bool:
-    """Answer from a loose FAQ pair when retrieval is confident; False when it is not."""
+def answer_from_faq(
+    dispatcher: CollectingDispatcher, knowledge: KnowledgeBase, text: str, candidates_at: float = 0.0
+) -> bool:
+    """Answer from a loose FAQ pair when retrieval is confident, and more confident than the
+    candidates the resolver would offer instead (`candidates_at`: «想开个店，营业执照咋办» is
+    个体户登记 more likely than the FAQ «先办营业执照还是先办许可证»); False otherwise."""
     faqs = knowledge.search_faqs(text, k=1)
-    if not faqs or faqs[0].confidence < FAQ_ANSWER_THRESHOLD:
+    if not faqs or faqs[0].confidence < max(FAQ_ANSWER_THRESHOLD, candidates_at):
         return False
     faq = faqs[0].faq
     dispatcher.utter_message(
@@ -263,7 +270,10 @@ class ActionAnswerQuestion(Action):
             return reply_to_non_question(dispatcher, turn, decision)
         if decision.outcome is Outcome.answer and decision.item is not None:
             return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
-        if decision.outcome is not Outcome.ask_item and answer_from_faq(dispatcher, knowledge, text):
+        offered_at = decision.confidence if decision.outcome is Outcome.clarify else 0.0
+        if decision.outcome is not Outcome.ask_item and answer_from_faq(
+            dispatcher, knowledge, text, offered_at
+        ):
             return list(RESET_FALLBACK)
         if decision.outcome is Outcome.clarify:
             return offer_candidates(dispatcher, decision)

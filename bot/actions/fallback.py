@@ -91,7 +91,8 @@ class ActionFallback(Action):
         )
         if understood and decision.item is not None:
             return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
-        if answer_from_faq(dispatcher, knowledge, text):
+        offered_at = decision.confidence if decision.outcome is Outcome.clarify and cue is not None else 0.0
+        if answer_from_faq(dispatcher, knowledge, text, offered_at):
             return list(RESET_FALLBACK)
         if decision.outcome is Outcome.clarify and decision.how == "candidates" and cue is not None:
             return [*offer_candidates(dispatcher, decision), *RESET_FALLBACK]

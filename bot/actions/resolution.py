@@ -107,7 +107,7 @@ class Turn:
     current_item: str | None = None
     last_question: QuestionType | None = None
     offered: Sequence[str] = ()
-    previous_text: str = ""  # the citizen's message before this one
+    previous_text: str = ""  # the citizen's last earlier message that named something
 
 
 @dataclass(frozen=True)
@@ -168,8 +168,10 @@ class Resolver:
         if decision.item is not None and decision.how == "named":
             # 「…办理进度查询需要什么材料」: the name's own words ask nothing. An alias that
             # is itself a question («医保码怎么弄») still asks it when nothing else does.
+            # Without any cue the question stands as decided («今年九月上幼儿园» answers «which
+            # one?» and keeps the question asked before).
             rest = without_names(turn.text, decision.item)
-            if rest != turn.text and (question_cue(rest) is not None or question_cue(turn.text) is None):
+            if rest != turn.text and question_cue(rest) is not None:
                 return replace(decision, question=question_for(replace(turn, text=rest)))
         return decision
 

@@ -140,3 +140,11 @@ def test_a_lost_document_moves_to_the_item_that_replaces_it(gateway: httpx.Clien
 def test_a_window_s_hours_asked_with_the_item_named_are_answered(gateway: httpx.Client) -> None:
     reply = say(gateway, "r-alone", "教育局认定教师资格的窗口周日上班不")
     assert answered(reply) == ("education.teacher_qualification", "hours"), reply
+
+
+def test_a_choice_in_words_is_read_with_the_message_that_named_the_matter(gateway: httpx.Client) -> None:
+    # «在哪办» in between names nothing; the choice is read with «养老保险怎么交».
+    say(gateway, "r-earlier", "养老保险怎么交")
+    say(gateway, "r-earlier", "去哪办")
+    reply = say(gateway, "r-earlier", "我是农民，没有单位，一直在村里")
+    assert answered(reply) == ("social_security.resident_pension_enrollment", "location"), reply
