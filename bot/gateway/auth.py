@@ -68,6 +68,17 @@ def require_admin(staff: Annotated[StaffView, Depends(current_staff)]) -> StaffV
     return staff
 
 
+def readable_areas(staff: StaffView, area: str = "") -> list[str] | None:
+    """The areas a list or report covers: the one asked for (403 outside this person's
+    areas) or all they may read (None: every area)."""
+    areas = staff.visible_areas()
+    if not area:
+        return areas
+    if areas is not None and area not in areas:
+        raise HTTPException(status_code=403, detail=f"您不负责「{area}」领域")
+    return [area]
+
+
 def websocket_staff(websocket: WebSocket) -> StaffView | None:
     """The console's WebSocket: the session cookie, and only from a page of our own origin
     (a cookie would otherwise let any site open it: cross-site WebSocket hijacking)."""

@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.gateway.app import create_app
+from bot.persistence.follow_ups import FollowUpStore
 from bot.settings import Settings
 from tests.conftest import make_settings
 from tests.staff import add_staff, bearer, console_login, open_ticket
@@ -116,3 +117,31 @@ def test_only_the_holder_may_transfer_a_claimed_ticket(client: TestClient) -> No
         json={"area": "education", "reason": "试试"},
     )
     assert taken.status_code == 409 and "不能转办" in taken.json()["detail"]
+
+
+def test_the_follow_up_list_is_read_by_supervisors_and_worked_by_the_area(client: TestClient) -> None:
+    case = open_ticket(client, "s6", "housing")
+    ticket = client.get(f"/api/v1/tickets/{case}", headers=bearer(client, "boss")).json()
+    follow_ups: FollowUpStore = client.app.state.follow_ups  # type: ignore[attr-defined]
+    task = follow_ups.record_rating(ticket["conversation_id"], 1)
+    assert task is not None
+    wang, chen, sup = bearer(client, "wang"), bearer(client, "chen"), bearer(client, "sup")
+    listed = client.get("/api/v1/follow-ups?status=pending", headers=wang).json()["follow_ups"]
+    assert [(t["id"], t["case_number"], t["status_label"]) for t in listed] == [(task.id, case, "待回访")]
+    assert client.get("/api/v1/follow-ups", headers=chen).json()["follow_ups"] == []
+    assert client.get(f"/api/v1/follow-ups/{task.id}", headers=chen).status_code == 404
+    assert client.get(f"/api/v1/follow-ups/{task.id}", headers=sup).json()["area"] == "housing"
+    step = {"status": "contacted", "note": "已电话回访"}
+    refused = client.post(f"/api/v1/follow-ups/{task.id}/advance", headers=sup, json=step)
+    assert refused.status_code == 403 and "督查员只能查看" in refused.json()["detail"]
+    advance = f"/api/v1/follow-ups/{task.id}/advance"
+    bad = client.post(advance, headers=wang, json={"status": "done", "note": ""})
+    assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"status", "note"}
+    skipped = client.post(
+        f"/api/v1/follow-ups/{task.id}/advance", headers=wang, json={"status": "rectified", "note": "已整改"}
+    )
+    assert skipped.status_code == 409 and "不能改为「已整改」" in skipped.json()["detail"]
+    done = client.post(f"/api/v1/follow-ups/{task.id}/advance", headers=wang, json=step).json()
+    assert done["status_label"] == "已回访" and done["notes"][0]["staff"] == "wang"
+    assert client.get("/api/v1/follow-ups?status=nope", headers=wang).status_code == 422
+    assert client.get("/api/v1/follow-ups").status_code == 401

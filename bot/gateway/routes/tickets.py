@@ -12,9 +12,10 @@ from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.auth import StaffDep, websocket_staff
+from bot.gateway.auth import StaffDep, readable_areas, websocket_staff
 from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.handoff import HandoffService, message_json
+from bot.gateway.params import parse_statuses
 from bot.gateway.sockets import Event, error_frame, relay
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.models import TicketStatus
@@ -88,15 +89,8 @@ async def list_tickets(
     q: Annotated[str, Query(max_length=100, description="受理编号或处理备注中的文字")] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    statuses = [s for s in status.split(",") if s]
-    unknown = [s for s in statuses if s not in {t.value for t in TicketStatus}]
-    if unknown:
-        raise HTTPException(status_code=422, detail=f"未知的工单状态：{'、'.join(unknown)}")
-    areas = staff.visible_areas()
-    if area:
-        if areas is not None and area not in areas:
-            raise HTTPException(status_code=403, detail=f"您不负责「{area}」领域")
-        areas = [area]
+    statuses = parse_statuses(status, (t.value for t in TicketStatus), "工单状态")
+    areas = readable_areas(staff, area)
     found = await run_in_threadpool(_tickets(request).search, areas, statuses, q, limit)
     return {"tickets": [await _with_position(request, t) for t in found]}
 
