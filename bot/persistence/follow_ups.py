@@ -85,6 +85,10 @@ class FollowUpView:
         data = asdict(self)
         data["status"] = self.status.value
         data["status_label"] = FOLLOW_UP_LABELS[self.status]
+        following = NEXT_STATES[self.status]
+        data["next_statuses"] = [
+            {"status": s.value, "label": FOLLOW_UP_LABELS[s]} for s in FollowUpStatus if s in following
+        ]
         data["due_on"] = self.due_on.isoformat()
         data["created_at"] = self.created_at.isoformat()
         data["updated_at"] = self.updated_at.isoformat()

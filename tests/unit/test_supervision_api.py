@@ -3,6 +3,7 @@ transfers (转办) as staff, supervisors and citizens see them."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -145,3 +146,18 @@ def test_the_follow_up_list_is_read_by_supervisors_and_worked_by_the_area(client
     assert done["status_label"] == "已回访" and done["notes"][0]["staff"] == "wang"
     assert client.get("/api/v1/follow-ups?status=nope", headers=wang).status_code == 422
     assert client.get("/api/v1/follow-ups").status_code == 401
+
+
+def test_the_reports_page_needs_a_login_and_runs_no_inline_script(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as browser:
+        assert browser.get("/console/reports", follow_redirects=False).headers["location"] == "/console/login"
+        console_login(browser, "sup")
+        page = browser.get("/console/reports")
+        assert page.status_code == 200 and 'data-role="supervisor"' in page.text
+        policy = page.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+        scripts = re.findall(r"<script[^>]*>", page.text)
+        assert scripts == ['<script src="/console/static/reports.js">']
+        script = browser.get("/console/static/reports.js")
+        assert script.status_code == 200 and "/api/v1/reports/summary" in script.text
+        assert "innerHTML" not in script.text
