@@ -22,6 +22,7 @@ SESSION_COOKIE = "zw_staff"
 LOGIN_CSRF_COOKIE = "zw_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ONLY = "督查员只能查看工单和报表，不能接单、回复、转办、办结或处理回访任务"
 
 
 def csrf_token_for(session_secret: str) -> str:

@@ -88,3 +88,47 @@ def test_the_reports_page_in_a_browser(
     page.set_viewport_size({"width": 390, "height": 844})
     page.screenshot(path=str(SCREENSHOTS / "reports-phone.png"), full_page=True)
     page.close()
+
+
+def test_a_transfer_in_the_console_and_a_follow_up_worked_to_rectified_in_the_browser(
+    gateway: httpx.Client, system: tuple[Settings, Supervisor], browser: Browser
+) -> None:
+    settings, _ = system
+    ensure_staff(settings, "sv_admin", "--admin")
+    say(gateway, "sv3", "补办身份证要带什么材料")
+    queued = say(gateway, "sv3", "我要人工")
+    case = next(m["data"]["case_number"] for m in queued["messages"] if m["data"].get("case_number"))
+    base = f"http://127.0.0.1:{settings.port}"
+    page = browser.new_page()
+    page.goto(f"{base}/console")
+    page.get_by_label("用户名").fill("sv_admin")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.locator("#live")).to_have_text("实时连接正常")
+    page.locator(f'#queue li[data-case="{case}"]').click()
+    detail = page.locator("#detail")
+    detail.get_by_label("领域").select_option("education")
+    detail.get_by_label("转办原因").fill("实为学籍证明")
+    detail.get_by_role("button", name="转办").click()
+    expect(detail).to_contain_text(f"{case} 已转办到「教育」")
+    notice = gateway.get("/api/v1/chat/sv3/messages").json()["messages"][-1]
+    assert notice["data"] == {**notice["data"], "type": "transferred", "area": "education"}
+
+    admin = bearer(gateway, "sv_admin")
+    gateway.post(f"/api/v1/tickets/{case}/claim", headers=admin)
+    resolved = gateway.post(f"/api/v1/tickets/{case}/resolve", headers=admin, json={"note": ""}).json()
+    worst = next(b for b in resolved["messages"][-1]["buttons"] if b["payload"].endswith('{"rating": "2"}'))
+    say(gateway, "sv3", worst["payload"])
+
+    page.goto(f"{base}/console/reports")
+    for step, note in [("已回访", "已电话回访"), ("整改中", "窗口增加引导"), ("已整改", "已整改并告知市民")]:
+        row = page.locator("#follow-ups tbody tr", has_text=case)
+        row.locator("select").select_option(label=step)
+        row.locator("input").fill(note)
+        row.get_by_role("button", name="保存").click()
+        expect(page.locator("#follow-ups tbody tr", has_text=case)).to_contain_text(note)
+    done = page.locator("#follow-ups tbody tr", has_text=case)
+    expect(done).to_contain_text("已整改")
+    expect(done).to_contain_text("已办结")
+    expect(done.locator(".notes li")).to_have_count(3)
+    page.close()

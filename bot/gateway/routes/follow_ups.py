@@ -9,9 +9,8 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.auth import StaffDep, readable_areas
+from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas
 from bot.gateway.params import parse_statuses
-from bot.gateway.routes.tickets import READ_ONLY
 from bot.persistence.follow_ups import FollowUpError, FollowUpStore, FollowUpView
 from bot.persistence.models import FollowUpStatus
 from bot.persistence.staff import StaffView

@@ -12,7 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.auth import StaffDep, readable_areas, websocket_staff
+from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas, websocket_staff
 from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.handoff import HandoffService, message_json
 from bot.gateway.params import parse_statuses
@@ -29,7 +29,6 @@ router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
 CANNED_REPLIES = Path(__file__).resolve().parents[2] / "console" / "canned_replies.yml"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
-READ_ONLY = "督查员只能查看工单和报表，不能接单、回复、转办或办结"
 
 
 class ReplyRequest(BaseModel):
