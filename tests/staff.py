@@ -8,7 +8,10 @@ import subprocess
 import sys
 
 import httpx
+from fastapi.testclient import TestClient
 
+from bot.persistence.store import ConversationStore
+from bot.persistence.tickets import NewTicket, TicketStore
 from bot.settings import REPO_ROOT, Settings
 
 PASSWORD = "s3cret-pass"
@@ -52,3 +55,14 @@ def console_login(client: httpx.Client, username: str) -> str:
     token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page.text)
     assert page.status_code == 200 and token is not None
     return token.group(1)
+
+
+def open_ticket(client: TestClient, sender: str, area: str = "housing") -> str:
+    """A queued ticket for a new REST conversation, opened through the app's own stores."""
+    store: ConversationStore = client.app.state.store  # type: ignore[attr-defined]
+    tickets: TicketStore = client.app.state.tickets  # type: ignore[attr-defined]
+    conversation = store.open_conversation("rest", sender)
+    ticket, _ = tickets.open_ticket(
+        NewTicket(conversation.id, "rest", area, "request_human", 2, None, None, {"description": "提取"})
+    )
+    return ticket.case_number

@@ -29,6 +29,7 @@ from bot.actions.resolution import (
     question_for,
     without_names,
 )
+from bot.ratings import RATING_PROMPT, rating_buttons
 from knowledge.render import QUESTION_LABELS, QuestionType, has_answer, render_answer, render_place
 from knowledge.schema import ServiceItem, ServicePlace
 from knowledge.search import FAQ_ANSWER_THRESHOLD, KnowledgeBase
@@ -36,12 +37,15 @@ from knowledge.search import FAQ_ANSWER_THRESHOLD, KnowledgeBase
 SLOT = "service_item"
 QUESTION_SLOT = "question_type"  # the question asked last, kept for 「那X呢」
 CANDIDATES_SLOT = "candidates"  # item ids offered as buttons last, for a typed follow-up
-# Intents that are not questions but may hide one; each keeps its usual reply (responses).
 HONEST_NO_FLOOR = 0.1
+# The rating question is asked from here, not with the domain's `utter_ask_rating`, so its
+# buttons carry the five 好差评 words (bot/ratings.py) with the domain's payloads.
+ASK_RATING = "ask_rating"
+# Intents that are not questions but may hide one; each keeps its usual reply (responses).
 NON_QUESTION_REPLIES: dict[str, tuple[str, ...]] = {
     "out_of_scope": ("utter_out_of_scope",),
     "chitchat": ("utter_chitchat",),
-    "goodbye": ("utter_goodbye", "utter_ask_rating"),
+    "goodbye": ("utter_goodbye", ASK_RATING),
     "bot_challenge": ("utter_bot_challenge",),
 }
 PLACE_QUESTIONS = frozenset({QuestionType.location, QuestionType.hours, QuestionType.contact})
@@ -332,6 +336,9 @@ def reply_to_non_question(
         )
         return [SlotSet(SLOT, None), SlotSet(CANDIDATES_SLOT, None)]
     for response in NON_QUESTION_REPLIES[turn.intent or "out_of_scope"]:
+        if response == ASK_RATING:
+            dispatcher.utter_message(text=RATING_PROMPT, buttons=rating_buttons())
+            continue
         marker = {"type": "out_of_scope"} if turn.intent in ("out_of_scope", "chitchat") else None
         dispatcher.utter_message(response=response, json_message=marker)
     return []

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answer_question import ActionAnswerQuestion
 from bot.actions.question_cues import naming_part
+from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
 from knowledge.chinese import to_simplified
 
 _DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
@@ -59,6 +60,15 @@ def rating_score(entity_values: list[str], text: str) -> int | None:
     return next((score for phrase, score in _WORDS if phrase in simplified), None)
 
 
+def thanks_for(score: int) -> str:
+    """The reply to a rating, naming its 好差评 level; a 差评 is promised a call back (the
+    gateway opens the follow-up task as it stores the rating)."""
+    thanks = f"感谢您的评价（{score} 分，{SATISFACTION_LEVELS[score]}）！"
+    if score in BAD_SCORES:
+        return thanks + "很抱歉这次没能让您满意，工作人员会尽快回访了解情况并改进。"
+    return thanks + "我们会继续改进服务。"
+
+
 class ActionStoreRating(Action):
     def name(self) -> str:
         return "action_store_rating"
@@ -76,8 +86,5 @@ class ActionStoreRating(Action):
         if score is None:
             dispatcher.utter_message(text=ASK_AGAIN)
             return []
-        dispatcher.utter_message(
-            text=f"感谢您的评价（{score} 分）！我们会继续改进服务。",
-            json_message={"type": "rating", "score": score},
-        )
+        dispatcher.utter_message(text=thanks_for(score), json_message={"type": "rating", "score": score})
         return []

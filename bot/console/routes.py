@@ -15,11 +15,12 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffStoreDep, csrf_matches, csrf_token_for
 from bot.gateway.deps import SettingsDep
+from bot.persistence.staff import StaffStore
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 STATIC = Path(__file__).resolve().parent / "static"
-ASSETS = {"console.js": "text/javascript", "console.css": "text/css"}
+ASSETS = {"console.js": "text/javascript", "console.css": "text/css", "reports.js": "text/javascript"}
 
 
 def _page(name: str, **values: str) -> HTMLResponse:
@@ -86,19 +87,30 @@ async def logout(
     return response
 
 
-@router.get("")
-async def console(request: Request, staff_store: StaffStoreDep) -> Response:
+async def _signed_in_page(request: Request, staff_store: StaffStore, name: str) -> Response:
+    """A console page for the staff member of the session cookie, else the login form."""
     token = request.cookies.get(SESSION_COOKIE, "")
     staff = await run_in_threadpool(staff_store.staff_for_token, token) if token else None
     if staff is None:
         return RedirectResponse("/console/login", status_code=303)
     return _page(
-        "console.html",
+        name,
         csrf=csrf_token_for(token),
         username=staff.username,
         role=staff.role.value,
-        areas=",".join(staff.areas),
+        areas=",".join(staff.visible_areas() or []),
     )
+
+
+@router.get("")
+async def console(request: Request, staff_store: StaffStoreDep) -> Response:
+    return await _signed_in_page(request, staff_store, "console.html")
+
+
+@router.get("/reports")
+async def reports(request: Request, staff_store: StaffStoreDep) -> Response:
+    """Reports and the 差评 follow-up list; the numbers come from /api/v1/reports."""
+    return await _signed_in_page(request, staff_store, "reports.html")
 
 
 @router.get("/static/{name}")

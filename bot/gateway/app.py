@@ -20,14 +20,17 @@ from bot.gateway.errors import install_error_handlers
 from bot.gateway.handoff import HandoffService
 from bot.gateway.office_hours import OfficeHours
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.routes import auth, chat, docs, faq_drafts, health, kb, parse, tickets
+from bot.gateway.routes import auth, chat, docs, faq_drafts, follow_ups, health, kb, parse, reports, tickets
 from bot.gateway.security import SecurityHeadersMiddleware
 from bot.persistence.faq_drafts import FaqDraftStore
+from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
+from bot.reports.summary import SummaryReport
 from bot.settings import Settings, load_settings
+from bot.work_calendar import WorkCalendar
 from connectors.rest import RestConnector
 from connectors.telegram import routes as telegram_routes
 from connectors.telegram.connector import CHANNEL as TELEGRAM
@@ -94,7 +97,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.handoff = HandoffService(
             store, app.state.tickets, rasa, bus, OfficeHours.from_settings(settings), app.state.knowledge
         )
-        app.state.router = ConversationRouter(store, rasa, app.state.handoff)
+        app.state.follow_ups = FollowUpStore(
+            engine,
+            WorkCalendar.from_iso(settings.holidays, settings.makeup_workdays),
+            settings.follow_up_working_days,
+            settings.timezone,
+        )
+        app.state.reports = SummaryReport(engine)
+        app.state.router = ConversationRouter(store, rasa, app.state.handoff, app.state.follow_ups)
         app.state.rest = RestConnector(app.state.router, store, bus)
         app.state.telegram = await start_telegram(settings, app.state.router, store, app.state.handoff)
         app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
@@ -118,6 +128,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(faq_drafts.router)
     app.include_router(auth.router)
     app.include_router(tickets.router)
+    app.include_router(follow_ups.router)
+    app.include_router(reports.router)
     app.include_router(console.router)
     app.include_router(telegram_routes.router)
     app.include_router(webchat.router)

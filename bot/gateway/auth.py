@@ -22,6 +22,7 @@ SESSION_COOKIE = "zw_staff"
 LOGIN_CSRF_COOKIE = "zw_login_csrf"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ONLY = "督查员只能查看工单和报表，不能接单、回复、转办、办结或处理回访任务"
 
 
 def csrf_token_for(session_secret: str) -> str:
@@ -66,6 +67,17 @@ def require_admin(staff: Annotated[StaffView, Depends(current_staff)]) -> StaffV
     if not staff.is_admin:
         raise HTTPException(status_code=403, detail="需要管理员权限")
     return staff
+
+
+def readable_areas(staff: StaffView, area: str = "") -> list[str] | None:
+    """The areas a list or report covers: the one asked for (403 outside this person's
+    areas) or all they may read (None: every area)."""
+    areas = staff.visible_areas()
+    if not area:
+        return areas
+    if areas is not None and area not in areas:
+        raise HTTPException(status_code=403, detail=f"您不负责「{area}」领域")
+    return [area]
 
 
 def websocket_staff(websocket: WebSocket) -> StaffView | None:

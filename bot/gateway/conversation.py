@@ -14,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.handoff import HandoffService
 from bot.gateway.rasa_client import RasaClient, normalise_rasa_messages
+from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
 from bot.privacy import mask_personal_data, nlu_placeholders
+from bot.ratings import RATING_SCORES
 from knowledge.chinese import to_simplified
 
-RATING_SCORES = (1, 2, 3, 4, 5)
 HANDOFF = "handoff"  # data.type of the handoff request an action sends
 NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
 
@@ -50,10 +51,13 @@ class TurnResult:
 
 
 class ConversationRouter:
-    def __init__(self, store: ConversationStore, rasa: RasaClient, handoff: HandoffService) -> None:
+    def __init__(
+        self, store: ConversationStore, rasa: RasaClient, handoff: HandoffService, ratings: FollowUpStore
+    ) -> None:
         self._store = store
         self._rasa = rasa
         self._handoff = handoff
+        self._ratings = ratings  # a 差评 opens a follow-up task as it is stored
 
     async def open(self, channel: str, external_id: str) -> ConversationView:
         return await run_in_threadpool(self._store.open_conversation, channel, external_id)
@@ -87,7 +91,7 @@ class ConversationRouter:
         for reply in replies:
             data = reply["data"]
             if data.get("type") == "rating" and data.get("score") in RATING_SCORES:
-                self._store.add_rating(conversation_id, int(data["score"]))
+                self._ratings.record_rating(conversation_id, int(data["score"]))
         return self._store.append_many(
             conversation_id,
             Role.bot,

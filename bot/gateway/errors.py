@@ -37,6 +37,9 @@ _MESSAGES = {
     "less_than": "数值过大",
     "bool_parsing": "应为 true 或 false",
     "enum": "不是可选的值",
+    "literal_error": "不是可选的值",
+    "date_parsing": "应为日期，如 2026-12-01",
+    "date_from_datetime_parsing": "应为日期，如 2026-12-01",
     "extra_forbidden": "不支持的字段",
 }
 # The bound a message names, from pydantic's error context: «数值过大，最大为 …».

@@ -26,6 +26,7 @@ from bot.persistence.staff import StaffView
 from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
 from bot.persistence.tickets import NewTicket, TicketStore, TicketView
 from bot.privacy import mask_personal_data
+from knowledge.schema import AREA_LABELS, Area
 from knowledge.search import KnowledgeBase
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,28 @@ TRANSCRIPT_MESSAGES = 30
 PRIORITY = {"complaint": 1, "suggestion": 3}  # everything else: 2
 BACK_TO_BOT = "工作人员已处理完您的问题，接下来由智能助手继续为您服务。"
 CLOSED = "本次人工服务已结束，感谢您的耐心。如有新的问题，直接发消息即可。"
+# Who the citizen is told now handles a transferred case (the sample district's departments,
+# as named in knowledge/data/).
+AREA_DEPARTMENTS: dict[Area, str] = {
+    Area.education: "示例区教育局",
+    Area.social_security: "示例区人力资源和社会保障局（社会保险）",
+    Area.employment: "示例区人力资源和社会保障局（公共就业服务）",
+    Area.healthcare: "示例区医疗保障局",
+    Area.housing: "示例区住房公积金管理部、不动产登记中心",
+    Area.transport: "示例区公安分局交通警察大队、交通运输局",
+    Area.certificates: "示例区公安分局",
+    Area.enterprise_licensing: "示例区市场监督管理局",
+    Area.qualification: "示例区住房和城乡建设局、人力资源和社会保障局",
+    Area.other: "示例区政务服务中心综合窗口",
+}
+
+
+def transfer_notice(case_number: str, area: Area, position: int) -> str:
+    """What the citizen reads when their case moves to another area."""
+    return (
+        f"您的问题已转交「{AREA_LABELS[area]}」领域（{AREA_DEPARTMENTS[area]}）办理，"
+        f"受理编号 {case_number} 不变，等待时间连续计算，当前排队第 {position} 位，请稍候。"
+    )
 
 
 Pusher = Callable[[str, StoredMessage], Awaitable[None]]
@@ -142,6 +165,31 @@ class HandoffService:
         )
         await self._publish_message(ticket, note)
         return ticket
+
+    async def transfer(self, case_number: str, staff: StaffView, to_area: Area, reason: str) -> StaffAction:
+        """转办: move the ticket, tell both areas' consoles and the citizen."""
+        ticket, from_area = await run_in_threadpool(
+            self._tickets.transfer, case_number, staff.id, to_area.value, reason
+        )
+        await self._publish_ticket(ticket, "transferred", from_area=from_area)
+        position = await run_in_threadpool(self._tickets.queue_position, ticket)
+        note = await run_in_threadpool(
+            self._store.append,
+            ticket.conversation_id,
+            Role.system,
+            transfer_notice(ticket.case_number, to_area, position),
+            {
+                "data": {
+                    "type": "transferred",
+                    "case_number": ticket.case_number,
+                    "area": to_area.value,
+                    "department": AREA_DEPARTMENTS[to_area],
+                    "queue_position": position,
+                }
+            },
+        )
+        await self._publish_message(ticket, note)
+        return StaffAction(ticket, [note])
 
     async def reply(self, case_number: str, staff: StaffView, text: str) -> StaffAction:
         ticket = await run_in_threadpool(self._tickets.record_reply, case_number, staff.id)
@@ -253,12 +301,18 @@ class HandoffService:
             replies = []
         return replies or [{"text": BACK_TO_BOT, "buttons": [], "data": {"type": "back_to_bot"}}]
 
-    async def _publish_ticket(self, ticket: TicketView, change: str) -> None:
+    async def _publish_ticket(self, ticket: TicketView, change: str, from_area: str | None = None) -> None:
+        """`from_area`: a transferred ticket is news for the area it left as well."""
         position = await run_in_threadpool(self._tickets.queue_position, ticket)
-        await self._bus.publish(
-            CONSOLE,
-            {"type": "ticket", "change": change, "ticket": ticket.as_json(), "queue_position": position},
-        )
+        event: dict[str, Any] = {
+            "type": "ticket",
+            "change": change,
+            "ticket": ticket.as_json(),
+            "queue_position": position,
+        }
+        if from_area is not None:
+            event["from_area"] = from_area
+        await self._bus.publish(CONSOLE, event)
 
     async def _publish_message(
         self, ticket: TicketView, message: StoredMessage, to_citizen: bool = True

@@ -7,8 +7,10 @@ or negative number is the caller's mistake: 422 with the usual Chinese error bod
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 
+from fastapi import HTTPException
 from pydantic import Field, TypeAdapter
 
 MAX_ROW_ID = 2**63 - 1
@@ -23,3 +25,13 @@ def parse_row_id(text: str) -> int:
     """A `RowId` from text outside FastAPI's parameter parsing (a WebSocket's query string);
     raises pydantic's ValidationError, which `bot.gateway.errors` explains in Chinese."""
     return _ROW_ID.validate_python(text)
+
+
+def parse_statuses(text: str, known: Iterable[str], what: str) -> list[str]:
+    """A comma-separated `?status=` list; an unknown name is a 422 naming it («未知的工单状态：x»)."""
+    allowed = frozenset(known)
+    statuses = [s for s in text.split(",") if s]
+    unknown = [s for s in statuses if s not in allowed]
+    if unknown:
+        raise HTTPException(status_code=422, detail=f"未知的{what}：{'、'.join(unknown)}")
+    return statuses

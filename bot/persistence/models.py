@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -57,7 +58,7 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(32))
     external_id: Mapped[str] = mapped_column(String(128))
     state: Mapped[str] = mapped_column(String(16), default=ConversationState.bot.value)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     @property
@@ -89,7 +90,7 @@ class Rating(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     score: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class TicketStatus(StrEnum):
@@ -100,7 +101,11 @@ class TicketStatus(StrEnum):
 
 
 class StaffRole(StrEnum):
+    """staff work their areas' queues; supervisors read every ticket and report but never act
+    on a ticket; admins do both, everywhere, and review FAQ drafts."""
+
     staff = "staff"
+    supervisor = "supervisor"
     admin = "admin"
 
 
@@ -126,7 +131,7 @@ class Ticket(Base):
     packet: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claimed_by: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     claimed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     first_reply_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     resolved_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
@@ -146,6 +151,66 @@ class HandoffEvent(Base):
     to_state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(String(64))
     staff_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class TicketTransfer(Base):
+    """A ticket moved to another area (转办), by whom and why; counted per area pair."""
+
+    __tablename__ = "ticket_transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    from_area: Mapped[str] = mapped_column(String(32))
+    to_area: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class FollowUpStatus(StrEnum):
+    """回访与整改: 待回访 → 已回访 → 整改中 → 已整改, or 不属实 once the facts are checked."""
+
+    pending = "pending"  # 待回访
+    contacted = "contacted"  # 已回访
+    rectifying = "rectifying"  # 整改中
+    rectified = "rectified"  # 已整改
+    unfounded = "unfounded"  # 不属实
+
+
+class FollowUp(Base):
+    """The task a 不满意 / 非常不满意 rating opens: call the citizen back and put things right
+    before `due_on` (a deadline in working days)."""
+
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_status_area", "status", "area"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    rating_id: Mapped[int] = mapped_column(
+        ForeignKey("ratings.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    area: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(32))
+    score: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default=FollowUpStatus.pending.value)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class FollowUpNote(Base):
+    """One step of a follow-up task: the new state, the note, who and when."""
+
+    __tablename__ = "follow_up_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    follow_up_id: Mapped[int] = mapped_column(ForeignKey("follow_ups.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -43,12 +43,21 @@ class StaffView:
     def is_admin(self) -> bool:
         return self.role == StaffRole.admin
 
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role == StaffRole.supervisor
+
     def visible_areas(self) -> list[str] | None:
-        """None means every area (admins)."""
-        return None if self.is_admin else list(self.areas)
+        """The areas whose tickets and reports this person may read; None means every area
+        (admins and supervisors)."""
+        return None if self.is_admin or self.is_supervisor else list(self.areas)
+
+    def may_read(self, area: str) -> bool:
+        return self.is_admin or self.is_supervisor or area in self.areas
 
     def may_handle(self, area: str) -> bool:
-        return self.is_admin or area in self.areas
+        """Claim, reply, transfer, resolve, close, work a follow-up: never a supervisor."""
+        return self.is_admin or (self.role == StaffRole.staff and area in self.areas)
 
 
 def _digest(token: str) -> str:
@@ -77,18 +86,20 @@ class StaffStore:
     def __init__(self, engine: Engine) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
-    def add(self, username: str, password: str, areas: Iterable[str], admin: bool = False) -> StaffView:
+    def add(
+        self, username: str, password: str, areas: Iterable[str], role: StaffRole = StaffRole.staff
+    ) -> StaffView:
         if not USERNAME.match(username):
             raise StaffError("用户名须为 2–64 个字母、数字、下划线、点或短横线")
         if len(password) < MIN_PASSWORD_CHARS:
             raise StaffError(f"密码至少 {MIN_PASSWORD_CHARS} 个字符")
         area_list = parse_areas(areas)
-        if not area_list and not admin:
-            raise StaffError("请用 --areas 指定至少一个负责领域（管理员可不指定）")
+        if not area_list and role == StaffRole.staff:
+            raise StaffError("请用 --areas 指定至少一个负责领域（管理员、督查员可不指定）")
         row = Staff(
             username=username,
             password_hash=_hasher.hash(password),
-            role=(StaffRole.admin if admin else StaffRole.staff).value,
+            role=role.value,
             areas=list(area_list),
             active=True,
         )

@@ -193,11 +193,6 @@ class ConversationStore:
             for message_id, (text_, payload) in zip(ids, messages, strict=True)
         ]
 
-    def add_rating(self, conversation_id: str, score: int) -> None:
-        with self._sessions() as session:
-            session.add(Rating(conversation_id=conversation_id, score=score))
-            session.commit()
-
     def ratings(self, conversation_id: str) -> list[int]:
         query = select(Rating.score).where(Rating.conversation_id == conversation_id).order_by(Rating.id)
         with self._sessions() as session:

@@ -25,6 +25,7 @@ from bot.persistence.models import (
     Staff,
     Ticket,
     TicketStatus,
+    TicketTransfer,
     as_utc,
     utcnow,
 )
@@ -248,6 +249,56 @@ class TicketStore:
             self._move(session, row.conversation_id, target, status.value, row.id, staff_id)
             session.commit()
             return self._view(session, row)
+
+    def transfer(self, case_number: str, staff_id: int, to_area: str, reason: str) -> tuple[TicketView, str]:
+        """转办: the open ticket moves to `to_area`'s queue (unclaimed again, so that area's staff
+        take it), keeping its case number, its id (so its place by age in the queue) and its
+        creation time (the waiting clock). Audited twice: a `ticket_transfers` row with both
+        areas and the reason, and a handoff event. Returns the ticket and the area it left."""
+        with self._sessions() as session:
+            row = self._ticket(session, case_number)
+            from_area = row.area
+            if to_area == from_area:
+                raise TicketConflictError("工单已在该领域，无需转办")
+            result = session.execute(
+                update(Ticket)
+                .where(
+                    Ticket.case_number == case_number,
+                    Ticket.area == from_area,
+                    Ticket.status.in_(OPEN_STATUSES),
+                    or_(Ticket.claimed_by == staff_id, Ticket.claimed_by.is_(None)),
+                )
+                .values(area=to_area, status=TicketStatus.queued.value, claimed_by=None, claimed_at=None)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                raise TicketConflictError("该工单已结束，或由其他工作人员处理，不能转办")
+            session.add(
+                TicketTransfer(
+                    ticket_id=row.id, from_area=from_area, to_area=to_area, reason=reason, staff_id=staff_id
+                )
+            )
+            queued = ConversationState.queued
+            self._move(session, row.conversation_id, queued, "transferred", row.id, staff_id)
+            session.commit()
+            session.refresh(row)
+            return self._view(session, row), from_area
+
+    def transfers(self, ticket_id: int) -> list[dict[str, Any]]:
+        query = select(TicketTransfer, Staff.username).join(Staff, Staff.id == TicketTransfer.staff_id)
+        with self._sessions() as session:
+            return [
+                {
+                    "from_area": move.from_area,
+                    "to_area": move.to_area,
+                    "reason": move.reason,
+                    "staff": username,
+                    "at": as_utc(move.created_at).isoformat(),
+                }
+                for move, username in session.execute(
+                    query.where(TicketTransfer.ticket_id == ticket_id).order_by(TicketTransfer.id)
+                )
+            ]
 
     def reopen_closed(self, conversation_id: str) -> bool:
         """A citizen writing again after «closed» starts over with the bot."""

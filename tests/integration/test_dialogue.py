@@ -237,7 +237,8 @@ def test_goodbye_asks_for_a_rating_which_is_stored(
     rating = bye["messages"][1]
     assert len(rating["buttons"]) == 5
     thanks = say(gateway, "r1", rating["buttons"][1]["payload"])
-    assert thanks["messages"][0]["text"].startswith("感谢您的评价（4 分）")
+    assert thanks["messages"][0]["text"].startswith("感谢您的评价（4 分，满意）")
+    assert [b["title"] for b in rating["buttons"]][2] == "3 分 基本满意"
     typed = say(gateway, "r1", "非常满意")
     assert typed["messages"][0]["data"] == {"type": "rating", "score": 5}
 

@@ -163,3 +163,12 @@ async def test_a_goodbye_after_an_answer_stays_a_goodbye(installed: KnowledgeBas
     tracker.latest_message["text"] = "好的，知道了"
     messages, _ = await run(tracker)
     assert all((m.get("custom") or {}).get("type") != "answer" for m in messages)
+    assert messages[0]["response"] == "utter_goodbye"
+    # The rating buttons carry the five 好差评 words and the domain's payloads.
+    assert [(b["title"], b["payload"]) for b in messages[-1]["buttons"]] == [
+        ("5 分 非常满意", '/rate_service{"rating": "5"}'),
+        ("4 分 满意", '/rate_service{"rating": "4"}'),
+        ("3 分 基本满意", '/rate_service{"rating": "3"}'),
+        ("2 分 不满意", '/rate_service{"rating": "2"}'),
+        ("1 分 非常不满意", '/rate_service{"rating": "1"}'),
+    ]

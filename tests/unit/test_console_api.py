@@ -16,11 +16,9 @@ from fastapi.testclient import TestClient
 
 from bot.gateway.app import create_app
 from bot.gateway.handoff import BACK_TO_BOT, HandoffService
-from bot.persistence.store import ConversationStore
-from bot.persistence.tickets import NewTicket, TicketStore
 from bot.settings import Settings
 from tests.conftest import make_settings
-from tests.staff import PASSWORD, add_staff, bearer, console_login
+from tests.staff import PASSWORD, add_staff, bearer, console_login, open_ticket
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +38,6 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
         yield test_client
-
-
-def open_ticket(client: TestClient, sender: str, area: str = "housing") -> str:
-    store: ConversationStore = client.app.state.store  # type: ignore[attr-defined]
-    tickets: TicketStore = client.app.state.tickets  # type: ignore[attr-defined]
-    conversation = store.open_conversation("rest", sender)
-    ticket, _ = tickets.open_ticket(
-        NewTicket(conversation.id, "rest", area, "request_human", 2, None, None, {"description": "提取"})
-    )
-    return ticket.case_number
 
 
 def test_staff_add_refuses_bad_input_in_chinese(settings: Settings) -> None:

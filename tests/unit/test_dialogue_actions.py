@@ -163,5 +163,9 @@ def test_rating_scores_from_digits_and_words(entities: list[str], text: str, sco
 async def test_rating_is_emitted_for_the_gateway_to_store() -> None:
     [message], _ = await run(ActionStoreRating(), tracker("非常满意", "rate_service"))
     assert message["custom"] == {"type": "rating", "score": 5}
+    assert message["text"].startswith("感谢您的评价（5 分，非常满意）")
+    rated_two = tracker("/rate_service", "rate_service", entities=[{"entity": "rating", "value": "2"}])
+    [bad], _ = await run(ActionStoreRating(), rated_two)
+    assert bad["custom"]["score"] == 2 and "（2 分，不满意）" in bad["text"] and "回访" in bad["text"]
     [again], _ = await run(ActionStoreRating(), tracker("还可以吧嗯", "rate_service"))
     assert again["text"].startswith("请回复 1 到 5")

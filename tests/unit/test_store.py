@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
+from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, create_db_engine
+from bot.work_calendar import WorkCalendar
 from tests.postgres import throwaway_postgres_database
 
 
@@ -69,11 +71,14 @@ def test_postgres_is_really_used_in_ci() -> None:
         assert uuid.UUID(url.rsplit("_", 1)[1])
 
 
-def test_ratings_are_kept_per_conversation_and_bounded(store: ConversationStore) -> None:
+def test_ratings_are_kept_per_conversation_and_bounded(store: ConversationStore, database_url: str) -> None:
     conversation = store.open_conversation("rest", "rated")
-    store.add_rating(conversation.id, 4)
-    store.add_rating(conversation.id, 5)
+    engine = create_db_engine(database_url)
+    ratings = FollowUpStore(engine, WorkCalendar())
+    ratings.record_rating(conversation.id, 4)
+    ratings.record_rating(conversation.id, 5)
     assert store.ratings(conversation.id) == [4, 5]
     with pytest.raises(IntegrityError):
-        store.add_rating(conversation.id, 6)
+        ratings.record_rating(conversation.id, 6)
     assert store.ratings(conversation.id) == [4, 5]
+    engine.dispose()

@@ -18,10 +18,12 @@ from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.gateway.handoff import HandoffService
 from bot.gateway.office_hours import OfficeHours
 from bot.gateway.rasa_client import RasaClient
+from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Role
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
+from bot.work_calendar import WorkCalendar
 from connectors.base import buttons_as_lines, split_text
 from connectors.telegram.connector import CHANNEL, TelegramConnector
 from knowledge.search import KnowledgeBase
@@ -42,7 +44,11 @@ async def connector(
     handoff = HandoffService(store, TicketStore(engine), rasa, LocalBus(), hours, kb)
     request = OfflineRequest()
     telegram = TelegramConnector(
-        ConversationRouter(store, rasa, handoff), store, "1:T", "http://offline/bot", request
+        ConversationRouter(store, rasa, handoff, FollowUpStore(engine, WorkCalendar())),
+        store,
+        "1:T",
+        "http://offline/bot",
+        request,
     )
     await telegram.application.initialize()
     yield telegram, request

@@ -148,3 +148,37 @@ def test_two_staff_claiming_at_once_exactly_one_wins(
         assert holder is not None and holder.status == TicketStatus.claimed
         events = [e for e in tickets.events(ticket.conversation_id) if e["reason"] == "claimed"]
         assert len(events) == 1 and events[0]["staff_id"] == holder.claimed_by
+
+
+def test_a_transfer_keeps_case_number_and_clock_requeues_and_is_audited(
+    stores: tuple[ConversationStore, TicketStore, StaffStore],
+) -> None:
+    conversations, tickets, staff_store = stores
+    staff = staff_store.add("tr", "correct-horse", ["housing"])
+    conversation = conversations.open_conversation("rest", "t1")
+    ticket, _ = tickets.open_ticket(new_ticket(conversation.id))
+    tickets.claim(ticket.case_number, staff.id)
+    moved, left = tickets.transfer(ticket.case_number, staff.id, "social_security", "问的是社保转移")
+    assert left == "housing"
+    assert (moved.case_number, moved.id, moved.created_at) == (
+        ticket.case_number,
+        ticket.id,
+        ticket.created_at,
+    )
+    assert moved.area == "social_security" and moved.status == TicketStatus.queued
+    assert moved.claimed_by is None and moved.claimed_at is None
+    assert conversations.get_conversation(conversation.id).state == ConversationState.queued
+    trail = [(e["from"], e["to"], e["reason"]) for e in tickets.events(conversation.id)]
+    assert trail[-1] == ("human", "queued", "transferred")
+    [audit] = tickets.transfers(ticket.id)
+    assert (audit["from_area"], audit["to_area"], audit["reason"], audit["staff"]) == (
+        "housing",
+        "social_security",
+        "问的是社保转移",
+        "tr",
+    )
+    with pytest.raises(TicketConflictError):
+        tickets.transfer(ticket.case_number, staff.id, "social_security", "again")  # already there
+    tickets.finish(ticket.case_number, staff.id, TicketStatus.closed, "")
+    with pytest.raises(TicketConflictError):
+        tickets.transfer(ticket.case_number, staff.id, "housing", "finished")

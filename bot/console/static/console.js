@@ -15,6 +15,7 @@
   const staffMeta = document.querySelector('meta[name="staff"]');
   const me = staffMeta.content;
   const isAdmin = staffMeta.dataset.role === "admin";
+  const readOnly = staffMeta.dataset.role === "supervisor";
   const myAreas = staffMeta.dataset.areas ? staffMeta.dataset.areas.split(",") : Object.keys(AREAS);
   const $ = (sel, root) => (root || document).querySelector(sel);
   let tickets = [];
@@ -133,6 +134,23 @@
     $(".send", detail).addEventListener("click", sendReply);
     $(".resolve", detail).addEventListener("click", () => act(() => api("POST", path(t, "resolve"), { note: $(".note", detail).value }), "已解决，会话已交回机器人"));
     $(".close", detail).addEventListener("click", () => act(() => api("POST", path(t, "close"), { note: $(".note", detail).value }), "会话已结束"));
+    const target = $(".transfer-area", detail);
+    for (const area of Object.keys(AREAS)) {
+      if (area === t.area) continue;
+      const o = el("option", AREAS[area]); o.value = area; target.append(o);
+    }
+    for (const sel of [".transfer", ".transfer-area", ".transfer-reason"]) $(sel, detail).disabled = !(mine || t.status === "queued");
+    $(".transfer", detail).addEventListener("click", async () => {
+      try {
+        await api("POST", path(t, "transfer"), { area: target.value, reason: $(".transfer-reason", detail).value.trim() });
+        selected = null; // it may now be outside this staff member's areas
+        detail.replaceChildren(el("p", t.case_number + " 已转办到「" + AREAS[target.value] + "」，市民已收到通知。", "empty"));
+        await loadQueue();
+      } catch (error) {
+        $(".status", detail).textContent = error.message;
+      }
+    });
+    if (readOnly) { $(".actions", detail).hidden = true; $(".read-only", detail).hidden = false; }
   }
 
   function path(t, verb) { return "/api/v1/tickets/" + encodeURIComponent(t.case_number) + "/" + verb; }

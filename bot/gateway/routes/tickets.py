@@ -12,9 +12,10 @@ from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.auth import StaffDep, websocket_staff
+from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas, websocket_staff
 from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.handoff import HandoffService, message_json
+from bot.gateway.params import parse_statuses
 from bot.gateway.sockets import Event, error_frame, relay
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.models import TicketStatus
@@ -38,6 +39,15 @@ class ReplyRequest(BaseModel):
     faq_question: Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)] = ""
 
 
+class TransferRequest(BaseModel):
+    """转办: the area the ticket belongs to, and why (kept in the audit trail)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area: Area
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=500)]
+
+
 class FinishRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -52,12 +62,16 @@ def _handoff(request: Request) -> HandoffService:
     return cast(HandoffService, request.app.state.handoff)
 
 
-async def _ticket_for(request: Request, case_number: str, staff: StaffView) -> TicketView:
+async def _ticket_for(request: Request, case_number: str, staff: StaffView, act: bool = True) -> TicketView:
+    """The ticket if this person may see it (404 otherwise, so case numbers of other areas are
+    not confirmed) and, with `act`, work on it (403: supervisors only read)."""
     ticket = await run_in_threadpool(_tickets(request).get, case_number)
-    if ticket is None or not staff.may_handle(ticket.area):
+    if ticket is None or not staff.may_read(ticket.area):
         raise HTTPException(
             status_code=404, detail=f"没有受理编号为 {case_number} 的工单（或不属于您负责的领域）"
         )
+    if act and not staff.may_handle(ticket.area):
+        raise HTTPException(status_code=403, detail=READ_ONLY)
     return ticket
 
 
@@ -74,15 +88,8 @@ async def list_tickets(
     q: Annotated[str, Query(max_length=100, description="受理编号或处理备注中的文字")] = "",
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
-    statuses = [s for s in status.split(",") if s]
-    unknown = [s for s in statuses if s not in {t.value for t in TicketStatus}]
-    if unknown:
-        raise HTTPException(status_code=422, detail=f"未知的工单状态：{'、'.join(unknown)}")
-    areas = staff.visible_areas()
-    if area:
-        if areas is not None and area not in areas:
-            raise HTTPException(status_code=403, detail=f"您不负责「{area}」领域")
-        areas = [area]
+    statuses = parse_statuses(status, (t.value for t in TicketStatus), "工单状态")
+    areas = readable_areas(staff, area)
     found = await run_in_threadpool(_tickets(request).search, areas, statuses, q, limit)
     return {"tickets": [await _with_position(request, t) for t in found]}
 
@@ -99,14 +106,16 @@ async def canned_replies(staff: StaffDep) -> dict[str, list[str]]:
 
 @router.get("/{case_number}")
 async def get_ticket(request: Request, case_number: str, staff: StaffDep) -> dict[str, Any]:
-    ticket = await _ticket_for(request, case_number, staff)
+    ticket = await _ticket_for(request, case_number, staff, act=False)
     store = cast(ConversationStore, request.app.state.store)
     messages = await run_in_threadpool(store.messages_after, ticket.conversation_id, 0, 500)
     events = await run_in_threadpool(_tickets(request).events, ticket.conversation_id)
+    transfers = await run_in_threadpool(_tickets(request).transfers, ticket.id)
     return {
         **(await _with_position(request, ticket)),
         "messages": [message_json(m) for m in messages],
         "events": events,
+        "transfers": transfers,
     }
 
 
@@ -136,6 +145,20 @@ async def reply(request: Request, case_number: str, body: ReplyRequest, staff: S
         )
         draft = saved.as_json()
     return {"ticket": done.ticket.as_json(), "message": message_json(done.messages[0]), "faq_draft": draft}
+
+
+@router.post("/{case_number}/transfer")
+async def transfer(
+    request: Request, case_number: str, body: TransferRequest, staff: StaffDep
+) -> dict[str, Any]:
+    """Move an open ticket to another area's queue (its holder, an unclaimed ticket's area
+    staff, or an admin); the citizen is told which department now handles it."""
+    await _ticket_for(request, case_number, staff)
+    try:
+        done = await _handoff(request).transfer(case_number, staff, body.area, body.reason)
+    except TicketConflictError as exc:
+        raise _conflict(exc) from exc
+    return {"ticket": done.ticket.as_json(), "messages": [message_json(m) for m in done.messages]}
 
 
 async def _finish(
@@ -182,7 +205,10 @@ async def console_events(websocket: WebSocket) -> None:
 
 def _for_staff(staff: StaffView, event: Event) -> Event | None:
     area = event.get("area") or event.get("ticket", {}).get("area")
-    return event if area is None or staff.may_handle(str(area)) else None
+    left = event.get("from_area")
+    if area is None or staff.may_read(str(area)) or (left is not None and staff.may_read(str(left))):
+        return event
+    return None
 
 
 async def _refuse_frame(_body: Any) -> Event:

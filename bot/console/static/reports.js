@@ -1,0 +1,143 @@
+// 效能报表：筛选、指标表格（可访问的 <table>）、导出链接、差评回访任务。所有文字都用 textContent 插入。
+"use strict";
+(function () {
+  const AREAS = {
+    education: "教育", social_security: "社保", employment: "就业", healthcare: "医疗",
+    housing: "住房", transport: "交通", certificates: "证件办理",
+    enterprise_licensing: "企业办证", qualification: "资质认定", other: "其他",
+  };
+  const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const staffMeta = document.querySelector('meta[name="staff"]');
+  const readOnly = staffMeta.dataset.role === "supervisor";
+  const myAreas = staffMeta.dataset.areas ? staffMeta.dataset.areas.split(",") : Object.keys(AREAS);
+  const form = document.getElementById("report-filter");
+  const $ = (sel, root) => (root || document).querySelector(sel);
+
+  function el(tag, text, cls) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (cls) node.className = cls;
+    return node;
+  }
+
+  async function api(method, path, body) {
+    const init = { method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
+    if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
+    const response = await fetch(path, init);
+    const data = await response.json().catch(() => ({}));
+    if (response.status === 401) { location.href = "/console/login"; }
+    if (!response.ok) { throw new Error(data.detail || ("请求失败（" + response.status + "）")); }
+    return data;
+  }
+
+  function params() {
+    const query = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) if (value) query.set(key, value);
+    return query;
+  }
+
+  function exportLink(name, format) {
+    const query = params();
+    query.set("report", name);
+    query.set("format", format);
+    const link = el("a", "导出 " + format.toUpperCase());
+    link.href = "/api/v1/reports/export?" + query;
+    return link;
+  }
+
+  function renderTable(name, table) {
+    const section = el("section", null, "report-section");
+    const wrap = el("table", null, "report-table");
+    wrap.append(el("caption", table.title));
+    const head = el("tr");
+    for (const h of table.headers) { const th = el("th", h); th.scope = "col"; head.append(th); }
+    const thead = el("thead"); thead.append(head);
+    const body = el("tbody");
+    if (!table.rows.length) {
+      const row = el("tr"); const cell = el("td", "（无数据）"); cell.colSpan = table.headers.length; row.append(cell); body.append(row);
+    }
+    for (const r of table.rows) {
+      const row = el("tr");
+      r.forEach((value, i) => {
+        const cell = el(i === 0 ? "th" : "td", value === null ? "—" : value);
+        if (i === 0) cell.scope = "row";
+        row.append(cell);
+      });
+      body.append(row);
+    }
+    wrap.append(thead, body);
+    const links = el("p", null, "exports");
+    links.append(exportLink(name, "csv"), " ", exportLink(name, "xlsx"));
+    section.append(wrap, links);
+    return section;
+  }
+
+  async function load() {
+    const status = $("#report-status");
+    status.textContent = "加载中…";
+    try {
+      const data = await api("GET", "/api/v1/reports/summary?" + params());
+      const holder = $("#report-tables");
+      holder.replaceChildren();
+      for (const [name, table] of Object.entries(data.tables)) holder.append(renderTable(name, table));
+      status.textContent = data.date_from + " 至 " + data.date_to + "，" + (data.areas ? data.areas.map((a) => AREAS[a] || a).join("、") : "全部领域");
+    } catch (error) {
+      status.textContent = error.message;
+    }
+    loadFollowUps();
+  }
+
+  async function loadFollowUps() {
+    const query = new URLSearchParams();
+    const area = new FormData(form).get("area");
+    if (area) query.set("area", area);
+    if ($("#overdue-only").checked) query.set("overdue", "true");
+    const body = $("#follow-ups tbody");
+    body.replaceChildren();
+    let tasks = [];
+    try { tasks = (await api("GET", "/api/v1/follow-ups?" + query)).follow_ups; } catch (error) { $("#report-status").textContent = error.message; }
+    if (!tasks.length) { const row = el("tr"); const cell = el("td", "（没有回访任务）"); cell.colSpan = 8; row.append(cell); body.append(row); }
+    for (const t of tasks) body.append(taskRow(t));
+  }
+
+  function taskRow(t) {
+    const row = el("tr", null, t.overdue ? "overdue" : "");
+    const id = el("th", "#" + t.id); id.scope = "row";
+    const due = el("td", t.due_on + (t.overdue ? "（超期）" : ""));
+    const notes = el("td");
+    const list = el("ol", null, "notes");
+    for (const n of t.notes) list.append(el("li", n.at.slice(0, 16).replace("T", " ") + " " + n.staff + "：" + n.note));
+    notes.append(list);
+    const next = el("td");
+    if (!readOnly && t.next_statuses.length) {
+      const choice = el("select"); choice.setAttribute("aria-label", "任务 " + t.id + " 的下一步");
+      for (const s of t.next_statuses) { const o = el("option", s.label); o.value = s.status; choice.append(o); }
+      const note = el("input"); note.placeholder = "处理说明（必填）"; note.setAttribute("aria-label", "任务 " + t.id + " 的处理说明");
+      const save = el("button", "保存"); save.type = "button";
+      const said = el("span", null, "status"); said.setAttribute("role", "status");
+      save.addEventListener("click", async () => {
+        try {
+          await api("POST", "/api/v1/follow-ups/" + t.id + "/advance", { status: choice.value, note: note.value.trim() });
+          loadFollowUps();
+        } catch (error) { said.textContent = error.message; }
+      });
+      next.append(choice, note, save, said);
+    } else {
+      next.textContent = t.next_statuses.length ? "（只读）" : "已办结";
+    }
+    row.append(id, el("td", t.case_number || "—"), el("td", AREAS[t.area] || t.area), el("td", t.score + " 分"), el("td", t.status_label), due, notes, next);
+    return row;
+  }
+
+  function start() {
+    const today = new Date();
+    const iso = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
+    form.elements.to.value = iso(today);
+    form.elements.from.value = iso(new Date(today.getTime() - 29 * 86400000));
+    for (const area of myAreas) { const o = el("option", AREAS[area] || area); o.value = area; form.elements.area.append(o); }
+    form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
+    $("#overdue-only").addEventListener("change", loadFollowUps);
+    load();
+  }
+  start();
+})();

@@ -1,0 +1,73 @@
+"""The 差评 follow-up list (回访与整改): read by staff of the area, supervisors and admins;
+worked (待回访 → 已回访 → 整改中 → 已整改 / 不属实) by the area's staff and admins only."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+
+from fastapi import APIRouter, HTTPException, Path, Query, Request
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas
+from bot.gateway.params import parse_statuses
+from bot.persistence.follow_ups import FollowUpError, FollowUpStore, FollowUpView
+from bot.persistence.models import FollowUpStatus
+from bot.persistence.staff import StaffView
+
+router = APIRouter(prefix="/api/v1/follow-ups", tags=["follow-ups"])
+STATUS_HELP = "逗号分隔：pending,contacted,rectifying,rectified,unfounded"
+TaskId = Annotated[int, Path(ge=1, le=2**62)]
+
+
+class AdvanceRequest(BaseModel):
+    """The next state and what was done (the note is kept with who and when)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: FollowUpStatus
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=1000)]
+
+
+def _store(request: Request) -> FollowUpStore:
+    return cast(FollowUpStore, request.app.state.follow_ups)
+
+
+async def _task_for(request: Request, task_id: int, staff: StaffView, act: bool) -> FollowUpView:
+    task = await run_in_threadpool(_store(request).get, task_id)
+    if task is None or not staff.may_read(task.area):
+        missing = f"没有编号为 {task_id} 的回访任务（或不属于您负责的领域）"
+        raise HTTPException(status_code=404, detail=missing)
+    if act and not staff.may_handle(task.area):
+        raise HTTPException(status_code=403, detail=READ_ONLY)
+    return task
+
+
+@router.get("")
+async def list_follow_ups(
+    request: Request,
+    staff: StaffDep,
+    status: Annotated[str, Query(description=STATUS_HELP)] = "",
+    area: Annotated[str, Query()] = "",
+    overdue: Annotated[bool, Query(description="只看已超期未办结的")] = False,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> dict[str, Any]:
+    statuses = parse_statuses(status, (f.value for f in FollowUpStatus), "回访状态")
+    areas = readable_areas(staff, area)
+    found = await run_in_threadpool(_store(request).search, areas, statuses, overdue, limit)
+    return {"follow_ups": [task.as_json() for task in found]}
+
+
+@router.get("/{task_id}")
+async def get_follow_up(request: Request, task_id: TaskId, staff: StaffDep) -> dict[str, Any]:
+    return (await _task_for(request, task_id, staff, act=False)).as_json()
+
+
+@router.post("/{task_id}/advance")
+async def advance(request: Request, task_id: TaskId, body: AdvanceRequest, staff: StaffDep) -> dict[str, Any]:
+    await _task_for(request, task_id, staff, act=True)
+    try:
+        task = await run_in_threadpool(_store(request).advance, task_id, staff.id, body.status, body.note)
+    except FollowUpError as exc:
+        raise HTTPException(status_code=409, detail=str(exc)) from exc
+    return task.as_json()

@@ -1,0 +1,259 @@
+"""Ratings and the 差评 follow-up list (回访与整改).
+
+A rating is stored with, when it is 不满意 or 非常不满意, a follow-up task in the same
+transaction, so a 差评 can never be recorded without its task. The task belongs to the area of
+the conversation's latest ticket, else of the last item the bot answered about, else `other`,
+and is due a number of working days later (Chinese calendar, see bot/work_calendar.py). It
+moves 待回访 → 已回访 → 整改中 → 已整改, or to 不属实 once the citizen has been called back;
+every move keeps its note, who and when. A task not finished by its due date is overdue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.persistence.models import (
+    Conversation,
+    FollowUp,
+    FollowUpNote,
+    FollowUpStatus,
+    Message,
+    Rating,
+    Role,
+    Staff,
+    Ticket,
+    as_utc,
+    utcnow,
+)
+from bot.ratings import BAD_SCORES
+from bot.work_calendar import WorkCalendar
+
+FOLLOW_UP_LABELS: dict[FollowUpStatus, str] = {
+    FollowUpStatus.pending: "待回访",
+    FollowUpStatus.contacted: "已回访",
+    FollowUpStatus.rectifying: "整改中",
+    FollowUpStatus.rectified: "已整改",
+    FollowUpStatus.unfounded: "不属实",
+}
+NEXT_STATES: dict[FollowUpStatus, frozenset[FollowUpStatus]] = {
+    FollowUpStatus.pending: frozenset({FollowUpStatus.contacted}),
+    FollowUpStatus.contacted: frozenset({FollowUpStatus.rectifying, FollowUpStatus.unfounded}),
+    FollowUpStatus.rectifying: frozenset({FollowUpStatus.rectified}),
+    FollowUpStatus.rectified: frozenset(),
+    FollowUpStatus.unfounded: frozenset(),
+}
+DONE_STATES = frozenset(status for status, after in NEXT_STATES.items() if not after)
+OPEN_FOLLOW_UP_STATES = tuple(s.value for s in FollowUpStatus if s not in DONE_STATES)
+AREA_LOOKBACK_MESSAGES = 50
+
+
+class FollowUpError(ValueError):
+    """A follow-up step that is not allowed from the task's current state (message in Chinese)."""
+
+
+@dataclass(frozen=True)
+class FollowUpNoteView:
+    from_status: str
+    to_status: str
+    note: str
+    staff: str
+    at: str
+
+
+@dataclass(frozen=True)
+class FollowUpView:
+    id: int
+    conversation_id: str
+    case_number: str | None
+    area: str
+    channel: str
+    score: int
+    status: FollowUpStatus
+    due_on: dt.date
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    overdue: bool
+    notes: list[FollowUpNoteView] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["status"] = self.status.value
+        data["status_label"] = FOLLOW_UP_LABELS[self.status]
+        following = NEXT_STATES[self.status]
+        data["next_statuses"] = [
+            {"status": s.value, "label": FOLLOW_UP_LABELS[s]} for s in FollowUpStatus if s in following
+        ]
+        data["due_on"] = self.due_on.isoformat()
+        data["created_at"] = self.created_at.isoformat()
+        data["updated_at"] = self.updated_at.isoformat()
+        return data
+
+
+class FollowUpStore:
+    def __init__(
+        self, engine: Engine, calendar: WorkCalendar, working_days: int = 5, timezone: str = "Asia/Shanghai"
+    ) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._calendar = calendar
+        self._working_days = working_days
+        self._zone = ZoneInfo(timezone)
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(self._zone).date()
+
+    # --- writes ------------------------------------------------------------------------
+    def record_rating(
+        self, conversation_id: str, score: int, at: dt.datetime | None = None
+    ) -> FollowUpView | None:
+        """Store the rating; a 差评 also opens its follow-up task (returned)."""
+        moment = at or utcnow()
+        with self._sessions() as session:
+            rating = Rating(conversation_id=conversation_id, score=score, created_at=moment)
+            session.add(rating)
+            session.flush()
+            task = None
+            if score in BAD_SCORES:
+                conversation = session.get(Conversation, conversation_id)
+                if conversation is None:
+                    raise LookupError(conversation_id)
+                ticket_id, area = self._area_of(session, conversation_id)
+                local_day = moment.astimezone(self._zone).date()
+                task = FollowUp(
+                    rating_id=rating.id,
+                    conversation_id=conversation_id,
+                    ticket_id=ticket_id,
+                    area=area,
+                    channel=conversation.channel,
+                    score=score,
+                    status=FollowUpStatus.pending.value,
+                    due_on=self._calendar.add_working_days(local_day, self._working_days),
+                    created_at=moment,
+                    updated_at=moment,
+                )
+                session.add(task)
+            session.commit()
+            return self._view(session, task) if task is not None else None
+
+    def advance(self, task_id: int, staff_id: int, target: FollowUpStatus, note: str) -> FollowUpView:
+        """One step along 待回访 → 已回访 → 整改中 → 已整改 (or 不属实), with its note. The
+        guarded UPDATE makes two people stepping the same task at once safe: one wins."""
+        with self._sessions() as session:
+            task = session.get(FollowUp, task_id)
+            if task is None:
+                raise LookupError(task_id)
+            current = FollowUpStatus(task.status)
+            if target not in NEXT_STATES[current]:
+                allowed = "、".join(FOLLOW_UP_LABELS[s] for s in NEXT_STATES[current]) or "无（已办结）"
+                raise FollowUpError(
+                    f"回访任务当前为「{FOLLOW_UP_LABELS[current]}」，不能改为「{FOLLOW_UP_LABELS[target]}」；"
+                    f"可改为：{allowed}"
+                )
+            now = utcnow()
+            result = session.execute(
+                update(FollowUp)
+                .where(FollowUp.id == task_id, FollowUp.status == current.value)
+                .values(status=target.value, updated_at=now)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                session.rollback()
+                raise FollowUpError("回访任务刚被其他人更新，请刷新后重试")
+            session.add(
+                FollowUpNote(
+                    follow_up_id=task_id,
+                    from_status=current.value,
+                    to_status=target.value,
+                    note=note,
+                    staff_id=staff_id,
+                    created_at=now,
+                )
+            )
+            session.commit()
+            session.refresh(task)
+            return self._view(session, task)
+
+    # --- reads -------------------------------------------------------------------------
+    def get(self, task_id: int) -> FollowUpView | None:
+        with self._sessions() as session:
+            task = session.get(FollowUp, task_id)
+            return self._view(session, task) if task is not None else None
+
+    def search(
+        self,
+        areas: list[str] | None = None,
+        statuses: list[str] | None = None,
+        overdue_only: bool = False,
+        limit: int = 200,
+    ) -> list[FollowUpView]:
+        """Earliest due first: the order they should be worked in."""
+        query = select(FollowUp)
+        if areas is not None:
+            query = query.where(FollowUp.area.in_(areas))
+        if statuses:
+            query = query.where(FollowUp.status.in_(statuses))
+        if overdue_only:
+            query = query.where(FollowUp.status.in_(OPEN_FOLLOW_UP_STATES), FollowUp.due_on < self.today())
+        query = query.order_by(FollowUp.due_on, FollowUp.id).limit(limit)
+        with self._sessions() as session:
+            return [self._view(session, task) for task in session.scalars(query)]
+
+    # --- helpers -----------------------------------------------------------------------
+    @staticmethod
+    def _area_of(session: Session, conversation_id: str) -> tuple[int | None, str]:
+        ticket = session.execute(
+            select(Ticket.id, Ticket.area)
+            .where(Ticket.conversation_id == conversation_id)
+            .order_by(Ticket.id.desc())
+            .limit(1)
+        ).first()
+        if ticket is not None:
+            return ticket.id, ticket.area
+        payloads = session.scalars(
+            select(Message.payload)
+            .where(Message.conversation_id == conversation_id, Message.role == Role.bot.value)
+            .order_by(Message.id.desc())
+            .limit(AREA_LOOKBACK_MESSAGES)
+        )
+        for payload in payloads:
+            area = (payload or {}).get("data", {}).get("area")
+            if area:
+                return None, str(area)
+        return None, "other"
+
+    def _view(self, session: Session, task: FollowUp) -> FollowUpView:
+        case_number = (
+            session.scalar(select(Ticket.case_number).where(Ticket.id == task.ticket_id))
+            if task.ticket_id
+            else None
+        )
+        notes = [
+            FollowUpNoteView(
+                row.from_status, row.to_status, row.note, username, as_utc(row.created_at).isoformat()
+            )
+            for row, username in session.execute(
+                select(FollowUpNote, Staff.username)
+                .join(Staff, Staff.id == FollowUpNote.staff_id)
+                .where(FollowUpNote.follow_up_id == task.id)
+                .order_by(FollowUpNote.id)
+            )
+        ]
+        status = FollowUpStatus(task.status)
+        return FollowUpView(
+            id=task.id,
+            conversation_id=task.conversation_id,
+            case_number=case_number,
+            area=task.area,
+            channel=task.channel,
+            score=task.score,
+            status=status,
+            due_on=task.due_on,
+            created_at=as_utc(task.created_at),
+            updated_at=as_utc(task.updated_at),
+            overdue=status not in DONE_STATES and task.due_on < self.today(),
+            notes=notes,
+        )

@@ -1,0 +1,314 @@
+"""The headline figures of `GET /api/v1/reports/summary`, for a date range, channel and the
+areas the caller may read.
+
+Definitions (also in the README):
+- a conversation counts when the citizen wrote in it during the range (one conversation per
+  citizen and channel is kept, so «citizens» counts distinct senders over those);
+- with an area (or for staff, who see only their areas) a conversation is in scope when it has
+  a ticket in one of those areas; containment is then not given, since a conversation the bot
+  handled alone has no area on record;
+- tickets (handoffs, waiting, first response) count by their creation time, ratings by theirs;
+- waiting time is created → claimed, first response created → first staff reply, both in
+  elapsed seconds; «within 3 minutes» is the share of first responses within 180 s;
+- rating response rate is rated conversations / conversations in scope; 差评 rate is ratings
+  of 不满意 or 非常不满意 / all ratings;
+- follow-ups: created in the range by state; open and overdue as of today, whatever the range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from bot.persistence.follow_ups import FOLLOW_UP_LABELS, OPEN_FOLLOW_UP_STATES
+from bot.persistence.models import (
+    Conversation,
+    FollowUp,
+    FollowUpStatus,
+    Message,
+    Rating,
+    Role,
+    Ticket,
+    TicketTransfer,
+    as_utc,
+)
+from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
+
+FIRST_RESPONSE_NORM_SECONDS = 180  # the national hotline norm for text channels: 3 minutes
+HANDOFF_REASONS: dict[str, str] = {
+    "request_human": "市民要求人工",
+    "complaint": "投诉",
+    "suggestion": "建议",
+    "fallback": "连续未理解",
+    "unanswered": "知识库无答案",
+    "low_confidence": "未找到匹配事项",
+}
+
+
+class ReportFilter(BaseModel):
+    """What a report covers: local dates inclusive, the areas (None: all) and a channel."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date_from: dt.date
+    date_to: dt.date
+    areas: tuple[str, ...] | None = None
+    channel: str | None = None
+    timezone: str = "Asia/Shanghai"
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start of date_from, start of the day after date_to) in UTC."""
+        zone = ZoneInfo(self.timezone)
+        start = dt.datetime.combine(self.date_from, dt.time(), tzinfo=zone)
+        end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(), tzinfo=zone)
+        return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+class Count(BaseModel):
+    key: str
+    label: str
+    count: int
+
+
+class Durations(BaseModel):
+    """Seconds; None when nothing was measured."""
+
+    count: int
+    median_seconds: float | None
+    within_norm: int | None = None
+    within_norm_share: float | None = None
+
+
+class AreaPair(BaseModel):
+    from_area: str
+    to_area: str
+    count: int
+
+
+class FollowUpFigures(BaseModel):
+    created: int
+    by_status: list[Count]
+    open: int
+    overdue: int
+
+
+class Summary(BaseModel):
+    date_from: dt.date
+    date_to: dt.date
+    areas: list[str] | None
+    channel: str | None
+    conversations: int
+    citizens: int
+    messages: int
+    citizen_messages: int
+    handoff_conversations: int
+    containment: float | None
+    handoffs: int
+    handoffs_by_reason: list[Count]
+    waiting: Durations
+    first_response: Durations
+    ratings: int
+    satisfaction: list[Count]
+    rating_response_rate: float | None
+    bad_rating_rate: float | None
+    transfers: list[AreaPair]
+    follow_ups: FollowUpFigures
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _durations(pairs: list[tuple[dt.datetime, dt.datetime | None]], norm: int | None = None) -> Durations:
+    seconds = [(as_utc(end) - as_utc(start)).total_seconds() for start, end in pairs if end is not None]
+    median = round(statistics.median(seconds), 1) if seconds else None
+    if norm is None:
+        return Durations(count=len(seconds), median_seconds=median)
+    within = sum(1 for s in seconds if s <= norm)
+    return Durations(
+        count=len(seconds),
+        median_seconds=median,
+        within_norm=within,
+        within_norm_share=_share(within, len(seconds)),
+    )
+
+
+class SummaryReport:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def build(self, scope: ReportFilter, today: dt.date) -> Summary:
+        start, end = scope.bounds()
+        with Session(self._engine) as session:
+            active = self._active_conversations(scope, start, end)
+            conversations, citizens = session.execute(
+                select(func.count(), func.count(func.distinct(Conversation.external_id))).where(
+                    Conversation.id.in_(active)
+                )
+            ).one()
+            messages, citizen_messages = session.execute(
+                select(func.count(), func.count().filter(Message.role == Role.citizen.value)).where(
+                    Message.conversation_id.in_(active), Message.created_at >= start, Message.created_at < end
+                )
+            ).one()
+            tickets = self._tickets(scope, start, end)
+            handed = session.scalar(
+                select(func.count(func.distinct(Ticket.conversation_id))).where(
+                    *tickets, Ticket.conversation_id.in_(active)
+                )
+            )
+            reasons = Counter(
+                dict(
+                    session.execute(
+                        select(Ticket.reason, func.count()).where(*tickets).group_by(Ticket.reason)
+                    ).all()
+                )
+            )
+            times = session.execute(
+                select(Ticket.created_at, Ticket.claimed_at, Ticket.first_reply_at).where(*tickets)
+            ).all()
+            ratings = Counter(
+                dict(
+                    session.execute(
+                        select(Rating.score, func.count())
+                        .where(
+                            Rating.conversation_id.in_(self._conversations(scope)),
+                            Rating.created_at >= start,
+                            Rating.created_at < end,
+                        )
+                        .group_by(Rating.score)
+                    ).all()
+                )
+            )
+            rated = session.scalar(
+                select(func.count(func.distinct(Rating.conversation_id))).where(
+                    Rating.conversation_id.in_(active), Rating.created_at >= start, Rating.created_at < end
+                )
+            )
+            transfers = session.execute(
+                select(TicketTransfer.from_area, TicketTransfer.to_area, func.count())
+                .join(Ticket, Ticket.id == TicketTransfer.ticket_id)
+                .where(
+                    TicketTransfer.created_at >= start,
+                    TicketTransfer.created_at < end,
+                    *self._transfer_scope(scope),
+                )
+                .group_by(TicketTransfer.from_area, TicketTransfer.to_area)
+                .order_by(func.count().desc(), TicketTransfer.from_area, TicketTransfer.to_area)
+            ).all()
+            follow_ups = self._follow_ups(session, scope, start, end, today)
+        total_ratings = sum(ratings.values())
+        return Summary(
+            date_from=scope.date_from,
+            date_to=scope.date_to,
+            areas=list(scope.areas) if scope.areas is not None else None,
+            channel=scope.channel,
+            conversations=conversations,
+            citizens=citizens,
+            messages=messages,
+            citizen_messages=citizen_messages,
+            handoff_conversations=handed or 0,
+            containment=None
+            if scope.areas is not None
+            else _share(conversations - (handed or 0), conversations),
+            handoffs=sum(reasons.values()),
+            handoffs_by_reason=[
+                Count(key=key, label=HANDOFF_REASONS.get(key, key), count=reasons.get(key, 0))
+                for key in [*HANDOFF_REASONS, *sorted(set(reasons) - set(HANDOFF_REASONS))]
+            ],
+            waiting=_durations([(t.created_at, t.claimed_at) for t in times]),
+            first_response=_durations(
+                [(t.created_at, t.first_reply_at) for t in times], FIRST_RESPONSE_NORM_SECONDS
+            ),
+            ratings=total_ratings,
+            satisfaction=[
+                Count(key=str(score), label=label, count=ratings.get(score, 0))
+                for score, label in SATISFACTION_LEVELS.items()
+            ],
+            rating_response_rate=_share(rated or 0, conversations),
+            bad_rating_rate=_share(sum(ratings.get(s, 0) for s in BAD_SCORES), total_ratings),
+            transfers=[AreaPair(from_area=a, to_area=b, count=n) for a, b, n in transfers],
+            follow_ups=follow_ups,
+        )
+
+    # --- scopes ------------------------------------------------------------------------
+    @staticmethod
+    def _conversations(scope: ReportFilter) -> Select[Any]:
+        """Conversations of the channel and, with areas, with a ticket in one of them."""
+        query = select(Conversation.id)
+        if scope.channel:
+            query = query.where(Conversation.channel == scope.channel)
+        if scope.areas is not None:
+            query = query.where(
+                Conversation.id.in_(select(Ticket.conversation_id).where(Ticket.area.in_(scope.areas)))
+            )
+        return query
+
+    def _active_conversations(self, scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> Select[Any]:
+        return (
+            select(Message.conversation_id)
+            .where(
+                Message.role == Role.citizen.value,
+                Message.created_at >= start,
+                Message.created_at < end,
+                Message.conversation_id.in_(self._conversations(scope)),
+            )
+            .distinct()
+        )
+
+    @staticmethod
+    def _tickets(scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = [Ticket.created_at >= start, Ticket.created_at < end]
+        if scope.channel:
+            where.append(Ticket.channel == scope.channel)
+        if scope.areas is not None:
+            where.append(Ticket.area.in_(scope.areas))
+        return where
+
+    @staticmethod
+    def _transfer_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:
+        where: list[ColumnElement[bool]] = []
+        if scope.channel:
+            where.append(Ticket.channel == scope.channel)
+        if scope.areas is not None:
+            where.append(TicketTransfer.from_area.in_(scope.areas) | TicketTransfer.to_area.in_(scope.areas))
+        return where
+
+    @staticmethod
+    def _follow_ups(
+        session: Session, scope: ReportFilter, start: dt.datetime, end: dt.datetime, today: dt.date
+    ) -> FollowUpFigures:
+        where: list[ColumnElement[bool]] = []
+        if scope.channel:
+            where.append(FollowUp.channel == scope.channel)
+        if scope.areas is not None:
+            where.append(FollowUp.area.in_(scope.areas))
+        created = Counter(
+            dict(
+                session.execute(
+                    select(FollowUp.status, func.count())
+                    .where(*where, FollowUp.created_at >= start, FollowUp.created_at < end)
+                    .group_by(FollowUp.status)
+                ).all()
+            )
+        )
+        still_open = and_(*where, FollowUp.status.in_(OPEN_FOLLOW_UP_STATES))
+        open_now, overdue = session.execute(
+            select(func.count(), func.count().filter(FollowUp.due_on < today)).where(still_open)
+        ).one()
+        return FollowUpFigures(
+            created=sum(created.values()),
+            by_status=[
+                Count(key=s.value, label=FOLLOW_UP_LABELS[s], count=created.get(s.value, 0))
+                for s in FollowUpStatus
+            ],
+            open=open_now,
+            overdue=overdue,
+        )

@@ -1,0 +1,131 @@
+"""The reports as tables: the same rows feed the page's accessible tables (via the JSON), the
+CSV and the XLSX export, so a number reads the same everywhere."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
+from bot.reports.summary import Durations, Summary
+from knowledge.schema import AREA_LABELS, Area
+
+Cell = str | int | float | None
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+
+
+def area_label(key: str) -> str:
+    try:
+        return AREA_LABELS[Area(key)]
+    except ValueError:
+        return key
+
+
+def _percent(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def _minutes(durations: Durations) -> str:
+    return "—" if durations.median_seconds is None else f"{durations.median_seconds / 60:.1f} 分钟"
+
+
+def summary_tables(summary: Summary) -> dict[str, Table]:
+    headline: list[tuple[Cell, ...]] = [
+        ("会话数", summary.conversations),
+        ("市民数", summary.citizens),
+        ("消息数", summary.messages),
+        ("其中市民消息", summary.citizen_messages),
+        ("机器人独立解决率（未转人工的会话占比）", _percent(summary.containment)),
+        ("转人工工单", summary.handoffs),
+        ("等待时长中位数（创建→接单）", _minutes(summary.waiting)),
+        ("首次响应中位数（创建→首次回复）", _minutes(summary.first_response)),
+        ("3 分钟内首次响应占比", _percent(summary.first_response.within_norm_share)),
+        ("评价数", summary.ratings),
+        ("评价率（有评价的会话占比）", _percent(summary.rating_response_rate)),
+        ("差评率（不满意与非常不满意占比）", _percent(summary.bad_rating_rate)),
+        ("转办次数", sum(pair.count for pair in summary.transfers)),
+        ("新增回访任务", summary.follow_ups.created),
+        ("未办结回访任务（当前）", summary.follow_ups.open),
+        ("超期回访任务（当前）", summary.follow_ups.overdue),
+    ]
+    total = summary.ratings
+    return {
+        "summary": Table("总体指标", ("指标", "数值"), headline),
+        "handoffs": Table(
+            "转人工原因", ("原因", "工单数"), [(c.label, c.count) for c in summary.handoffs_by_reason]
+        ),
+        "satisfaction": Table(
+            "满意度（好差评）",
+            ("评价", "分值", "数量", "占比"),
+            [
+                (c.label, int(c.key), c.count, _percent(c.count / total if total else None))
+                for c in summary.satisfaction
+            ],
+        ),
+        "transfers": Table(
+            "转办（按领域对）",
+            ("转出领域", "转入领域", "次数"),
+            [(area_label(p.from_area), area_label(p.to_area), p.count) for p in summary.transfers],
+        ),
+        "follow_up_states": Table(
+            "回访任务（按状态，期间新增）",
+            ("状态", "数量"),
+            [(c.label, c.count) for c in summary.follow_ups.by_status],
+        ),
+    }
+
+
+def follow_up_table(tasks: Sequence[FollowUpView]) -> Table:
+    return Table(
+        "差评回访任务",
+        ("任务编号", "受理编号", "领域", "渠道", "评分", "状态", "截止日期", "是否超期", "创建时间"),
+        [
+            (
+                t.id,
+                t.case_number or "",
+                area_label(t.area),
+                t.channel,
+                t.score,
+                FOLLOW_UP_LABELS[t.status],
+                t.due_on.isoformat(),
+                "超期" if t.overdue else "",
+                t.created_at.isoformat(),
+            )
+            for t in tasks
+        ],
+    )
+
+
+def to_csv(table: Table) -> bytes:
+    """UTF-8 with a byte-order mark, so Excel opens the Chinese text correctly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(table.headers)
+    writer.writerows(table.rows)
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def to_xlsx(table: Table) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None  # a new workbook always has one sheet
+    sheet.title = table.title[:31]  # Excel's limit for a sheet name
+    sheet.append(list(table.headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

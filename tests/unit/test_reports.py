@@ -1,0 +1,212 @@
+"""The reports proven against a hand-computed week (2026-09-28 to 10-04: 国庆 from 10-01, and
+the 调休 Saturday 10-10 inside the follow-up deadlines), on SQLite and PostgreSQL, and the
+report API's access rules and exports through the real app."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from bot.gateway.app import create_app
+from bot.persistence.follow_ups import FollowUpStore
+from bot.persistence.migrate import upgrade_to_head
+from bot.persistence.models import Conversation, Message, Staff, Ticket, TicketTransfer
+from bot.persistence.store import create_db_engine
+from bot.reports.summary import ReportFilter, SummaryReport
+from bot.settings import Settings
+from bot.work_calendar import WorkCalendar
+from tests.conftest import make_settings
+from tests.staff import add_staff, bearer
+
+ZONE = ZoneInfo("Asia/Shanghai")
+TODAY = dt.date(2026, 12, 4)
+WEEK = {"date_from": dt.date(2026, 9, 28), "date_to": dt.date(2026, 10, 4)}
+
+
+def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(2026, month, day, hour, minute, second, tzinfo=ZONE)
+
+
+def seed_week(engine: Engine) -> None:
+    """Five conversations; the comments give what each adds to the figures."""
+    with Session(engine) as session:
+        session.add(Staff(username="seed", password_hash="-", role="staff", areas=["housing"], active=True))
+        rows = [  # id, channel, sender, [(role, local time)]
+            ("c1", "rest", "u1", [("citizen", at(9, 28, 10)), ("bot", at(9, 28, 10, 0, 1))]),  # the bot alone
+            ("c2", "rest", "u2", [("citizen", at(9, 28, 11)), ("bot", at(9, 28, 11, 0, 1))]),
+            ("c3", "widget", "u3", [("citizen", at(9, 30, 9))]),
+            ("c4", "rest", "u4", [("citizen", at(10, 2, 15))]),  # on a public holiday
+            ("c5", "rest", "u5", [("citizen", at(9, 27, 10))]),  # the day before the range
+        ]
+        for key, channel, sender, messages in rows:
+            session.add(Conversation(id=key, channel=channel, external_id=sender, created_at=messages[0][1]))
+            session.flush()
+            for role, moment in messages:
+                session.add(Message(conversation_id=key, role=role, text="…", payload={}, created_at=moment))
+        tickets = [  # case, conversation, channel, area, reason, created, claimed, first reply
+            ("ZW-1", "c2", "rest", "housing", "complaint", at(9, 28, 11, 1), at(9, 28, 11, 3),
+             at(9, 28, 11, 5)),
+            ("ZW-2", "c3", "widget", "social_security", "request_human", at(9, 30, 9, 0, 30),
+             at(9, 30, 9, 1, 30), at(9, 30, 9, 2, 30)),
+            ("ZW-3", "c4", "rest", "housing", "fallback", at(10, 2, 15, 0, 10), None, None),
+            ("ZW-5", "c5", "rest", "housing", "complaint", at(9, 27, 10, 1), None, None),
+        ]  # fmt: skip
+        for case, conversation_id, channel, area, reason, created, claimed, replied in tickets:
+            session.add(
+                Ticket(
+                    case_number=case, conversation_id=conversation_id, channel=channel, area=area,
+                    status="queued" if claimed is None else "claimed", reason=reason, priority=2, packet={},
+                    note="", created_at=created, claimed_at=claimed, first_reply_at=replied,
+                )
+            )  # fmt: skip
+        session.flush()
+        moved = session.query(Ticket).filter_by(case_number="ZW-2").one()
+        moved.area = "employment"
+        session.add(
+            TicketTransfer(
+                ticket_id=moved.id, from_area="social_security", to_area="employment", reason="就业补贴",
+                staff_id=1, created_at=at(9, 30, 9, 10),
+            )
+        )  # fmt: skip
+        session.commit()
+    ratings = FollowUpStore(engine, WorkCalendar(), working_days=5)
+    for conversation_id, score, moment in [
+        ("c1", 5, at(9, 28, 10, 5)),
+        ("c2", 1, at(9, 28, 11, 30)),  # due 10-10: 9-29, 9-30, 10-08, 10-09 and the 调休 Saturday
+        ("c3", 2, at(9, 30, 9, 40)),  # due 10-13, in employment (where the ticket went)
+        ("c4", 3, at(10, 2, 16)),
+        ("c5", 4, at(9, 27, 10, 5)),  # outside the range
+    ]:
+        ratings.record_rating(conversation_id, score, at=moment)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    upgrade_to_head(database_url)
+    engine = create_db_engine(database_url)
+    seed_week(engine)
+    yield engine
+    engine.dispose()
+
+
+def test_the_week_in_figures(engine: Engine) -> None:
+    summary = SummaryReport(engine).build(ReportFilter(**WEEK), TODAY)
+    volume = (summary.conversations, summary.citizens, summary.messages, summary.citizen_messages)
+    assert volume == (4, 4, 6, 4)
+    assert (summary.handoff_conversations, summary.containment, summary.handoffs) == (3, 0.25, 3)
+    assert {c.key: c.count for c in summary.handoffs_by_reason if c.count} == {
+        "complaint": 1,
+        "request_human": 1,
+        "fallback": 1,
+    }
+    assert (summary.waiting.count, summary.waiting.median_seconds) == (2, 90.0)  # 120 s and 60 s
+    first = summary.first_response
+    assert (first.count, first.median_seconds) == (2, 180.0)  # 240 s and 120 s
+    assert (first.within_norm, first.within_norm_share) == (1, 0.5)
+    assert [(c.label, c.count) for c in summary.satisfaction] == [
+        ("非常满意", 1),
+        ("满意", 0),
+        ("基本满意", 1),
+        ("不满意", 1),
+        ("非常不满意", 1),
+    ]
+    assert (summary.ratings, summary.rating_response_rate, summary.bad_rating_rate) == (4, 1.0, 0.5)
+    pairs = [(p.from_area, p.to_area, p.count) for p in summary.transfers]
+    assert pairs == [("social_security", "employment", 1)]
+    follow_ups = summary.follow_ups
+    assert (follow_ups.created, follow_ups.open, follow_ups.overdue) == (2, 2, 2)
+    on_the_due_day = SummaryReport(engine).build(ReportFilter(**WEEK), dt.date(2026, 10, 10))
+    assert on_the_due_day.follow_ups.overdue == 0
+    assert SummaryReport(engine).build(ReportFilter(**WEEK), dt.date(2026, 10, 11)).follow_ups.overdue == 1
+
+
+def test_the_week_filtered_by_area_and_by_channel(engine: Engine) -> None:
+    housing = SummaryReport(engine).build(ReportFilter(**WEEK, areas=("housing",)), TODAY)
+    assert (housing.conversations, housing.messages, housing.containment, housing.handoffs) == (2, 3, None, 2)
+    assert (housing.waiting.count, housing.waiting.median_seconds) == (1, 120)
+    assert housing.first_response.within_norm == 0
+    assert (housing.ratings, housing.bad_rating_rate, housing.transfers) == (2, 0.5, [])
+    assert (housing.follow_ups.created, housing.follow_ups.overdue) == (1, 1)
+    employment = SummaryReport(engine).build(ReportFilter(**WEEK, areas=("employment",)), TODAY)
+    assert (employment.conversations, employment.handoffs, len(employment.transfers)) == (1, 1, 1)
+    widget = SummaryReport(engine).build(ReportFilter(**WEEK, channel="widget"), TODAY)
+    assert (widget.conversations, widget.handoffs, widget.containment, widget.ratings) == (1, 1, 0.0, 1)
+    assert [c.count for c in widget.satisfaction] == [0, 0, 0, 1, 0]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = make_settings(tmp_path_factory.mktemp("reports") / "var")
+    for username, args in [("wang", ("--areas", "housing")), ("sup", ("--role", "supervisor"))]:
+        assert add_staff(settings, username, *args).returncode == 0
+    engine = create_db_engine(settings.effective_database_url)
+    seed_week(engine)
+    engine.dispose()
+    return settings
+
+
+@pytest.fixture(scope="module")
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+RANGE = "from=2026-09-28&to=2026-10-04"
+
+
+def test_reports_refuse_anonymous_callers_and_keep_staff_to_their_areas(client: TestClient) -> None:
+    for path in ("/api/v1/reports/summary", "/api/v1/reports/export?report=summary&format=csv"):
+        assert client.get(path).status_code == 401
+    wang, sup = bearer(client, "wang"), bearer(client, "sup")
+    mine = client.get(f"/api/v1/reports/summary?{RANGE}", headers=wang).json()
+    assert (mine["areas"], mine["conversations"], mine["containment"]) == (["housing"], 2, None)
+    refused = client.get(f"/api/v1/reports/summary?{RANGE}&area=employment", headers=wang)
+    assert refused.status_code == 403 and "您不负责「employment」领域" in refused.json()["detail"]
+    everything = client.get(f"/api/v1/reports/summary?{RANGE}", headers=sup).json()
+    assert (everything["areas"], everything["conversations"], everything["containment"]) == (None, 4, 0.25)
+    assert everything["tables"]["satisfaction"]["rows"][4] == ["非常不满意", 1, 1, "25.0%"]
+    assert everything["tables"]["transfers"]["headers"] == ["转出领域", "转入领域", "次数"]
+    assert everything["tables"]["transfers"]["rows"] == [["社保", "就业", 1]]
+
+
+def test_bad_report_parameters_are_422_naming_the_field(client: TestClient) -> None:
+    sup = bearer(client, "sup")
+    backwards = client.get("/api/v1/reports/summary?from=2026-10-04&to=2026-09-28", headers=sup)
+    assert backwards.status_code == 422 and backwards.json()["detail"].startswith("from：")
+    not_a_date = client.get("/api/v1/reports/summary?from=yesterday", headers=sup)
+    assert not_a_date.status_code == 422
+    assert not_a_date.json()["errors"] == [{"field": "from", "message": "应为日期，如 2026-12-01"}]
+    unknown = client.get("/api/v1/reports/summary?area=parks", headers=sup)
+    assert unknown.status_code == 422 and "未知的领域「parks」" in unknown.json()["detail"]
+    bad_report = client.get("/api/v1/reports/export?report=everything", headers=sup)
+    assert bad_report.status_code == 422
+    assert bad_report.json()["errors"] == [{"field": "report", "message": "不是可选的值"}]
+
+
+def test_every_table_exports_to_csv_and_xlsx(client: TestClient) -> None:
+    sup = bearer(client, "sup")
+    response = client.get(f"/api/v1/reports/export?report=satisfaction&format=csv&{RANGE}", headers=sup)
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert 'filename="satisfaction-2026-09-28-2026-10-04.csv"' in response.headers["content-disposition"]
+    assert response.content.startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the UTF-8
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0] == ["评价", "分值", "数量", "占比"] and rows[1] == ["非常满意", "5", "1", "25.0%"]
+    book = client.get(f"/api/v1/reports/export?report=summary&format=xlsx&{RANGE}", headers=sup)
+    assert book.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    assert sheet is not None and sheet.title == "总体指标"
+    values = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert values["会话数"] == 4 and values["差评率（不满意与非常不满意占比）"] == "50.0%"
+    tasks = client.get("/api/v1/reports/export?report=follow_ups&format=csv", headers=bearer(client, "wang"))
+    task_rows = list(csv.reader(io.StringIO(tasks.content.decode("utf-8-sig"))))
+    listed = [(r[2], r[4], r[5], r[6], r[7]) for r in task_rows[1:]]
+    assert listed == [("住房", "1", "待回访", "2026-10-10", "超期")]
