@@ -63,9 +63,10 @@ WINDOW_ERRORS = {45015: "超出回复时限", 45047: "超出下发条数限制"}
 
 
 def delivery_key(message: Any) -> str:
-    """MsgId for messages; sender + CreateTime for events (which have no MsgId)."""
+    """MsgId for messages; for events (which have no MsgId) sender + CreateTime, as WeChat
+    advises, plus the event's kind (a subscribe and a menu click can share a second)."""
     if message.type == "event" or not message.id:
-        return f"{CHANNEL}:event:{message.source}:{message.time}"
+        return f"{CHANNEL}:event:{message.source}:{message.time}:{message.event}"
     return f"{CHANNEL}:msg:{message.id}"
 
 
@@ -74,9 +75,11 @@ def render(message: OutgoingMessage) -> str:
     return prefix + buttons_as_lines(message)
 
 
-def parts_of(messages: list[OutgoingMessage]) -> list[str]:
-    """Every message rendered and split under the byte limit, in order."""
-    return [part for m in messages for part in split_text(render(m), TEXT_LIMIT_BYTES, utf8_size)]
+def passive_text(messages: list[OutgoingMessage]) -> str | None:
+    """The turn's messages as the one text a passive reply can carry ("" for nothing to
+    say), or None when they do not fit and must go through the API."""
+    text = "\n\n".join(render(m) for m in messages)
+    return text if utf8_size(text) <= TEXT_LIMIT_BYTES else None
 
 
 class OfficialAccountConnector(Connector):
@@ -122,10 +125,9 @@ class OfficialAccountConnector(Connector):
             self._in_background(self._settle_and_push(key, callback.message.source, turn))
             raise
         if done:
-            messages = turn.result()
-            parts = parts_of(messages)
-            if len(parts) <= 1:
-                reply = self.protocol.reply(callback, parts[0]) if parts else SUCCESS
+            text = passive_text(turn.result())
+            if text is not None:
+                reply = self.protocol.reply(callback, text) if text else SUCCESS
                 await run_in_threadpool(self._wechat.settle, key, PASSIVE, reply)
                 return reply
         self._in_background(self._settle_and_push(key, callback.message.source, turn))
