@@ -15,6 +15,7 @@ import re
 import threading
 from typing import Any
 
+import requests
 from wechatpy.client import WeChatClient
 from wechatpy.session import SessionStorage
 
@@ -65,6 +66,20 @@ class EarlyExpiry(SessionStorage):
         self._inner.delete(key)
 
 
+class TimeoutSession(requests.Session):
+    """requests with a default timeout: wechatpy fetches the token without one, and a
+    silent network would otherwise hold a worker thread forever."""
+
+    def __init__(self, timeout: float) -> None:
+        super().__init__()
+        self._timeout = timeout
+
+    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = self._timeout
+        return super().request(method, url, *args, **kwargs)
+
+
 class OfficialAccountClient(WeChatClient):
     """wechatpy's client pointed at `WECHAT_API_URL` (a fake in tests), whose token is
     whatever the shared storage holds, fetched when it holds none."""
@@ -73,6 +88,7 @@ class OfficialAccountClient(WeChatClient):
         self, app_id: str, secret: str, api_url: str, storage: SessionStorage, timeout: float = 10.0
     ) -> None:
         super().__init__(app_id, secret, session=EarlyExpiry(storage), timeout=timeout)
+        self._http = TimeoutSession(timeout)
         self._api_url = api_url.rstrip("/")
         self.API_BASE_URL = f"{self._api_url}/cgi-bin/"
         self._fetching = threading.Lock()
