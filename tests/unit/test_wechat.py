@@ -22,7 +22,7 @@ from bot.persistence.models import Message, Role, WechatCredential
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.wechat import WechatStore
 from bot.settings import Settings
-from connectors.base import utf8_size
+from connectors.base import split_text, utf8_size
 from connectors.wechat.client import DatabaseStorage, OfficialAccountClient, scrub
 from connectors.wechat.connector import CHANNEL, TEXT_LIMIT_BYTES, UNSUPPORTED
 from tests.conftest import make_settings
@@ -198,7 +198,9 @@ def test_subscribe_greets_a_menu_click_asks_and_an_event_retry_is_ignored(plain:
 def test_a_long_answer_goes_out_in_parts_under_the_byte_limit(plain: Gateway) -> None:
     assert plain.post(plain.wechat.text("o-long", "长答案")).text == "success"
     [answer] = bot_replies(plain, "o-long")
-    parts = plain.wechat.wait_for(2, "o-long")
+    expected = split_text(answer, TEXT_LIMIT_BYTES, utf8_size)
+    parts = plain.wechat.wait_for(len(expected), "o-long")
+    assert len(parts) == len(expected) >= 2
     assert all(utf8_size(part) <= TEXT_LIMIT_BYTES for part in parts)
     assert "\n".join(parts) == answer
 
