@@ -18,7 +18,8 @@ from bot.persistence.models import Role
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.runner import Supervisor, children
 from bot.settings import Settings
-from connectors.wechat.connector import CHANNEL, render
+from connectors.wechat.common import render
+from connectors.wechat.connector import CHANNEL
 from tests.conftest import make_settings
 from tests.fake_wechat import (
     AES_KEY,

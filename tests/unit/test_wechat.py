@@ -24,7 +24,8 @@ from bot.persistence.wechat import WechatStore
 from bot.settings import Settings
 from connectors.base import split_text, utf8_size
 from connectors.wechat.client import DatabaseStorage, OfficialAccountClient, scrub
-from connectors.wechat.connector import CHANNEL, TEXT_LIMIT_BYTES, UNSUPPORTED
+from connectors.wechat.common import TEXT_LIMIT_BYTES, UNSUPPORTED
+from connectors.wechat.connector import CHANNEL
 from tests.conftest import make_settings
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fake_wechat import (
