@@ -34,7 +34,7 @@ from connectors.telegram.connector import CHANNEL as TELEGRAM
 from connectors.telegram.connector import TelegramConnector
 from connectors.webchat import routes as webchat
 from connectors.wechat import routes as wechat_routes
-from connectors.wechat.setup import start_wechat
+from connectors.wechat.setup import start_wechat, start_wecom
 from knowledge.service import open_knowledge_base, open_store, prepare_knowledge
 
 logger = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rest = RestConnector(app.state.router, store, bus)
         app.state.telegram = await start_telegram(settings, app.state.router, store, app.state.handoff)
         app.state.wechat = start_wechat(settings, engine, app.state.router, store, app.state.handoff)
+        app.state.wecom = start_wecom(settings, engine, app.state.router, store, app.state.handoff)
         app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
         logger.info("网关已启动：%s（工作台 %s/console）", settings.gateway_url, settings.gateway_url)
         try:
@@ -109,8 +110,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
-            if app.state.wechat is not None:
-                await app.state.wechat.stop()
+            for wechat in (app.state.wechat, app.state.wecom):
+                if wechat is not None:
+                    await wechat.stop()
             await bus.aclose()
             await rasa.aclose()
             store.close()

@@ -273,3 +273,13 @@ class WechatUnpushed(Base):
         ForeignKey("conversations.id", ondelete="CASCADE"), index=True
     )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WecomCursor(Base):
+    """How far `kf/sync_msg` has read, per WeCom customer-service account (open_kfid)."""
+
+    __tablename__ = "wecom_cursors"
+
+    open_kfid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import InstrumentedAttribute
 
 from bot.persistence.models import (
     Message,
@@ -20,6 +22,7 @@ from bot.persistence.models import (
     WechatCredential,
     WechatDelivery,
     WechatUnpushed,
+    WecomCursor,
     as_utc,
     utcnow,
 )
@@ -85,20 +88,7 @@ class WechatStore:
 
     def set_credential(self, key: str, value: str, ttl_seconds: float) -> None:
         expires_at = utcnow() + dt.timedelta(seconds=ttl_seconds)
-        with self._engine.begin() as connection:
-            moved = connection.execute(
-                update(WechatCredential)
-                .where(WechatCredential.key == key)
-                .values(value=value, expires_at=expires_at)
-            )
-            if not moved.rowcount:
-                try:
-                    with connection.begin_nested():
-                        connection.execute(
-                            insert(WechatCredential).values(key=key, value=value, expires_at=expires_at)
-                        )
-                except IntegrityError:  # another replica stored one at the same moment
-                    pass
+        self._upsert(WechatCredential.key, key, {"value": value, "expires_at": expires_at})
 
     def delete_credential(self, key: str) -> None:
         with self._engine.begin() as connection:
@@ -142,3 +132,26 @@ class WechatStore:
                 if gone.rowcount:
                     taken.append(message_id)
         return taken
+
+    # --- WeCom 微信客服: where sync_msg stopped -------------------------------------------
+    def cursor(self, open_kfid: str) -> str:
+        with self._engine.connect() as connection:
+            value = connection.execute(
+                select(WecomCursor.cursor).where(WecomCursor.open_kfid == open_kfid)
+            ).scalar()
+        return str(value or "")
+
+    def set_cursor(self, open_kfid: str, cursor: str) -> None:
+        self._upsert(WecomCursor.open_kfid, open_kfid, {"cursor": cursor, "updated_at": utcnow()})
+
+    def _upsert(self, key_column: InstrumentedAttribute[str], key: str, values: dict[str, Any]) -> None:
+        """Update the row with this key, or insert it (the same on SQLite and PostgreSQL)."""
+        table = key_column.class_
+        with self._engine.begin() as connection:
+            moved = connection.execute(update(table).where(key_column == key).values(**values))
+            if not moved.rowcount:
+                try:
+                    with connection.begin_nested():
+                        connection.execute(insert(table).values({key_column.key: key, **values}))
+                except IntegrityError:  # another replica stored one at the same moment
+                    pass

@@ -14,8 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import xmltodict
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
+from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
 from wechatpy.exceptions import InvalidAppIdException, InvalidSignatureException
 from wechatpy.replies import create_reply
 from wechatpy.utils import check_signature
@@ -98,3 +100,38 @@ class CallbackProtocol:
             sealed: str = self._crypto.encrypt_message(xml, callback.nonce, str(int(time.time())))
             return sealed
         return xml
+
+
+class WeComProtocol:
+    """WeCom 微信客服's callbacks: always encrypted; the URL check decrypts `echostr`. A
+    callback only says «there is something new» (with a token for `kf/sync_msg`)."""
+
+    def __init__(self, token: str, corp_id: str, aes_key: str) -> None:
+        self._crypto = WeComCrypto(token, aes_key, corp_id)
+
+    @staticmethod
+    def _params(params: Mapping[str, str]) -> tuple[str, str, str]:
+        signature, timestamp, nonce = (params.get(k, "") for k in ("msg_signature", "timestamp", "nonce"))
+        if not (signature and timestamp and nonce):
+            raise CallbackRefusedError("缺少签名参数")
+        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+            raise CallbackRefusedError("时间戳无效或已过期")
+        return signature, timestamp, nonce
+
+    def verify_url(self, params: Mapping[str, str]) -> str:
+        signature, timestamp, nonce = self._params(params)
+        try:
+            plain: str = self._crypto.check_signature(signature, timestamp, nonce, params.get("echostr", ""))
+        except Exception as exc:
+            raise CallbackRefusedError("签名不正确或 echostr 无法解密") from exc
+        return plain
+
+    def open(self, params: Mapping[str, str], body: bytes) -> dict[str, str]:
+        """The decrypted callback's fields (Event, Token, OpenKfId, …)."""
+        signature, timestamp, nonce = self._params(params)
+        try:
+            xml = self._crypto.decrypt_message(body, signature, timestamp, nonce)
+            fields = xmltodict.parse(xml)["xml"]
+        except Exception as exc:  # bad signature, another corp, not base64, not XML
+            raise CallbackRefusedError("消息签名或企业 ID 不正确，或无法解密") from exc
+        return {str(k): str(v) for k, v in dict(fields).items() if v is not None}

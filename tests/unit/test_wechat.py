@@ -287,5 +287,9 @@ def test_without_settings_the_channel_is_off_and_said_once(
     with TestClient(create_app(make_settings(tmp_path / "var", PARSE_ENDPOINT=False))) as client:
         assert client.get("/wechat/callback").status_code == 404
         assert client.post("/wechat/callback", content=b"<xml/>").status_code == 404
-    notices = [r.getMessage() for r in caplog.records if "微信" in r.getMessage()]
-    assert notices == ["未设置 WECHAT_TOKEN、WECHAT_APP_ID、WECHAT_APP_SECRET，本次不启用微信公众号渠道"]
+        assert client.post("/wecom/callback", content=b"<xml/>").status_code == 404
+    notices = [r.getMessage() for r in caplog.records if r.name == "connectors.wechat.setup"]
+    assert notices == [
+        "未设置 WECHAT_TOKEN、WECHAT_APP_ID、WECHAT_APP_SECRET，本次不启用微信公众号渠道",
+        "未设置 WECOM_CORP_ID、WECOM_SECRET、WECOM_TOKEN、WECOM_AES_KEY，本次不启用企业微信「微信客服」渠道",
+    ]

@@ -1,4 +1,4 @@
-"""WeChat Official Account: callback deduplication, the shared access token, unpushed replies
+"""WeChat: callback deduplication, the shared access token, unpushed replies, WeCom cursors
 
 Revision ID: 0005_wechat
 Revises: 0004
@@ -43,9 +43,16 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
     op.create_index("ix_wechat_unpushed_conversation_id", "wechat_unpushed", ["conversation_id"])
+    op.create_table(
+        "wecom_cursors",
+        sa.Column("open_kfid", sa.String(64), primary_key=True),
+        sa.Column("cursor", sa.String(256), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("wecom_cursors")
     op.drop_table("wechat_unpushed")
     op.drop_table("wechat_credentials")
     op.drop_index("ix_wechat_deliveries_created_at", table_name="wechat_deliveries")
