@@ -29,6 +29,14 @@ class CallbackRefusedError(Exception):
     """Not from WeChat (or not for this account): answer 403 and store nothing."""
 
 
+def require_fresh(signature: str, timestamp: str, nonce: str) -> None:
+    """All three signature parameters present and the timestamp within five minutes."""
+    if not (signature and timestamp and nonce):
+        raise CallbackRefusedError("缺少签名参数")
+    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
+        raise CallbackRefusedError("时间戳无效或已过期")
+
+
 @dataclass(frozen=True)
 class Callback:
     """One verified callback: the parsed wechatpy message and how to seal the reply."""
@@ -49,10 +57,7 @@ class CallbackProtocol:
 
     def _check(self, params: Mapping[str, str]) -> None:
         signature, timestamp, nonce = (params.get(k, "") for k in ("signature", "timestamp", "nonce"))
-        if not (signature and timestamp and nonce):
-            raise CallbackRefusedError("缺少签名参数")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
-            raise CallbackRefusedError("时间戳无效或已过期")
+        require_fresh(signature, timestamp, nonce)
         try:
             check_signature(self._token, signature, timestamp, nonce)
         except InvalidSignatureException as exc:
@@ -112,10 +117,7 @@ class WeComProtocol:
     @staticmethod
     def _params(params: Mapping[str, str]) -> tuple[str, str, str]:
         signature, timestamp, nonce = (params.get(k, "") for k in ("msg_signature", "timestamp", "nonce"))
-        if not (signature and timestamp and nonce):
-            raise CallbackRefusedError("缺少签名参数")
-        if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
-            raise CallbackRefusedError("时间戳无效或已过期")
+        require_fresh(signature, timestamp, nonce)
         return signature, timestamp, nonce
 
     def verify_url(self, params: Mapping[str, str]) -> str:
