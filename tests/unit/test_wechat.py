@@ -26,6 +26,7 @@ from connectors.base import split_text, utf8_size
 from connectors.wechat.client import DatabaseStorage, OfficialAccountClient, scrub
 from connectors.wechat.common import TEXT_LIMIT_BYTES, UNSUPPORTED
 from connectors.wechat.connector import CHANNEL
+from connectors.wechat.setup import token_storage
 from tests.conftest import make_settings
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fake_wechat import (
@@ -38,6 +39,7 @@ from tests.fake_wechat import (
     running_fake_wechat,
 )
 from tests.loopback import serving
+from tests.redis_server import throwaway_redis_prefix
 from tests.staff import add_staff, bearer
 
 
@@ -293,3 +295,19 @@ def test_without_settings_the_channel_is_off_and_said_once(
         "未设置 WECHAT_TOKEN、WECHAT_APP_ID、WECHAT_APP_SECRET，本次不启用微信公众号渠道",
         "未设置 WECOM_CORP_ID、WECOM_SECRET、WECOM_TOKEN、WECOM_AES_KEY，本次不启用企业微信「微信客服」渠道",
     ]
+
+
+def test_with_redis_the_token_is_shared_there(tmp_path: Path) -> None:
+    with throwaway_redis_prefix() as (redis_url, prefix), running_fake_wechat() as fake:
+        settings = make_settings(tmp_path / "var", REDIS_URL=redis_url, REDIS_PREFIX=prefix)
+        engine = create_db_engine(f"sqlite:///{tmp_path / 'app.db'}")
+        replicas = [
+            OfficialAccountClient(
+                APP_ID, APP_SECRET, fake.api_url, token_storage(settings, WechatStore(engine))
+            )
+            for _ in range(2)
+        ]
+        for number, client in enumerate(replicas):
+            client.send_text("o-redis", f"第{number}条")
+        assert fake.token_fetches() == 1 and fake.sent("o-redis") == ["第0条", "第1条"]
+        engine.dispose()
