@@ -70,6 +70,7 @@ class FakeWechat:
         self.wecom_inbox: list[dict[str, Any]] = []  # what sync_msg hands out, in order
         self.wecom_delivered: list[tuple[str, str]] = []  # (external_userid, text) sent
         self.wecom_states: dict[str, int] = {}  # external_userid → service_state
+        self.wecom_unavailable: set[str] = set()  # users whose state WeCom fails to tell
         self.app.get("/cgi-bin/gettoken")(self._wecom_token)
         self.app.post("/cgi-bin/kf/{method:path}")(self._kf)
 
@@ -133,6 +134,8 @@ class FakeWechat:
                     "msg_list": page,
                 }
             user = str(body.get("external_userid") or body.get("touser"))
+            if method == "service_state/get" and user in self.wecom_unavailable:
+                return {"errcode": -1, "errmsg": "system busy"}
             if method == "service_state/get":
                 return {"errcode": 0, "errmsg": "ok", "service_state": self.wecom_states.get(user, 0)}
             if method == "service_state/trans":

@@ -98,16 +98,31 @@ class WeComConnector(WechatConnector):
             key = f"{CHANNEL}:msg:{message.get('msgid')}"
             if not await run_in_threadpool(self._wechat.claim, key):
                 continue  # read before, by this replica or another
-            state = await run_in_threadpool(self._client.service_state, open_kfid, userid)
+            state = await self._state(open_kfid, userid)
             if state in (POOL, HUMAN):
                 await run_in_threadpool(self._wechat.settle, key, PUSHED)
                 continue  # a WeCom member has this citizen: they answer in the WeCom app
             sender = external_id(open_kfid, userid)
             replies = await self.citizen_turn(sender, text_of(message))
             if state == NEW:
-                await run_in_threadpool(self._client.move_to, open_kfid, userid, BOT)
+                await self._move(open_kfid, userid, BOT)
             await run_in_threadpool(self._wechat.settle, key, PUSHED)
             await self.send_all(sender, replies)
+
+    async def _state(self, open_kfid: str, userid: str) -> int:
+        """WeCom's session state; when WeCom cannot say, the assistant answers (silence
+        would lose the message, which is already claimed)."""
+        try:
+            return await run_in_threadpool(self._client.service_state, open_kfid, userid)
+        except Exception as exc:
+            logger.warning("无法读取微信客服会话状态：%s", scrub(repr(exc)))
+            return BOT
+
+    async def _move(self, open_kfid: str, userid: str, state: int) -> None:
+        try:
+            await run_in_threadpool(self._client.move_to, open_kfid, userid, state)
+        except Exception as exc:
+            logger.warning("无法变更微信客服会话状态：%s", scrub(repr(exc)))
 
     def send_part(self, external_id: str, text: str) -> None:
         open_kfid, _, userid = external_id.partition(":")

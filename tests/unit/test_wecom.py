@@ -131,6 +131,11 @@ def test_the_assistant_is_silent_while_a_wecom_member_has_the_session(wecom: WeC
     assert wecom.rasa.asked(f"{CHANNEL}:{external_id(OPEN_KFID, 'wm-user-4')}", "人工在吗") == 0
 
 
+def test_when_wecom_cannot_tell_the_state_the_assistant_still_answers(wecom: WeCom) -> None:
+    wecom.wechat.wecom_unavailable.add("wm-user-6")
+    assert wecom.say("wm-user-6", "状态查不到") == ["收到：状态查不到"]
+
+
 def test_handoff_and_staff_replies_through_send_msg(wecom: WeCom) -> None:
     user = "wm-user-5"
     reply = wecom.say(user, "我要人工", expect=2)
