@@ -54,6 +54,25 @@ class Settings(BaseSettings):
     # unset: the gateway polls Telegram, for local development without a public URL.
     telegram_webhook_url: str = Field(default="", alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_secret: str = Field(default="", alias="TELEGRAM_WEBHOOK_SECRET")
+    # WeChat Official Account (公众号): on when token, AppID and AppSecret are all set. The
+    # EncodingAESKey turns on safe mode (安全模式); the API URL is WeChat's, or a fake in tests.
+    wechat_token: str = Field(default="", alias="WECHAT_TOKEN")
+    wechat_app_id: str = Field(default="", alias="WECHAT_APP_ID")
+    wechat_app_secret: str = Field(default="", alias="WECHAT_APP_SECRET")
+    wechat_aes_key: str = Field(default="", alias="WECHAT_AES_KEY")
+    wechat_api_url: str = Field(default="https://api.weixin.qq.com", alias="WECHAT_API_URL")
+    # WeChat gives up on a callback after 5 s: a turn not done by then is answered with
+    # `success` and sent through the customer-service API instead.
+    wechat_passive_seconds: float = Field(default=4.0, ge=0, le=4.5, alias="WECHAT_PASSIVE_SECONDS")
+    # Customer-service messages may be sent this long after the citizen's last message.
+    wechat_push_window_hours: float = Field(default=48.0, gt=0, alias="WECHAT_PUSH_WINDOW_HOURS")
+    # WeCom 微信客服 (customer service for ordinary WeChat users, run from a WeCom corp): on
+    # when the corp ID, the 微信客服 secret, and the callback's token and EncodingAESKey are set.
+    wecom_corp_id: str = Field(default="", alias="WECOM_CORP_ID")
+    wecom_secret: str = Field(default="", alias="WECOM_SECRET")
+    wecom_token: str = Field(default="", alias="WECOM_TOKEN")
+    wecom_aes_key: str = Field(default="", alias="WECOM_AES_KEY")
+    wecom_api_url: str = Field(default="https://qyapi.weixin.qq.com", alias="WECOM_API_URL")
     # Sites allowed to embed the chat widget (CORS for the citizen chat API).
     widget_origins: list[str] = Field(default_factory=lambda: ["*"], alias="WIDGET_ORIGINS")
     # Larger request bodies are refused with 413 (a chat message is at most 1000 characters,
@@ -126,6 +145,14 @@ class Settings(BaseSettings):
         if self.telegram_webhook_secret:
             return self.telegram_webhook_secret
         return hashlib.sha256(f"webhook:{self.telegram_token}".encode()).hexdigest()[:48]
+
+    @property
+    def wechat_enabled(self) -> bool:
+        return bool(self.wechat_token and self.wechat_app_id and self.wechat_app_secret)
+
+    @property
+    def wecom_enabled(self) -> bool:
+        return bool(self.wecom_corp_id and self.wecom_secret and self.wecom_token and self.wecom_aes_key)
 
     @property
     def rasa_url(self) -> str:

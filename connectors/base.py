@@ -9,6 +9,7 @@ buttons in the widget, and numbered lines («回复数字即可») where a chann
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -33,20 +34,26 @@ def buttons_as_lines(message: OutgoingMessage) -> str:
     return f"{message.text}\n{choices}\n（回复数字即可选择）"
 
 
-def split_text(text: str, limit: int) -> list[str]:
-    """Split at line breaks so no part exceeds `limit` characters; a single longer line is
-    cut at the limit. Parts are never empty."""
+def utf8_size(text: str) -> int:
+    """Bytes in UTF-8: WeChat measures its text limits this way (a Chinese character is 3)."""
+    return len(text.encode("utf-8"))
+
+
+def split_text(text: str, limit: int, size: Callable[[str], int] = len) -> list[str]:
+    """Split at line breaks so no part exceeds `limit` as measured by `size` (characters by
+    default); a single longer line is cut at the limit. Parts are never empty."""
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
-        while len(line) > limit:
+        while size(line) > limit:
             if current:
                 parts.append(current)
                 current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
+            cut = _longest_prefix(line, limit, size)
+            parts.append(line[:cut])
+            line = line[cut:]
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
+        if size(candidate) > limit:
             parts.append(current)
             current = line
         else:
@@ -54,6 +61,18 @@ def split_text(text: str, limit: int) -> list[str]:
     if current or not parts:
         parts.append(current)
     return [part for part in parts if part] or [""]
+
+
+def _longest_prefix(line: str, limit: int, size: Callable[[str], int]) -> int:
+    """How many characters of `line` fit in `limit` (at least one, so splitting ends)."""
+    low, high = 1, len(line)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if size(line[:middle]) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 class Connector(ABC):

@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 
 from bot.runner import free_port
+from tests.loopback import serving
 
 BOT_USER = {
     "id": 7000001,
@@ -100,17 +100,8 @@ async def _params(request: Request) -> dict[str, Any]:
 @contextmanager
 def running_fake_telegram() -> Iterator[FakeTelegram]:
     fake = FakeTelegram()
-    server = uvicorn.Server(uvicorn.Config(fake.app, host="127.0.0.1", port=fake.port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
+    with serving(fake.app, fake.port):
         yield fake
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 _update_ids = iter(range(1, 1_000_000))

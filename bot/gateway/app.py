@@ -36,6 +36,8 @@ from connectors.telegram import routes as telegram_routes
 from connectors.telegram.connector import CHANNEL as TELEGRAM
 from connectors.telegram.connector import TelegramConnector
 from connectors.webchat import routes as webchat
+from connectors.wechat import routes as wechat_routes
+from connectors.wechat.setup import start_wechat, start_wecom
 from knowledge.service import open_knowledge_base, open_store, prepare_knowledge
 
 logger = logging.getLogger(__name__)
@@ -67,7 +69,9 @@ async def start_telegram(
 def configure_logging(level: str) -> None:
     """Our own loggers to stderr at LOG_LEVEL (uvicorn configures only its own)."""
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s：%(message)s")
-    for chatty in ("httpx", "httpcore"):  # one line per request to Rasa would drown the rest
+    # One line per request to Rasa would drown the rest; urllib3 (under wechatpy) would also
+    # write the URLs of WeChat API calls, which carry the access token.
+    for chatty in ("httpx", "httpcore", "urllib3"):
         logging.getLogger(chatty).setLevel(max(logging.WARNING, logging.getLogger().level))
 
 
@@ -107,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.router = ConversationRouter(store, rasa, app.state.handoff, app.state.follow_ups)
         app.state.rest = RestConnector(app.state.router, store, bus)
         app.state.telegram = await start_telegram(settings, app.state.router, store, app.state.handoff)
+        app.state.wechat = start_wechat(settings, engine, app.state.router, store, app.state.handoff)
+        app.state.wecom = start_wecom(settings, engine, app.state.router, store, app.state.handoff)
         app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
         logger.info("网关已启动：%s（工作台 %s/console）", settings.gateway_url, settings.gateway_url)
         try:
@@ -114,6 +120,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if app.state.telegram is not None:
                 await app.state.telegram.stop()
+            for wechat in (app.state.wechat, app.state.wecom):
+                if wechat is not None:
+                    await wechat.stop()
             await bus.aclose()
             await rasa.aclose()
             store.close()
@@ -132,6 +141,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(console.router)
     app.include_router(telegram_routes.router)
+    app.include_router(wechat_routes.router)
     app.include_router(webchat.router)
     # Outermost last: headers go on every response, CORS answers for the widget's routes
     # (413s included), and an oversized body is refused before anything reads it.

@@ -63,10 +63,17 @@ def transfer_notice(case_number: str, area: Area, position: int) -> str:
 Pusher = Callable[[str, StoredMessage], Awaitable[None]]
 
 
+class PushRefusedError(Exception):
+    """A pushing channel that may not deliver this message now (WeChat more than 48 hours
+    after the citizen's last message). The message is stored; the text says so to staff."""
+
+
 @dataclass(frozen=True)
 class StaffAction:
     ticket: TicketView
     messages: list[StoredMessage]
+    # Set when a message is stored but could not be pushed to the citizen's channel.
+    notice: str | None = None
 
 
 def message_json(message: StoredMessage) -> dict[str, Any]:
@@ -200,9 +207,9 @@ class HandoffService:
             mask_personal_data(text),
             {"data": {"type": "staff_reply", "case_number": ticket.case_number}},
         )
-        await self._publish_message(ticket, message)
+        notice = await self._publish_message(ticket, message)
         await self._publish_ticket(ticket, "replied")
-        return StaffAction(ticket, [message])
+        return StaffAction(ticket, [message], notice)
 
     async def finish(
         self, case_number: str, staff: StaffView, status: TicketStatus, note: str
@@ -216,6 +223,7 @@ class HandoffService:
         else:
             replies = [{"text": CLOSED, "buttons": [], "data": {"type": "closed"}}]
         stored = []
+        notices = []
         for reply in replies:
             data = {**reply["data"], "case_number": ticket.case_number}
             message = await run_in_threadpool(
@@ -225,9 +233,9 @@ class HandoffService:
                 reply["text"],
                 {"buttons": reply["buttons"], "data": data},
             )
-            await self._publish_message(ticket, message)
+            notices.append(await self._publish_message(ticket, message))
             stored.append(message)
-        return StaffAction(ticket, stored)
+        return StaffAction(ticket, stored, next((n for n in notices if n), None))
 
     # --- helpers -----------------------------------------------------------------------
     def _new_ticket(self, conversation: ConversationView, request: dict[str, Any]) -> NewTicket:
@@ -316,7 +324,9 @@ class HandoffService:
 
     async def _publish_message(
         self, ticket: TicketView, message: StoredMessage, to_citizen: bool = True
-    ) -> None:
+    ) -> str | None:
+        """Console, citizen sockets and the channel's pusher; returns why the pusher could
+        not deliver (None when delivered or nothing to push)."""
         event = {
             "type": "message",
             "case_number": ticket.case_number,
@@ -325,15 +335,19 @@ class HandoffService:
         }
         await self._bus.publish(CONSOLE, event)
         if not to_citizen:
-            return
+            return None
         await self._bus.publish(conversation_topic(ticket.conversation_id), event)
         pusher = self._pushers.get(ticket.channel)
         if pusher is not None:
             conversation = await run_in_threadpool(self._store.get_conversation, ticket.conversation_id)
             try:
                 await pusher(conversation.external_id, message)
+            except PushRefusedError as exc:
+                return str(exc)
             except Exception:  # stored already: the citizen still finds it in the history
                 logger.exception("推送到 %s 渠道失败（消息已保存）", ticket.channel)
+                return "消息已保存，但推送到用户所在渠道失败；用户下次打开对话时可在记录中看到。"
+        return None
 
 
 def _now() -> float:

@@ -298,3 +298,53 @@ class KnowledgeMeta(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class WechatDelivery(Base):
+    """One WeChat callback (by MsgId, or sender + CreateTime for events), claimed by the
+    first replica that sees it: WeChat retries a callback it got no answer to within 5 s,
+    and the primary key is what makes a retry on any replica answer at most once.
+
+    `status`: running → passive (answered in the HTTP reply; `reply` keeps the XML text so a
+    retry of a reply WeChat never received can repeat it) or pushed (sent through the
+    customer-service API)."""
+
+    __tablename__ = "wechat_deliveries"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class WechatCredential(Base):
+    """Shared short-lived credentials (the access token): one fetch serves every replica."""
+
+    __tablename__ = "wechat_credentials"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WechatUnpushed(Base):
+    """A message for a WeChat citizen that could not be pushed (outside WeChat's window):
+    it goes out with the reply to their next message."""
+
+    __tablename__ = "wechat_unpushed"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WecomCursor(Base):
+    """How far `kf/sync_msg` has read, per WeCom customer-service account (open_kfid)."""
+
+    __tablename__ = "wecom_cursors"
+
+    open_kfid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(256))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -176,7 +176,8 @@
       const result = await api("POST", "/api/v1/tickets/" + encodeURIComponent(selected) + "/reply", body);
       $(".reply-text", detail).value = "";
       $(".faq-question", detail).value = "";
-      $(".status", detail).textContent = result.faq_draft ? "已发送，并已存为 FAQ 草稿" : "已发送";
+      const sent = result.notice || "已发送";
+      $(".status", detail).textContent = result.faq_draft ? sent + "（并已存为 FAQ 草稿）" : sent;
     } catch (error) {
       $(".status", detail).textContent = error.message;
     }

@@ -144,7 +144,15 @@ async def reply(request: Request, case_number: str, body: ReplyRequest, staff: S
             drafts.add, area, body.faq_question, body.text, staff.id, done.ticket.id
         )
         draft = saved.as_json()
-    return {"ticket": done.ticket.as_json(), "message": message_json(done.messages[0]), "faq_draft": draft}
+    return {
+        "ticket": done.ticket.as_json(),
+        "message": message_json(done.messages[0]),
+        "faq_draft": draft,
+        # False with a Chinese notice when the reply is stored but the channel could not take it
+        # (WeChat only accepts pushed messages within 48 hours of the citizen's last message).
+        "pushed": done.notice is None,
+        "notice": done.notice,
+    }
 
 
 @router.post("/{case_number}/transfer")
@@ -169,7 +177,12 @@ async def _finish(
         done = await _handoff(request).finish(case_number, staff, status, note)
     except TicketConflictError as exc:
         raise _conflict(exc) from exc
-    return {"ticket": done.ticket.as_json(), "messages": [message_json(m) for m in done.messages]}
+    return {
+        "ticket": done.ticket.as_json(),
+        "messages": [message_json(m) for m in done.messages],
+        "pushed": done.notice is None,
+        "notice": done.notice,
+    }
 
 
 @router.post("/{case_number}/resolve")

@@ -1,0 +1,129 @@
+"""WeCom 微信客服: customer service for ordinary WeChat users, run from a WeCom corp.
+
+A callback carries no message, only «something new» and a token: the connector answers
+`success` at once and reads the new messages with `kf/sync_msg` from the cursor it keeps in
+the app DB (so a restart or another replica goes on where the last read stopped). Each
+message is claimed by its msgid before it is answered, so two replicas reading the same
+page, or a callback retried, still answer once. Replies go out with `kf/send_msg`.
+
+Who is answering: WeCom keeps a state per citizen. The connector moves a new session (0,
+未处理) to 智能助手接待 (1) when it answers, and stays silent while WeCom says a WeCom
+member has the session (2 待接入池, 3 人工接待): then that member answers in the WeCom app.
+Our own staff answer from the console through `send_msg`, which WeCom allows only in
+states 0 and 1, so a handoff to our console keeps the session in state 1 (see the README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from bot.gateway.conversation import ConversationRouter
+from bot.persistence.store import ConversationStore
+from bot.persistence.wechat import PUSHED, WechatStore
+from connectors.wechat.client import WeComClient, scrub
+from connectors.wechat.common import WechatConnector
+from connectors.wechat.protocol import WeComProtocol
+
+logger = logging.getLogger(__name__)
+
+CHANNEL = "wecom"
+NEW, BOT, POOL, HUMAN = 0, 1, 2, 3  # WeCom's service_state values
+FROM_CITIZEN = 3  # msg_list origin: 3 a WeChat user, 4 a system event, 5 a WeCom member
+REFUSALS = {95001: "超出下发条数或时限", 95018: "当前会话状态不允许发送"}
+
+
+def external_id(open_kfid: str, external_userid: str) -> str:
+    """One conversation per citizen and customer-service account."""
+    return f"{open_kfid}:{external_userid}"
+
+
+def text_of(message: dict[str, Any]) -> str | None:
+    if message.get("msgtype") == "text":
+        return str(message.get("text", {}).get("content", "")).strip() or None
+    return None
+
+
+class WeComConnector(WechatConnector):
+    name = CHANNEL
+    refusals = REFUSALS
+
+    def __init__(
+        self,
+        router: ConversationRouter,
+        store: ConversationStore,
+        wechat: WechatStore,
+        protocol: WeComProtocol,
+        client: WeComClient,
+        push_window_hours: float,
+    ) -> None:
+        super().__init__(router, store, wechat, push_window_hours)
+        self.protocol = protocol
+        self._client = client
+        self._reading: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def on_callback(self, params: Mapping[str, str], body: bytes) -> str:
+        fields = await run_in_threadpool(self.protocol.open, params, body)
+        if fields.get("Event") == "kf_msg_or_event" and fields.get("OpenKfId"):
+            self._in_background(self.read_new(fields["OpenKfId"], fields.get("Token", "")))
+        return "success"
+
+    async def read_new(self, open_kfid: str, token: str) -> None:
+        """Read every page after the stored cursor; answer each citizen's messages in order
+        (different citizens at the same time)."""
+        async with self._reading[open_kfid]:
+            try:
+                cursor = await run_in_threadpool(self._wechat.cursor, open_kfid)
+                while True:
+                    page = await run_in_threadpool(self._client.sync_msg, open_kfid, cursor, token)
+                    by_citizen: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+                    for message in page.get("msg_list") or []:
+                        if message.get("origin") == FROM_CITIZEN and message.get("external_userid"):
+                            by_citizen[str(message["external_userid"])].append(message)
+                    await asyncio.gather(*(self._answer(open_kfid, u, m) for u, m in by_citizen.items()))
+                    cursor = str(page.get("next_cursor") or cursor)
+                    await run_in_threadpool(self._wechat.set_cursor, open_kfid, cursor)
+                    if not page.get("has_more"):
+                        return
+            except Exception as exc:
+                logger.error("读取微信客服消息失败：%s", scrub(repr(exc)))
+
+    async def _answer(self, open_kfid: str, userid: str, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            key = f"{CHANNEL}:msg:{message.get('msgid')}"
+            if not await run_in_threadpool(self._wechat.claim, key):
+                continue  # read before, by this replica or another
+            state = await self._state(open_kfid, userid)
+            if state in (POOL, HUMAN):
+                await run_in_threadpool(self._wechat.settle, key, PUSHED)
+                continue  # a WeCom member has this citizen: they answer in the WeCom app
+            sender = external_id(open_kfid, userid)
+            replies = await self.citizen_turn(sender, text_of(message))
+            if state == NEW:
+                await self._move(open_kfid, userid, BOT)
+            await run_in_threadpool(self._wechat.settle, key, PUSHED)
+            await self.send_all(sender, replies)
+
+    async def _state(self, open_kfid: str, userid: str) -> int:
+        """WeCom's session state; when WeCom cannot say, the assistant answers (silence
+        would lose the message, which is already claimed)."""
+        try:
+            return await run_in_threadpool(self._client.service_state, open_kfid, userid)
+        except Exception as exc:
+            logger.warning("无法读取微信客服会话状态：%s", scrub(repr(exc)))
+            return BOT
+
+    async def _move(self, open_kfid: str, userid: str, state: int) -> None:
+        try:
+            await run_in_threadpool(self._client.move_to, open_kfid, userid, state)
+        except Exception as exc:
+            logger.warning("无法变更微信客服会话状态：%s", scrub(repr(exc)))
+
+    def send_part(self, external_id: str, text: str) -> None:
+        open_kfid, _, userid = external_id.partition(":")
+        self._client.send_text(open_kfid, userid, text)
