@@ -35,6 +35,7 @@ from bot.actions.answer_question import (
     resolver,
     say_honest_no,
 )
+from bot.actions.feedback import states_a_complaint, submit
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, intent_of, latest_intent, question_of
 from bot.actions.question_cues import keeps_question, naming_part, question_cue
@@ -91,6 +92,9 @@ class ActionFallback(Action):
         )
         if understood and decision.item is not None:
             return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
+        if states_a_complaint(text):  # «举报…套取补贴»: not a guess at the item it mentions
+            submit(dispatcher, tracker, HandoffReason.complaint, text.strip())
+            return list(RESET_FALLBACK)
         offered_at = decision.confidence if decision.outcome is Outcome.clarify and cue is not None else 0.0
         if answer_from_faq(dispatcher, knowledge, text, offered_at):
             return list(RESET_FALLBACK)

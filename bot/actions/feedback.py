@@ -37,6 +37,16 @@ _ANNOUNCEMENTS = re.compile(
 _CANCEL = re.compile(r"^(?:算了|取消|不用了|不投诉了|不提了|没事了|没有了|不了)[。！!.，,]*$")
 
 
+# Words only a complaint uses: a message DIET is unsure of that says one of them and asks
+# nothing is a complaint, never a guess at the item it mentions («举报…套取职业培训补贴»).
+_COMPLAINT = re.compile("投诉|投述|举报|曝光|乱收费|不作为|刁难|推诿|差评|好处费|索贿")
+
+
+def states_a_complaint(text: str) -> bool:
+    """A complaint with something in it: a complaint word and a description."""
+    return bool(_COMPLAINT.search(to_simplified(text))) and describes_something(text)
+
+
 def describes_something(text: str) -> bool:
     """True when the message says what happened, beyond announcing feedback and an area."""
     rest = to_simplified(text)

@@ -71,6 +71,13 @@ async def test_an_unsure_intent_with_a_named_item_and_a_clear_question_is_answer
     assert slots["service_item"] == "certificates.id_card_reissue" and slots["question_type"] == "fee"
 
 
+async def test_an_unsure_complaint_is_handed_over_not_guessed_at(installed: KnowledgeBase) -> None:
+    ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "ask_record", "confidence": 0.3}]
+    state = tracker("举报有家中介用假材料骗领技能提升补贴", "nlu_fallback", intent_ranking=ranking)
+    [message], _ = await run(ActionFallback(), state)
+    assert message["custom"]["type"] == "handoff" and message["custom"]["reason"] == "complaint"
+
+
 async def test_first_miss_without_any_guess_asks_to_rephrase(installed: KnowledgeBase) -> None:
     [message], slots = await run(ActionFallback(), tracker("嗯嗯那个啥", "nlu_fallback"))
     assert message["text"].startswith("抱歉，我没有完全理解")
