@@ -10,12 +10,25 @@ import hashlib
 import json
 from pathlib import Path
 
-from pydantic import Field
+from limits import parse
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.indexing import USERDICT_NAME, KnowledgePaths
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Every rate limit and the login lock off: for the tools and tests that drive the gateway with
+# many turns from one address (`make bench`, `make eval`, the test suite), never for a service.
+UNTHROTTLED = {
+    "RATE_CHAT_PER_SENDER": "",
+    "RATE_CHAT_PER_ADDRESS": "",
+    "RATE_READ_PER_SENDER": "",
+    "RATE_READ_PER_ADDRESS": "",
+    "RATE_LOGIN_PER_ACCOUNT": "",
+    "RATE_LOGIN_PER_ADDRESS": "",
+    "LOGIN_LOCK_AFTER": "0",
+}
 
 
 class Settings(BaseSettings):
@@ -78,6 +91,20 @@ class Settings(BaseSettings):
     # Larger request bodies are refused with 413 (a chat message is at most 1000 characters,
     # the largest knowledge item a few kilobytes).
     max_request_bytes: int = Field(default=65536, ge=1, alias="MAX_REQUEST_BYTES")
+    # Rate limits ("N/second|minute|hour|day"; empty: off), per citizen (sender id) and per
+    # client address; one address may be a whole office or a mobile carrier's NAT. Reads of the
+    # history have their own budget (the widget polls every 3 s).
+    rate_chat_per_sender: str = Field(default="20/minute", alias="RATE_CHAT_PER_SENDER")
+    rate_chat_per_address: str = Field(default="120/minute", alias="RATE_CHAT_PER_ADDRESS")
+    rate_read_per_sender: str = Field(default="60/minute", alias="RATE_READ_PER_SENDER")
+    rate_read_per_address: str = Field(default="600/minute", alias="RATE_READ_PER_ADDRESS")
+    # Staff logins: attempts per account and per address; after each failure a growing wait,
+    # and after this many in a row a lock for this long (0: failures neither wait nor lock).
+    # 等保 asks for a lock after at most 5 failures.
+    rate_login_per_account: str = Field(default="10/minute", alias="RATE_LOGIN_PER_ACCOUNT")
+    rate_login_per_address: str = Field(default="30/minute", alias="RATE_LOGIN_PER_ADDRESS")
+    login_lock_after: int = Field(default=5, ge=0, alias="LOGIN_LOCK_AFTER")
+    login_lock_minutes: int = Field(default=15, ge=1, le=1440, alias="LOGIN_LOCK_MINUTES")
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")
     parse_endpoint: bool = Field(default=True, alias="PARSE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
@@ -92,6 +119,21 @@ class Settings(BaseSettings):
     staff_session_hours: int = Field(default=12, alias="STAFF_SESSION_HOURS")
     # Set true behind HTTPS so the console cookie is never sent in clear.
     cookie_secure: bool = Field(default=False, alias="COOKIE_SECURE")
+
+    @field_validator(
+        "rate_chat_per_sender",
+        "rate_chat_per_address",
+        "rate_read_per_sender",
+        "rate_read_per_address",
+        "rate_login_per_account",
+        "rate_login_per_address",
+    )
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        """A typo in a limit fails at start-up, not at the first request."""
+        if value.strip():
+            parse(value)
+        return value
 
     def as_environment(self) -> dict[str, str]:
         """These settings as environment variables, for child processes to read back."""

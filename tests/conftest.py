@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.runner import free_port
-from bot.settings import REPO_ROOT, Settings
+from bot.settings import REPO_ROOT, UNTHROTTLED, Settings
 from knowledge.search import KnowledgeBase
 from knowledge.service import open_knowledge_base, prepare_knowledge
 from tests.postgres import throwaway_postgres_database
@@ -69,6 +69,8 @@ def make_settings(var_dir: Path, **overrides: Any) -> Settings:
         "MODELS_DIR": REPO_ROOT / "models",
         # Shared across tests and runs: embedding the catalog once is enough.
         "EMBEDDING_CACHE": REPO_ROOT / "var" / "test-cache" / "embeddings.sqlite3",
+        # Tests drive many turns and logins from one address; the limits' own tests set theirs.
+        **UNTHROTTLED,
         **overrides,
     }
     return Settings(_env_file=None, **values)

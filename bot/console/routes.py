@@ -14,7 +14,8 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffStoreDep, csrf_matches, csrf_token_for
-from bot.gateway.deps import SettingsDep
+from bot.gateway.deps import LoginGuardDep, SettingsDep, client_address
+from bot.gateway.throttle import RateLimitedError
 from bot.persistence.staff import StaffStore
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -30,9 +31,12 @@ def _page(name: str, **values: str) -> HTMLResponse:
     return HTMLResponse(text, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
 
 
-def _login_page(settings_secure: bool, error: str = "") -> HTMLResponse:
+def _login_page(settings_secure: bool, error: str = "", retry_after: int = 0) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
     page = _page("login.html", csrf=token, error=error)
+    if retry_after:
+        page.status_code = 429
+        page.headers["Retry-After"] = str(retry_after)
     page.set_cookie(
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings_secure, path="/console"
     )
@@ -52,11 +56,15 @@ async def login(
     username: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=256)],
     csrf_token: Annotated[str, Form(max_length=100)],
+    guard: LoginGuardDep,
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not secrets.compare_digest(expected, csrf_token):
         return _login_page(settings.cookie_secure, "页面已过期，请重新登录。")
-    staff = await run_in_threadpool(staff_store.authenticate, username, password)
+    try:
+        staff = await guard.attempt(staff_store, username, password, client_address(request))
+    except RateLimitedError as exc:
+        return _login_page(settings.cookie_secure, exc.detail, exc.retry_after)
     if staff is None:
         return _login_page(settings.cookie_secure, "用户名或密码错误。")
     lifetime = dt.timedelta(hours=settings.staff_session_hours)

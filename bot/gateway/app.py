@@ -18,10 +18,24 @@ from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.gateway.cors import WidgetCORSMiddleware
 from bot.gateway.errors import install_error_handlers
 from bot.gateway.handoff import HandoffService
+from bot.gateway.login_guard import LoginGuard
 from bot.gateway.office_hours import OfficeHours
 from bot.gateway.rasa_client import RasaClient
-from bot.gateway.routes import auth, chat, docs, faq_drafts, follow_ups, health, kb, parse, reports, tickets
+from bot.gateway.routes import (
+    auth,
+    chat,
+    docs,
+    faq_drafts,
+    follow_ups,
+    health,
+    kb,
+    locks,
+    parse,
+    reports,
+    tickets,
+)
 from bot.gateway.security import SecurityHeadersMiddleware
+from bot.gateway.throttle import ChatRules, Throttle, open_storage
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
@@ -89,6 +103,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bus = make_bus(settings.redis_url, settings.redis_prefix)
         await bus.start()
         app.state.settings = settings
+        app.state.throttle = Throttle(open_storage(settings))
+        app.state.chat_rules = ChatRules.from_settings(settings)
+        app.state.login_guard = LoginGuard(app.state.throttle, settings)
         app.state.store = store
         app.state.rasa = rasa
         app.state.bus = bus
@@ -136,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(kb.router)
     app.include_router(faq_drafts.router)
     app.include_router(auth.router)
+    app.include_router(locks.router)
     app.include_router(tickets.router)
     app.include_router(follow_ups.router)
     app.include_router(reports.router)

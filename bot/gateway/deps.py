@@ -6,10 +6,13 @@ from __future__ import annotations
 from typing import Annotated, cast
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from bot.area_classifier import BackgroundAreaClassifier
 from bot.gateway.conversation import ConversationRouter
+from bot.gateway.login_guard import LoginGuard
 from bot.gateway.rasa_client import RasaClient
+from bot.gateway.throttle import Throttle
 from bot.persistence.store import ConversationStore
 from bot.settings import Settings
 from connectors.rest import RestConnector
@@ -40,6 +43,20 @@ def get_router(request: Request) -> ConversationRouter:
     return cast(ConversationRouter, request.app.state.router)
 
 
+def client_address(connection: HTTPConnection) -> str:
+    """The caller's address as the server saw it (behind a reverse proxy, run uvicorn with
+    `--proxy-headers` so this is the citizen's, not the proxy's)."""
+    return connection.client.host if connection.client else "unknown"
+
+
+def get_throttle(connection: HTTPConnection) -> Throttle:
+    return cast(Throttle, connection.app.state.throttle)
+
+
+def get_login_guard(request: Request) -> LoginGuard:
+    return cast(LoginGuard, request.app.state.login_guard)
+
+
 def get_rest(request: Request) -> RestConnector:
     return cast(RestConnector, request.app.state.rest)
 
@@ -51,3 +68,4 @@ KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 AreasDep = Annotated[BackgroundAreaClassifier, Depends(get_areas)]
 RouterDep = Annotated[ConversationRouter, Depends(get_router)]
 RestDep = Annotated[RestConnector, Depends(get_rest)]
+LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from bot.gateway.rasa_client import RasaUnavailableError
 from bot.gateway.security import BASELINE_HEADERS
+from bot.gateway.throttle import RateLimitedError
 
 logger = logging.getLogger(__name__)
 
@@ -88,6 +89,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def rasa_unavailable(_request: Request, exc: RasaUnavailableError) -> JSONResponse:
         logger.error("Rasa 不可用：%s", exc)
         return JSONResponse(status_code=503, content={"detail": ASSISTANT_UNAVAILABLE})
+
+    @app.exception_handler(RateLimitedError)
+    async def rate_limited(_request: Request, exc: RateLimitedError) -> JSONResponse:
+        return JSONResponse(
+            status_code=429, content={"detail": exc.detail}, headers={"Retry-After": str(exc.retry_after)}
+        )
 
     @app.exception_handler(Exception)
     async def unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -126,6 +126,11 @@ class StaffStore:
                 session.commit()
             return _view(row)
 
+    def usernames(self) -> list[str]:
+        """Every account's name, active or not (for the list of login locks)."""
+        with self._sessions() as session:
+            return list(session.scalars(select(Staff.username).order_by(Staff.username)))
+
     def get(self, staff_id: int) -> StaffView | None:
         with self._sessions() as session:
             row = session.get(Staff, staff_id)

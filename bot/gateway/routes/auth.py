@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import StaffDep, StaffStoreDep, bearer_token
-from bot.gateway.deps import SettingsDep
+from bot.gateway.deps import LoginGuardDep, SettingsDep, client_address
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -22,9 +22,15 @@ class Credentials(BaseModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-@router.post("")
-async def login(body: Credentials, staff_store: StaffStoreDep, settings: SettingsDep) -> dict[str, Any]:
-    staff = await run_in_threadpool(staff_store.authenticate, body.username, body.password)
+@router.post("", responses={429: {"description": "登录尝试过于频繁，或账号已临时锁定"}})
+async def login(
+    body: Credentials,
+    request: Request,
+    staff_store: StaffStoreDep,
+    settings: SettingsDep,
+    guard: LoginGuardDep,
+) -> dict[str, Any]:
+    staff = await guard.attempt(staff_store, body.username, body.password, client_address(request))
     if staff is None:
         raise HTTPException(status_code=401, detail="用户名或密码错误")
     lifetime = dt.timedelta(hours=settings.staff_session_hours)

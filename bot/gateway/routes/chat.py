@@ -6,21 +6,24 @@ import re
 from functools import partial
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, HTTPException, Query, WebSocket
+from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from starlette.requests import HTTPConnection
 
 from bot.gateway.bus import EventBus, conversation_topic
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
-from bot.gateway.deps import RestDep, RouterDep
+from bot.gateway.deps import RestDep, RouterDep, client_address, get_throttle
 from bot.gateway.errors import ASSISTANT_UNAVAILABLE, explain_errors, summarise
 from bot.gateway.params import RowId, parse_row_id
 from bot.gateway.rasa_client import RasaUnavailableError
 from bot.gateway.sockets import Event, close_with_error, error_frame, relay
+from bot.gateway.throttle import ChatRules, RateLimitedError
 from connectors.base import InboundMessage
 from connectors.rest import CHANNEL as REST_CHANNEL
 from connectors.rest import RestConnector
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
+TOO_MANY: dict[int | str, dict[str, Any]] = {429: {"description": "请求过于频繁（见 Retry-After）"}}
 
 MAX_TEXT_CHARS = 1000
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@\-]+$")
@@ -63,8 +66,21 @@ class ChatResponse(BaseModel):
     messages: list[ChatMessage]
 
 
-@router.post("", response_model=ChatResponse)
-async def chat(body: ChatRequest, rest: RestDep) -> ChatResponse:
+async def limit(connection: HTTPConnection, sender_id: str, *, reading: bool = False) -> None:
+    """Count one message (or one read of the history) for this sender and this address;
+    RateLimitedError when either budget is spent."""
+    rules = cast(ChatRules, connection.app.state.chat_rules)
+    per_sender, per_address = (
+        (rules.read_per_sender, rules.read_per_address)
+        if reading
+        else (rules.send_per_sender, rules.send_per_address)
+    )
+    await get_throttle(connection).hit((per_sender, sender_id), (per_address, client_address(connection)))
+
+
+@router.post("", response_model=ChatResponse, responses=TOO_MANY)
+async def chat(body: ChatRequest, request: Request, rest: RestDep) -> ChatResponse:
+    await limit(request, body.sender_id)
     result = await rest.handle(InboundMessage(REST_CHANNEL, body.sender_id, body.text))
     return ChatResponse(
         conversation_id=result.conversation.id,
@@ -73,13 +89,15 @@ async def chat(body: ChatRequest, rest: RestDep) -> ChatResponse:
     )
 
 
-@router.get("/{sender_id}/messages", response_model=ChatResponse)
+@router.get("/{sender_id}/messages", response_model=ChatResponse, responses=TOO_MANY)
 async def messages_after(
     sender_id: SenderId,
+    request: Request,
     conversations: RouterDep,
     after: Annotated[RowId, Query()] = 0,
     history: Annotated[bool, Query(description="连同市民自己的消息一起返回（重建聊天记录用）")] = False,
 ) -> ChatResponse:
+    await limit(request, sender_id, reading=True)
     found = await conversations.messages_after(REST_CHANNEL, sender_id, after, history)
     if found is None:
         raise HTTPException(status_code=404, detail="没有找到该用户的会话")
@@ -112,7 +130,7 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
     async with bus.subscribe(conversation_topic(conversation.id)) as pushed:
         found = await conversations.messages_after(REST_CHANNEL, sender_id, after) if after else None
         missed = [_message_event(ChatMessage.of(m).model_dump()) for m in (found[1] if found else [])]
-        await relay(websocket, pushed, _pushed, partial(_socket_turn, rest, sender_id), missed)
+        await relay(websocket, pushed, _pushed, partial(_socket_turn, websocket, rest, sender_id), missed)
 
 
 def _message_event(message: dict[str, Any]) -> Event:
@@ -123,7 +141,11 @@ def _pushed(event: Event) -> Event:
     return _message_event(event["message"])
 
 
-async def _socket_turn(rest: RestConnector, sender_id: str, body: Any) -> Event:
+async def _socket_turn(websocket: WebSocket, rest: RestConnector, sender_id: str, body: Any) -> Event:
+    try:
+        await limit(websocket, sender_id)
+    except RateLimitedError as exc:
+        return {**error_frame(exc.detail), "retry_after": exc.retry_after}
     try:
         request = ChatRequest.model_validate(
             {**(body if isinstance(body, dict) else {}), "sender_id": sender_id}
