@@ -1,16 +1,17 @@
 """Masking of personal data before anything is stored, logged or forwarded to Rasa.
 
-Only numbers that really are what they look like are masked: a 身份证号 must carry a valid
-ISO 7064 check digit and a bank card must pass Luhn, so order numbers or amounts stay intact
-while every real identifier is cut down to a few characters staff can still match on.
+Only numbers that really are what they look like are masked: a 身份证号 must be a valid GB 11643
+number (birth date and ISO 7064 check digit) and a bank card must pass Luhn, so order numbers or
+amounts stay intact while every real identifier is cut down to a few characters staff can still
+match on. The checks are python-stdnum's (`stdnum.cn.ric`, `stdnum.luhn`), not ours.
 """
 
 from __future__ import annotations
 
 import re
 
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
+from stdnum import luhn
+from stdnum.cn import ric
 
 _ID_CARD = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[0-9Xx](?![0-9A-Za-z])")
 _MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}(?!\d)")
@@ -18,23 +19,12 @@ _BANK_CARD = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
 
 
 def is_valid_id_card(number: str) -> bool:
-    """18-digit resident ID number (GB 11643) with a correct check digit."""
-    if len(number) != 18 or not number[:17].isdigit():
-        return False
-    total = sum(int(digit) * weight for digit, weight in zip(number[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == number[17].upper()
+    """18-digit resident ID number (GB 11643): a real birth date and a correct check digit."""
+    return len(number) == 18 and bool(ric.is_valid(number))
 
 
 def passes_luhn(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        value = int(char)
-        if position % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10 == 0
+    return bool(luhn.is_valid(digits))
 
 
 def _mask_id_card(match: re.Match[str]) -> str:

@@ -65,3 +65,10 @@ def test_masked_numbers_become_placeholder_words_for_nlu() -> None:
     masked = mask_personal_data("我的身份证号是11010519491231002X，手机13812345678，帮我查下社保")
     assert nlu_placeholders(masked) == "我的身份证号是〔身份证号〕，手机〔手机号〕，帮我查下社保"
     assert nlu_placeholders("订单号 20231105 金额 300") == "订单号 20231105 金额 300"
+
+
+def test_a_number_with_an_impossible_birth_date_is_no_id_card() -> None:
+    # The right check digit, but born on the 31st of a 13th month: an order or parcel number.
+    impossible = "110105194913310023"
+    assert not is_valid_id_card(impossible)
+    assert mask_personal_data(f"订单{impossible}") == f"订单{impossible}"
