@@ -27,7 +27,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.benefit,
-        r"(领|发|补|贴|给|返|资助|报|贷|拿|退)(多少|几)|(补贴|补助|津贴|待遇|养老金|失业金|救助金|助学金|额度|贴息)"
+        r"(领|发|补|贴|给|返|资助|报|贷|拿|退|取|提)(多少|几)|(补贴|补助|津贴|待遇|养老金|失业金|救助金|助学金|额度|贴息)"
         r".{0,6}(多少|几|标准|怎么算)|补贴标准|补助标准|待遇标准|每月多少|一个月多少|一年多少|最多贷|贷款额度|"
         r"(一年|一个月|每月|每年|一次)(有|能有|能给|给|发|补)多少|"
         r"怎么算|如何计算|怎么计算|报销比例",
@@ -58,28 +58,40 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (QuestionType.contact, r"电话|热线|联系方式|怎么联系"),
     (
         QuestionType.online,
-        r"(网上|线上|手机上|app|小程序|掌上|微信上)((能|可以)?(办|申请|弄|查|做|操作|交|缴|报|改)|"
-        r"[^，。？?,]{0,4}(吗|嘛))|(app|小程序|公众号)上|不用跑|在家办|网办",
+        r"(网上|线上|手机上|app|小程序|掌上|微信上)((能不能|可不可以|能|可以)?(办|申请|弄|查|做|操作|交|缴|报|改|处理|预约|激活|打印|开|挂失|补|认证|续|登记|签)|"
+        r"[^，。？?,]{0,6}(吗|嘛|不(?=$|[，,。？?！!])))|(app|小程序|公众号)上|不用跑|在家办|网办",
     ),
     (
         QuestionType.eligibility,
         r"条件|能不能|可不可以|可以办吗|能办吗|符合|资格|谁可以|哪些人|够不够|可以申请吗|能申请吗|能否|行不行|"
-        r"有没有资格|算不算|哪些(病|情况|人)|什么人|什么情况下|(也|还)(要|用|需要|得|能|可以)[^，。？?,]{0,8}(吗|嘛)|(能|可以)[^，。？?,]{0,20}(吗|嘛|(?<![什怎这那多])么)",
+        r"有没有资格|算不算|哪些(病|情况|人)|什么人|什么情况下|(也|还|都)(要|用|需要|得|能|可以)[^，。？?,]{0,8}(吗|嘛)|(能|可以)[^，。？?,]{0,20}(吗|嘛|(?<![什怎这那多])么)|"
+        r"(能|可以)[^，。？?,]{0,20}(?<!不)不(?=$|[，,。？?！!])",
     ),
     (
         QuestionType.steps,
-        r"流程|步骤|手续|程序|(怎么|怎样|咋|如何)(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
+        r"流程|步骤|手续|程序|(怎么|怎样|咋|如何)(才能|才可以|样才能)?(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
         r"报销|解|改|整|搞|落|登记|备案|备|上|处理|填|做|续|绑|移|激活|打印|挂失|认定|参保|开通|预约|迁|销|退|核验|"
         r"更正|修改|纠正)|"
         r"(怎么|怎样|咋|如何)(给|帮|替|为)",
     ),
+    (
+        QuestionType.overview,
+        r"是干(啥|什么|嘛)的|干(啥|什么)用的|(是|指)(什么|啥)意思|有(什么|啥)用|(是|这是)(怎么|咋)回事|"
+        r"介绍一下|了解一下",
+    ),
 )
 # The broad «how do I / can I» cues: a specific cue in the same message is the real ask,
 # unless it is a bare noun that may be what the citizen wants changed («驾照上的地址要怎么改»).
-BROAD_CUES = frozenset({QuestionType.steps, QuestionType.eligibility})
+BROAD_CUES = frozenset({QuestionType.steps, QuestionType.eligibility, QuestionType.overview})
 _NOUN_CUES = frozenset({"地址", "地点", "电话", "证件", "资料"})
 _CHANGED = re.compile("换|改|变更|迁|更正")
 _COMPILED = tuple((question, re.compile(pattern, re.IGNORECASE)) for question, pattern in _CUES)
+_CLAUSE_END = re.compile(r"[，,。；;！!？?]")
+# Where, online, whom to call: what the answer to a record question says anyway («我的社保交了
+# 几年，在哪查»).
+_ALSO_RECORD = frozenset(
+    {QuestionType.location, QuestionType.online, QuestionType.contact, QuestionType.hours}
+)
 
 # Words that ask or qualify but never name a service: what remains after removing them (and
 # punctuation) is the part of the message that could name an item.
@@ -125,20 +137,30 @@ def question_cue(text: str) -> QuestionType | None:
     background first and the question last, so the cue that starts last wins, except that
     a more specific cue overlapping it (「能领多少钱」: a benefit, not a fee) takes its place,
     a specific cue beats the broad «how / can I» kind wherever they stand («去哪办手续» asks
-    where, «周六能去换驾照吗» when), and a personal record (「我的社保交了几年」) wins
-    wherever it is."""
+    where, «周六能去换驾照吗» when), and a personal record (「我的社保交了几年」) wins unless
+    it is background told before a clause that asks something specific («在老家交了几年养老
+    保险，想转过来，要带啥» asks for the materials)."""
     text = without_personal_numbers(text)  # «电话〔手机号〕» says who asks, not what
     found: list[tuple[bool, int, int, int, QuestionType]] = []  # (specific, start, end, priority, type)
+    record_clause_end: int | None = None
     for priority, (question, pattern) in enumerate(_COMPILED):
         for match in pattern.finditer(text):
             if question is QuestionType.record:
-                return question
+                if record_clause_end is None:
+                    boundary = _CLAUSE_END.search(text, match.end())
+                    record_clause_end = boundary.end() if boundary else len(text)
+                continue
             before = text[max(0, match.start() - 4) : match.start()]
             if match.group() in _NOUN_CUES and _CHANGED.search(before):
                 continue  # «换个经营地址»: what the citizen wants changed, not what they ask
             if not any(start < match.end() and match.start() < end for _, start, end, _, _ in found):
                 specific = question not in BROAD_CUES and match.group() not in _NOUN_CUES
                 found.append((specific, match.start(), match.end(), priority, question))
+    if record_clause_end is not None and not any(
+        specific and start >= record_clause_end and asked not in _ALSO_RECORD
+        for specific, start, _, _, asked in found
+    ):
+        return QuestionType.record
     if not found:
         return None
     return max(found, key=lambda cue: (cue[0], cue[1], -cue[3]))[4]

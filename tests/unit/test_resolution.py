@@ -46,7 +46,16 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("上个月交的变更申请审核通过了没有", QuestionType.record), ("当天能拿到吗", QuestionType.time_limit),
      ("资助一年有多少", QuestionType.benefit), ("出生日期登记错了怎么更正", QuestionType.steps),
      # a circumstance told is no record question, and the address one moves is no location one
-     ("我社保才交了半年，够条件不", QuestionType.eligibility), ("那要是只换个经营地址呢", None)],
+     ("我社保才交了半年，够条件不", QuestionType.eligibility), ("那要是只换个经营地址呢", None),
+     # a record told as background before a clause that asks something else; where to look
+     # one's record up is still the record question
+     ("在老家交了几年养老保险，现在来这边上班了，想转过来，要带啥", QuestionType.materials),
+     ("我的社保交了几年，网上能查吗", QuestionType.record),
+     # «…不» ends a yes/no question; «怎么才能», «是干啥的», online with any verb
+     ("户口本上的出生日期登记错了，还能改不", QuestionType.eligibility),
+     ("租房子能取公积金不，一次能取多少", QuestionType.benefit),
+     ("被列进异常名录了，怎么才能移出来", QuestionType.steps), ("网签备案是干啥的", QuestionType.overview),
+     ("违章能不能在手机上处理，不想跑交警队", QuestionType.online), ("网上能登记不", QuestionType.online)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
