@@ -1,4 +1,5 @@
-"""`python -m bot {run,train,prepare,staff}`: the commands behind `make run`, and staff accounts."""
+"""`python -m bot {run,train,prepare,staff,gateway,rasa,actions}`: the commands behind `make run`,
+staff accounts, and each server alone (one a container, deploy/)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 import sys
 
 from bot import staff_cli
-from bot.runner import run
+from bot.runner import SERVICES, run, serve
 from bot.settings import load_settings
 from bot.training import TrainingError, ensure_model
 from knowledge.catalog import CatalogError
@@ -19,6 +20,13 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("train", help="训练数据有变化时训练 Rasa 模型，并准备索引和领域分类器的向量")
     commands.add_parser("prepare", help="准备知识库索引和领域分类器的向量缓存")
     staff_cli.add_arguments(commands.add_parser("staff", help="管理工作人员账号"))
+    service_help = {
+        "gateway": "只启动网关",
+        "rasa": "只启动 Rasa（仅监听本机）",
+        "actions": "只启动动作服务（仅监听本机）",
+    }
+    for name in SERVICES:
+        commands.add_parser(name, help=f"{service_help[name]}，不守护、不重启（供容器编排使用，见 deploy/）")
     args = parser.parse_args(argv)
     settings = load_settings()
     if args.command == "staff":
@@ -34,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
             # the first `make run` after training (87 s to ready instead of ~30).
             prepare(settings)
             return 0
+        if args.command in SERVICES:
+            serve(settings, args.command)
         return run(settings)
     except (TrainingError, CatalogError) as exc:
         print(exc, file=sys.stderr)

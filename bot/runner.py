@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import NoReturn
 
 import httpx
 
@@ -76,69 +77,96 @@ def rasa_command(settings: Settings, stock: bool = False) -> list[str]:
     return [str(rasa)] if stock else [str(rasa.with_name("python")), str(RASA_SERVER)]
 
 
+def _uvicorn() -> list[str]:
+    # No `server: uvicorn` banner: it tells a prober which server and so which exploits to try.
+    return [sys.executable, "-m", "uvicorn", "--factory", "--log-level", "warning", "--no-server-header"]
+
+
+def rasa_child(settings: Settings, model: Path, stock_rasa: bool = False) -> Child:
+    """Rasa on loopback only: its HTTP API is enabled and has no authentication of its own."""
+    endpoints, credentials = write_rasa_endpoints(settings, stock_rasa)
+    return Child(
+        "rasa",
+        [
+            *rasa_command(settings, stock_rasa),
+            "run",
+            "--model",
+            str(model),
+            "--enable-api",
+            "--interface",
+            "127.0.0.1",
+            "--port",
+            str(settings.rasa_port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials),
+        ],
+        f"{settings.rasa_url}/status",
+        {**TF_THREADS, **rasa_environment(), **settings.as_environment()},
+    )
+
+
+def actions_child(settings: Settings) -> Child:
+    return Child(
+        "actions",
+        [
+            *_uvicorn(),
+            "bot.action_server:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(settings.actions_port),
+            # Rasa keeps its connection to us open for 15 s between calls
+            # (rasa_server.py); the server must not be the side that closes first.
+            "--timeout-keep-alive",
+            "60",
+        ],
+        f"{settings.actions_url}/health",
+        {**os.environ, **settings.as_environment()},
+    )
+
+
+def gateway_child(settings: Settings) -> Child:
+    return Child(
+        "gateway",
+        [
+            *_uvicorn(),
+            "bot.gateway.app:create_app",
+            "--host",
+            settings.host,
+            "--port",
+            str(settings.port),
+            # A WebSocket frame gets the request body's ceiling (uvicorn's default is 16 MiB).
+            "--ws-max-size",
+            str(settings.max_request_bytes),
+        ],
+        f"http://127.0.0.1:{settings.port}/healthz",
+        {**os.environ, **settings.as_environment()},
+    )
+
+
 def children(settings: Settings, model: Path, stock_rasa: bool = False) -> list[Child]:
     """The three processes; each gets `settings` through its environment, so a test (or an
     operator) that changes a setting in the parent changes it in every child."""
-    endpoints, credentials = write_rasa_endpoints(settings, stock_rasa)
-    env = {**os.environ, **settings.as_environment()}
-    python = sys.executable
-    # No `server: uvicorn` banner: it tells a prober which server and so which exploits to try.
-    uvicorn = [python, "-m", "uvicorn", "--factory", "--log-level", "warning", "--no-server-header"]
-    return [
-        Child(
-            "rasa",
-            [
-                *rasa_command(settings, stock_rasa),
-                "run",
-                "--model",
-                str(model),
-                "--enable-api",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(settings.rasa_port),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(credentials),
-            ],
-            f"{settings.rasa_url}/status",
-            {**TF_THREADS, **rasa_environment(), **settings.as_environment()},
-        ),
-        Child(
-            "actions",
-            [
-                *uvicorn,
-                "bot.action_server:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(settings.actions_port),
-                # Rasa keeps its connection to us open for 15 s between calls
-                # (rasa_server.py); the server must not be the side that closes first.
-                "--timeout-keep-alive",
-                "60",
-            ],
-            f"{settings.actions_url}/health",
-            env,
-        ),
-        Child(
-            "gateway",
-            [
-                *uvicorn,
-                "bot.gateway.app:create_app",
-                "--host",
-                settings.host,
-                "--port",
-                str(settings.port),
-                # A WebSocket frame gets the request body's ceiling (uvicorn's default is 16 MiB).
-                "--ws-max-size",
-                str(settings.max_request_bytes),
-            ],
-            f"http://127.0.0.1:{settings.port}/healthz",
-            env,
-        ),
-    ]
+    return [rasa_child(settings, model, stock_rasa), actions_child(settings), gateway_child(settings)]
+
+
+SERVICES = ("gateway", "rasa", "actions")
+
+
+def serve(settings: Settings, name: str) -> NoReturn:
+    """`python -m bot gateway|rasa|actions`: one of the three in the foreground, replacing this
+    process (a container's PID 1 then gets the signals), started exactly as `make run` starts
+    it. For deployments where an orchestrator, not our supervisor, restarts what dies."""
+    if name == "rasa":
+        kid = rasa_child(settings, ensure_model(settings))
+    elif name == "actions":
+        kid = actions_child(settings)
+    else:
+        kid = gateway_child(settings)
+    os.chdir(REPO_ROOT)
+    os.execvpe(kid.argv[0], kid.argv, kid.env)
 
 
 class Supervisor:

@@ -16,7 +16,7 @@ from bot.gateway.body_limit import BodySizeLimitMiddleware
 from bot.gateway.bus import make_bus
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.gateway.cors import WidgetCORSMiddleware
-from bot.gateway.errors import install_error_handlers
+from bot.gateway.errors import error_responses, install_error_handlers
 from bot.gateway.handoff import HandoffService
 from bot.gateway.login_guard import LoginGuard
 from bot.gateway.office_hours import OfficeHours
@@ -145,7 +145,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store.close()
 
     # The docs pages are served by routes/docs.py, under their own security policy.
-    app = FastAPI(title="政务咨询助手", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # Every route may meet the body limit and (with parameters) validation; both answer ErrorBody.
+    app = FastAPI(
+        title="政务咨询助手",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        responses=error_responses(413, 422),
+    )
     install_error_handlers(app)
     app.include_router(docs.router)
     app.include_router(health.router)

@@ -1,4 +1,7 @@
-"""Error responses in plain Chinese: what was wrong and where, never a stack trace."""
+"""Error responses in plain Chinese: what was wrong and where, never a stack trace.
+
+One body for every error of every route (`ErrorBody`), and one way to declare it in the
+OpenAPI schema (`error_responses`), so what a client is told to expect is what it gets."""
 
 from __future__ import annotations
 
@@ -7,8 +10,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
 
 from bot.gateway.rasa_client import RasaUnavailableError
 from bot.gateway.security import BASELINE_HEADERS
@@ -18,6 +25,38 @@ logger = logging.getLogger(__name__)
 
 ASSISTANT_UNAVAILABLE = "智能助手暂时无法回答，请稍后再试；急事请拨打 12345 政务服务便民热线。"
 INTERNAL_ERROR = "服务内部出错了，请稍后再试；急事请拨打 12345 政务服务便民热线。"
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """`detail`: one sentence in Chinese, fit to show a citizen or staff member; `errors`:
+    each field that failed validation (422 only)."""
+
+    detail: str
+    errors: list[FieldError] = Field(default_factory=list)
+
+
+# What each error status means for a caller of this API (the schema's descriptions).
+_ERROR_MEANINGS = {
+    401: "未登录，或令牌无效、已过期",
+    403: "无权执行：角色或负责领域不符、缺少 CSRF 令牌，或功能未启用",
+    404: "要找的对象不存在（或不属于您负责的领域）",
+    409: "与对象的当前状态冲突（已被他人处理、已存在）",
+    413: "请求体超过 MAX_REQUEST_BYTES",
+    422: "请求有误：errors 逐项列出字段和原因",
+    429: "请求过于频繁，Retry-After 给出秒数",
+    503: "智能助手（Rasa 或动作服务）暂时不可用",
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route or router: these statuses, each with the `ErrorBody` model."""
+    return {status: {"model": ErrorBody, "description": _ERROR_MEANINGS[status]} for status in statuses}
+
 
 _MESSAGES = {
     "json_invalid": "请求体不是合法的 JSON",
@@ -84,6 +123,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
         return describe_validation_error(exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # FastAPI answers a body it cannot decode (e.g. not UTF-8) with an English 400 of its
+        # own («There was an error parsing the body»); it is a bad JSON body like any other.
+        if exc.status_code == 400 and exc.__cause__ is not None:
+            invalid = RequestValidationError([{"type": "json_invalid", "loc": ("body",), "msg": ""}])
+            return describe_validation_error(invalid)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(RasaUnavailableError)
     async def rasa_unavailable(_request: Request, exc: RasaUnavailableError) -> JSONResponse:

@@ -106,3 +106,15 @@ def test_parse_endpoint_can_be_switched_off(tmp_path_factory: pytest.TempPathFac
     off = make_settings(tmp_path_factory.mktemp("noparse") / "var", PARSE_ENDPOINT=False)
     with TestClient(create_app(off)) as no_parse:
         assert no_parse.post("/api/v1/parse", json={"text": "你好"}).status_code == 404
+
+
+def test_a_body_that_is_not_utf8_is_422_in_chinese(client: TestClient) -> None:
+    """FastAPI's own answer would be an English 400 the schema does not document."""
+    response = client.post(
+        "/api/v1/chat", content=b"\xef\xbb\xbf\xff", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "请求有误：(请求体)：请求体不是合法的 JSON",
+        "errors": [{"field": "(请求体)", "message": "请求体不是合法的 JSON"}],
+    }

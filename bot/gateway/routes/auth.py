@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import StaffDep, StaffStoreDep, bearer_token
 from bot.gateway.deps import LoginGuardDep, SettingsDep, client_address
+from bot.gateway.errors import error_responses
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
@@ -22,7 +23,7 @@ class Credentials(BaseModel):
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-@router.post("", responses={429: {"description": "登录尝试过于频繁，或账号已临时锁定"}})
+@router.post("", responses=error_responses(401, 429))
 async def login(
     body: Credentials,
     request: Request,
@@ -43,12 +44,12 @@ async def login(
     }
 
 
-@router.get("/me")
+@router.get("/me", responses=error_responses(401))
 async def me(staff: StaffDep) -> dict[str, Any]:
     return {"username": staff.username, "role": staff.role.value, "areas": list(staff.areas)}
 
 
-@router.delete("", status_code=204)
+@router.delete("", status_code=204, responses=error_responses(401, 403))
 async def logout(request: Request, _staff: StaffDep, staff_store: StaffStoreDep) -> Response:
     token = bearer_token(request.headers.get("authorization"))
     if token:

@@ -13,7 +13,7 @@ from starlette.requests import HTTPConnection
 from bot.gateway.bus import EventBus, conversation_topic
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.gateway.deps import RestDep, RouterDep, client_address, get_throttle
-from bot.gateway.errors import ASSISTANT_UNAVAILABLE, explain_errors, summarise
+from bot.gateway.errors import ASSISTANT_UNAVAILABLE, error_responses, explain_errors, summarise
 from bot.gateway.params import RowId, parse_row_id
 from bot.gateway.rasa_client import RasaUnavailableError
 from bot.gateway.sockets import Event, close_with_error, error_frame, relay
@@ -23,7 +23,6 @@ from connectors.rest import CHANNEL as REST_CHANNEL
 from connectors.rest import RestConnector
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
-TOO_MANY: dict[int | str, dict[str, Any]] = {429: {"description": "请求过于频繁（见 Retry-After）"}}
 
 MAX_TEXT_CHARS = 1000
 SENDER_PATTERN = re.compile(r"^[A-Za-z0-9_.:@\-]+$")
@@ -78,7 +77,7 @@ async def limit(connection: HTTPConnection, sender_id: str, *, reading: bool = F
     await get_throttle(connection).hit((per_sender, sender_id), (per_address, client_address(connection)))
 
 
-@router.post("", response_model=ChatResponse, responses=TOO_MANY)
+@router.post("", response_model=ChatResponse, responses=error_responses(429, 503))
 async def chat(body: ChatRequest, request: Request, rest: RestDep) -> ChatResponse:
     await limit(request, body.sender_id)
     result = await rest.handle(InboundMessage(REST_CHANNEL, body.sender_id, body.text))
@@ -89,7 +88,7 @@ async def chat(body: ChatRequest, request: Request, rest: RestDep) -> ChatRespon
     )
 
 
-@router.get("/{sender_id}/messages", response_model=ChatResponse, responses=TOO_MANY)
+@router.get("/{sender_id}/messages", response_model=ChatResponse, responses=error_responses(404, 429))
 async def messages_after(
     sender_id: SenderId,
     request: Request,

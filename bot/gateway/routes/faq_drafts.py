@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import AdminStaffDep, StaffDep
 from bot.gateway.deps import KnowledgeDep, SettingsDep
+from bot.gateway.errors import error_responses
 from bot.gateway.params import RowId
 from bot.persistence.faq_drafts import DraftStatus, DraftView, FaqDraftStore
 from bot.settings import Settings
@@ -20,7 +21,7 @@ from knowledge.search import KnowledgeBase
 from knowledge.service import make_backend
 from knowledge.store import KnowledgeStore
 
-router = APIRouter(prefix="/api/v1/kb/drafts", tags=["knowledge"])
+router = APIRouter(prefix="/api/v1/kb/drafts", tags=["knowledge"], responses=error_responses(401, 403))
 
 
 class DraftRequest(BaseModel):
@@ -72,7 +73,7 @@ def publish_faq(settings: Settings, store: KnowledgeStore, knowledge: KnowledgeB
     knowledge.refresh(force=True)
 
 
-@router.post("/{draft_id}/publish")
+@router.post("/{draft_id}/publish", responses=error_responses(404, 409))
 async def publish(
     request: Request, draft_id: RowId, _admin: AdminStaffDep, settings: SettingsDep, knowledge: KnowledgeDep
 ) -> dict[str, Any]:
@@ -86,7 +87,7 @@ async def publish(
     return {"published": faq.model_dump(mode="json")}
 
 
-@router.post("/{draft_id}/reject")
+@router.post("/{draft_id}/reject", responses=error_responses(404, 409))
 async def reject(request: Request, draft_id: RowId, _admin: AdminStaffDep) -> dict[str, Any]:
     await _pending(request, draft_id)
     if not await run_in_threadpool(_drafts(request).review, draft_id, DraftStatus.rejected):

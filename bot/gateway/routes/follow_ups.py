@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas
+from bot.gateway.errors import error_responses
 from bot.gateway.params import parse_statuses
 from bot.persistence.follow_ups import FollowUpError, FollowUpStore, FollowUpView
 from bot.persistence.models import FollowUpStatus
 from bot.persistence.staff import StaffView
 
-router = APIRouter(prefix="/api/v1/follow-ups", tags=["follow-ups"])
+router = APIRouter(prefix="/api/v1/follow-ups", tags=["follow-ups"], responses=error_responses(401, 403))
 STATUS_HELP = "逗号分隔：pending,contacted,rectifying,rectified,unfounded"
 TaskId = Annotated[int, Path(ge=1, le=2**62)]
 
@@ -58,12 +59,12 @@ async def list_follow_ups(
     return {"follow_ups": [task.as_json() for task in found]}
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", responses=error_responses(404))
 async def get_follow_up(request: Request, task_id: TaskId, staff: StaffDep) -> dict[str, Any]:
     return (await _task_for(request, task_id, staff, act=False)).as_json()
 
 
-@router.post("/{task_id}/advance")
+@router.post("/{task_id}/advance", responses=error_responses(404, 409))
 async def advance(request: Request, task_id: TaskId, body: AdvanceRequest, staff: StaffDep) -> dict[str, Any]:
     await _task_for(request, task_id, staff, act=True)
     try:

@@ -29,7 +29,7 @@ async def _check(probe: Callable[[], Awaitable[Any]]) -> dict[str, Any]:
     return {"ok": True, **({"detail": detail} if detail is not None else {})}
 
 
-@router.get("/readyz")
+@router.get("/readyz", responses={503: {"description": "某项依赖不可用，checks 指出是哪一项"}})
 async def readyz(rasa: RasaDep, store: StoreDep, knowledge: KnowledgeDep) -> JSONResponse:
     async def index() -> str:
         count = await run_in_threadpool(knowledge.item_count)

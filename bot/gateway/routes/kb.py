@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.deps import KnowledgeDep, SettingsDep
+from bot.gateway.errors import error_responses
 from bot.settings import Settings
 from knowledge.indexing import apply_item_changes
 from knowledge.schema import ServiceItem
@@ -102,7 +103,7 @@ async def search(
     }
 
 
-@router.get("/items/{item_id}")
+@router.get("/items/{item_id}", responses=error_responses(404))
 async def get_item(item_id: str, knowledge: KnowledgeDep) -> dict[str, Any]:
     item = await run_in_threadpool(knowledge.item, item_id)
     if item is None:
@@ -110,7 +111,7 @@ async def get_item(item_id: str, knowledge: KnowledgeDep) -> dict[str, Any]:
     return item.model_dump(mode="json")
 
 
-@router.post("/items", status_code=201)
+@router.post("/items", status_code=201, responses=error_responses(401, 403, 409))
 async def create_item(item: ServiceItem, _admin: AdminDep, editor: EditorDep) -> dict[str, Any]:
     if await run_in_threadpool(editor.exists, item.id):
         raise HTTPException(status_code=409, detail=f"事项 {item.id} 已存在，请用 PUT 修改")
@@ -118,7 +119,7 @@ async def create_item(item: ServiceItem, _admin: AdminDep, editor: EditorDep) ->
     return item.model_dump(mode="json")
 
 
-@router.put("/items/{item_id}")
+@router.put("/items/{item_id}", responses=error_responses(401, 403, 404))
 async def replace_item(
     item_id: str, item: ServiceItem, _admin: AdminDep, editor: EditorDep
 ) -> dict[str, Any]:
@@ -130,7 +131,7 @@ async def replace_item(
     return item.model_dump(mode="json")
 
 
-@router.delete("/items/{item_id}", status_code=204)
+@router.delete("/items/{item_id}", status_code=204, responses=error_responses(401, 403, 404))
 async def delete_item(item_id: str, _admin: AdminDep, editor: EditorDep) -> Response:
     if not await run_in_threadpool(editor.delete, item_id):
         raise HTTPException(status_code=404, detail=f"没有编号为 {item_id} 的事项")

@@ -10,8 +10,9 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import AdminStaffDep, StaffStoreDep
 from bot.gateway.deps import LoginGuardDep
+from bot.gateway.errors import error_responses
 
-router = APIRouter(prefix="/api/v1/staff/locks", tags=["auth"])
+router = APIRouter(prefix="/api/v1/staff/locks", tags=["auth"], responses=error_responses(401, 403))
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 
@@ -25,7 +26,7 @@ async def list_locks(
     return {"locks": [{"username": lock.username, "seconds_left": lock.seconds_left} for lock in locks]}
 
 
-@router.delete("/{username}", status_code=204, responses={404: {"description": "该账号没有被锁定"}})
+@router.delete("/{username}", status_code=204, responses=error_responses(404))
 async def lift_lock(username: Username, admin: AdminStaffDep, guard: LoginGuardDep) -> Response:
     if not await guard.lift(username, admin.username):
         raise HTTPException(status_code=404, detail=f"账号 {username} 没有被锁定")

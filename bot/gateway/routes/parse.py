@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.area_classifier import BackgroundAreaClassifier
 from bot.gateway.deps import AreasDep, KnowledgeDep, RasaDep
+from bot.gateway.errors import error_responses
 from bot.privacy import mask_personal_data
 from knowledge.chinese import to_simplified
 from knowledge.schema import Area
@@ -48,7 +49,7 @@ def area_of(
     return areas.predict(text).area.value
 
 
-@router.post("/parse", response_model=ParseResponse)
+@router.post("/parse", response_model=ParseResponse, responses=error_responses(503))
 async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep, areas: AreasDep) -> ParseResponse:
     text = to_simplified(mask_personal_data(body.text))
     result = await rasa.parse(text)

@@ -13,13 +13,14 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import StaffDep, readable_areas
 from bot.gateway.deps import SettingsDep
+from bot.gateway.errors import error_responses
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.staff import StaffView
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
 from bot.reports.tables import Table, follow_up_table, summary_tables, to_csv, to_xlsx
 from knowledge.schema import Area
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=error_responses(401, 403))
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366

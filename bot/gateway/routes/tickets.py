@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas, websocket_staff
 from bot.gateway.bus import CONSOLE, EventBus
+from bot.gateway.errors import error_responses
 from bot.gateway.handoff import HandoffService, message_json
 from bot.gateway.params import parse_statuses
 from bot.gateway.sockets import Event, error_frame, relay
@@ -24,7 +25,7 @@ from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import OPEN_STATUSES, TicketConflictError, TicketStore, TicketView
 from knowledge.schema import Area
 
-router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"])
+router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"], responses=error_responses(401, 403))
 
 CANNED_REPLIES = Path(__file__).resolve().parents[2] / "console" / "canned_replies.yml"
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
@@ -104,7 +105,7 @@ async def canned_replies(staff: StaffDep) -> dict[str, list[str]]:
     }
 
 
-@router.get("/{case_number}")
+@router.get("/{case_number}", responses=error_responses(404))
 async def get_ticket(request: Request, case_number: str, staff: StaffDep) -> dict[str, Any]:
     ticket = await _ticket_for(request, case_number, staff, act=False)
     store = cast(ConversationStore, request.app.state.store)
@@ -119,7 +120,7 @@ async def get_ticket(request: Request, case_number: str, staff: StaffDep) -> dic
     }
 
 
-@router.post("/{case_number}/claim")
+@router.post("/{case_number}/claim", responses=error_responses(404, 409))
 async def claim(request: Request, case_number: str, staff: StaffDep) -> dict[str, Any]:
     await _ticket_for(request, case_number, staff)
     try:
@@ -129,7 +130,7 @@ async def claim(request: Request, case_number: str, staff: StaffDep) -> dict[str
     return ticket.as_json()
 
 
-@router.post("/{case_number}/reply")
+@router.post("/{case_number}/reply", responses=error_responses(404, 409))
 async def reply(request: Request, case_number: str, body: ReplyRequest, staff: StaffDep) -> dict[str, Any]:
     await _ticket_for(request, case_number, staff)
     try:
@@ -155,7 +156,7 @@ async def reply(request: Request, case_number: str, body: ReplyRequest, staff: S
     }
 
 
-@router.post("/{case_number}/transfer")
+@router.post("/{case_number}/transfer", responses=error_responses(404, 409))
 async def transfer(
     request: Request, case_number: str, body: TransferRequest, staff: StaffDep
 ) -> dict[str, Any]:
@@ -185,13 +186,13 @@ async def _finish(
     }
 
 
-@router.post("/{case_number}/resolve")
+@router.post("/{case_number}/resolve", responses=error_responses(404, 409))
 async def resolve(request: Request, case_number: str, body: FinishRequest, staff: StaffDep) -> dict[str, Any]:
     """Answered: the conversation goes back to the bot, which asks for a rating."""
     return await _finish(request, case_number, staff, TicketStatus.resolved, body.note)
 
 
-@router.post("/{case_number}/close")
+@router.post("/{case_number}/close", responses=error_responses(404, 409))
 async def close(request: Request, case_number: str, body: FinishRequest, staff: StaffDep) -> dict[str, Any]:
     return await _finish(request, case_number, staff, TicketStatus.closed, body.note)
 
