@@ -492,6 +492,20 @@ def install_domain_emptiness_cache() -> None:
     Domain.is_empty = is_empty
 
 
+def install_tracker_store_pre_ping() -> None:
+    """The SQL tracker store (the app database) checks a pooled connection before using it:
+    a PostgreSQL connection ended under it (a restarted database, `pg_terminate_backend`, a
+    proxy's idle timeout) is replaced instead of failing the citizen's next turn with a 500."""
+    from rasa.core import tracker_store
+
+    stock_kwargs = tracker_store.create_engine_kwargs
+
+    def create_engine_kwargs(url: Any) -> dict[str, Any]:
+        return {**stock_kwargs(url), "pool_pre_ping": True}
+
+    tracker_store.create_engine_kwargs = create_engine_kwargs
+
+
 def main() -> None:
     # TensorFlow's TFLite converter imports JAX when it is installed (Rasa's TensorFlow pulls
     # it in) only to convert JAX models: 0.5 s of start-up and ~60 MB resident for nothing.
@@ -507,6 +521,7 @@ def main() -> None:
     install_event_type_lookup()
     install_domain_emptiness_cache()
     install_parsing_off_the_event_loop()
+    install_tracker_store_pre_ping()
     # The parse thread needs the GIL for its Python half (tokenizer, featurizers) while the
     # event loop runs every other conversation's turn; with Python's default 5 ms switch
     # interval a parse waited for the GIL in 5 ms slices. A/B, both systems up, 1,397 turns
