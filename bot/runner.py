@@ -85,8 +85,9 @@ def describe_exit(code: int) -> str:
 def write_rasa_endpoints(settings: Settings, stock: bool = False) -> tuple[Path, Path]:
     """Rasa's endpoints and credentials files. Ours asks for a selective domain: stock Rasa
     sends its whole domain (every response text) with each action call, and no action of
-    ours reads it; the stock baseline keeps Rasa's default. Both keep conversations in the
-    app database and, with `REDIS_URL`, locks in Redis (bot/rasa_stores.py)."""
+    ours reads it. Ours keeps conversations in the app database and, with `REDIS_URL`, locks
+    in Redis (bot/rasa_stores.py). The stock baseline keeps Rasa's defaults throughout (as
+    before: in-memory tracker and lock stores)."""
     run_dir = settings.var_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     endpoints = run_dir / ("endpoints-stock.yml" if stock else "endpoints.yml")
@@ -99,7 +100,7 @@ def write_rasa_endpoints(settings: Settings, stock: bool = False) -> tuple[Path,
             ("tracker_store", tracker_store_entry(settings)),
             ("lock_store", lock_store_entry(settings)),
         )
-        if entry is not None
+        if entry is not None and not stock
     }
     if stores:
         action_endpoint += yaml.safe_dump(stores, allow_unicode=True, sort_keys=False)
