@@ -1,7 +1,11 @@
 """`make run`: build what is stale, start Rasa, the action server and the gateway, watch them.
 
-A child that dies is reported loudly and brings the others down (a half-running assistant
-that silently drops questions is worse than a stopped one); Ctrl-C stops everything cleanly.
+A child that dies is reported loudly (its name and exit code) and started again after a
+growing pause, while the others keep serving: the gateway keeps each citizen's message and
+tells them the assistant is recovering, and Rasa's tracker store in the app database lets it
+go on with every conversation. Only a child that keeps crashing (`RESTART_MAX_CRASHES` within
+`RESTART_WINDOW_SECONDS`) brings the stack down, since restarting it again would not help.
+Ctrl-C stops everything cleanly.
 """
 
 from __future__ import annotations
@@ -12,14 +16,17 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import NoReturn
 
 import httpx
+import yaml
 
+from bot.rasa_stores import lock_store_entry, tracker_store_entry
 from bot.settings import REPO_ROOT, Settings
 from bot.training import ensure_model, rasa_environment, rasa_executable
 
@@ -32,6 +39,10 @@ RASA_SERVER = REPO_ROOT / "bot" / "scripts" / "rasa_server.py"
 TF_THREADS = {"TF_INTRA_OP_PARALLELISM_THREADS": "1", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
 STOP_GRACE_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1
+# A crashed child is started again after 1, 2, 4 … seconds (its crashes within the window).
+FIRST_RESTART_DELAY_SECONDS = 1.0
+LONGEST_RESTART_DELAY_SECONDS = 30.0
+WATCH_INTERVAL_SECONDS = 0.5
 
 
 @dataclass
@@ -41,23 +52,61 @@ class Child:
     ready_url: str
     env: dict[str, str]
     process: subprocess.Popen[bytes] | None = None
+    crashes: list[float] = field(default_factory=list)  # monotonic times, within the window
+    restart_at: float | None = None
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    max_crashes: int = Settings.model_fields["restart_max_crashes"].default
+    window_seconds: float = Settings.model_fields["restart_window_seconds"].default
+
+    @classmethod
+    def of(cls, settings: Settings) -> RestartPolicy:
+        return cls(settings.restart_max_crashes, settings.restart_window_seconds)
+
+    def delay(self, crashes: int) -> float:
+        return float(min(LONGEST_RESTART_DELAY_SECONDS, FIRST_RESTART_DELAY_SECONDS * 2 ** (crashes - 1)))
 
 
 class ChildDiedError(RuntimeError):
     pass
 
 
+def describe_exit(code: int) -> str:
+    """`退出码 1`, or for a signal `退出码 -9（SIGKILL）`."""
+    if code < 0:
+        try:
+            return f"退出码 {code}（{signal.Signals(-code).name}）"
+        except ValueError:
+            pass
+    return f"退出码 {code}"
+
+
 def write_rasa_endpoints(settings: Settings, stock: bool = False) -> tuple[Path, Path]:
     """Rasa's endpoints and credentials files. Ours asks for a selective domain: stock Rasa
     sends its whole domain (every response text) with each action call, and no action of
-    ours reads it; the stock baseline keeps Rasa's default."""
+    ours reads it. Ours keeps conversations in the app database and, with `REDIS_URL`, locks
+    in Redis (bot/rasa_stores.py). The stock baseline keeps Rasa's defaults throughout (as
+    before: in-memory tracker and lock stores)."""
     run_dir = settings.var_dir / "run"
     run_dir.mkdir(parents=True, exist_ok=True)
     endpoints = run_dir / ("endpoints-stock.yml" if stock else "endpoints.yml")
     action_endpoint = f'action_endpoint:\n  url: "{settings.actions_url}/webhook"\n'
     if not stock:
         action_endpoint += "  enable_selective_domain: true\n"
+    stores = {
+        name: entry
+        for name, entry in (
+            ("tracker_store", tracker_store_entry(settings)),
+            ("lock_store", lock_store_entry(settings)),
+        )
+        if entry is not None and not stock
+    }
+    if stores:
+        action_endpoint += yaml.safe_dump(stores, allow_unicode=True, sort_keys=False)
     endpoints.write_text(action_endpoint, encoding="utf-8")
+    endpoints.chmod(0o600)  # the database and Redis URLs may carry passwords
     credentials = run_dir / "credentials.yml"
     credentials.write_text("rest:\n", encoding="utf-8")
     return endpoints, credentials
@@ -170,9 +219,11 @@ def serve(settings: Settings, name: str) -> NoReturn:
 
 
 class Supervisor:
-    def __init__(self, kids: list[Child]) -> None:
+    def __init__(self, kids: list[Child], policy: RestartPolicy | None = None) -> None:
         self.kids = kids
+        self.policy = policy or RestartPolicy()
         self._stopping = False
+        self._lock = threading.Lock()  # `watch` may run on a thread of its own (tests)
 
     def start(self, only: str | None = None) -> None:
         """Start every child, or (again) just the one named `only`."""
@@ -183,11 +234,46 @@ class Supervisor:
             kid.process = subprocess.Popen(kid.argv, cwd=REPO_ROOT, env=kid.env, preexec_fn=_die_with_parent)
 
     def check_alive(self) -> None:
-        for kid in self.kids:
-            assert kid.process is not None
-            code = kid.process.poll()
-            if code is not None and not self._stopping:
-                raise ChildDiedError(f"进程 {kid.name} 意外退出（退出码 {code}）")
+        """One look at every child: one that died is reported and, after its pause, started
+        again; ChildDiedError when it crashed too often within the window."""
+        with self._lock:
+            if self._stopping:
+                return
+            now = time.monotonic()
+            for kid in self.kids:
+                if kid.restart_at is not None:
+                    if now >= kid.restart_at:
+                        kid.restart_at = None
+                        print(f"!!! 重启 {kid.name}（第 {len(kid.crashes)} 次）", file=sys.stderr, flush=True)
+                        self.start(kid.name)
+                    continue
+                assert kid.process is not None
+                code = kid.process.poll()
+                if code is not None:
+                    self._schedule_restart(kid, code, now)
+
+    def _schedule_restart(self, kid: Child, code: int, now: float) -> None:
+        window = self.policy.window_seconds
+        kid.crashes = [at for at in kid.crashes if now - at < window] + [now]
+        if len(kid.crashes) >= self.policy.max_crashes:
+            raise ChildDiedError(
+                f"进程 {kid.name} 在 {window:.0f} 秒内崩溃 {len(kid.crashes)} 次"
+                f"（最近一次{describe_exit(code)}），不再重启"
+            )
+        delay = self.policy.delay(len(kid.crashes))
+        print(
+            f"!!! 进程 {kid.name} 意外退出（{describe_exit(code)}），{delay:.0f} 秒后自动重启"
+            f"（{window:.0f} 秒内第 {len(kid.crashes)} 次；其余进程照常运行）",
+            file=sys.stderr,
+            flush=True,
+        )
+        kid.restart_at = now + delay
+
+    def watch(self, until: threading.Event | None = None) -> None:
+        """Look after the children until `until` is set (or for ever); raises ChildDiedError."""
+        while until is None or not until.is_set():
+            self.check_alive()
+            time.sleep(WATCH_INTERVAL_SECONDS)
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         deadline = time.monotonic() + timeout
@@ -208,7 +294,8 @@ class Supervisor:
                 time.sleep(0.5)
 
     def stop(self) -> None:
-        self._stopping = True
+        with self._lock:
+            self._stopping = True
         for kid in reversed(self.kids):
             if kid.process and kid.process.poll() is None:
                 kid.process.send_signal(signal.SIGTERM)
@@ -249,7 +336,7 @@ def run(settings: Settings) -> int:
         print("!!! 知识库准备失败，见上方错误。", file=sys.stderr, flush=True)
         return prepared.returncode
     model = ensure_model(settings)
-    supervisor = Supervisor(children(settings, model))
+    supervisor = Supervisor(children(settings, model), RestartPolicy.of(settings))
     # Installed explicitly: a shell starting us in the background leaves SIGINT ignored.
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _raise_keyboard_interrupt)
@@ -268,9 +355,8 @@ def run(settings: Settings) -> int:
             "按 Ctrl-C 停止。",
             flush=True,
         )
-        while True:
-            supervisor.check_alive()
-            time.sleep(0.5)
+        supervisor.watch()
+        return 0  # not reached: watching ends with an exception
     except KeyboardInterrupt:
         print("\n正在停止所有进程……", flush=True)
         return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Literal
 
 from limits import parse
 from pydantic import Field, field_validator
@@ -39,6 +40,16 @@ class Settings(BaseSettings):
     rasa_port: int = Field(default=5005, alias="RASA_PORT")
     actions_port: int = Field(default=5055, alias="ACTIONS_PORT")
     rasa_timeout_seconds: float = Field(default=30.0, alias="RASA_TIMEOUT_SECONDS")
+    # Several Rasa servers, comma-separated (http://host:port,…), sharing the tracker store (the
+    # app DB) and the lock store (Redis); empty: the one the runner starts on RASA_PORT.
+    rasa_urls: str = Field(default="", alias="RASA_URLS")
+    # Where Rasa keeps conversations: "sql" (the app database, so a restarted Rasa goes on
+    # where it was) or "memory" (lost with the process; only for measuring the difference).
+    rasa_tracker_store: Literal["sql", "memory"] = Field(default="sql", alias="RASA_TRACKER_STORE")
+    # The runner restarts a child that dies, waiting 1, 2, 4 … (at most 30) seconds; this many
+    # crashes of one child within the window stop the whole stack instead.
+    restart_max_crashes: int = Field(default=5, ge=1, alias="RESTART_MAX_CRASHES")
+    restart_window_seconds: float = Field(default=300.0, gt=0, alias="RESTART_WINDOW_SECONDS")
 
     var_dir: Path = Field(default=REPO_ROOT / "var", alias="VAR_DIR")
     database_url: str = Field(default="", alias="DATABASE_URL")
@@ -199,6 +210,12 @@ class Settings(BaseSettings):
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rasa_server_urls(self) -> list[str]:
+        """The Rasa servers the gateway spreads conversations over (`RASA_URLS`, else one)."""
+        listed = [url.strip().rstrip("/") for url in self.rasa_urls.split(",") if url.strip()]
+        return listed or [self.rasa_url]
 
     @property
     def actions_url(self) -> str:

@@ -99,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(upgrade_to_head, database_url)
         engine = create_db_engine(database_url)
         store = ConversationStore(engine)
-        rasa = RasaClient(settings.rasa_url, settings.actions_url, settings.rasa_timeout_seconds)
+        rasa = RasaClient(settings.rasa_server_urls, settings.actions_url, settings.rasa_timeout_seconds)
         bus = make_bus(settings.redis_url, settings.redis_prefix)
         await bus.start()
         app.state.settings = settings

@@ -41,6 +41,9 @@ class LocalBus:
     async def aclose(self) -> None:
         return None
 
+    async def ping(self) -> None:
+        return None
+
     async def publish(self, topic: str, event: dict[str, Any]) -> None:
         self._deliver(topic, event)
 
@@ -76,6 +79,11 @@ class RedisBus(LocalBus):
     async def start(self) -> None:
         self._listener = asyncio.create_task(self._listen(), name="redis-bus-listener")
         await asyncio.wait_for(self._subscribed.wait(), timeout=10)
+
+    async def ping(self) -> None:
+        """Raises unless Redis answers (for `/readyz`)."""
+        async with asyncio.timeout(3.0):
+            await self._redis.ping()
 
     async def aclose(self) -> None:
         if self._listener is not None:

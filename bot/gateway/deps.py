@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from bot.area_classifier import BackgroundAreaClassifier
+from bot.gateway.bus import EventBus
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.login_guard import LoginGuard
 from bot.gateway.rasa_client import RasaClient
@@ -57,6 +58,10 @@ def get_login_guard(request: Request) -> LoginGuard:
     return cast(LoginGuard, request.app.state.login_guard)
 
 
+def get_bus(request: Request) -> EventBus:
+    return cast(EventBus, request.app.state.bus)
+
+
 def get_rest(request: Request) -> RestConnector:
     return cast(RestConnector, request.app.state.rest)
 
@@ -68,4 +73,5 @@ KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 AreasDep = Annotated[BackgroundAreaClassifier, Depends(get_areas)]
 RouterDep = Annotated[ConversationRouter, Depends(get_router)]
 RestDep = Annotated[RestConnector, Depends(get_rest)]
+BusDep = Annotated[EventBus, Depends(get_bus)]
 LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]

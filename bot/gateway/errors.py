@@ -23,7 +23,8 @@ from bot.gateway.throttle import RateLimitedError
 
 logger = logging.getLogger(__name__)
 
-ASSISTANT_UNAVAILABLE = "智能助手暂时无法回答，请稍后再试；急事请拨打 12345 政务服务便民热线。"
+# The citizen's message is stored before Rasa is asked, so it is kept whatever happens next.
+ASSISTANT_UNAVAILABLE = "系统正在恢复，请稍后再试；您的留言已保存。急事请拨打 12345 政务服务便民热线。"
 INTERNAL_ERROR = "服务内部出错了，请稍后再试；急事请拨打 12345 政务服务便民热线。"
 
 

@@ -1,8 +1,15 @@
-"""HTTP client for the Rasa server (REST channel) and the action server's health check."""
+"""HTTP client for the Rasa server(s) (REST channel) and the action server's health check.
+
+With several Rasa servers (`RASA_URLS`) each conversation goes to one of them, picked by a
+hash of its sender id that every gateway replica computes alike, and to the next one when
+that server cannot be reached. The servers share the tracker store (the app database) and the
+lock store (Redis), so the conversation's context moves with it.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import zlib
 from typing import Any
 
 from bot.json_http import HttpError, JsonConnectionPool
@@ -12,18 +19,36 @@ class RasaUnavailableError(Exception):
     """Rasa (or, through it, the action server) could not produce an answer."""
 
 
+def never_arrived(exc: HttpError) -> bool:
+    """The request failed before any server could act on it (refused, reset or dropped:
+    a server that is down or was killed), so another server may take it. A timeout is not:
+    the server may still be working on the turn."""
+    return isinstance(exc.__cause__, (ConnectionError, asyncio.IncompleteReadError))
+
+
 class RasaClient:
-    def __init__(self, rasa_url: str, actions_url: str, timeout_seconds: float) -> None:
-        self._rasa = JsonConnectionPool(rasa_url, timeout_seconds)
+    def __init__(self, rasa_urls: list[str], actions_url: str, timeout_seconds: float) -> None:
+        if not rasa_urls:
+            raise ValueError("at least one Rasa server is needed")
+        self.rasa_urls = list(rasa_urls)
+        self._rasa = [JsonConnectionPool(url, timeout_seconds) for url in self.rasa_urls]
         self._actions = JsonConnectionPool(actions_url, 5.0)
 
     async def aclose(self) -> None:
-        await self._rasa.close()
+        for pool in self._rasa:
+            await pool.close()
         await self._actions.close()
+
+    def servers_for(self, sender: str) -> list[int]:
+        """The servers to try for this conversation, in order: its own, then the others.
+        crc32, not `hash()`: Python salts string hashes per process, and every gateway
+        replica must pick the same server for one sender."""
+        first = zlib.crc32(sender.encode()) % len(self._rasa)
+        return [(first + step) % len(self._rasa) for step in range(len(self._rasa))]
 
     async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
         """One user turn through the REST channel; returns Rasa's bot messages."""
-        body = await self._post("/webhooks/rest/webhook", {"sender": sender, "message": text})
+        body = await self._post("/webhooks/rest/webhook", {"sender": sender, "message": text}, sender)
         if not isinstance(body, list):
             raise RasaUnavailableError("Rasa answered something other than a list of messages")
         if not body:
@@ -40,38 +65,57 @@ class RasaClient:
 
     async def append_events(self, sender: str, events: list[dict[str, Any]]) -> None:
         """Add events to a conversation's tracker (`pause` / `resume` around a handoff)."""
-        await self._post(f"/conversations/{sender}/tracker/events?include_events=NONE", events)
+        await self._post(f"/conversations/{sender}/tracker/events?include_events=NONE", events, sender)
 
     async def trigger_intent(self, sender: str, intent: str) -> list[dict[str, Any]]:
         """Make the bot react to an intent nobody typed; returns the bot's messages."""
         body = await self._post(
-            f"/conversations/{sender}/trigger_intent?include_events=NONE", {"name": intent}
+            f"/conversations/{sender}/trigger_intent?include_events=NONE", {"name": intent}, sender
         )
         messages = body.get("messages") if isinstance(body, dict) else None
         return list(messages or [])
 
-    async def _post(self, path: str, payload: Any) -> Any:
-        try:
-            status, body = await self._rasa.post(path, payload)
-        except HttpError as exc:
-            raise RasaUnavailableError(f"Rasa unreachable: {exc}") from exc
-        if status != 200:
-            raise RasaUnavailableError(f"Rasa answered HTTP {status} to {path}")
-        return body
+    async def _post(self, path: str, payload: Any, key: str) -> Any:
+        """POST to the server `key` (a sender id) belongs to, or the next reachable one."""
+        failures = []
+        for index in self.servers_for(key):
+            try:
+                status, body = await self._rasa[index].post(path, payload)
+            except HttpError as exc:
+                failures.append(f"{self.rasa_urls[index]}: {exc}")
+                if never_arrived(exc):
+                    continue
+                raise RasaUnavailableError(f"Rasa unreachable: {'; '.join(failures)}") from exc
+            if status != 200:
+                raise RasaUnavailableError(f"Rasa answered HTTP {status} to {path}")
+            return body
+        raise RasaUnavailableError(f"no Rasa server reachable: {'; '.join(failures)}")
 
     async def parse(self, text: str) -> dict[str, Any]:
         """Rasa's NLU result for a text (`/model/parse`), without touching any conversation."""
-        body: dict[str, Any] = await self._post("/model/parse", {"text": text})
+        body: dict[str, Any] = await self._post("/model/parse", {"text": text}, text)
         return body
 
     async def rasa_ready(self) -> str:
-        """Raises unless Rasa is up with a model loaded; returns the model file name."""
-        async with asyncio.timeout(5.0):
-            status, body = await self._rasa.get("/status")
+        """Raises unless at least one Rasa server is up with a model loaded; names each
+        server's state (a down one is worth knowing even while another serves)."""
+        states = await asyncio.gather(*(self._server_state(pool) for pool in self._rasa))
+        if not any(state.startswith("ok") for state in states):
+            raise RuntimeError(self._describe(states))
+        return states[0].removeprefix("ok: ") if len(states) == 1 else self._describe(states)
+
+    def _describe(self, states: list[str]) -> str:
+        return "; ".join(f"{url}: {state}" for url, state in zip(self.rasa_urls, states, strict=True))
+
+    @staticmethod
+    async def _server_state(pool: JsonConnectionPool) -> str:
+        try:
+            async with asyncio.timeout(5.0):
+                status, body = await pool.get("/status")
+        except (HttpError, TimeoutError) as exc:
+            return f"down ({type(exc.__cause__ or exc).__name__})"
         model = body.get("model_file") if status == 200 and isinstance(body, dict) else None
-        if not model:
-            raise RuntimeError(f"Rasa has no model loaded (HTTP {status})")
-        return str(model)
+        return f"ok: {model}" if model else f"no model (HTTP {status})"
 
     async def actions_ready(self) -> None:
         status, _ = await self._actions.get("/health")

@@ -76,3 +76,11 @@ def handoff_of(reply: dict[str, Any]) -> dict[str, Any]:
     ]
     assert len(payloads) == 1, reply
     return payloads[0]
+
+
+def answered(reply: dict[str, Any]) -> tuple[str, str] | None:
+    """(item id, question) of the answer in a reply, None when nothing was answered."""
+    for message in reply["messages"]:
+        if message["data"].get("type") == "answer":
+            return message["data"]["item_id"], message["data"]["question"]
+    return None

@@ -9,17 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.integration.conftest import handoff_of, say
+from tests.integration.conftest import answered, handoff_of, say
 
 pytestmark = pytest.mark.integration
-
-
-def answered(reply: dict[str, Any]) -> tuple[str, str] | None:
-    """(item id, question) of the answer in a reply, None when nothing was answered."""
-    for message in reply["messages"]:
-        if message["data"].get("type") == "answer":
-            return message["data"]["item_id"], message["data"]["question"]
-    return None
 
 
 def kinds(reply: dict[str, Any]) -> list[str]:

@@ -155,7 +155,7 @@ def test_bad_frames_on_the_citizen_socket_get_an_error_and_the_socket_lives_on(c
             socket.send_json(wrong)
             assert "消息格式不正确" in socket.receive_json()["detail"]
         socket.send_json({"text": "你好"})
-        assert "暂时无法回答" in socket.receive_json()["detail"]  # a real turn: Rasa is absent here
+        assert "您的留言已保存" in socket.receive_json()["detail"]  # a real turn: Rasa is absent here
 
 
 def test_frames_sent_to_the_console_socket_get_an_error_and_pushes_continue(client: TestClient) -> None:

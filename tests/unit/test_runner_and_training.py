@@ -5,12 +5,15 @@ import json
 import os
 import shutil
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.persistence.migrate import upgrade_to_head
-from bot.runner import Child, ChildDiedError, Supervisor
+from bot.runner import Child, ChildDiedError, RestartPolicy, Supervisor, write_rasa_endpoints
 from bot.settings import REPO_ROOT, Settings
 from bot.training import CONFIG, model_fingerprint, refresh_generated_nlu, training_inputs
 from knowledge.__main__ import main as knowledge_cli
@@ -20,15 +23,94 @@ from knowledge.service import import_catalog, open_store, prepare_knowledge
 from tests.conftest import make_settings
 
 
-def test_a_child_that_dies_is_reported_by_name_and_exit_code() -> None:
-    doomed = Child("actions", [sys.executable, "-c", "raise SystemExit(3)"], "http://127.0.0.1:9/", {})
-    supervisor = Supervisor([doomed])
+def _watch_until(supervisor: Supervisor, done: Callable[[], bool], seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, "timed out watching the children"
+        supervisor.check_alive()
+        time.sleep(0.05)
+
+
+def test_a_killed_child_is_restarted_loudly_while_the_others_keep_running(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    sleep = [sys.executable, "-c", "import time; time.sleep(60)"]
+    rasa, gateway = (
+        Child("rasa", sleep, "http://127.0.0.1:9/", {}),
+        Child("gateway", sleep, "http://127.0.0.1:9/", {}),
+    )
+    supervisor = Supervisor([rasa, gateway], RestartPolicy(max_crashes=3, window_seconds=60))
     supervisor.start()
-    assert doomed.process is not None
-    doomed.process.wait(timeout=10)
-    with pytest.raises(ChildDiedError, match="actions 意外退出（退出码 3）"):
-        supervisor.wait_ready(timeout=5)
-    supervisor.stop()
+    try:
+        assert rasa.process is not None and gateway.process is not None
+        first, untouched = rasa.process, gateway.process
+        first.kill()
+        first.wait(timeout=10)
+        _watch_until(supervisor, lambda: rasa.process is not first)
+        assert rasa.process.poll() is None and gateway.process is untouched and untouched.poll() is None
+        printed = capsys.readouterr().err
+        assert "进程 rasa 意外退出（退出码 -9（SIGKILL）），1 秒后自动重启" in printed
+        assert "重启 rasa（第 1 次）" in printed
+    finally:
+        supervisor.stop()
+
+
+def test_a_child_that_keeps_crashing_stops_the_stack_with_its_exit_code(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    doomed = Child("actions", [sys.executable, "-c", "raise SystemExit(3)"], "http://127.0.0.1:9/", {})
+    supervisor = Supervisor([doomed], RestartPolicy(max_crashes=3, window_seconds=60))
+    supervisor.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(
+            ChildDiedError, match=r"actions 在 60 秒内崩溃 3 次（最近一次退出码 3），不再重启"
+        ):
+            _watch_until(supervisor, lambda: False)
+    finally:
+        supervisor.stop()
+    assert time.monotonic() - started >= 3.0  # waited 1 s, then 2 s, before the two restarts
+    assert capsys.readouterr().err.count("秒后自动重启") == 2
+
+
+def test_rasa_keeps_conversations_in_the_app_database_and_locks_in_redis(tmp_path: Path) -> None:
+    scaled = make_settings(
+        tmp_path / "scaled",
+        DATABASE_URL="postgresql+psycopg://zw:s%40cret@db.internal:5433/zhengwu",
+        REDIS_URL="redis://:pw@cache.internal:6380/2",
+        REDIS_PREFIX="zw:prod:",
+    )
+    path, _ = write_rasa_endpoints(scaled)
+    endpoints = yaml.safe_load(path.read_text(encoding="utf-8"))
+    # psycopg2, the driver in Rasa's own virtualenv; the password survives the round trip
+    assert endpoints["tracker_store"] == {
+        "type": "SQL",
+        "url": "postgresql://zw:s%40cret@db.internal:5433/zhengwu",
+    }
+    assert endpoints["lock_store"] == {
+        "type": "redis",
+        "url": "cache.internal",
+        "port": 6380,
+        "db": 2,
+        "key_prefix": "zwprod",
+        "use_ssl": False,
+        "password": "pw",
+    }
+    assert path.stat().st_mode & 0o777 == 0o600
+
+    embedded = make_settings(tmp_path / "embedded")
+    endpoints = yaml.safe_load(write_rasa_endpoints(embedded)[0].read_text(encoding="utf-8"))
+    assert endpoints["tracker_store"]["url"] == f"sqlite:///{tmp_path / 'embedded' / 'app.db'}"
+    assert "lock_store" not in endpoints
+
+    in_memory = make_settings(tmp_path / "memory", RASA_TRACKER_STORE="memory")
+    assert "tracker_store" not in yaml.safe_load(
+        write_rasa_endpoints(in_memory)[0].read_text(encoding="utf-8")
+    )
+
+
+def test_backoff_doubles_up_to_its_ceiling() -> None:
+    assert [RestartPolicy().delay(n) for n in (1, 2, 3, 6, 20)] == [1.0, 2.0, 4.0, 30.0, 30.0]
 
 
 def test_stop_terminates_running_children() -> None:

@@ -39,7 +39,7 @@ async def connector(
     upgrade_to_head(url)
     engine = create_db_engine(url)
     store = ConversationStore(engine)
-    rasa = RasaClient("http://127.0.0.1:9", "http://127.0.0.1:9", 1.0)
+    rasa = RasaClient(["http://127.0.0.1:9"], "http://127.0.0.1:9", 1.0)
     hours = OfficeHours.parse("mon-sun 00:00-24:00", [], [], "Asia/Shanghai")
     handoff = HandoffService(store, TicketStore(engine), rasa, LocalBus(), hours, kb)
     request = OfflineRequest()
