@@ -38,10 +38,12 @@ from bot.gateway.security import SecurityHeadersMiddleware
 from bot.gateway.throttle import ChatRules, Throttle, open_storage
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.follow_ups import FollowUpStore
+from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
+from bot.reports.gaps import GapReport
 from bot.reports.summary import SummaryReport
 from bot.settings import Settings, load_settings
 from bot.work_calendar import WorkCalendar
@@ -52,6 +54,7 @@ from connectors.telegram.connector import TelegramConnector
 from connectors.webchat import routes as webchat
 from connectors.wechat import routes as wechat_routes
 from connectors.wechat.setup import start_wechat, start_wecom
+from knowledge.dense import embedder_for
 from knowledge.service import open_knowledge_base, open_store, prepare_knowledge
 
 logger = logging.getLogger(__name__)
@@ -125,6 +128,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.timezone,
         )
         app.state.reports = SummaryReport(engine)
+        app.state.gaps = GapReport(
+            engine, embedder_for(settings.effective_embedding_cache), app.state.knowledge.search
+        )
+        app.state.gap_decisions = GapDecisionStore(engine, app.state.faq_drafts)
         app.state.router = ConversationRouter(store, rasa, app.state.handoff, app.state.follow_ups)
         app.state.rest = RestConnector(app.state.router, store, bus)
         app.state.telegram = await start_telegram(settings, app.state.router, store, app.state.handoff)

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
+from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.summary import Durations, Summary
 from knowledge.schema import AREA_LABELS, Area
 
@@ -129,3 +130,22 @@ def to_xlsx(table: Table) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def gap_table(report: GapReportResult) -> Table:
+    return Table(
+        "知识缺口（未能回答的问题，按主题）",
+        ("主题", "本期次数", "上期次数", "领域", "未答原因", "示例问题", "最接近的事项"),
+        [
+            (
+                topic.label,
+                topic.count,
+                topic.previous,
+                area_label(topic.area),
+                "；".join(f"{GAP_KINDS.get(kind, kind)} {count}" for kind, count in topic.kinds.items()),
+                "；".join(example.text for example in topic.examples),
+                "；".join(item.name for item in topic.closest_items),
+            )
+            for topic in report.topics
+        ],
+    )

@@ -20,6 +20,10 @@
     return node;
   }
 
+  function emptyRow(body, text, span) {
+    const row = el("tr"); const cell = el("td", text); cell.colSpan = span; row.append(cell); body.append(row);
+  }
+
   async function api(method, path, body) {
     const init = { method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
     if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
@@ -53,9 +57,7 @@
     for (const h of table.headers) { const th = el("th", h); th.scope = "col"; head.append(th); }
     const thead = el("thead"); thead.append(head);
     const body = el("tbody");
-    if (!table.rows.length) {
-      const row = el("tr"); const cell = el("td", "（无数据）"); cell.colSpan = table.headers.length; row.append(cell); body.append(row);
-    }
+    if (!table.rows.length) emptyRow(body, "（无数据）", table.headers.length);
     for (const r of table.rows) {
       const row = el("tr");
       r.forEach((value, i) => {
@@ -85,6 +87,58 @@
       status.textContent = error.message;
     }
     loadFollowUps();
+    loadGaps();
+  }
+
+  async function loadGaps() {
+    const query = params();
+    for (const [id, format] of [["#gap-export", "csv"], ["#gap-export-xlsx", "xlsx"]]) {
+      const link = new URLSearchParams(query); link.set("report", "gaps"); link.set("format", format);
+      $(id).href = "/api/v1/reports/export?" + link;
+    }
+    const body = $("#gaps tbody");
+    body.replaceChildren();
+    let topics = [];
+    try { topics = (await api("GET", "/api/v1/reports/gaps?" + query)).topics; } catch (error) { $("#report-status").textContent = error.message; }
+    if (!topics.length) emptyRow(body, "（本期没有未能回答的问题）", 7);
+    for (const t of topics) body.append(gapRow(t));
+  }
+
+  function gapRow(t) {
+    const row = el("tr");
+    const label = el("th", t.label); label.scope = "row";
+    const trend = t.count > t.previous ? "↑" : (t.count < t.previous ? "↓" : "");
+    const examples = el("td"); const list = el("ul", null, "notes");
+    for (const e of t.examples) list.append(el("li", e.asked_at.slice(0, 10) + " " + e.text));
+    examples.append(list);
+    const items = el("td", t.closest_items.map((i) => i.name).join("、") || "—");
+    const act = el("td");
+    const said = el("span", null, "status"); said.setAttribute("role", "status");
+    const draft = el("button", "转为 FAQ 草稿"); draft.type = "button";
+    const out = el("button", "不属于服务范围"); out.type = "button";
+    const form = el("div", null, "gap-draft"); form.hidden = true;
+    const question = el("input"); question.value = t.label; question.setAttribute("aria-label", "FAQ 问题：" + t.label);
+    const answer = el("textarea"); answer.placeholder = "答复（必填，交管理员审核后发布）"; answer.setAttribute("aria-label", "FAQ 答复：" + t.label);
+    const save = el("button", "提交草稿"); save.type = "button";
+    form.append(question, answer, save);
+    draft.addEventListener("click", () => { form.hidden = !form.hidden; if (!form.hidden) answer.focus(); });
+    save.addEventListener("click", async () => {
+      try {
+        const done = await api("POST", "/api/v1/reports/gaps/draft", { area: t.area, question: question.value.trim(), answer: answer.value.trim(), questions: t.questions });
+        said.textContent = "已生成草稿 #" + done.draft.id + "，待管理员审核";
+        draft.disabled = out.disabled = true; form.hidden = true;
+      } catch (error) { said.textContent = error.message; }
+    });
+    out.addEventListener("click", async () => {
+      try {
+        await api("POST", "/api/v1/reports/gaps/out-of-scope", { area: t.area, questions: t.questions });
+        said.textContent = "已标记为不属于服务范围";
+        draft.disabled = out.disabled = true;
+      } catch (error) { said.textContent = error.message; }
+    });
+    act.append(draft, " ", out, form, said);
+    row.append(label, el("td", t.count + trend), el("td", t.previous), el("td", AREAS[t.area] || t.area), examples, items, act);
+    return row;
   }
 
   async function loadFollowUps() {
@@ -96,7 +150,7 @@
     body.replaceChildren();
     let tasks = [];
     try { tasks = (await api("GET", "/api/v1/follow-ups?" + query)).follow_ups; } catch (error) { $("#report-status").textContent = error.message; }
-    if (!tasks.length) { const row = el("tr"); const cell = el("td", "（没有回访任务）"); cell.colSpan = 8; row.append(cell); body.append(row); }
+    if (!tasks.length) emptyRow(body, "（没有回访任务）", 8);
     for (const t of tasks) body.append(taskRow(t));
   }
 
