@@ -44,7 +44,9 @@ from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
 from bot.reports.gaps import GapReport
+from bot.reports.staff_figures import OfficeClock, StaffReport
 from bot.reports.summary import SummaryReport
+from bot.reports.volume import VolumeReport
 from bot.settings import Settings, load_settings
 from bot.work_calendar import WorkCalendar
 from connectors.rest import RestConnector
@@ -132,6 +134,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             engine, embedder_for(settings.effective_embedding_cache), app.state.knowledge.search
         )
         app.state.gap_decisions = GapDecisionStore(engine, app.state.faq_drafts)
+        calendar = WorkCalendar.from_iso(settings.holidays, settings.makeup_workdays)
+        app.state.staff_report = StaffReport(
+            engine,
+            OfficeClock(OfficeHours.from_settings(settings), calendar),
+            calendar,
+            settings.resolution_working_days,
+        )
+        app.state.volume = VolumeReport(engine)
         app.state.router = ConversationRouter(store, rasa, app.state.handoff, app.state.follow_ups)
         app.state.rest = RestConnector(app.state.router, store, bus)
         app.state.telegram = await start_telegram(settings, app.state.router, store, app.state.handoff)

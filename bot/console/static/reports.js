@@ -42,6 +42,10 @@
 
   function exportLink(name, format) {
     const query = params();
+    if (name === "tickets") {
+      for (const [key, value] of Object.entries(drillFilter)) query.set(key, value);
+      query.set("measure", $("#drill-measure").value);
+    }
     query.set("report", name);
     query.set("format", format);
     const link = el("a", "导出 " + format.toUpperCase());
@@ -49,7 +53,7 @@
     return link;
   }
 
-  function renderTable(name, table) {
+  function renderTable(name, table, drill) {
     const section = el("section", null, "report-section");
     const wrap = el("table", null, "report-table");
     wrap.append(el("caption", table.title));
@@ -58,11 +62,17 @@
     const thead = el("thead"); thead.append(head);
     const body = el("tbody");
     if (!table.rows.length) emptyRow(body, "（无数据）", table.headers.length);
-    for (const r of table.rows) {
+    for (const [rowIndex, r] of table.rows.entries()) {
       const row = el("tr");
       r.forEach((value, i) => {
         const cell = el(i === 0 ? "th" : "td", value === null ? "—" : value);
         if (i === 0) cell.scope = "row";
+        if (i === 0 && drill) {
+          const link = el("a", value); link.href = "#drill";
+          link.title = "查看背后的工单";
+          link.addEventListener("click", (event) => { event.preventDefault(); loadDrill(drill(rowIndex), String(value)); });
+          cell.replaceChildren(link);
+        }
         row.append(cell);
       });
       body.append(row);
@@ -82,12 +92,35 @@
       const holder = $("#report-tables");
       holder.replaceChildren();
       for (const [name, table] of Object.entries(data.tables)) holder.append(renderTable(name, table));
+      const staff = await api("GET", "/api/v1/reports/staff?" + params());
+      holder.append(renderTable("staff_by_area", staff.tables.staff_by_area, (i) => ({ area: staff.by_area[i].key })));
+      holder.append(renderTable("staff_by_member", staff.tables.staff_by_member, (i) => ({ staff: staff.by_staff[i].key })));
+      const volume = await api("GET", "/api/v1/reports/volume?" + params());
+      holder.append(renderTable("volume", volume.table));
       status.textContent = data.date_from + " 至 " + data.date_to + "，" + (data.areas ? data.areas.map((a) => AREAS[a] || a).join("、") : "全部领域");
     } catch (error) {
       status.textContent = error.message;
     }
     loadFollowUps();
     loadGaps();
+  }
+
+  let drillFilter = {};
+  async function loadDrill(extra, title) {
+    if (extra) drillFilter = extra;
+    const query = params();
+    for (const [key, value] of Object.entries(drillFilter)) query.set(key, value);
+    query.set("measure", $("#drill-measure").value);
+    const section = $("#drill");
+    section.hidden = false;
+    if (title) $("#drill-title").textContent = "工单明细：" + title;
+    try {
+      const data = await api("GET", "/api/v1/reports/tickets?" + query);
+      $("#drill-count").textContent = "共 " + data.count + " 张工单";
+      const table = renderTable("tickets", data.table);
+      $("#drill-table").replaceChildren(table);
+      section.scrollIntoView();
+    } catch (error) { $("#drill-count").textContent = error.message; }
   }
 
   async function loadGaps() {
@@ -191,6 +224,7 @@
     for (const area of myAreas) { const o = el("option", AREAS[area] || area); o.value = area; form.elements.area.append(o); }
     form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
     $("#overdue-only").addEventListener("change", loadFollowUps);
+    $("#drill-measure").addEventListener("change", () => loadDrill());
     load();
   }
   start();

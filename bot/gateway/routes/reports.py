@@ -18,8 +18,20 @@ from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.staff import StaffView
 from bot.reports.gaps import GapReport, GapReportResult
+from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
-from bot.reports.tables import Table, follow_up_table, gap_table, summary_tables, to_csv, to_xlsx
+from bot.reports.tables import (
+    Table,
+    follow_up_table,
+    gap_table,
+    staff_tables,
+    summary_tables,
+    ticket_table,
+    to_csv,
+    to_xlsx,
+    volume_table,
+)
+from bot.reports.volume import VolumeReport
 from knowledge.schema import Area
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -27,7 +39,17 @@ router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 ReportName = Literal[
-    "summary", "handoffs", "satisfaction", "transfers", "follow_up_states", "follow_ups", "gaps"
+    "staff_by_area",
+    "staff_by_member",
+    "volume",
+    "tickets",
+    "summary",
+    "handoffs",
+    "satisfaction",
+    "transfers",
+    "follow_up_states",
+    "follow_ups",
+    "gaps",
 ]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -36,6 +58,10 @@ MEDIA_TYPES = {
 DateFrom = Annotated[dt.date | None, Query(alias="from", description="起始日期（含），默认截止日期前 29 天")]
 DateTo = Annotated[dt.date | None, Query(alias="to", description="截止日期（含），默认今天")]
 AreaParam = Annotated[str, Query(max_length=32, description="领域，如 housing；不填为您可查看的全部领域")]
+Measure = Literal["all", "claimed", "responded", "within_norm", "resolved", "resolved_in_time", "unclaimed"]
+StaffParam = Annotated[
+    str, Query(max_length=64, description="接单的工作人员用户名；「（未接单）」为无人接单")
+]
 ChannelParam = Annotated[str, Query(max_length=32, description="渠道，如 rest、widget、telegram")]
 
 
@@ -94,9 +120,20 @@ async def export(
     scope: ScopeDep,
     report: Annotated[ReportName, Query(description="导出哪一张表")] = "summary",
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv 或 xlsx")] = "csv",
+    staff: StaffParam = "",
+    measure: Annotated[Measure, Query(description="report=tickets 时：哪个数字背后的工单")] = "all",
 ) -> Response:
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
+    elif report in ("staff_by_area", "staff_by_member"):
+        table = staff_tables(await run_in_threadpool(_staff_report(request).build, scope))[report]
+    elif report == "volume":
+        table = volume_table(
+            await run_in_threadpool(cast(VolumeReport, request.app.state.volume).build, scope)
+        )
+    elif report == "tickets":
+        found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
+        table = ticket_table(found[:MAX_LISTED])
     elif report == "follow_ups":
         store = cast(FollowUpStore, request.app.state.follow_ups)
         areas = list(scope.areas) if scope.areas is not None else None
@@ -163,3 +200,38 @@ async def gap_out_of_scope(request: Request, body: GapQuestions, staff: StaffDep
     """标记一个主题不属于本助手的服务范围；这些问题不再出现在缺口报表中。"""
     store = _decisions(request, staff, body.area)
     return {"decided": await run_in_threadpool(store.out_of_scope, body.questions, staff.id)}
+
+
+# --- staff figures, volume, and the tickets behind a figure -------------------------------
+
+
+def _staff_report(request: Request) -> StaffReport:
+    return cast(StaffReport, request.app.state.staff_report)
+
+
+@router.get("/staff")
+async def staff_figures(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """按领域、按工作人员：等待、首次响应（含只计工作时间的 3 分钟内占比）、处理时长、N 个工作日内办结。"""
+    result = await run_in_threadpool(_staff_report(request).build, scope)
+    tables = {name: _table_json(table) for name, table in staff_tables(result).items()}
+    return {**result.model_dump(mode="json"), "tables": tables}
+
+
+@router.get("/volume")
+async def volume(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """市民消息量：按天、按周内小时（热力图数据，[周一..周日][0..23 时]）。"""
+    result = await run_in_threadpool(cast(VolumeReport, request.app.state.volume).build, scope)
+    return {**result.model_dump(mode="json"), "table": _table_json(volume_table(result))}
+
+
+@router.get("/tickets")
+async def tickets_behind(
+    request: Request,
+    scope: ScopeDep,
+    staff: StaffParam = "",
+    measure: Annotated[Measure, Query(description="哪个数字背后的工单")] = "all",
+) -> dict[str, Any]:
+    """一个数字背后的工单（与报表同样的筛选，另可按接单人和指标），最多 1000 张。"""
+    found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
+    table = ticket_table(found[:MAX_LISTED])
+    return {"count": len(found), "table": _table_json(table)}
