@@ -4,6 +4,9 @@ SHELL := /bin/bash
 VENV := .venv
 RASA_VENV := .venv-rasa
 PY := $(VENV)/bin/python
+# Apache ECharts for the reports page, pinned in charts/package-lock.json and served by the
+# gateway itself (no CDN).
+CHARTS := charts/node_modules/echarts/dist/echarts.min.js
 
 .PHONY: help setup run train index test test-unit lint eval bench clean
 
@@ -13,7 +16,11 @@ help:
 	@echo "make test    代码检查 + 全部测试"
 	@echo "make eval    端到端评测（经 /api/v1/chat）、检索、领域分类与 NLU 评测"
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(CHARTS)
+
+$(CHARTS): charts/package.json charts/package-lock.json
+	npm ci --prefix charts --ignore-scripts --no-audit --no-fund
+	touch $(CHARTS)
 
 $(VENV)/.installed: requirements/main.lock bot/scripts/make-venv.sh knowledge/e5_engine.py
 	bot/scripts/make-venv.sh main $(VENV) requirements/main.lock

@@ -24,7 +24,7 @@ from bot.persistence.store import create_db_engine
 from bot.reports.staff_figures import MEASURES, OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter
 from bot.reports.volume import VolumeReport
-from bot.settings import Settings
+from bot.settings import REPO_ROOT, Settings
 from bot.work_calendar import WorkCalendar
 from tests.conftest import make_settings
 from tests.staff import add_staff, bearer
@@ -186,3 +186,12 @@ def test_staff_endpoints(client: TestClient) -> None:
         headers=sup,
     )
     assert [r[0] for r in csv.reader(io.StringIO(listed.content.decode("utf-8-sig")))] == ["受理编号", "T1"]
+
+
+def test_the_gateway_serves_the_pinned_echarts(client: TestClient) -> None:
+    """make setup installs it from charts/package-lock.json; the reports page loads it from here."""
+    script = client.get("/console/vendor/echarts.min.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert b"Apache" in script.content[:2000] and len(script.content) > 500_000
+    page = (REPO_ROOT / "bot" / "console" / "static" / "reports.html").read_text(encoding="utf-8")
+    assert '<script src="/console/vendor/echarts.min.js"></script>' in page

@@ -97,6 +97,7 @@
       holder.append(renderTable("staff_by_member", staff.tables.staff_by_member, (i) => ({ staff: staff.by_staff[i].key })));
       const volume = await api("GET", "/api/v1/reports/volume?" + params());
       holder.append(renderTable("volume", volume.table));
+      drawCharts(data, volume);
       status.textContent = data.date_from + " 至 " + data.date_to + "，" + (data.areas ? data.areas.map((a) => AREAS[a] || a).join("、") : "全部领域");
     } catch (error) {
       status.textContent = error.message;
@@ -104,6 +105,49 @@
     loadFollowUps();
     loadGaps();
   }
+
+  // Charts (Apache ECharts, served by the gateway); the same numbers are in the tables below.
+  const charts = [];
+  function chart(title) {
+    const box = el("figure", null, "chart");
+    const canvas = el("div", null, "chart-canvas");
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", title + "（图表；数字见下方表格）");
+    box.append(el("figcaption", title), canvas);
+    $("#report-charts").append(box);
+    const drawn = window.echarts.init(canvas);
+    charts.push(drawn);
+    return drawn;
+  }
+
+  function drawCharts(summary, volume) {
+    for (const old of charts.splice(0)) old.dispose();
+    $("#report-charts").replaceChildren();
+    if (!window.echarts) return;  // the tables carry every number
+    const tooltip = { renderMode: "richText" };  // no inline HTML: the page's CSP forbids inline styles
+    chart("满意度（好差评）").setOption({
+      tooltip, grid: { containLabel: true, left: 8, right: 8, top: 16, bottom: 8 },
+      xAxis: { type: "category", data: summary.satisfaction.map((c) => c.label) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: summary.satisfaction.map((c) => c.count), label: { show: true, position: "top" } }],
+    });
+    chart("市民消息量（按天）").setOption({
+      tooltip: { ...tooltip, trigger: "axis" }, grid: { containLabel: true, left: 8, right: 8, top: 16, bottom: 8 },
+      xAxis: { type: "category", data: volume.by_day.map((d) => d.day.slice(5)) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "line", data: volume.by_day.map((d) => d.count) }],
+    });
+    const cells = [];
+    volume.by_hour_of_week.forEach((hours, day) => hours.forEach((n, hour) => cells.push([hour, day, n])));
+    chart("市民消息量（星期 × 小时）").setOption({
+      tooltip, grid: { containLabel: true, left: 8, right: 8, top: 16, bottom: 48 },
+      xAxis: { type: "category", data: [...Array(24).keys()].map((h) => h + "时"), splitArea: { show: true } },
+      yAxis: { type: "category", data: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"], inverse: true },
+      visualMap: { min: 0, max: Math.max(1, ...cells.map((c) => c[2])), calculable: false, orient: "horizontal", left: "center", bottom: 0 },
+      series: [{ type: "heatmap", data: cells }],
+    });
+  }
+  window.addEventListener("resize", () => { for (const c of charts) c.resize(); });
 
   let drillFilter = {};
   async function loadDrill(extra, title) {
