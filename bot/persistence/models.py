@@ -204,6 +204,9 @@ class FollowUp(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # 追评: the citizen's one rating of the outcome, asked for once the task is 已整改
+    second_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    second_rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class FollowUpNote(Base):

@@ -1,4 +1,5 @@
-"""Reports: indexes for the report queries, and what supervisors decided about knowledge gaps
+"""Reports: indexes for the report queries, what supervisors decided about knowledge gaps, and
+the citizen's follow-up rating (追评) of a rectified 差评
 
 Revision ID: 0008_report_indexes
 Revises: 0006_wechat
@@ -28,8 +29,14 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
 
+    op.add_column("follow_ups", sa.Column("second_score", sa.Integer, nullable=True))
+    op.add_column("follow_ups", sa.Column("second_rated_at", sa.DateTime(timezone=True), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("follow_ups") as table:
+        table.drop_column("second_rated_at")
+        table.drop_column("second_score")
     op.drop_table("gap_decisions")
     op.drop_index("ix_tickets_area_created_at", table_name="tickets")
     op.drop_index("ix_messages_created_at_role", table_name="messages")
