@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 # gateway itself (no CDN).
 CHARTS := charts/node_modules/echarts/dist/echarts.min.js
 
-.PHONY: help setup run train index test test-unit lint eval bench clean
+.PHONY: help setup run train index test test-unit lint eval bench bench-reports clean
 
 help:
 	@echo "make setup   创建两个虚拟环境（可重复运行）"
@@ -60,3 +60,7 @@ eval: setup
 
 bench: setup
 	$(PY) -m bot.benchmark
+
+# The reports at scale: 1M messages, 100k tickets, 50k ratings in a throwaway PostgreSQL database.
+bench-reports: setup
+	$(PY) -m bot.benchmark.reports

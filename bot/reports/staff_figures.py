@@ -15,6 +15,7 @@ Per staff member means the person who claimed the ticket; unclaimed tickets coun
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -40,12 +41,18 @@ class OfficeClock:
     def __init__(self, hours: OfficeHours, calendar: WorkCalendar) -> None:
         self._hours = hours
         self._calendar = calendar
+        self._days: dict[dt.date, tuple[tuple[int, int], ...]] = {}  # a report asks about few days, often
 
     def _periods(self, day: dt.date) -> tuple[tuple[int, int], ...]:
-        if not self._calendar.is_workday(day):
-            return ()
-        weekday = day.weekday()
-        return self._hours.weekly.get(weekday if weekday < 5 else 0, ())  # 调休: a Monday's hours
+        found = self._days.get(day)
+        if found is None:
+            weekday = day.weekday()
+            open_day = self._calendar.is_workday(day)
+            found = (
+                self._hours.weekly.get(weekday if weekday < 5 else 0, ()) if open_day else ()
+            )  # 调休: Monday's
+            self._days[day] = found
+        return found
 
     def seconds_between(self, start: dt.datetime, end: dt.datetime) -> float:
         zone = self._hours.zone
@@ -186,7 +193,7 @@ class StaffReport:
             else None
         )
         zone = ZoneInfo(scope.timezone)
-        deadline = self._calendar.add_working_days(created.astimezone(zone).date(), self.working_days)
+        deadline = self._deadline(created.astimezone(zone).date())
         resolved = as_utc(ticket.resolved_at) if ticket.resolved_at else None
         return TicketTimes(
             case_number=ticket.case_number,
@@ -202,6 +209,10 @@ class StaffReport:
             handling=since(ticket.resolved_at),
             resolved_in_time=resolved is not None and resolved.astimezone(zone).date() <= deadline,
         )
+
+    @functools.lru_cache(maxsize=1024)  # noqa: B019  # one per app, a few hundred days
+    def _deadline(self, created_on: dt.date) -> dt.date:
+        return self._calendar.add_working_days(created_on, self.working_days)
 
     def build(self, scope: ReportFilter) -> StaffReportResult:
         tickets = self.tickets(scope)
