@@ -1,12 +1,13 @@
-"""`python -m bot {run,train,prepare,staff,gateway,rasa,actions}`: the commands behind `make run`,
-staff accounts, and each server alone (one a container, deploy/)."""
+"""`python -m bot {run,train,prepare,staff,demo-data,gateway,rasa,actions}`: the commands behind
+`make run`, staff accounts, sample data for a newcomer's dashboard, and each server alone (one a
+container, deploy/)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot import staff_cli
+from bot import demo_data, staff_cli
 from bot.runner import SERVICES, run, serve
 from bot.settings import load_settings
 from bot.training import TrainingError, ensure_model
@@ -20,6 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("train", help="训练数据有变化时训练 Rasa 模型，并准备索引和领域分类器的向量")
     commands.add_parser("prepare", help="准备知识库索引和领域分类器的向量缓存")
     staff_cli.add_arguments(commands.add_parser("staff", help="管理工作人员账号"))
+    demo_data.add_arguments(commands.add_parser("demo-data", help="向空数据库写入标明为演示的示例数据"))
     service_help = {
         "gateway": "只启动网关",
         "rasa": "只启动 Rasa（仅监听本机）",
@@ -31,6 +33,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     if args.command == "staff":
         return staff_cli.run(settings, args)
+    if args.command == "demo-data":
+        return demo_data.run(settings, args)
     try:
         if args.command in ("train", "prepare"):
             # Imported here: the `run` supervisor stays small (no jieba, no scikit-learn).

@@ -127,6 +127,8 @@ class Settings(BaseSettings):
     makeup_workdays: list[str] = Field(default_factory=list, alias="MAKEUP_WORKDAYS")
     # A 不满意 / 非常不满意 rating opens a follow-up task due this many working days later.
     follow_up_working_days: int = Field(default=5, ge=1, le=60, alias="FOLLOW_UP_WORKING_DAYS")
+    # Reports: a ticket counts as resolved in time when resolved within this many working days.
+    resolution_working_days: int = Field(default=3, ge=1, le=60, alias="RESOLUTION_WORKING_DAYS")
     staff_session_hours: int = Field(default=12, alias="STAFF_SESSION_HOURS")
     # Set true behind HTTPS so the console cookie is never sent in clear.
     cookie_secure: bool = Field(default=False, alias="COOKIE_SECURE")

@@ -17,10 +17,12 @@ from bot.gateway.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffStoreDep, c
 from bot.gateway.deps import LoginGuardDep, SettingsDep, client_address
 from bot.gateway.throttle import RateLimitedError
 from bot.persistence.staff import StaffStore
+from bot.settings import REPO_ROOT
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
 STATIC = Path(__file__).resolve().parent / "static"
+ECHARTS = REPO_ROOT / "charts" / "node_modules" / "echarts" / "dist" / "echarts.min.js"
 ASSETS = {"console.js": "text/javascript", "console.css": "text/css", "reports.js": "text/javascript"}
 
 
@@ -119,6 +121,17 @@ async def console(request: Request, staff_store: StaffStoreDep) -> Response:
 async def reports(request: Request, staff_store: StaffStoreDep) -> Response:
     """Reports and the 差评 follow-up list; the numbers come from /api/v1/reports."""
     return await _signed_in_page(request, staff_store, "reports.html")
+
+
+@router.get("/vendor/echarts.min.js")
+async def echarts() -> Response:
+    """Apache ECharts as `make setup` installed it (charts/, pinned by its lock file); without
+    it the reports page shows its tables only."""
+    if not ECHARTS.is_file():
+        return Response(status_code=404)
+    return FileResponse(
+        ECHARTS, media_type="text/javascript", headers={"Cache-Control": "public, max-age=86400"}
+    )
 
 
 @router.get("/static/{name}")

@@ -38,11 +38,15 @@ from bot.gateway.security import SecurityHeadersMiddleware
 from bot.gateway.throttle import ChatRules, Throttle, open_storage
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.follow_ups import FollowUpStore
+from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
+from bot.reports.gaps import GapReport
+from bot.reports.staff_figures import OfficeClock, StaffReport
 from bot.reports.summary import SummaryReport
+from bot.reports.volume import VolumeReport
 from bot.settings import Settings, load_settings
 from bot.work_calendar import WorkCalendar
 from connectors.rest import RestConnector
@@ -52,6 +56,7 @@ from connectors.telegram.connector import TelegramConnector
 from connectors.webchat import routes as webchat
 from connectors.wechat import routes as wechat_routes
 from connectors.wechat.setup import start_wechat, start_wecom
+from knowledge.dense import embedder_for
 from knowledge.service import open_knowledge_base, open_store, prepare_knowledge
 
 logger = logging.getLogger(__name__)
@@ -125,6 +130,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.timezone,
         )
         app.state.reports = SummaryReport(engine)
+        app.state.gaps = GapReport(
+            engine, embedder_for(settings.effective_embedding_cache), app.state.knowledge.search
+        )
+        app.state.gap_decisions = GapDecisionStore(engine, app.state.faq_drafts)
+        calendar = WorkCalendar.from_iso(settings.holidays, settings.makeup_workdays)
+        app.state.staff_report = StaffReport(
+            engine,
+            OfficeClock(OfficeHours.from_settings(settings), calendar),
+            calendar,
+            settings.resolution_working_days,
+        )
+        app.state.volume = VolumeReport(engine)
         app.state.router = ConversationRouter(store, rasa, app.state.handoff, app.state.follow_ups)
         app.state.rest = RestConnector(app.state.router, store, bus)
         app.state.telegram = await start_telegram(settings, app.state.router, store, app.state.handoff)

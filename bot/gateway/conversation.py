@@ -18,7 +18,7 @@ from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
 from bot.privacy import mask_personal_data, nlu_placeholders
-from bot.ratings import RATING_SCORES
+from bot.ratings import RATING_SCORES, SATISFACTION_LEVELS, SECOND_RATING
 from knowledge.chinese import to_simplified
 
 HANDOFF = "handoff"  # data.type of the handoff request an action sends
@@ -72,6 +72,9 @@ class ConversationRouter:
         if conversation.state == ConversationState.closed:
             await self._handoff.reopen(conversation)
             conversation = await run_in_threadpool(self._store.get_conversation, conversation.id)
+        second = SECOND_RATING.match(masked.strip())
+        if second is not None:  # 追评: answered here, whoever owns the conversation
+            return await self._second_rating(conversation, int(second.group(1)), int(second.group(2)))
         if conversation.state != ConversationState.bot:
             notes = await self._handoff.on_citizen_message(conversation, incoming)
             return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in notes])
@@ -85,6 +88,23 @@ class ConversationRouter:
         if request is not None:
             stored.append(await self._handoff.open(conversation, request))
             conversation = await run_in_threadpool(self._store.get_conversation, conversation.id)
+        return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
+
+    async def _second_rating(self, conversation: ConversationView, task_id: int, score: int) -> TurnResult:
+        recorded = await run_in_threadpool(
+            self._ratings.record_second_rating, task_id, conversation.id, score
+        )
+        text = (
+            f"感谢您的追评（{score} 分，{SATISFACTION_LEVELS[score]}）。"
+            if recorded
+            else "这项整改已经评价过（或不需要评价），感谢您的反馈。"
+        )
+        reply = {
+            "text": text,
+            "buttons": [],
+            "data": {"type": "second_rating_recorded", "recorded": recorded},
+        }
+        stored = await run_in_threadpool(self._store_replies, conversation.id, [reply])
         return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
 
     def _store_replies(self, conversation_id: str, replies: list[dict[str, Any]]) -> list[StoredMessage]:

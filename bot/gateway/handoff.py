@@ -336,16 +336,30 @@ class HandoffService:
         await self._bus.publish(CONSOLE, event)
         if not to_citizen:
             return None
-        await self._bus.publish(conversation_topic(ticket.conversation_id), event)
-        pusher = self._pushers.get(ticket.channel)
+        return await self._to_citizen(ticket.conversation_id, ticket.channel, event, message)
+
+    async def tell_citizen(self, conversation_id: str, text: str, payload: dict[str, Any]) -> StoredMessage:
+        """A system message outside any ticket (the 追评 question after 已整改), delivered
+        like a staff reply: citizen sockets and the channel's pusher."""
+        message = await run_in_threadpool(self._store.append, conversation_id, Role.system, text, payload)
+        conversation = await run_in_threadpool(self._store.get_conversation, conversation_id)
+        event = {"type": "message", "message": message_json(message)}
+        await self._to_citizen(conversation_id, conversation.channel, event, message)
+        return message
+
+    async def _to_citizen(
+        self, conversation_id: str, channel: str, event: dict[str, Any], message: StoredMessage
+    ) -> str | None:
+        await self._bus.publish(conversation_topic(conversation_id), event)
+        pusher = self._pushers.get(channel)
         if pusher is not None:
-            conversation = await run_in_threadpool(self._store.get_conversation, ticket.conversation_id)
+            conversation = await run_in_threadpool(self._store.get_conversation, conversation_id)
             try:
                 await pusher(conversation.external_id, message)
             except PushRefusedError as exc:
                 return str(exc)
             except Exception:  # stored already: the citizen still finds it in the history
-                logger.exception("推送到 %s 渠道失败（消息已保存）", ticket.channel)
+                logger.exception("推送到 %s 渠道失败（消息已保存）", channel)
                 return "消息已保存，但推送到用户所在渠道失败；用户下次打开对话时可在记录中看到。"
         return None
 

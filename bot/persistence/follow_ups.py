@@ -80,6 +80,7 @@ class FollowUpView:
     updated_at: dt.datetime
     overdue: bool
     notes: list[FollowUpNoteView] = field(default_factory=list)
+    second_score: int | None = None  # 追评
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -177,6 +178,23 @@ class FollowUpStore:
             session.refresh(task)
             return self._view(session, task)
 
+    def record_second_rating(self, task_id: int, conversation_id: str, score: int) -> bool:
+        """追评: once, by the task's own citizen, after 已整改. False when it does not apply
+        (another conversation's task, not rectified, or already rated)."""
+        with self._sessions() as session:
+            result = session.execute(
+                update(FollowUp)
+                .where(
+                    FollowUp.id == task_id,
+                    FollowUp.conversation_id == conversation_id,
+                    FollowUp.status == FollowUpStatus.rectified.value,
+                    FollowUp.second_score.is_(None),
+                )
+                .values(second_score=score, second_rated_at=utcnow())
+            )
+            session.commit()
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     # --- reads -------------------------------------------------------------------------
     def get(self, task_id: int) -> FollowUpView | None:
         with self._sessions() as session:
@@ -256,4 +274,5 @@ class FollowUpStore:
             updated_at=as_utc(task.updated_at),
             overdue=status not in DONE_STATES and task.due_on < self.today(),
             notes=notes,
+            second_score=task.second_score,
         )

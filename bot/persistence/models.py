@@ -69,7 +69,10 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "messages"
-    __table_args__ = (Index("ix_messages_conversation_id_id", "conversation_id", "id"),)
+    __table_args__ = (
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+        Index("ix_messages_created_at_role", "created_at", "role"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
@@ -114,7 +117,10 @@ class Ticket(Base):
     citizen to repeat themselves. `claimed_by` is set by a guarded UPDATE (see TicketStore)."""
 
     __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_status_area", "status", "area"),)
+    __table_args__ = (
+        Index("ix_tickets_status_area", "status", "area"),
+        Index("ix_tickets_area_created_at", "area", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     case_number: Mapped[str] = mapped_column(String(24), unique=True)
@@ -198,6 +204,9 @@ class FollowUp(Base):
     due_on: Mapped[dt.date] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    # 追评: the citizen's one rating of the outcome, asked for once the task is 已整改
+    second_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    second_rated_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class FollowUpNote(Base):
@@ -253,6 +262,21 @@ class FaqDraft(Base):
     faq_id: Mapped[str | None] = mapped_column(String(96), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class GapDecision(Base):
+    """What a supervisor decided about a question the assistant could not answer: made into
+    an FAQ draft, or out of scope. Kept per question text (by digest), so the knowledge-gap
+    report leaves decided questions out however its topics are regrouped later."""
+
+    __tablename__ = "gap_decisions"
+
+    text_key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16))  # drafted | out_of_scope
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("faq_drafts.id"), nullable=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class KnowledgeItem(Base):

@@ -140,6 +140,16 @@ def _durations(pairs: list[tuple[dt.datetime, dt.datetime | None]], norm: int | 
     )
 
 
+def ticket_conditions(scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
+    """Tickets created in [start, end) of the scope's channel and areas."""
+    where: list[ColumnElement[bool]] = [Ticket.created_at >= start, Ticket.created_at < end]
+    if scope.channel:
+        where.append(Ticket.channel == scope.channel)
+    if scope.areas is not None:
+        where.append(Ticket.area.in_(scope.areas))
+    return where
+
+
 class SummaryReport:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -158,7 +168,7 @@ class SummaryReport:
                     Message.conversation_id.in_(active), Message.created_at >= start, Message.created_at < end
                 )
             ).one()
-            tickets = self._tickets(scope, start, end)
+            tickets = ticket_conditions(scope, start, end)
             handed = session.scalar(
                 select(func.count(func.distinct(Ticket.conversation_id))).where(
                     *tickets, Ticket.conversation_id.in_(active)
@@ -179,7 +189,7 @@ class SummaryReport:
                     session.execute(
                         select(Rating.score, func.count())
                         .where(
-                            Rating.conversation_id.in_(self._conversations(scope)),
+                            Rating.conversation_id.in_(self.conversations(scope)),
                             Rating.created_at >= start,
                             Rating.created_at < end,
                         )
@@ -240,7 +250,7 @@ class SummaryReport:
 
     # --- scopes ------------------------------------------------------------------------
     @staticmethod
-    def _conversations(scope: ReportFilter) -> Select[Any]:
+    def conversations(scope: ReportFilter) -> Select[Any]:
         """Conversations of the channel and, with areas, with a ticket in one of them."""
         query = select(Conversation.id)
         if scope.channel:
@@ -258,19 +268,10 @@ class SummaryReport:
                 Message.role == Role.citizen.value,
                 Message.created_at >= start,
                 Message.created_at < end,
-                Message.conversation_id.in_(self._conversations(scope)),
+                Message.conversation_id.in_(self.conversations(scope)),
             )
             .distinct()
         )
-
-    @staticmethod
-    def _tickets(scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
-        where: list[ColumnElement[bool]] = [Ticket.created_at >= start, Ticket.created_at < end]
-        if scope.channel:
-            where.append(Ticket.channel == scope.channel)
-        if scope.areas is not None:
-            where.append(Ticket.area.in_(scope.areas))
-        return where
 
     @staticmethod
     def _transfer_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:

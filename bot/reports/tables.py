@@ -12,7 +12,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
+from bot.reports.gaps import GAP_KINDS, GapReportResult
+from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
 from bot.reports.summary import Durations, Summary
+from bot.reports.volume import VolumeResult
 from knowledge.schema import AREA_LABELS, Area
 
 Cell = str | int | float | None
@@ -37,7 +40,11 @@ def _percent(share: float | None) -> str:
 
 
 def _minutes(durations: Durations) -> str:
-    return "—" if durations.median_seconds is None else f"{durations.median_seconds / 60:.1f} 分钟"
+    return _in_minutes(durations.median_seconds)
+
+
+def _in_minutes(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds / 60:.1f} 分钟"
 
 
 def summary_tables(summary: Summary) -> dict[str, Table]:
@@ -129,3 +136,119 @@ def to_xlsx(table: Table) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def gap_table(report: GapReportResult) -> Table:
+    return Table(
+        "知识缺口（未能回答的问题，按主题）",
+        ("主题", "本期次数", "上期次数", "领域", "未答原因", "示例问题", "最接近的事项"),
+        [
+            (
+                topic.label,
+                topic.count,
+                topic.previous,
+                area_label(topic.area),
+                "；".join(f"{GAP_KINDS.get(kind, kind)} {count}" for kind, count in topic.kinds.items()),
+                "；".join(example.text for example in topic.examples),
+                "；".join(item.name for item in topic.closest_items),
+            )
+            for topic in report.topics
+        ],
+    )
+
+
+STAFF_HEADERS = (
+    "工单数",
+    "已接单",
+    "等待时长中位数",
+    "首次响应中位数",
+    "首次响应中位数（只计工作时间）",
+    "3 分钟内首次响应（只计工作时间）",
+    "已办结",
+    "处理时长中位数",
+)
+
+
+def _staff_row(label: str, f: StaffFigures) -> tuple[Cell, ...]:
+    return (
+        label,
+        f.tickets,
+        f.claimed,
+        _in_minutes(f.waiting_median_seconds),
+        _in_minutes(f.first_response_median_seconds),
+        _in_minutes(f.first_response_office_median_seconds),
+        f"{f.within_norm}/{f.responded}（{_percent(f.within_norm_share)}）",
+        f.resolved,
+        _in_minutes(f.handling_median_seconds),
+        f"{f.resolved_in_time}/{f.tickets}（{_percent(f.resolved_in_time_share)}）",
+    )
+
+
+def staff_tables(report: StaffReportResult) -> dict[str, Table]:
+    days = report.resolution_working_days
+    headers = (*STAFF_HEADERS, f"{days} 个工作日内办结")
+    return {
+        "staff_by_area": Table(
+            "工作人员效能（按领域）",
+            ("领域", *headers),
+            [_staff_row(area_label(f.key), f) for f in report.by_area],
+        ),
+        "staff_by_member": Table(
+            "工作人员效能（按接单人）",
+            ("接单人", *headers),
+            [_staff_row(f.key, f) for f in report.by_staff],
+        ),
+    }
+
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+
+
+def volume_table(volume: VolumeResult) -> Table:
+    """The heat map as a table: a row per weekday, a column per hour."""
+    return Table(
+        "市民消息量（按周内小时）",
+        ("星期", *(f"{hour} 时" for hour in range(24)), "合计"),
+        [(WEEKDAYS[day], *cells, sum(cells)) for day, cells in enumerate(volume.by_hour_of_week)],
+    )
+
+
+def _seconds(value: float | None) -> Cell:
+    return None if value is None else round(value)
+
+
+def ticket_table(tickets: Sequence[TicketTimes]) -> Table:
+    return Table(
+        "工单明细",
+        (
+            "受理编号",
+            "领域",
+            "渠道",
+            "原因",
+            "状态",
+            "接单人",
+            "创建时间",
+            "等待（秒）",
+            "首次响应（秒）",
+            "首次响应（工作时间，秒）",
+            "处理时长（秒）",
+            "按期办结",
+        ),
+        [
+            (
+                t.case_number,
+                area_label(t.area),
+                t.channel,
+                t.reason,
+                t.status,
+                t.staff,
+                t.created_at.isoformat(),
+                _seconds(t.waiting),
+                _seconds(t.first_response),
+                _seconds(t.first_response_office),
+                _seconds(t.handling),
+                "是" if t.resolved_in_time else "",
+            )
+            for t in tickets
+        ],
+    )

@@ -66,11 +66,16 @@ def test_a_transfer_and_a_bad_rating_through_the_real_dialogue(
 def test_the_reports_page_in_a_browser(
     gateway: httpx.Client, system: tuple[Settings, Supervisor], browser: Browser
 ) -> None:
-    """A supervisor opens the reports: five satisfaction rows, the follow-up list read-only."""
+    """A supervisor opens the reports: three ECharts charts (served by the gateway, within its
+    CSP), five satisfaction rows, the staff figures with a row opening its tickets, the
+    knowledge-gap section, the follow-up list read-only."""
     settings, _ = system
     ensure_staff(settings, "sv_sup", "--role", "supervisor")
+    say(gateway, "sv2", "我家的狗走丢了能帮我找吗")  # most likely unanswered: a gap, or nothing
     base = f"http://127.0.0.1:{settings.port}"
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
     page.goto(f"{base}/console")
     page.get_by_label("用户名").fill("sv_sup")
     page.get_by_label("密码").fill(PASSWORD)
@@ -83,6 +88,19 @@ def test_the_reports_page_in_a_browser(
     expect(page.locator("#follow-ups caption")).to_have_text("回访任务（按截止日期排序）")
     csv_link = satisfaction.locator("xpath=..").get_by_role("link", name="导出 CSV")
     assert "report=satisfaction" in (csv_link.get_attribute("href") or "")
+    expect(page.locator("#report-charts figure.chart")).to_have_count(3)
+    for drawn in page.locator("#report-charts .chart-canvas").all():
+        expect(drawn.locator("canvas").first).to_be_visible()  # ECharts drew in it
+    expect(page.get_by_role("img", name="市民消息量（星期 × 小时）（图表；数字见下方表格）")).to_be_visible()
+    by_area = page.locator("table", has=page.locator("caption", has_text="工作人员效能（按领域）"))
+    expect(by_area.locator("tbody tr").first).to_be_visible()
+    first_area = by_area.locator("tbody tr th a").first
+    if first_area.count():  # a row per area with tickets: the earlier tests made some
+        first_area.click()
+        expect(page.locator("#drill-count")).to_contain_text("共 ")
+        expect(page.locator("#drill table caption")).to_have_text("工单明细")
+    expect(page.locator("#gaps caption")).to_have_text("未能回答的问题（按主题，次数从多到少）")
+    assert not [text for text in refused if "Content Security Policy" in text], refused
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "reports-desktop.png"), full_page=True)
     page.set_viewport_size({"width": 390, "height": 844})

@@ -108,6 +108,12 @@ def test_a_task_is_worked_to_rectified_with_notes_who_and_when_and_no_step_skipp
         ("rectified", "hui"),
     ]
     assert done.notes[-1].note == "已增开窗口并告知市民" and done.notes[-1].at
+    # 追评: once, by this conversation only, after 已整改
+    assert not follow_ups.record_second_rating(task.id, "someone-else", 5)
+    assert follow_ups.record_second_rating(task.id, conversation.id, 3)
+    assert not follow_ups.record_second_rating(task.id, conversation.id, 5)
+    rated = follow_ups.get(task.id)
+    assert rated is not None and rated.second_score == 3
     with pytest.raises(FollowUpError, match="无（已办结）"):
         follow_ups.advance(task.id, staff.id, FollowUpStatus.unfounded, "再改")
     other = follow_ups.record_rating(conversation.id, 2)

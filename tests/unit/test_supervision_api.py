@@ -157,7 +157,10 @@ def test_the_reports_page_needs_a_login_and_runs_no_inline_script(settings: Sett
         policy = page.headers["content-security-policy"]
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy
         scripts = re.findall(r"<script[^>]*>", page.text)
-        assert scripts == ['<script src="/console/static/reports.js">']
+        assert scripts == [
+            '<script src="/console/vendor/echarts.min.js">',
+            '<script src="/console/static/reports.js">',
+        ]
         script = browser.get("/console/static/reports.js")
         assert script.status_code == 200 and "/api/v1/reports/summary" in script.text
         assert "innerHTML" not in script.text

@@ -20,6 +20,10 @@
     return node;
   }
 
+  function emptyRow(body, text, span) {
+    const row = el("tr"); const cell = el("td", text); cell.colSpan = span; row.append(cell); body.append(row);
+  }
+
   async function api(method, path, body) {
     const init = { method, credentials: "same-origin", headers: { "X-CSRF-Token": csrf } };
     if (body !== undefined) { init.headers["Content-Type"] = "application/json"; init.body = JSON.stringify(body); }
@@ -38,6 +42,10 @@
 
   function exportLink(name, format) {
     const query = params();
+    if (name === "tickets") {
+      for (const [key, value] of Object.entries(drillFilter)) query.set(key, value);
+      query.set("measure", $("#drill-measure").value);
+    }
     query.set("report", name);
     query.set("format", format);
     const link = el("a", "导出 " + format.toUpperCase());
@@ -45,7 +53,7 @@
     return link;
   }
 
-  function renderTable(name, table) {
+  function renderTable(name, table, drill) {
     const section = el("section", null, "report-section");
     const wrap = el("table", null, "report-table");
     wrap.append(el("caption", table.title));
@@ -53,14 +61,18 @@
     for (const h of table.headers) { const th = el("th", h); th.scope = "col"; head.append(th); }
     const thead = el("thead"); thead.append(head);
     const body = el("tbody");
-    if (!table.rows.length) {
-      const row = el("tr"); const cell = el("td", "（无数据）"); cell.colSpan = table.headers.length; row.append(cell); body.append(row);
-    }
-    for (const r of table.rows) {
+    if (!table.rows.length) emptyRow(body, "（无数据）", table.headers.length);
+    for (const [rowIndex, r] of table.rows.entries()) {
       const row = el("tr");
       r.forEach((value, i) => {
         const cell = el(i === 0 ? "th" : "td", value === null ? "—" : value);
         if (i === 0) cell.scope = "row";
+        if (i === 0 && drill) {
+          const link = el("a", value); link.href = "#drill";
+          link.title = "查看背后的工单";
+          link.addEventListener("click", (event) => { event.preventDefault(); loadDrill(drill(rowIndex), String(value)); });
+          cell.replaceChildren(link);
+        }
         row.append(cell);
       });
       body.append(row);
@@ -80,11 +92,130 @@
       const holder = $("#report-tables");
       holder.replaceChildren();
       for (const [name, table] of Object.entries(data.tables)) holder.append(renderTable(name, table));
+      const staff = await api("GET", "/api/v1/reports/staff?" + params());
+      holder.append(renderTable("staff_by_area", staff.tables.staff_by_area, (i) => ({ area: staff.by_area[i].key })));
+      holder.append(renderTable("staff_by_member", staff.tables.staff_by_member, (i) => ({ staff: staff.by_staff[i].key })));
+      const volume = await api("GET", "/api/v1/reports/volume?" + params());
+      holder.append(renderTable("volume", volume.table));
+      drawCharts(data, volume);
       status.textContent = data.date_from + " 至 " + data.date_to + "，" + (data.areas ? data.areas.map((a) => AREAS[a] || a).join("、") : "全部领域");
     } catch (error) {
       status.textContent = error.message;
     }
     loadFollowUps();
+    loadGaps();
+  }
+
+  // Charts (Apache ECharts, served by the gateway); the same numbers are in the tables below.
+  const charts = [];
+  function chart(title) {
+    const box = el("figure", null, "chart");
+    const canvas = el("div", null, "chart-canvas");
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", title + "（图表；数字见下方表格）");
+    box.append(el("figcaption", title), canvas);
+    $("#report-charts").append(box);
+    const drawn = window.echarts.init(canvas);
+    charts.push(drawn);
+    return drawn;
+  }
+
+  function drawCharts(summary, volume) {
+    for (const old of charts.splice(0)) old.dispose();
+    $("#report-charts").replaceChildren();
+    if (!window.echarts) return;  // the tables carry every number
+    const tooltip = { renderMode: "richText" };  // no inline HTML: the page's CSP forbids inline styles
+    chart("满意度（好差评）").setOption({
+      tooltip, grid: { containLabel: true, left: 8, right: 8, top: 16, bottom: 8 },
+      xAxis: { type: "category", data: summary.satisfaction.map((c) => c.label) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "bar", data: summary.satisfaction.map((c) => c.count), label: { show: true, position: "top" } }],
+    });
+    chart("市民消息量（按天）").setOption({
+      tooltip: { ...tooltip, trigger: "axis" }, grid: { containLabel: true, left: 8, right: 8, top: 16, bottom: 8 },
+      xAxis: { type: "category", data: volume.by_day.map((d) => d.day.slice(5)) },
+      yAxis: { type: "value", minInterval: 1 },
+      series: [{ type: "line", data: volume.by_day.map((d) => d.count) }],
+    });
+    const cells = [];
+    volume.by_hour_of_week.forEach((hours, day) => hours.forEach((n, hour) => cells.push([hour, day, n])));
+    chart("市民消息量（星期 × 小时）").setOption({
+      tooltip, grid: { containLabel: true, left: 8, right: 8, top: 16, bottom: 48 },
+      xAxis: { type: "category", data: [...Array(24).keys()].map((h) => h + "时"), splitArea: { show: true } },
+      yAxis: { type: "category", data: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"], inverse: true },
+      visualMap: { min: 0, max: Math.max(1, ...cells.map((c) => c[2])), calculable: false, orient: "horizontal", left: "center", bottom: 0 },
+      series: [{ type: "heatmap", data: cells }],
+    });
+  }
+  window.addEventListener("resize", () => { for (const c of charts) c.resize(); });
+
+  let drillFilter = {};
+  async function loadDrill(extra, title) {
+    if (extra) drillFilter = extra;
+    const query = params();
+    for (const [key, value] of Object.entries(drillFilter)) query.set(key, value);
+    query.set("measure", $("#drill-measure").value);
+    const section = $("#drill");
+    section.hidden = false;
+    if (title) $("#drill-title").textContent = "工单明细：" + title;
+    try {
+      const data = await api("GET", "/api/v1/reports/tickets?" + query);
+      $("#drill-count").textContent = "共 " + data.count + " 张工单";
+      const table = renderTable("tickets", data.table);
+      $("#drill-table").replaceChildren(table);
+      section.scrollIntoView();
+    } catch (error) { $("#drill-count").textContent = error.message; }
+  }
+
+  async function loadGaps() {
+    const query = params();
+    for (const [id, format] of [["#gap-export", "csv"], ["#gap-export-xlsx", "xlsx"]]) {
+      const link = new URLSearchParams(query); link.set("report", "gaps"); link.set("format", format);
+      $(id).href = "/api/v1/reports/export?" + link;
+    }
+    const body = $("#gaps tbody");
+    body.replaceChildren();
+    let topics = [];
+    try { topics = (await api("GET", "/api/v1/reports/gaps?" + query)).topics; } catch (error) { $("#report-status").textContent = error.message; }
+    if (!topics.length) emptyRow(body, "（本期没有未能回答的问题）", 7);
+    for (const t of topics) body.append(gapRow(t));
+  }
+
+  function gapRow(t) {
+    const row = el("tr");
+    const label = el("th", t.label); label.scope = "row";
+    const trend = t.count > t.previous ? "↑" : (t.count < t.previous ? "↓" : "");
+    const examples = el("td"); const list = el("ul", null, "notes");
+    for (const e of t.examples) list.append(el("li", e.asked_at.slice(0, 10) + " " + e.text));
+    examples.append(list);
+    const items = el("td", t.closest_items.map((i) => i.name).join("、") || "—");
+    const act = el("td");
+    const said = el("span", null, "status"); said.setAttribute("role", "status");
+    const draft = el("button", "转为 FAQ 草稿"); draft.type = "button";
+    const out = el("button", "不属于服务范围"); out.type = "button";
+    const form = el("div", null, "gap-draft"); form.hidden = true;
+    const question = el("input"); question.value = t.label; question.setAttribute("aria-label", "FAQ 问题：" + t.label);
+    const answer = el("textarea"); answer.placeholder = "答复（必填，交管理员审核后发布）"; answer.setAttribute("aria-label", "FAQ 答复：" + t.label);
+    const save = el("button", "提交草稿"); save.type = "button";
+    form.append(question, answer, save);
+    draft.addEventListener("click", () => { form.hidden = !form.hidden; if (!form.hidden) answer.focus(); });
+    save.addEventListener("click", async () => {
+      try {
+        const done = await api("POST", "/api/v1/reports/gaps/draft", { area: t.area, question: question.value.trim(), answer: answer.value.trim(), questions: t.questions });
+        said.textContent = "已生成草稿 #" + done.draft.id + "，待管理员审核";
+        draft.disabled = out.disabled = true; form.hidden = true;
+      } catch (error) { said.textContent = error.message; }
+    });
+    out.addEventListener("click", async () => {
+      try {
+        await api("POST", "/api/v1/reports/gaps/out-of-scope", { area: t.area, questions: t.questions });
+        said.textContent = "已标记为不属于服务范围";
+        draft.disabled = out.disabled = true;
+      } catch (error) { said.textContent = error.message; }
+    });
+    act.append(draft, " ", out, form, said);
+    row.append(label, el("td", t.count + trend), el("td", t.previous), el("td", AREAS[t.area] || t.area), examples, items, act);
+    return row;
   }
 
   async function loadFollowUps() {
@@ -96,7 +227,7 @@
     body.replaceChildren();
     let tasks = [];
     try { tasks = (await api("GET", "/api/v1/follow-ups?" + query)).follow_ups; } catch (error) { $("#report-status").textContent = error.message; }
-    if (!tasks.length) { const row = el("tr"); const cell = el("td", "（没有回访任务）"); cell.colSpan = 8; row.append(cell); body.append(row); }
+    if (!tasks.length) emptyRow(body, "（没有回访任务）", 8);
     for (const t of tasks) body.append(taskRow(t));
   }
 
@@ -137,6 +268,7 @@
     for (const area of myAreas) { const o = el("option", AREAS[area] || area); o.value = area; form.elements.area.append(o); }
     form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
     $("#overdue-only").addEventListener("change", loadFollowUps);
+    $("#drill-measure").addEventListener("change", () => loadDrill());
     load();
   }
   start();

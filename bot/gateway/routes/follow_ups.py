@@ -11,10 +11,12 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas
 from bot.gateway.errors import error_responses
+from bot.gateway.handoff import HandoffService
 from bot.gateway.params import parse_statuses
 from bot.persistence.follow_ups import FollowUpError, FollowUpStore, FollowUpView
 from bot.persistence.models import FollowUpStatus
 from bot.persistence.staff import StaffView
+from bot.ratings import SECOND_RATING_PROMPT, second_rating_buttons
 
 router = APIRouter(prefix="/api/v1/follow-ups", tags=["follow-ups"], responses=error_responses(401, 403))
 STATUS_HELP = "逗号分隔：pending,contacted,rectifying,rectified,unfounded"
@@ -71,4 +73,11 @@ async def advance(request: Request, task_id: TaskId, body: AdvanceRequest, staff
         task = await run_in_threadpool(_store(request).advance, task_id, staff.id, body.status, body.note)
     except FollowUpError as exc:
         raise HTTPException(status_code=409, detail=str(exc)) from exc
+    if task.status == FollowUpStatus.rectified:  # the citizen may now rate the outcome once (追评)
+        handoff = cast(HandoffService, request.app.state.handoff)
+        ask = {
+            "buttons": second_rating_buttons(task.id),
+            "data": {"type": "second_rating", "follow_up": task.id},
+        }
+        await handoff.tell_citizen(task.conversation_id, SECOND_RATING_PROMPT, ask)
     return task.as_json()

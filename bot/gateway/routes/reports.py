@@ -7,24 +7,51 @@ import datetime as dt
 from typing import Annotated, Any, Literal, cast
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import StaffDep, readable_areas
 from bot.gateway.deps import SettingsDep
 from bot.gateway.errors import error_responses
 from bot.persistence.follow_ups import FollowUpStore
+from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.staff import StaffView
+from bot.reports.gaps import GapReport, GapReportResult
+from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
-from bot.reports.tables import Table, follow_up_table, summary_tables, to_csv, to_xlsx
+from bot.reports.tables import (
+    Table,
+    follow_up_table,
+    gap_table,
+    staff_tables,
+    summary_tables,
+    ticket_table,
+    to_csv,
+    to_xlsx,
+    volume_table,
+)
+from bot.reports.volume import VolumeReport
 from knowledge.schema import Area
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=error_responses(401, 403))
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
-ReportName = Literal["summary", "handoffs", "satisfaction", "transfers", "follow_up_states", "follow_ups"]
+ReportName = Literal[
+    "staff_by_area",
+    "staff_by_member",
+    "volume",
+    "tickets",
+    "summary",
+    "handoffs",
+    "satisfaction",
+    "transfers",
+    "follow_up_states",
+    "follow_ups",
+    "gaps",
+]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -32,18 +59,24 @@ MEDIA_TYPES = {
 DateFrom = Annotated[dt.date | None, Query(alias="from", description="起始日期（含），默认截止日期前 29 天")]
 DateTo = Annotated[dt.date | None, Query(alias="to", description="截止日期（含），默认今天")]
 AreaParam = Annotated[str, Query(max_length=32, description="领域，如 housing；不填为您可查看的全部领域")]
+Measure = Literal["all", "claimed", "responded", "within_norm", "resolved", "resolved_in_time", "unclaimed"]
+StaffParam = Annotated[
+    str, Query(max_length=64, description="接单的工作人员用户名；「（未接单）」为无人接单")
+]
 ChannelParam = Annotated[str, Query(max_length=32, description="渠道，如 rest、widget、telegram")]
 
 
 def report_filter(
-    settings_timezone: str,
-    staff: StaffView,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
-    area: str,
-    channel: str,
+    settings: SettingsDep,
+    staff: StaffDep,
+    date_from: DateFrom = None,
+    date_to: DateTo = None,
+    area: AreaParam = "",
+    channel: ChannelParam = "",
 ) -> ReportFilter:
-    """The caller's filter with defaults filled in; a bad combination is a 422 naming the field."""
+    """The caller's filter with defaults filled in (every report takes the same query
+    parameters); a bad combination is a 422 naming the field."""
+    settings_timezone = settings.timezone
     if area and area not in {a.value for a in Area}:
         raise HTTPException(status_code=422, detail=f"area：未知的领域「{area}」")
     end = date_to or dt.datetime.now(ZoneInfo(settings_timezone)).date()
@@ -62,6 +95,9 @@ def report_filter(
     )
 
 
+ScopeDep = Annotated[ReportFilter, Depends(report_filter)]
+
+
 def _table_json(table: Table) -> dict[str, Any]:
     return {"title": table.title, "headers": list(table.headers), "rows": [list(row) for row in table.rows]}
 
@@ -73,16 +109,7 @@ async def _summary(request: Request, scope: ReportFilter) -> Summary:
 
 
 @router.get("/summary")
-async def summary(
-    request: Request,
-    settings: SettingsDep,
-    staff: StaffDep,
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    area: AreaParam = "",
-    channel: ChannelParam = "",
-) -> dict[str, Any]:
-    scope = report_filter(settings.timezone, staff, date_from, date_to, area, channel)
+async def summary(request: Request, scope: ScopeDep) -> dict[str, Any]:
     figures = await _summary(request, scope)
     tables = {name: _table_json(table) for name, table in summary_tables(figures).items()}
     return {**figures.model_dump(mode="json"), "tables": tables}
@@ -91,17 +118,24 @@ async def summary(
 @router.get("/export")
 async def export(
     request: Request,
-    settings: SettingsDep,
-    staff: StaffDep,
+    scope: ScopeDep,
     report: Annotated[ReportName, Query(description="导出哪一张表")] = "summary",
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv 或 xlsx")] = "csv",
-    date_from: DateFrom = None,
-    date_to: DateTo = None,
-    area: AreaParam = "",
-    channel: ChannelParam = "",
+    staff: StaffParam = "",
+    measure: Annotated[Measure, Query(description="report=tickets 时：哪个数字背后的工单")] = "all",
 ) -> Response:
-    scope = report_filter(settings.timezone, staff, date_from, date_to, area, channel)
-    if report == "follow_ups":
+    if report == "gaps":
+        table = gap_table(await _gaps(request, scope))
+    elif report in ("staff_by_area", "staff_by_member"):
+        table = staff_tables(await run_in_threadpool(_staff_report(request).build, scope))[report]
+    elif report == "volume":
+        table = volume_table(
+            await run_in_threadpool(cast(VolumeReport, request.app.state.volume).build, scope)
+        )
+    elif report == "tickets":
+        found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
+        table = ticket_table(found[:MAX_LISTED])
+    elif report == "follow_ups":
         store = cast(FollowUpStore, request.app.state.follow_ups)
         areas = list(scope.areas) if scope.areas is not None else None
         table = follow_up_table(await run_in_threadpool(store.search, areas, None, False, 10_000))
@@ -114,3 +148,91 @@ async def export(
         media_type=MEDIA_TYPES[format],
         headers={"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"},
     )
+
+
+# --- the knowledge-gap report -------------------------------------------------------------
+Question = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+
+
+class GapQuestions(BaseModel):
+    """A topic's questions, as the report listed them, and the area it was shown under."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    area: Area
+    questions: Annotated[list[Question], Field(min_length=1, max_length=1000)]
+
+
+class GapDraftRequest(GapQuestions):
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=300)]
+    answer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=2000)]
+
+
+async def _gaps(request: Request, scope: ReportFilter) -> GapReportResult:
+    gaps = cast(GapReport, request.app.state.gaps)
+    return await run_in_threadpool(gaps.build, scope)
+
+
+def _decisions(request: Request, staff: StaffView, area: Area) -> GapDecisionStore:
+    if not staff.may_read(area.value):
+        raise HTTPException(status_code=403, detail=f"您不负责「{area.value}」领域")
+    return cast(GapDecisionStore, request.app.state.gap_decisions)
+
+
+@router.get("/gaps")
+async def gaps(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """未能回答的问题按主题归类：次数、与上一周期比较、领域、示例（已脱敏）、最接近的事项。"""
+    report = await _gaps(request, scope)
+    return {**report.model_dump(mode="json"), "table": _table_json(gap_table(report))}
+
+
+@router.post("/gaps/draft", status_code=201)
+async def gap_to_draft(request: Request, body: GapDraftRequest, staff: StaffDep) -> dict[str, Any]:
+    """把一个主题转为 FAQ 草稿（进入管理员审核）；这些问题不再出现在缺口报表中。"""
+    store = _decisions(request, staff, body.area)
+    draft, decided = await run_in_threadpool(
+        store.draft, body.area.value, body.question, body.answer, body.questions, staff.id
+    )
+    return {"draft": draft.as_json(), "decided": decided}
+
+
+@router.post("/gaps/out-of-scope")
+async def gap_out_of_scope(request: Request, body: GapQuestions, staff: StaffDep) -> dict[str, Any]:
+    """标记一个主题不属于本助手的服务范围；这些问题不再出现在缺口报表中。"""
+    store = _decisions(request, staff, body.area)
+    return {"decided": await run_in_threadpool(store.out_of_scope, body.questions, staff.id)}
+
+
+# --- staff figures, volume, and the tickets behind a figure -------------------------------
+
+
+def _staff_report(request: Request) -> StaffReport:
+    return cast(StaffReport, request.app.state.staff_report)
+
+
+@router.get("/staff")
+async def staff_figures(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """按领域、按工作人员：等待、首次响应（含只计工作时间的 3 分钟内占比）、处理时长、N 个工作日内办结。"""
+    result = await run_in_threadpool(_staff_report(request).build, scope)
+    tables = {name: _table_json(table) for name, table in staff_tables(result).items()}
+    return {**result.model_dump(mode="json"), "tables": tables}
+
+
+@router.get("/volume")
+async def volume(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """市民消息量：按天、按周内小时（热力图数据，[周一..周日][0..23 时]）。"""
+    result = await run_in_threadpool(cast(VolumeReport, request.app.state.volume).build, scope)
+    return {**result.model_dump(mode="json"), "table": _table_json(volume_table(result))}
+
+
+@router.get("/tickets")
+async def tickets_behind(
+    request: Request,
+    scope: ScopeDep,
+    staff: StaffParam = "",
+    measure: Annotated[Measure, Query(description="哪个数字背后的工单")] = "all",
+) -> dict[str, Any]:
+    """一个数字背后的工单（与报表同样的筛选，另可按接单人和指标），最多 1000 张。"""
+    found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
+    table = ticket_table(found[:MAX_LISTED])
+    return {"count": len(found), "table": _table_json(table)}
