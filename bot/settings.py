@@ -105,6 +105,12 @@ class Settings(BaseSettings):
     rate_login_per_address: str = Field(default="30/minute", alias="RATE_LOGIN_PER_ADDRESS")
     login_lock_after: int = Field(default=5, ge=0, alias="LOGIN_LOCK_AFTER")
     login_lock_minutes: int = Field(default=15, ge=1, le=1440, alias="LOGIN_LOCK_MINUTES")
+    # Signs the conversation tokens that let a citizen read their own history (HMAC key; every
+    # replica needs the same one). Unset: a random key kept in var/conversation-token.key.
+    conversation_token_secret: str = Field(default="", alias="CONVERSATION_TOKEN_SECRET")
+    # API keys of server-to-server integrators, who read any conversation with `X-API-Key`
+    # instead of a conversation token (JSON list).
+    chat_api_keys: list[str] = Field(default_factory=list, alias="CHAT_API_KEYS")
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")
     parse_endpoint: bool = Field(default=True, alias="PARSE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")

@@ -15,6 +15,7 @@ from bot.console import routes as console
 from bot.gateway.body_limit import BodySizeLimitMiddleware
 from bot.gateway.bus import make_bus
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.gateway.conversation_access import ConversationAccess, conversation_secret
 from bot.gateway.cors import WidgetCORSMiddleware
 from bot.gateway.errors import install_error_handlers
 from bot.gateway.handoff import HandoffService
@@ -103,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bus = make_bus(settings.redis_url, settings.redis_prefix)
         await bus.start()
         app.state.settings = settings
+        app.state.conversation_access = ConversationAccess(
+            await run_in_threadpool(conversation_secret, settings), tuple(settings.chat_api_keys)
+        )
         app.state.throttle = Throttle(open_storage(settings))
         app.state.chat_rules = ChatRules.from_settings(settings)
         app.state.login_guard = LoginGuard(app.state.throttle, settings)
