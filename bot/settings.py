@@ -122,7 +122,10 @@ class Settings(BaseSettings):
     makeup_workdays: list[str] = Field(default_factory=list, alias="MAKEUP_WORKDAYS")
     # A 不满意 / 非常不满意 rating opens a follow-up task due this many working days later.
     follow_up_working_days: int = Field(default=5, ge=1, le=60, alias="FOLLOW_UP_WORKING_DAYS")
-    staff_session_hours: int = Field(default=12, alias="STAFF_SESSION_HOURS")
+    # A staff login (console cookie or API token) ends this long after signing in, or after
+    # this many minutes without a request, whichever comes first.
+    staff_session_hours: int = Field(default=12, ge=1, alias="STAFF_SESSION_HOURS")
+    staff_session_idle_minutes: int = Field(default=30, ge=1, alias="STAFF_SESSION_IDLE_MINUTES")
     # Set true behind HTTPS so the console cookie is never sent in clear.
     cookie_secure: bool = Field(default=False, alias="COOKIE_SECURE")
 

@@ -3,6 +3,7 @@ and kept on `app.state`; importing this module does nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -33,6 +34,7 @@ from bot.gateway.routes import (
     locks,
     parse,
     reports,
+    staff_sessions,
     tickets,
 )
 from bot.gateway.security import SecurityHeadersMiddleware
@@ -40,7 +42,7 @@ from bot.gateway.throttle import ChatRules, Throttle, open_storage
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.staff import StaffStore
+from bot.persistence.staff import SessionPolicy, StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
 from bot.reports.summary import SummaryReport
@@ -114,7 +116,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = rasa
         app.state.bus = bus
         app.state.tickets = TicketStore(engine, settings.timezone)
-        app.state.staff = StaffStore(engine)
+        app.state.staff = StaffStore(
+            engine,
+            SessionPolicy(
+                idle=dt.timedelta(minutes=settings.staff_session_idle_minutes),
+                absolute=dt.timedelta(hours=settings.staff_session_hours),
+            ),
+        )
         app.state.faq_drafts = FaqDraftStore(engine)
         await run_in_threadpool(prepare_knowledge, settings)
         app.state.knowledge = await run_in_threadpool(open_knowledge_base, settings)
@@ -158,6 +166,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(faq_drafts.router)
     app.include_router(auth.router)
     app.include_router(locks.router)
+    app.include_router(staff_sessions.router)
     app.include_router(tickets.router)
     app.include_router(follow_ups.router)
     app.include_router(reports.router)
