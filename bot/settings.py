@@ -116,6 +116,12 @@ class Settings(BaseSettings):
     rate_login_per_address: str = Field(default="30/minute", alias="RATE_LOGIN_PER_ADDRESS")
     login_lock_after: int = Field(default=5, ge=0, alias="LOGIN_LOCK_AFTER")
     login_lock_minutes: int = Field(default=15, ge=1, le=1440, alias="LOGIN_LOCK_MINUTES")
+    # Signs the conversation tokens that let a citizen read their own history (HMAC key; every
+    # replica needs the same one). Unset: a random key kept in var/conversation-token.key.
+    conversation_token_secret: str = Field(default="", alias="CONVERSATION_TOKEN_SECRET")
+    # API keys of server-to-server integrators, who read any conversation with `X-API-Key`
+    # instead of a conversation token (JSON list).
+    chat_api_keys: list[str] = Field(default_factory=list, alias="CHAT_API_KEYS")
     admin_token: str = Field(default="", alias="ADMIN_TOKEN")
     parse_endpoint: bool = Field(default=True, alias="PARSE_ENDPOINT")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
@@ -129,7 +135,10 @@ class Settings(BaseSettings):
     follow_up_working_days: int = Field(default=5, ge=1, le=60, alias="FOLLOW_UP_WORKING_DAYS")
     # Reports: a ticket counts as resolved in time when resolved within this many working days.
     resolution_working_days: int = Field(default=3, ge=1, le=60, alias="RESOLUTION_WORKING_DAYS")
-    staff_session_hours: int = Field(default=12, alias="STAFF_SESSION_HOURS")
+    # A staff login (console cookie or API token) ends this long after signing in, or after
+    # this many minutes without a request, whichever comes first.
+    staff_session_hours: int = Field(default=12, ge=1, alias="STAFF_SESSION_HOURS")
+    staff_session_idle_minutes: int = Field(default=30, ge=1, alias="STAFF_SESSION_IDLE_MINUTES")
     # Set true behind HTTPS so the console cookie is never sent in clear.
     cookie_secure: bool = Field(default=False, alias="COOKIE_SECURE")
 

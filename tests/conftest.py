@@ -15,6 +15,7 @@ from bot.runner import free_port
 from bot.settings import REPO_ROOT, UNTHROTTLED, Settings
 from knowledge.search import KnowledgeBase
 from knowledge.service import open_knowledge_base, prepare_knowledge
+from tests.citizen import CONVERSATION_SECRET
 from tests.postgres import throwaway_postgres_database
 
 _real_connect = socket.socket.connect
@@ -69,6 +70,8 @@ def make_settings(var_dir: Path, **overrides: Any) -> Settings:
         "MODELS_DIR": REPO_ROOT / "models",
         # Shared across tests and runs: embedding the catalog once is enough.
         "EMBEDDING_CACHE": REPO_ROOT / "var" / "test-cache" / "embeddings.sqlite3",
+        # One signing key for every test gateway, replicas included (tests/citizen.py).
+        "CONVERSATION_TOKEN_SECRET": CONVERSATION_SECRET,
         # Tests drive many turns and logins from one address; the limits' own tests set theirs.
         **UNTHROTTLED,
         **overrides,

@@ -70,7 +70,9 @@ async def login(
     if staff is None:
         return _login_page(settings.cookie_secure, "用户名或密码错误。")
     lifetime = dt.timedelta(hours=settings.staff_session_hours)
-    token = await run_in_threadpool(staff_store.start_session, staff.id, "cookie", lifetime)
+    # A new session id at every login; the cookie the browser came with (if any) ends here.
+    previous = request.cookies.get(SESSION_COOKIE, "")
+    token = await run_in_threadpool(staff_store.start_session, staff.id, "cookie", previous)
     response = RedirectResponse("/console", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

@@ -3,6 +3,7 @@ and kept on `app.state`; importing this module does nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from bot.console import routes as console
 from bot.gateway.body_limit import BodySizeLimitMiddleware
 from bot.gateway.bus import make_bus
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.gateway.conversation_access import ConversationAccess, conversation_secret
 from bot.gateway.cors import WidgetCORSMiddleware
 from bot.gateway.errors import error_responses, install_error_handlers
 from bot.gateway.handoff import HandoffService
@@ -32,6 +34,7 @@ from bot.gateway.routes import (
     locks,
     parse,
     reports,
+    staff_sessions,
     tickets,
 )
 from bot.gateway.security import SecurityHeadersMiddleware
@@ -40,7 +43,7 @@ from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.staff import StaffStore
+from bot.persistence.staff import SessionPolicy, StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
 from bot.reports.gaps import GapReport
@@ -108,6 +111,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         bus = make_bus(settings.redis_url, settings.redis_prefix)
         await bus.start()
         app.state.settings = settings
+        app.state.conversation_access = ConversationAccess(
+            await run_in_threadpool(conversation_secret, settings), tuple(settings.chat_api_keys)
+        )
         app.state.throttle = Throttle(open_storage(settings))
         app.state.chat_rules = ChatRules.from_settings(settings)
         app.state.login_guard = LoginGuard(app.state.throttle, settings)
@@ -115,7 +121,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = rasa
         app.state.bus = bus
         app.state.tickets = TicketStore(engine, settings.timezone)
-        app.state.staff = StaffStore(engine)
+        app.state.staff = StaffStore(
+            engine,
+            SessionPolicy(
+                idle=dt.timedelta(minutes=settings.staff_session_idle_minutes),
+                absolute=dt.timedelta(hours=settings.staff_session_hours),
+            ),
+        )
         app.state.faq_drafts = FaqDraftStore(engine)
         await run_in_threadpool(prepare_knowledge, settings)
         app.state.knowledge = await run_in_threadpool(open_knowledge_base, settings)
@@ -179,6 +191,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(faq_drafts.router)
     app.include_router(auth.router)
     app.include_router(locks.router)
+    app.include_router(staff_sessions.router)
     app.include_router(tickets.router)
     app.include_router(follow_ups.router)
     app.include_router(reports.router)

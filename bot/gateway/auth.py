@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import secrets
 from typing import Annotated, cast
+from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, WebSocket
 
@@ -80,12 +81,35 @@ def readable_areas(staff: StaffView, area: str = "") -> list[str] | None:
     return [area]
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_origin(origin: str, websocket: WebSocket) -> bool:
+    """Whether `origin` is the page origin this socket was opened on: scheme, host and port all
+    equal (http://console is not https://console; a ws:// socket belongs to http pages).
+    Behind a TLS-terminating proxy, run uvicorn with `--proxy-headers` so the scheme is wss."""
+    try:
+        page = urlsplit(origin)
+        here = urlsplit(
+            f"{'https' if websocket.url.scheme == 'wss' else 'http'}://{websocket.headers.get('host')}"
+        )
+        page_port, here_port = page.port, here.port
+    except ValueError:
+        return False
+    if page.scheme not in DEFAULT_PORTS or page.hostname is None:
+        return False
+    return (page.scheme, page.hostname, page_port or DEFAULT_PORTS[page.scheme]) == (
+        here.scheme,
+        here.hostname,
+        here_port or DEFAULT_PORTS[here.scheme],
+    )
+
+
 def websocket_staff(websocket: WebSocket) -> StaffView | None:
     """The console's WebSocket: the session cookie, and only from a page of our own origin
     (a cookie would otherwise let any site open it: cross-site WebSocket hijacking)."""
     origin = websocket.headers.get("origin")
-    host = websocket.headers.get("host")
-    if origin is not None and origin.split("://", 1)[-1] != host:
+    if origin is not None and not same_origin(origin, websocket):
         return None
     store = cast(StaffStore, websocket.app.state.staff)
     token = bearer_token(websocket.headers.get("authorization")) or websocket.cookies.get(SESSION_COOKIE, "")

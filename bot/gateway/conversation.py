@@ -59,6 +59,9 @@ class ConversationRouter:
         self._handoff = handoff
         self._ratings = ratings  # a 差评 opens a follow-up task as it is stored
 
+    async def find(self, channel: str, external_id: str) -> ConversationView | None:
+        return await run_in_threadpool(self._store.find_conversation, channel, external_id)
+
     async def open(self, channel: str, external_id: str) -> ConversationView:
         return await run_in_threadpool(self._store.open_conversation, channel, external_id)
 
@@ -123,7 +126,7 @@ class ConversationRouter:
     ) -> tuple[ConversationView, list[OutgoingMessage]] | None:
         """What was said to the citizen after `after_id`; with `with_citizen` their own
         messages too (a widget rebuilding its history after a page reload)."""
-        conversation = await run_in_threadpool(self._store.find_conversation, channel, external_id)
+        conversation = await self.find(channel, external_id)
         if conversation is None:
             return None
         roles = (Role.bot, Role.staff, Role.system) + ((Role.citizen,) if with_citizen else ())

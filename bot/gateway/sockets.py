@@ -45,10 +45,11 @@ async def receive_json_frame(websocket: WebSocket) -> Any:
         raise BadFrameError("消息不是合法的 JSON") from exc
 
 
-async def close_with_error(websocket: WebSocket, detail: str) -> None:
-    """For an accepted socket whose request itself is wrong: say why, then close (1008)."""
+async def close_with_error(websocket: WebSocket, detail: str, code: int = POLICY_VIOLATION) -> None:
+    """For an accepted socket whose request itself is wrong: say why, then close (1008, or a
+    code of the 4000s the client acts on)."""
     await websocket.send_json(error_frame(detail))
-    await websocket.close(code=POLICY_VIOLATION, reason="invalid request")
+    await websocket.close(code=code, reason="invalid request")
 
 
 async def _answer(frame: asyncio.Task[Any], on_frame: Callable[[Any], Awaitable[Event]]) -> Event:

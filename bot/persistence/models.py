@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -103,6 +104,10 @@ class TicketStatus(StrEnum):
     closed = "closed"  # ended without going back to the bot
 
 
+# The statuses of a ticket still being worked on (TicketStore.OPEN_STATUSES), as SQL.
+OPEN_TICKET_CONDITION = "status IN ('queued', 'claimed')"
+
+
 class StaffRole(StrEnum):
     """staff work their areas' queues; supervisors read every ticket and report but never act
     on a ticket; admins do both, everywhere, and review FAQ drafts."""
@@ -120,6 +125,15 @@ class Ticket(Base):
     __table_args__ = (
         Index("ix_tickets_status_area", "status", "area"),
         Index("ix_tickets_area_created_at", "area", "created_at"),
+        # One open ticket per conversation (migration 0007): the race of two handoffs is
+        # settled by the database, not by the check-then-insert in TicketStore.open_ticket.
+        Index(
+            "uq_tickets_open_conversation",
+            "conversation_id",
+            unique=True,
+            postgresql_where=text(OPEN_TICKET_CONDITION),
+            sqlite_where=text(OPEN_TICKET_CONDITION),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

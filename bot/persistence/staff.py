@@ -3,6 +3,11 @@
 Passwords are hashed with Argon2id (argon2-cffi's defaults). A login, whether a console
 cookie or an API token, is a random secret handed to the client once; the database keeps only
 its SHA-256, so a leaked database does not leak live sessions.
+
+A session ends at whichever comes first: `idle` without a request (its row's `expires_at`,
+pushed forward as it is used) or `absolute` after the login (`created_at` + absolute), so a
+forgotten console on a shared office PC does not stay signed in all day. Admins list and end
+a person's sessions; disabling an account ends them all in the same transaction.
 """
 
 from __future__ import annotations
@@ -16,9 +21,9 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot.persistence.models import Staff, StaffRole, StaffSession, as_utc, utcnow
 from knowledge.schema import Area
@@ -60,6 +65,38 @@ class StaffView:
         return self.is_admin or (self.role == StaffRole.staff and area in self.areas)
 
 
+@dataclass(frozen=True)
+class SessionPolicy:
+    idle: dt.timedelta = dt.timedelta(minutes=30)
+    absolute: dt.timedelta = dt.timedelta(hours=12)
+    # A session's idle deadline is written at most this often (not on every request).
+    refresh_every: dt.timedelta = dt.timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One live login as an admin sees it; `id` is a prefix of the secret's digest, enough
+    to tell sessions apart and end one, useless for signing in."""
+
+    id: str
+    kind: str
+    created_at: dt.datetime
+    idle_until: dt.datetime
+    ends_at: dt.datetime
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "created_at": self.created_at.isoformat(),
+            "idle_until": self.idle_until.isoformat(),
+            "ends_at": self.ends_at.isoformat(),
+        }
+
+
+SESSION_ID_CHARS = 16
+
+
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -83,8 +120,9 @@ def _view(row: Staff) -> StaffView:
 
 
 class StaffStore:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, policy: SessionPolicy | None = None) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self.policy = policy or SessionPolicy()
 
     def add(
         self, username: str, password: str, areas: Iterable[str], role: StaffRole = StaffRole.staff
@@ -136,13 +174,22 @@ class StaffStore:
             row = session.get(Staff, staff_id)
             return _view(row) if row and row.active else None
 
-    def start_session(self, staff_id: int, kind: str, lifetime: dt.timedelta) -> str:
-        """A new secret for this staff member; only its digest is stored."""
+    def start_session(self, staff_id: int, kind: str, replacing: str = "") -> str:
+        """A new secret for this staff member (only its digest is stored); the session the
+        client held before (`replacing`, e.g. the cookie sent with the login form) ends, so a
+        session id planted before the login is never the one signed in."""
         token = secrets.token_urlsafe(32)
+        now = utcnow()
         with self._sessions() as session:
+            if replacing:
+                session.execute(delete(StaffSession).where(StaffSession.token_hash == _digest(replacing)))
             session.add(
                 StaffSession(
-                    token_hash=_digest(token), staff_id=staff_id, kind=kind, expires_at=utcnow() + lifetime
+                    token_hash=_digest(token),
+                    staff_id=staff_id,
+                    kind=kind,
+                    created_at=now,
+                    expires_at=now + min(self.policy.idle, self.policy.absolute),
                 )
             )
             session.commit()
@@ -155,12 +202,72 @@ class StaffStore:
             login = session.get(StaffSession, _digest(token))
             if login is None:
                 return None
-            if as_utc(login.expires_at) <= utcnow():
+            now = utcnow()
+            ends_at = as_utc(login.created_at) + self.policy.absolute
+            if as_utc(login.expires_at) <= now or ends_at <= now:
                 session.delete(login)
                 session.commit()
                 return None
+            idle_until = min(ends_at, now + self.policy.idle)
+            if idle_until - as_utc(login.expires_at) >= self.policy.refresh_every:
+                login.expires_at = idle_until
+                session.commit()
             row = session.get(Staff, login.staff_id)
             return _view(row) if row and row.active else None
+
+    def sessions_of(self, username: str) -> list[SessionView] | None:
+        """This account's live sessions, newest first; None when there is no such account."""
+        now = utcnow()
+        with self._sessions() as session:
+            staff_id = session.scalar(select(Staff.id).where(Staff.username == username))
+            if staff_id is None:
+                return None
+            rows = session.scalars(
+                select(StaffSession)
+                .where(StaffSession.staff_id == staff_id)
+                .order_by(StaffSession.created_at.desc())
+            )
+            views = [
+                SessionView(
+                    row.token_hash[:SESSION_ID_CHARS],
+                    row.kind,
+                    as_utc(row.created_at),
+                    as_utc(row.expires_at),
+                    as_utc(row.created_at) + self.policy.absolute,
+                )
+                for row in rows
+            ]
+        return [view for view in views if view.idle_until > now and view.ends_at > now]
+
+    def end_sessions(self, username: str, session_id: str = "") -> int:
+        """End one session of this account (by its id) or all of them; how many ended."""
+        with self._sessions() as session:
+            staff_id = session.scalar(select(Staff.id).where(Staff.username == username))
+            if staff_id is None:
+                return 0
+            ended = self._end_sessions(session, staff_id, session_id)
+            session.commit()
+            return ended
+
+    def set_active(self, username: str, active: bool) -> int | None:
+        """Enable or disable an account; disabling ends its sessions at once (the count), so
+        a colleague who left cannot go on with a console still open. None: no such account."""
+        with self._sessions() as session:
+            staff_id = session.scalar(select(Staff.id).where(Staff.username == username))
+            if staff_id is None:
+                return None
+            session.execute(update(Staff).where(Staff.id == staff_id).values(active=active))
+            ended = 0 if active else self._end_sessions(session, staff_id)
+            session.commit()
+            return ended
+
+    @staticmethod
+    def _end_sessions(session: Session, staff_id: int, session_id: str = "") -> int:
+        query = delete(StaffSession).where(StaffSession.staff_id == staff_id)
+        if session_id:
+            query = query.where(StaffSession.token_hash.startswith(session_id, autoescape=True))
+        result = session.execute(query)
+        return int(getattr(result, "rowcount", 0) or 0)
 
     def end_session(self, token: str) -> None:
         with self._sessions() as session:

@@ -192,7 +192,10 @@ class TicketStore:
                 session.add(row)
                 try:
                     session.flush()
-                except IntegrityError:  # another replica took this case number: try the next
+                except IntegrityError:
+                    # Another handoff won: it took this case number (try the next) or opened
+                    # this conversation's ticket first (the partial unique index of migration
+                    # 0007; the next attempt finds and returns that ticket).
                     session.rollback()
                     continue
                 self._move(session, new.conversation_id, ConversationState.queued, new.reason, row.id)

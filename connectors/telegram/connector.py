@@ -5,6 +5,11 @@ The Application is built without an updater in webhook mode: the gateway's route
 Application is started and stopped in the gateway's lifespan. Without a public URL
 (`TELEGRAM_WEBHOOK_URL` unset) it polls, for local development.
 
+Updates of different chats are handled concurrently, one chat's in order (ordering.py);
+outgoing calls go through python-telegram-bot's AIORateLimiter (Telegram's flood limits,
+retrying after a 429's retry_after); database reads run in a worker thread, never on the
+event loop.
+
 Buttons become an inline keyboard. Telegram allows 64 bytes of callback data, less than a
 Rasa payload with an item id, so a button carries «b:<message id>:<index>» and the payload is
 read back from the stored message (which survives restarts).
@@ -15,9 +20,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
 from telegram.ext import (
+    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -31,6 +38,7 @@ from telegram.request import BaseRequest
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
 from bot.persistence.store import ConversationStore
 from connectors.base import Connector, InboundMessage, split_text
+from connectors.telegram.ordering import PerChatOrderedProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +79,11 @@ class TelegramConnector(Connector):
         super().__init__(router)
         self._store = store
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
-            ApplicationBuilder().token(token).base_url(api_url)
+            ApplicationBuilder()
+            .token(token)
+            .base_url(api_url)
+            .concurrent_updates(PerChatOrderedProcessor())
+            .rate_limiter(AIORateLimiter(max_retries=2))
         )
         if request is not None:
             builder = builder.request(request).get_updates_request(request)
@@ -134,7 +146,9 @@ class TelegramConnector(Connector):
         if query is None or update.effective_chat is None:
             return
         await query.answer()
-        payload = self._payload_of(str(query.data or ""), str(update.effective_chat.id))
+        payload = await run_in_threadpool(
+            self._payload_of, str(query.data or ""), str(update.effective_chat.id)
+        )
         if payload is None:
             await self.application.bot.send_message(update.effective_chat.id, BUTTON_EXPIRED)
             return

@@ -12,6 +12,7 @@ import pytest
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.runner import Supervisor
 from bot.settings import Settings
+from tests.citizen import citizen_headers
 from tests.integration.conftest import handoff_of, say
 
 pytestmark = pytest.mark.integration
@@ -79,7 +80,9 @@ def test_replies_can_be_fetched_later_by_id(gateway: httpx.Client) -> None:
     first = say(gateway, "t3", "你好")
     greeting_id = first["messages"][0]["id"]
     say(gateway, "t3", "失业登记要带什么材料")
-    later = gateway.get("/api/v1/chat/t3/messages", params={"after": greeting_id}).json()
+    later = gateway.get(
+        "/api/v1/chat/t3/messages", params={"after": greeting_id}, headers=citizen_headers("t3")
+    ).json()
     assert [m["text"][:6] for m in later["messages"]] == ["【失业登记】"]
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from bot.runner import Supervisor
 from bot.settings import Settings
+from tests.citizen import citizen_headers
 from tests.integration.conftest import say
 from tests.staff import bearer, ensure_staff
 
@@ -65,7 +66,9 @@ def test_person_requested_answered_resolved_then_the_bot_again(
     assert (
         gateway.post(f"/api/v1/tickets/{case}/reply", headers=clerk, json={"text": answer}).status_code == 200
     )
-    later = gateway.get("/api/v1/chat/p1/messages", params={"after": last_seen}).json()
+    later = gateway.get(
+        "/api/v1/chat/p1/messages", params={"after": last_seen}, headers=citizen_headers("p1")
+    ).json()
     assert answer in [m["text"] for m in later["messages"] if m["role"] == "staff"]
 
     resolved = gateway.post(f"/api/v1/tickets/{case}/resolve", headers=clerk, json={"note": "已答复租房提取"})

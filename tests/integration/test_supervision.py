@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, expect
 from bot.runner import Supervisor
 from bot.settings import REPO_ROOT, Settings
 from bot.work_calendar import WorkCalendar
+from tests.citizen import citizen_headers
 from tests.integration.conftest import say
 from tests.staff import PASSWORD, bearer, ensure_staff
 
@@ -39,7 +40,7 @@ def test_a_transfer_and_a_bad_rating_through_the_real_dialogue(
     to_social = {"area": "social_security", "reason": "实为社保"}
     moved = gateway.post(f"/api/v1/tickets/{case}/transfer", headers=admin, json=to_social)
     assert moved.status_code == 200, moved.text
-    seen = gateway.get("/api/v1/chat/sv1/messages").json()["messages"]
+    seen = gateway.get("/api/v1/chat/sv1/messages", headers=citizen_headers("sv1")).json()["messages"]
     assert "您的问题已转交「社保」领域" in seen[-1]["text"] and case in seen[-1]["text"]
 
     assert gateway.post(f"/api/v1/tickets/{case}/claim", headers=sup).status_code == 403
@@ -129,7 +130,7 @@ def test_a_transfer_in_the_console_and_a_follow_up_worked_to_rectified_in_the_br
     detail.get_by_label("转办原因").fill("实为学籍证明")
     detail.get_by_role("button", name="转办").click()
     expect(detail).to_contain_text(f"{case} 已转办到「教育」")
-    notice = gateway.get("/api/v1/chat/sv3/messages").json()["messages"][-1]
+    notice = gateway.get("/api/v1/chat/sv3/messages", headers=citizen_headers("sv3")).json()["messages"][-1]
     assert notice["data"] == {**notice["data"], "type": "transferred", "area": "education"}
 
     admin = bearer(gateway, "sv_admin")

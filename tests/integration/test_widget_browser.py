@@ -131,6 +131,35 @@ def test_a_question_is_answered_with_a_numbered_list_and_its_source(page: Page, 
     expect(citizen_bubbles(panel)).to_have_text(["补办身份证要带什么材料"])
     sender = page.evaluate("() => localStorage.getItem('zw-widget-sender')")
     assert re.fullmatch(r"w-[0-9a-f]+", sender), sender
+    token = page.evaluate("() => localStorage.getItem('zw-widget-token')")
+    history = f"{base}/api/v1/chat/{sender}/messages?history=true"
+    assert httpx.get(history, timeout=10).status_code == 401  # the sender id alone reads nothing
+    kept = httpx.get(history, headers={"X-Conversation-Token": token}, timeout=10)
+    assert kept.json()["messages"][0]["text"] == "补办身份证要带什么材料"
+
+
+@pytest.mark.parametrize("token", [None, "forged-token-of-thirty-chars-xx"])
+def test_an_old_session_without_a_valid_token_starts_a_new_conversation(
+    page: Page, base: str, token: str | None
+) -> None:
+    """A widget from before conversation tokens (a sender id only) or with a token the gateway
+    refuses: no history, no error, and the next question opens a conversation of its own."""
+    old = "w-old-forged" if token else "w-old-untokened"
+    httpx.post(f"{base}/api/v1/chat", json={"sender_id": old, "text": "我的身份证号是多少"}, timeout=30)
+    page.goto(f"{base}/")
+    page.evaluate(
+        "([sender, token]) => { localStorage.setItem('zw-widget-sender', sender);"
+        " if (token) localStorage.setItem('zw-widget-token', token); }",
+        [old, token],
+    )
+    panel = open_widget(page, base)
+    expect(panel).to_contain_text("您好！我是示例区政务咨询助手")
+    ask_for_id_card(panel)
+    expect(citizen_bubbles(panel)).to_have_text(["补办身份证要带什么材料"])
+    expect(panel.locator(".note.error")).to_have_count(0)
+    sender = page.evaluate("() => localStorage.getItem('zw-widget-sender')")
+    assert sender != old and re.fullmatch(r"w-[0-9a-f]+", sender), sender
+    assert page.evaluate("() => localStorage.getItem('zw-widget-token')")
 
 
 def test_buttons_send_their_payload_but_show_their_title(page: Page, base: str) -> None:

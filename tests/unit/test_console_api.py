@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from bot.gateway.app import create_app
 from bot.gateway.handoff import BACK_TO_BOT, HandoffService
 from bot.settings import Settings
+from tests.citizen import citizen_headers, citizen_socket
 from tests.conftest import make_settings
 from tests.staff import PASSWORD, add_staff, bearer, console_login, open_ticket
 
@@ -75,7 +76,7 @@ def test_reply_reaches_the_citizen_by_poll_and_socket_then_resolve_returns_to_th
 ) -> None:
     case = open_ticket(client, "q2")
     wang = bearer(client, "wang")
-    with client.websocket_connect("/api/v1/chat/q2/ws") as citizen:
+    with client.websocket_connect(citizen_socket("q2")) as citizen:
         client.post(f"/api/v1/tickets/{case}/claim", headers=wang)
         assert "工作人员已接单" in citizen.receive_json()["message"]["text"]
         sent = client.post(
@@ -87,7 +88,7 @@ def test_reply_reaches_the_citizen_by_poll_and_socket_then_resolve_returns_to_th
         resolved = client.post(f"/api/v1/tickets/{case}/resolve", headers=wang, json={"note": "已答复"})
         assert resolved.json()["ticket"]["status"] == "resolved"
         assert citizen.receive_json()["message"]["text"] == BACK_TO_BOT
-    polled = client.get("/api/v1/chat/q2/messages").json()
+    polled = client.get("/api/v1/chat/q2/messages", headers=citizen_headers("q2")).json()
     assert polled["state"] == "bot"
     assert [m["role"] for m in polled["messages"]][-3:] == ["system", "staff", "bot"]
     detail = client.get(f"/api/v1/tickets/{case}", headers=wang).json()
@@ -182,5 +183,5 @@ def test_outside_office_hours_the_citizen_is_told_when_staff_will_reply(tmp_path
         assert "现在是非工作时间（工作时间：周一至周日 0:00-0:01" in ack.text
         assert re.search(r"工作人员将于 \d+月\d+日（周.）0:00 起按顺序回复", ack.text)
         assert ack.payload["data"]["office_open"] is False and ack.payload["data"]["case_number"]
-        polled = client.get("/api/v1/chat/night1/messages").json()
+        polled = client.get("/api/v1/chat/night1/messages", headers=citizen_headers("night1")).json()
         assert polled["state"] == "queued" and polled["messages"][-1]["text"] == ack.text

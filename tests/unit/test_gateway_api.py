@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from bot.gateway.app import create_app
 from bot.persistence.store import ConversationStore
 from bot.settings import Settings
+from tests.citizen import citizen_headers
 from tests.conftest import make_settings
 
 
@@ -92,7 +93,7 @@ def test_readyz_reports_which_dependency_is_missing(client: TestClient) -> None:
 
 
 def test_messages_of_an_unknown_sender_is_404(client: TestClient) -> None:
-    response = client.get("/api/v1/chat/nobody/messages")
+    response = client.get("/api/v1/chat/nobody/messages", headers=citizen_headers("nobody"))
     assert response.status_code == 404
     assert response.json()["detail"] == "没有找到该用户的会话"
 

@@ -273,3 +273,31 @@ def test_a_500_says_connection_close_and_carries_the_headers(client: TestClient)
     assert "boom" not in response.text
     assert response.headers["connection"] == "close"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [
+        ("http://testserver", True),
+        ("http://testserver:80", True),
+        ("https://testserver", False),  # same host, other scheme: another origin
+        ("http://testserver:8080", False),
+        ("http://testserver.evil.example", False),
+        (FOREIGN, False),
+        ("null", False),
+    ],
+)
+def test_the_console_socket_accepts_only_its_own_scheme_host_and_port(
+    client: TestClient, origin: str, allowed: bool
+) -> None:
+    headers = {**bearer(client, "wang"), "Origin": origin}
+    if allowed:
+        with client.websocket_connect("/api/v1/tickets/ws", headers=headers) as console:
+            assert console.receive_json()["type"] == "hello"
+        return
+    with (
+        pytest.raises(WebSocketDisconnect) as refused,
+        client.websocket_connect("/api/v1/tickets/ws", headers=headers),
+    ):
+        pass
+    assert refused.value.code == 4401

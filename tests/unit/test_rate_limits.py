@@ -5,6 +5,7 @@ of one test never spend another's; limits are small so that no test waits for a 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from bot.gateway.app import create_app
 from bot.settings import Settings
+from tests.citizen import citizen_headers
 from tests.conftest import make_settings
 from tests.redis_server import throwaway_redis_prefix
 from tests.staff import PASSWORD, bearer, ensure_staff
@@ -94,8 +96,9 @@ def test_websocket_frames_are_limited_and_the_socket_stays_open(app: Any) -> Non
 
 def test_reading_the_history_has_its_own_budget(app: Any) -> None:
     client = from_address(app, "10.0.0.4")
-    assert [client.get("/api/v1/chat/r1/messages").status_code for _ in range(2)] == [404, 404]
-    assert_throttled(client.get("/api/v1/chat/r1/messages"))
+    read = partial(client.get, "/api/v1/chat/r1/messages", headers=citizen_headers("r1"))
+    assert [read().status_code for _ in range(2)] == [404, 404]
+    assert_throttled(read())
     assert say(client, "r1").status_code == 503
 
 

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from bot.gateway.app import create_app
 from bot.persistence.follow_ups import FollowUpStore
 from bot.settings import Settings
+from tests.citizen import citizen_headers, citizen_socket
 from tests.conftest import make_settings
 from tests.staff import add_staff, bearer, console_login, open_ticket
 
@@ -85,7 +86,7 @@ def test_a_transfer_moves_the_queue_tells_the_citizen_and_is_audited(client: Tes
     assert client.post(f"/api/v1/tickets/{case}/claim", headers=wang).status_code == 200
     bad = client.post(f"/api/v1/tickets/{case}/transfer", headers=wang, json={"area": "parks", "reason": "x"})
     assert bad.status_code == 422 and {e["field"] for e in bad.json()["errors"]} == {"area", "reason"}
-    with client.websocket_connect("/api/v1/chat/s4/ws") as citizen:
+    with client.websocket_connect(citizen_socket("s4")) as citizen:
         moved = client.post(
             f"/api/v1/tickets/{case}/transfer",
             headers=wang,
@@ -104,7 +105,7 @@ def test_a_transfer_moves_the_queue_tells_the_citizen_and_is_audited(client: Tes
     assert detail["transfers"][0]["staff"] == "wang"
     assert detail["events"][-1]["reason"] == "transferred"
     assert detail["messages"][-1]["text"] == pushed["text"]
-    polled = client.get("/api/v1/chat/s4/messages").json()
+    polled = client.get("/api/v1/chat/s4/messages", headers=citizen_headers("s4")).json()
     assert polled["state"] == "queued" and polled["messages"][-1]["data"]["area"] == "social_security"
     assert client.post(f"/api/v1/tickets/{case}/claim", headers=chen).status_code == 200
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TypeVar
 
 import pytest
+from sqlalchemy import insert
+from sqlalchemy.exc import IntegrityError
 
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import ConversationState, TicketStatus
+from bot.persistence.models import ConversationState, Ticket, TicketStatus
 from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import NewTicket, TicketConflictError, TicketStore
@@ -110,28 +114,40 @@ def test_search_by_area_status_and_text(stores: tuple[ConversationStore, TicketS
     assert [t.case_number for t in found] == [housing.case_number]
 
 
-def race_for(tickets: TicketStore, case_number: str, staff_ids: list[int]) -> list[str]:
-    """Every staff member claims at the same instant (a barrier releases all threads)."""
-    barrier = threading.Barrier(len(staff_ids))
-    outcomes: list[str] = []
+T = TypeVar("T")
+
+
+def at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Run every call in its own thread, released together by a barrier; their results."""
+    barrier = threading.Barrier(len(calls))
+    results: list[T] = []
     lock = threading.Lock()
 
-    def claim(staff_id: int) -> None:
+    def run(call: Callable[[], T]) -> None:
         barrier.wait()
-        try:
-            tickets.claim(case_number, staff_id)
-            result = "won"
-        except TicketConflictError:
-            result = "lost"
+        result = call()
         with lock:
-            outcomes.append(result)
+            results.append(result)
 
-    threads = [threading.Thread(target=claim, args=(staff_id,)) for staff_id in staff_ids]
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    return outcomes
+    return results
+
+
+def race_for(tickets: TicketStore, case_number: str, staff_ids: list[int]) -> list[str]:
+    """Every staff member claims at the same instant."""
+
+    def claim(staff_id: int) -> str:
+        try:
+            tickets.claim(case_number, staff_id)
+        except TicketConflictError:
+            return "lost"
+        return "won"
+
+    return at_once([partial(claim, staff_id) for staff_id in staff_ids])
 
 
 def test_two_staff_claiming_at_once_exactly_one_wins(
@@ -182,3 +198,40 @@ def test_a_transfer_keeps_case_number_and_clock_requeues_and_is_audited(
     tickets.finish(ticket.case_number, staff.id, TicketStatus.closed, "")
     with pytest.raises(TicketConflictError):
         tickets.transfer(ticket.case_number, staff.id, "housing", "finished")
+
+
+def test_concurrent_handoffs_in_one_conversation_open_one_ticket(
+    stores: tuple[ConversationStore, TicketStore, StaffStore],
+) -> None:
+    conversations, tickets, _ = stores
+    for round_ in range(4):
+        conversation = conversations.open_conversation("rest", f"handoff{round_}")
+        opened = at_once([partial(tickets.open_ticket, new_ticket(conversation.id)) for _ in range(4)])
+        assert sorted(created for _, created in opened) == [False, False, False, True]
+        assert len({ticket.case_number for ticket, _ in opened}) == 1
+    assert len(tickets.search(None, ["queued", "claimed"])) == 4
+
+
+def test_the_database_refuses_a_second_open_ticket_but_not_a_new_one_after_closing(
+    stores: tuple[ConversationStore, TicketStore, StaffStore],
+) -> None:
+    """The partial unique index of migration 0007 itself, without the store's own check."""
+    conversations, tickets, _ = stores
+    conversation = conversations.open_conversation("rest", "twice")
+    first, _ = tickets.open_ticket(new_ticket(conversation.id))
+    row = {
+        "conversation_id": conversation.id,
+        "channel": "rest",
+        "area": "housing",
+        "reason": "request_human",
+        "priority": 2,
+        "packet": {},
+        "note": "",
+    }
+    with tickets._sessions() as session, pytest.raises(IntegrityError):
+        session.execute(insert(Ticket).values(case_number="ZW-X-0001", status="claimed", **row))
+        session.commit()
+    with tickets._sessions() as session:
+        session.execute(insert(Ticket).values(case_number="ZW-X-0002", status="resolved", **row))
+        session.commit()
+    assert tickets.open_ticket_of(conversation.id) == first

@@ -35,11 +35,12 @@ async def login(
     if staff is None:
         raise HTTPException(status_code=401, detail="用户名或密码错误")
     lifetime = dt.timedelta(hours=settings.staff_session_hours)
-    token = await run_in_threadpool(staff_store.start_session, staff.id, "token", lifetime)
+    token = await run_in_threadpool(staff_store.start_session, staff.id, "token")
     return {
         "token": token,
         "token_type": "bearer",
         "expires_in": int(lifetime.total_seconds()),
+        "idle_timeout": int(staff_store.policy.idle.total_seconds()),
         "staff": {"username": staff.username, "role": staff.role.value, "areas": list(staff.areas)},
     }
 

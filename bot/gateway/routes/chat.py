@@ -12,6 +12,14 @@ from starlette.requests import HTTPConnection
 
 from bot.gateway.bus import EventBus, conversation_topic
 from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.gateway.conversation_access import (
+    ACCESS_RESPONSES,
+    ApiKeyHeaderDep,
+    TokenHeaderDep,
+    get_conversation_access,
+    require_conversation_access,
+    socket_access_error,
+)
 from bot.gateway.deps import RestDep, RouterDep, client_address, get_throttle
 from bot.gateway.errors import ASSISTANT_UNAVAILABLE, error_responses, explain_errors, summarise
 from bot.gateway.params import RowId, parse_row_id
@@ -63,6 +71,21 @@ class ChatResponse(BaseModel):
     conversation_id: str
     state: str
     messages: list[ChatMessage]
+    conversation_token: str | None = Field(
+        default=None,
+        description="只在开启会话的那次回复中给出：之后读取聊天记录（X-Conversation-Token）、"
+        "连接 WebSocket（?token=）时出示",
+    )
+
+
+async def is_new_conversation(connection: HTTPConnection, sender_id: str) -> bool:
+    """No conversation yet for this sender: the reply that opens it carries the token."""
+    conversations = cast(ConversationRouter, connection.app.state.router)
+    return await conversations.find(REST_CHANNEL, sender_id) is None
+
+
+def token_if(connection: HTTPConnection, sender_id: str, issue: bool) -> str | None:
+    return get_conversation_access(connection).token_for(sender_id) if issue else None
 
 
 async def limit(connection: HTTPConnection, sender_id: str, *, reading: bool = False) -> None:
@@ -80,23 +103,33 @@ async def limit(connection: HTTPConnection, sender_id: str, *, reading: bool = F
 @router.post("", response_model=ChatResponse, responses=error_responses(429, 503))
 async def chat(body: ChatRequest, request: Request, rest: RestDep) -> ChatResponse:
     await limit(request, body.sender_id)
+    opening = await is_new_conversation(request, body.sender_id)
     result = await rest.handle(InboundMessage(REST_CHANNEL, body.sender_id, body.text))
     return ChatResponse(
         conversation_id=result.conversation.id,
         state=result.conversation.state.value,
         messages=[ChatMessage.of(m) for m in result.messages],
+        conversation_token=token_if(request, body.sender_id, opening),
     )
 
 
-@router.get("/{sender_id}/messages", response_model=ChatResponse, responses=error_responses(404, 429))
+@router.get(
+    "/{sender_id}/messages",
+    response_model=ChatResponse,
+    responses={**error_responses(404, 429), **ACCESS_RESPONSES},
+)
 async def messages_after(
     sender_id: SenderId,
     request: Request,
     conversations: RouterDep,
+    token: TokenHeaderDep,
+    api_key: ApiKeyHeaderDep,
     after: Annotated[RowId, Query()] = 0,
     history: Annotated[bool, Query(description="连同市民自己的消息一起返回（重建聊天记录用）")] = False,
 ) -> ChatResponse:
+    """Needs the conversation token (`X-Conversation-Token`) or an integrator's `X-API-Key`."""
     await limit(request, sender_id, reading=True)
+    require_conversation_access(request, sender_id, token, api_key)
     found = await conversations.messages_after(REST_CHANNEL, sender_id, after, history)
     if found is None:
         raise HTTPException(status_code=404, detail="没有找到该用户的会话")
@@ -112,11 +145,19 @@ async def messages_after(
 async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
     """A citizen's live channel: `{"text": …}` in, `{"type": "reply", …}` back; staff replies,
     queue notes and the return to the bot are pushed as `{"type": "message", …}` the moment
-    they are stored. `?after=ID` first replays what was stored while the citizen was away."""
+    they are stored. `?after=ID` first replays what was stored while the citizen was away.
+    A socket that opens a conversation gets its token in each reply; joining an existing one
+    needs `?token=` (or `X-API-Key`): otherwise an error message, then close 4401/4403."""
     if not SENDER_PATTERN.match(sender_id) or len(sender_id) > 128:
         await websocket.close(code=4422, reason="invalid sender_id")
         return
     await websocket.accept()
+    opening = await is_new_conversation(websocket, sender_id)
+    refused = None if opening else socket_access_error(websocket, sender_id)
+    if refused is not None:
+        await close_with_error(websocket, refused.detail, refused.close_code)
+        return
+    token = token_if(websocket, sender_id, opening)
     try:
         after = parse_row_id(websocket.query_params.get("after") or "0")
     except ValidationError as exc:
@@ -129,7 +170,9 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
     async with bus.subscribe(conversation_topic(conversation.id)) as pushed:
         found = await conversations.messages_after(REST_CHANNEL, sender_id, after) if after else None
         missed = [_message_event(ChatMessage.of(m).model_dump()) for m in (found[1] if found else [])]
-        await relay(websocket, pushed, _pushed, partial(_socket_turn, websocket, rest, sender_id), missed)
+        await relay(
+            websocket, pushed, _pushed, partial(_socket_turn, websocket, rest, sender_id, token), missed
+        )
 
 
 def _message_event(message: dict[str, Any]) -> Event:
@@ -140,7 +183,9 @@ def _pushed(event: Event) -> Event:
     return _message_event(event["message"])
 
 
-async def _socket_turn(websocket: WebSocket, rest: RestConnector, sender_id: str, body: Any) -> Event:
+async def _socket_turn(
+    websocket: WebSocket, rest: RestConnector, sender_id: str, token: str | None, body: Any
+) -> Event:
     try:
         await limit(websocket, sender_id)
     except RateLimitedError as exc:
@@ -160,4 +205,5 @@ async def _socket_turn(websocket: WebSocket, rest: RestConnector, sender_id: str
         "conversation_id": result.conversation.id,
         "state": result.conversation.state.value,
         "messages": [ChatMessage.of(m).model_dump() for m in result.messages],
+        **({"conversation_token": token} if token else {}),
     }

@@ -10,6 +10,9 @@
  * （/api/v1/chat/{sender}/ws，断线指数退避重连 1→15 秒），连不上时改用 REST
  * （POST /api/v1/chat，并每 3 秒轮询 /messages?after=…）。页面刷新后用
  * /messages?after=0&history=true 重建聊天记录。
+ * 会话凭证：开启会话的那次回复带有 conversation_token，与 sender id 一起存在 localStorage；
+ * 读取消息时放在 X-Conversation-Token 请求头，WebSocket 用 ?token=。没有凭证的旧会话
+ * 或被网关拒绝的凭证（401/403、关闭码 4401/4403）：忘掉旧身份，下一条消息开启新会话。
  *
  * 安全：消息文字一律用 textContent / DOM 接口插入，从不使用 innerHTML 一类接口；
  * 链接只接受 http/https。全局只暴露 window.ZhengwuWidget = {open(), close()}。
@@ -28,6 +31,8 @@
   const SOCKET_WAIT_MS = 3000;
   const HISTORY_PAGE = 200; // 网关每次最多返回的条数
   const STORAGE_KEY = "zw-widget-sender";
+  const TOKEN_KEY = "zw-widget-token";
+  const TOKEN_PATTERN = /^[A-Za-z0-9_\-]{16,128}$/;
   const SENDER_PATTERN = /^[A-Za-z0-9_.:@\-]+$/;
   const DEFAULT_COLOR = "#b3261e";
   const ROLES = ["citizen", "bot", "staff", "system"];
@@ -86,13 +91,52 @@
     return typeof id === "string" && id.length > 0 && id.length <= 128 && SENDER_PATTERN.test(id);
   }
 
+  /** 上次的会话（sender id 及其凭证）；没有凭证的旧会话不再沿用（读不到它的记录）。 */
   function storedSender() {
     try {
       const id = localStorage.getItem(STORAGE_KEY);
-      return validSender(id) ? id : null;
+      const token = localStorage.getItem(TOKEN_KEY);
+      if (validSender(id) && token && TOKEN_PATTERN.test(token)) {
+        state.token = token;
+        return id;
+      }
+      if (id) forgetStored();
+      return null;
     } catch (_) {
       return null; // 浏览器禁用了存储
     }
+  }
+
+  function forgetStored() {
+    try {
+      localStorage.removeItem(STORAGE_KEY);
+      localStorage.removeItem(TOKEN_KEY);
+    } catch (_) {
+      /* 无存储可清 */
+    }
+  }
+
+  function keepToken(token) {
+    if (typeof token !== "string" || !TOKEN_PATTERN.test(token)) return;
+    state.token = token;
+    try {
+      localStorage.setItem(TOKEN_KEY, token);
+    } catch (_) {
+      /* 只在本页有效 */
+    }
+  }
+
+  /** 网关不认这个会话的凭证：换一个新身份，下一条消息开启新会话（不显示错误页）。 */
+  function startOver() {
+    forgetStored();
+    state.sender = null;
+    state.token = null;
+    state.hasConversation = false;
+    stopPolling();
+  }
+
+  function tokenHeaders() {
+    return state.token ? { "X-Conversation-Token": state.token } : {};
   }
 
   function randomHex(bytes) {
@@ -110,7 +154,9 @@
     let id = storedSender();
     if (!id) {
       id = "w-" + randomHex(16);
+      state.token = null;
       try {
+        localStorage.removeItem(TOKEN_KEY);
         localStorage.setItem(STORAGE_KEY, id);
       } catch (_) {
         /* 只在本页有效 */
@@ -131,6 +177,7 @@
   // ---------------------------------------------------------------- 状态
   const state = {
     sender: null,
+    token: null, // 会话凭证（conversation_token）
     ready: null, // 历史记录加载完成的 Promise
     hasConversation: false,
     lastId: 0,
@@ -715,6 +762,7 @@ textarea:focus { border-color: var(--zw-color); }
 
   function handleReply(body) {
     if (!body || typeof body !== "object") return;
+    keepToken(body.conversation_token);
     addMessages(body.messages);
     if (typeof body.state === "string") applyState(body.state);
   }
@@ -853,9 +901,13 @@ textarea:focus { border-color: var(--zw-color); }
       for (let page = 0; page < 50; page++) {
         const response = await fetch(
           apiUrl(`${senderPath()}/messages?after=${after}&history=true`),
-          { cache: "no-store", credentials: "omit" }
+          { cache: "no-store", credentials: "omit", headers: tokenHeaders() }
         );
         if (response.status === 404) break; // 还没有会话
+        if (response.status === 401 || response.status === 403) {
+          startOver();
+          return;
+        }
         if (!response.ok) break;
         const body = await response.json();
         const messages = Array.isArray(body.messages) ? body.messages : [];
@@ -888,6 +940,7 @@ textarea:focus { border-color: var(--zw-color); }
     const url = new URL(apiUrl(`${senderPath()}/ws`), location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("after", String(state.lastId));
+    if (state.token) url.searchParams.set("token", state.token);
     return url.href;
   }
 
@@ -921,6 +974,10 @@ textarea:focus { border-color: var(--zw-color); }
       if (state.pending && state.pending.viaSocket) state.pending.uncertain = true;
       startPolling(); // 断线期间用 REST 轮询
       if (event.code === 4422) return; // 网关拒绝了该 sender_id，重连也没用
+      if (event.code === 4401 || event.code === 4403) {
+        startOver(); // 凭证不被接受：下一条消息开启新会话
+        return;
+      }
       scheduleReconnect();
     });
   }
@@ -971,7 +1028,12 @@ textarea:focus { border-color: var(--zw-color); }
       const response = await fetch(apiUrl(`${senderPath()}/messages?after=${state.lastId}`), {
         cache: "no-store",
         credentials: "omit",
+        headers: tokenHeaders(),
       });
+      if (response.status === 401 || response.status === 403) {
+        startOver();
+        return;
+      }
       if (response.status === 404 || !response.ok) return; // 404：还没有会话
       const body = await response.json();
       const fresh = addMessages(body.messages);

@@ -2,7 +2,7 @@
 the citizen's follow-up rating (追评) of a rectified 差评
 
 Revision ID: 0008_report_indexes
-Revises: 0006_wechat
+Revises: 0007_one_open_ticket
 Create Date: 2026-12-04
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_report_indexes"
-down_revision = "0006_wechat"
+down_revision = "0007_one_open_ticket"
 branch_labels = None
 depends_on = None
 
