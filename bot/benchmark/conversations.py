@@ -35,18 +35,23 @@ class Conversation:
 
 def conversation_stream(seed: int = 2026) -> Iterator[Conversation]:
     """An endless stream of conversations of 2–6 turns (about 4 on average), each opening
-    with a first question not used before in the stream."""
+    with a first question not used before in the stream. The question pool is built here,
+    not at the first `next()`: that takes seconds, and must not stall a running load."""
     rng = random.Random(seed)
     pool = QuestionPool(seed)
     follow_ups = follow_up_forms()
-    while True:
-        turns: list[str] = []
-        if rng.random() < 0.3:
-            turns.append(rng.choice(GREETINGS))
-        turns.append(pool.draw())
-        turns += rng.sample(follow_ups, rng.randint(1, 2))
-        if rng.random() < HANDOFF_SHARE:
-            turns.append(rng.choice(HANDOFFS))
-        elif rng.random() < 0.5:
-            turns.append(rng.choice(CLOSINGS))
-        yield Conversation(tuple(turns))
+
+    def stream() -> Iterator[Conversation]:
+        while True:
+            turns: list[str] = []
+            if rng.random() < 0.3:
+                turns.append(rng.choice(GREETINGS))
+            turns.append(pool.draw())
+            turns += rng.sample(follow_ups, rng.randint(1, 2))
+            if rng.random() < HANDOFF_SHARE:
+                turns.append(rng.choice(HANDOFFS))
+            elif rng.random() < 0.5:
+                turns.append(rng.choice(CLOSINGS))
+            yield Conversation(tuple(turns))
+
+    return stream()
