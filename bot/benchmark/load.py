@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.benchmark.conversations import Conversation
+from bot.benchmark.processes import hit_rate
 from bot.gateway.conversation import NO_REPLY
 from bot.json_http import HttpError, JsonConnection
 from knowledge.bench import percentile
@@ -72,6 +73,7 @@ class Sample:
     errors: int
     seconds: float
     cpu_seconds: dict[str, float] = field(default_factory=dict)
+    parse_cache: dict[str, int] = field(default_factory=dict)  # Rasa's cache hits and misses
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,8 @@ class LoadResult:
     # CPU time each process spent per turn ("bench" is the load generator).
     cpu_ms_per_turn: dict[str, float] = field(default_factory=dict)
     rounds: int = 1
+    # Share of Rasa's parses answered from its text-keyed cache (None: a Rasa without one).
+    parse_cache_hit_rate: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -99,6 +103,11 @@ class LoadResult:
         times = [t for sample in samples for t in sample.times_ms]
         seconds = sum(sample.seconds for sample in samples)
         roles = set.intersection(*(set(sample.cpu_seconds) for sample in samples))
+        cache = {
+            key: sum(sample.parse_cache[key] for sample in samples)
+            for key in ("hits", "misses")
+            if all(sample.parse_cache for sample in samples)
+        }
         return cls(
             target=target,
             concurrency=concurrency,
@@ -114,6 +123,7 @@ class LoadResult:
                 for role in sorted(roles)
             },
             rounds=len(samples),
+            parse_cache_hit_rate=hit_rate(cache),
         )
 
 

@@ -59,6 +59,28 @@ def cpu_seconds(pids: Mapping[str, int]) -> dict[str, float]:
     return times
 
 
+def parse_cache_counts(rasa_url: str) -> dict[str, int]:
+    """Our Rasa server's parse-cache hits and misses so far (an extra field of its `/status`,
+    `bot/scripts/rasa_server.py`); empty for a server without the cache (stock Rasa)."""
+    try:
+        counts = httpx.get(f"{rasa_url}/status", timeout=10).json().get("parse_cache")
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return {}
+    return {"hits": int(counts["hits"]), "misses": int(counts["misses"])} if isinstance(counts, dict) else {}
+
+
+def cache_use(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
+    """Hits and misses between two readings (empty when either is missing)."""
+    if not before or not after:
+        return {}
+    return {key: after[key] - before[key] for key in ("hits", "misses")}
+
+
+def hit_rate(use: Mapping[str, int]) -> float | None:
+    parses = use.get("hits", 0) + use.get("misses", 0)
+    return round(use["hits"] / parses, 3) if parses else None
+
+
 def pids_by_role(root_pid: int) -> dict[str, int]:
     root = psutil.Process(root_pid)
     found: dict[str, int] = {}

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.benchmark.open_loop import Plan
+
 MEMORY_LIMIT_MIB = 2048.0
 START_LIMIT_SECONDS = 90.0
 P95_LIMIT_MS = 250.0
 THROUGHPUT_RATIO = 3.0
 P50_RATIO = 0.4
+OPEN_LOOP_P99_LIMIT_MS = 1000.0
+SOAK_GROWTH_LIMIT_PERCENT = 10.0
 
 
 def _phase(report: dict[str, Any], system: str, concurrency: int) -> dict[str, Any] | None:
@@ -43,6 +47,12 @@ def target_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
     memory = ours.get("memory_mib")
     check("运行时总内存 (MiB) ≤", round(sum(memory.values()), 1) if memory else None, MEMORY_LIMIT_MIB, False)
     check("make run 到就绪 (秒) ≤", ours.get("seconds_to_ready"), START_LIMIT_SECONDS, False)
+    if "open_loop" in ours:
+        check("开放负载 p99 (ms) ≤", ours["open_loop"]["p99_ms"], OPEN_LOOP_P99_LIMIT_MS, False)
+    if "soak" in ours:
+        check("浸泡 p99 (ms) ≤", ours["soak"]["p99_ms"], OPEN_LOOP_P99_LIMIT_MS, False)
+        growth = [role["growth_percent"] for role in ours["soak"]["memory_growth"].values()]
+        check("浸泡内存增长 (%，各进程最大) ≤", max(growth, default=None), SOAK_GROWTH_LIMIT_PERCENT, False)
     return checks
 
 
@@ -59,6 +69,14 @@ def print_report(report: dict[str, Any]) -> None:
                      *(turn[k] for k in ("p50_ms", "p95_ms", "p99_ms")))  # fmt: skip
             cpu = " ".join(f"{role}={ms}" for role, ms in turn.get("cpu_ms_per_turn", {}).items())
             print(_row(cells, 9) + f"  {cpu}")
+    rates = [
+        f"{system} 并发 {turn['concurrency']} {turn['parse_cache_hit_rate']:.0%}"
+        for system in ("raw", "ours")
+        for turn in report.get(system, {}).get("turns", [])
+        if turn.get("parse_cache_hit_rate") is not None
+    ]
+    if rates:
+        print("Rasa 解析缓存命中率（原生 Rasa 没有这个缓存）：" + "，".join(rates))
     print("\n本系统/原生 Rasa 比值")
     for level in (1, 10):
         ours, raw = _phase(report, "ours", level), _phase(report, "raw", level)
@@ -70,6 +88,10 @@ def print_report(report: dict[str, Any]) -> None:
         if memory:
             parts = "，".join(f"{role} {mib:.0f}" for role, mib in memory.items())
             print(f"\n内存 {system}（MiB）：{parts}，合计 {sum(memory.values()):.0f}")
+    for name, title in (("open_loop", "开放负载"), ("soak", "浸泡")):
+        run = report.get("ours", {}).get(name)
+        if run:
+            print_open_loop(title, run)
     search = report.get("search")
     if search:
         print("\n检索")
@@ -86,3 +108,19 @@ def print_report(report: dict[str, Any]) -> None:
     for check in report.get("targets", []):
         mark = {True: "达成", False: "未达成", None: "未测"}[check["held"]]
         print(f"  [{mark}] {check['target']} {check['limit']}：实测 {check['value']}")
+
+
+def print_open_loop(title: str, run: dict[str, Any]) -> None:
+    rate = run.get("parse_cache_hit_rate")
+    plan = Plan(run["citizens"], run["seconds"], tuple(run["think_seconds"]))
+    print(f"\n{title}（本系统）：{plan.describe()}")
+    print(
+        f"  {run['turns']} 轮（{run['turns_per_second']} 轮/秒），错误 {run['errors']}，迟发 {run['late']}，"
+        f"p50 {run['p50_ms']} ms，p95 {run['p95_ms']} ms，p99 {run['p99_ms']} ms"
+        + ("" if rate is None else f"，解析缓存命中 {rate:.0%}")
+    )
+    for role, memory in run.get("memory_growth", {}).items():
+        print(
+            f"  内存 {role}：{memory['start_mib']:.0f} → {memory['end_mib']:.0f} MiB"
+            f"（峰值 {memory['peak_mib']:.0f}），增长 {memory['growth_percent']}%"
+        )

@@ -36,6 +36,12 @@ def test_bench_smoke_runs_every_part_and_writes_its_report(tmp_path: Path) -> No
     for row in [*raw.values(), *ours.values()]:
         assert row["turns"] > 0 and row["errors"] == 0, row
         assert 0 < row["p50_ms"] <= row["p95_ms"] <= row["p99_ms"]
+    # Our Rasa counts its parse-cache hits on /status; the stock baseline has no such cache.
+    assert all(0 <= row["parse_cache_hit_rate"] <= 1 for row in ours.values())
+    assert all(row["parse_cache_hit_rate"] is None for row in raw.values())
+    open_loop = report["ours"]["open_loop"]
+    assert open_loop["turns"] > 0 and open_loop["errors"] == 0, open_loop
+    assert 0 < open_loop["p50_ms"] <= open_loop["p95_ms"] <= open_loop["p99_ms"]
     assert {"rasa", "actions"} <= set(report["raw"]["memory_mib"])
     assert {"rasa", "actions", "gateway"} <= set(report["ours"]["memory_mib"])
     # Our Rasa loads its models for inference only (bot/scripts/rasa_server.py); had it fallen
