@@ -10,14 +10,17 @@ from fastapi import APIRouter, HTTPException, Path, Response
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import AdminStaffDep, StaffStoreDep
+from bot.gateway.errors import ErrorBody, error_responses
 from bot.persistence.staff import SESSION_ID_CHARS
 
-router = APIRouter(prefix="/api/v1/staff", tags=["auth"])
+router = APIRouter(prefix="/api/v1/staff", tags=["auth"], responses=error_responses(401, 403))
 logger = logging.getLogger(__name__)
 
 Username = Annotated[str, Path(min_length=1, max_length=64)]
 SessionId = Annotated[str, Path(pattern=f"^[0-9a-f]{{{SESSION_ID_CHARS}}}$", description="会话列表中的 id")]
-NO_ACCOUNT: dict[int | str, dict[str, Any]] = {404: {"description": "没有这个账号（或没有这个会话）"}}
+NO_ACCOUNT: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "没有这个账号（或没有这个会话）"}
+}
 
 
 def _missing(username: str) -> HTTPException:
@@ -57,7 +60,7 @@ async def end_session(
 
 @router.post(
     "/accounts/{username}/disable",
-    responses={**NO_ACCOUNT, 409: {"description": "不能停用自己的账号"}},
+    responses={**NO_ACCOUNT, 409: {"model": ErrorBody, "description": "不能停用自己的账号"}},
 )
 async def disable_account(
     username: Username, admin: AdminStaffDep, staff_store: StaffStoreDep
