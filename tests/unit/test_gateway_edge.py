@@ -23,6 +23,7 @@ from bot.gateway.app import create_app
 from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.deps import get_rest
 from bot.gateway.params import MAX_ROW_ID
+from tests.citizen import citizen_headers
 from tests.conftest import make_settings
 from tests.staff import bearer, console_login, ensure_staff
 
@@ -81,7 +82,9 @@ def test_an_out_of_range_cursor_is_422_in_chinese(client: TestClient, after: obj
 
 
 def test_the_largest_cursor_is_accepted(client: TestClient) -> None:
-    response = client.get(f"/api/v1/chat/nobody/messages?after={MAX_ROW_ID}")
+    response = client.get(
+        f"/api/v1/chat/nobody/messages?after={MAX_ROW_ID}", headers=citizen_headers("nobody")
+    )
     assert response.status_code == 404 and response.json()["detail"] == "没有找到该用户的会话"
 
 
