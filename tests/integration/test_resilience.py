@@ -33,6 +33,7 @@ from bot.gateway.rasa_client import RasaClient
 from bot.runner import READY_TIMEOUT_SECONDS, Child, Supervisor, children, free_port
 from bot.settings import Settings
 from bot.training import ensure_model
+from tests.citizen import citizen_headers
 from tests.conftest import make_settings
 from tests.integration.conftest import answered, say
 from tests.postgres import ADMIN_DSN, throwaway_postgres_database
@@ -82,7 +83,9 @@ def assert_nothing_lost_nor_repeated(
 ) -> None:
     """The history holds each citizen message once, in order; every answered turn has its
     replies and an unanswered one none (no late reply once the part came back)."""
-    response = gateway.get(f"/api/v1/chat/{sender}/messages", params={"history": "true"})
+    response = gateway.get(
+        f"/api/v1/chat/{sender}/messages", params={"history": "true"}, headers=citizen_headers(sender)
+    )
     turns: list[tuple[str, int]] = []
     for message in response.json()["messages"]:
         if message["role"] == "citizen":

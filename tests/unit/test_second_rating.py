@@ -15,6 +15,7 @@ from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.settings import Settings
 from bot.work_calendar import WorkCalendar
+from tests.citizen import citizen_headers
 from tests.conftest import make_settings
 from tests.staff import add_staff, bearer
 
@@ -46,7 +47,7 @@ def test_a_citizen_rates_the_rectified_outcome_once(client: TestClient) -> None:
             f"/api/v1/follow-ups/{task.id}/advance", json={"status": status, "note": "已处理"}, headers=boss
         )
         assert done.status_code == 200, done.text
-    asked = client.get("/api/v1/chat/r1/messages").json()["messages"][-1]
+    asked = client.get("/api/v1/chat/r1/messages", headers=citizen_headers("r1")).json()["messages"][-1]
     assert asked["text"].startswith("您之前反映的问题已整改完毕")
     assert [b["title"] for b in asked["buttons"]] == [
         "5 分 非常满意",
