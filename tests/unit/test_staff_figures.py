@@ -67,6 +67,10 @@ def seed(engine: Engine) -> None:
         }
         session.add_all(staff.values())
         session.add(Conversation(id="v1", channel="rest", external_id="v1", created_at=at(9, 1, 0)))
+        # A conversation has one open ticket at most (migration 0007): the open ones get their own.
+        open_cases = [case for case, *_, resolved in TICKETS if resolved is None]
+        for case in open_cases:
+            session.add(Conversation(id=f"v-{case}", channel="rest", external_id=case, created_at=at(9, 1, 0)))
         session.flush()
         for moment in (at(9, 28, 10), at(9, 28, 10, 30), at(10, 1, 10), at(9, 27, 23, 59)):
             session.add(
@@ -76,7 +80,8 @@ def seed(engine: Engine) -> None:
         for case, area, who, created, claimed, replied, resolved in TICKETS:
             session.add(
                 Ticket(
-                    case_number=case, conversation_id="v1", channel="rest", area=area,
+                    case_number=case, conversation_id=f"v-{case}" if case in open_cases else "v1",
+                    channel="rest", area=area,
                     status="resolved" if resolved else ("claimed" if claimed else "queued"),
                     reason="fallback", priority=2, packet={}, note="",
                     claimed_by=staff[who].id if who else None, created_at=created, claimed_at=claimed,
