@@ -70,7 +70,9 @@ def seed(engine: Engine) -> None:
         # A conversation has one open ticket at most (migration 0007): the open ones get their own.
         open_cases = [case for case, *_, resolved in TICKETS if resolved is None]
         for case in open_cases:
-            session.add(Conversation(id=f"v-{case}", channel="rest", external_id=case, created_at=at(9, 1, 0)))
+            session.add(
+                Conversation(id=f"v-{case}", channel="rest", external_id=case, created_at=at(9, 1, 0))
+            )
         session.flush()
         for moment in (at(9, 28, 10), at(9, 28, 10, 30), at(10, 1, 10), at(9, 27, 23, 59)):
             session.add(
