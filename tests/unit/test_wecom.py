@@ -44,6 +44,7 @@ class WeCom:
     http: httpx.Client
     wechat: FakeWechat
     rasa: FakeRasa
+    clerk: dict[str, str]  # the clerk's bearer header (one login: each costs a password hash)
 
     def notify(self, token: str = TOKEN) -> httpx.Response:
         callback = self.wechat.wecom_callback(token)
@@ -78,7 +79,7 @@ def running_wecom(var_dir: Path, **settings: Any) -> Iterator[WeCom]:
             serving(create_app(config), config.port),
             httpx.Client(base_url=config.gateway_url, timeout=30) as http,
         ):
-            yield WeCom(config, http, wechat, rasa)
+            yield WeCom(config, http, wechat, rasa, bearer(http, "kf_clerk"))
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +96,7 @@ def routed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WeCom]:
         yield running
 
 
-def until(done: Callable[[], bool], what: str, timeout: float = 10) -> None:
+def until(done: Callable[[], bool], what: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while not done():
         assert time.monotonic() < deadline, what
@@ -107,7 +108,7 @@ def case_of(ack: str) -> str:
 
 
 def ticket(wecom: WeCom, case: str) -> dict[str, Any]:
-    response = wecom.http.get(f"/api/v1/tickets/{case}", headers=bearer(wecom.http, "kf_clerk"))
+    response = wecom.http.get(f"/api/v1/tickets/{case}", headers=wecom.clerk)
     assert response.status_code == 200, response.text
     return dict(response.json())
 
@@ -236,7 +237,7 @@ def test_handoff_and_staff_replies_through_send_msg(wecom: WeCom) -> None:
     assert POOL not in moves and HUMAN not in moves
     opened = ticket(wecom, case)
     assert opened["note"] == "" and ELSEWHERE not in [e["reason"] for e in opened["events"]]
-    staff = bearer(wecom.http, "kf_clerk")
+    staff = wecom.clerk
     assert wecom.http.post(f"/api/v1/tickets/{case}/claim", headers=staff).status_code == 200
     sent = wecom.http.post(f"/api/v1/tickets/{case}/reply", headers=staff, json={"text": "您好，请讲。"})
     assert sent.json()["pushed"] is True
@@ -292,7 +293,7 @@ def test_a_console_reply_is_stored_and_refused_then_the_assistant_answers_after_
 ) -> None:
     user = "wm-member-3"
     case = handed_to_wecom(routed, user, "住房补贴我要人工", HUMAN)
-    staff = bearer(routed.http, "kf_clerk")  # someone in our console answers anyway
+    staff = routed.clerk  # someone in our console answers anyway
     assert routed.http.post(f"/api/v1/tickets/{case}/claim", headers=staff).status_code == 200
     sent = routed.http.post(f"/api/v1/tickets/{case}/reply", headers=staff, json={"text": "我来回答"})
     assert sent.json()["pushed"] is False and "当前会话状态不允许发送" in sent.json()["notice"]
