@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge.indexing import USERDICT_NAME, KnowledgePaths
+from knowledge.schema import AREA_LABELS, Area
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,32 @@ UNTHROTTLED = {
     "RATE_LOGIN_PER_ADDRESS": "",
     "LOGIN_LOCK_AFTER": "0",
 }
+WECOM_HANDOFF_MODES = ("console", "wecom")
+WECOM_USERID_BYTES = 64  # WeCom's limit on a member's userid
+
+
+def parse_servicers(text: str) -> dict[str, str]:
+    """`WECOM_SERVICERS` («housing:zhangsan,other:lisi») as area → WeCom userid.
+
+    Raises ValueError in Chinese, so that a typo stops the gateway at start-up instead of
+    sending citizens of that area to WeCom's queue without anyone noticing."""
+    servicers: dict[str, str] = {}
+    known = {area.value for area in Area}
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        area, colon, userid = (piece.strip() for piece in entry.partition(":"))
+        if not colon or not area or not userid:
+            raise ValueError(f"WECOM_SERVICERS 的「{entry}」格式不对，应为「领域:成员账号」，多项用逗号分隔")
+        if area not in known:
+            listed = "、".join(f"{a.value}（{AREA_LABELS[a]}）" for a in Area)
+            raise ValueError(f"WECOM_SERVICERS 里没有「{area}」这个领域；可用的领域：{listed}")
+        if area in servicers:
+            raise ValueError(f"WECOM_SERVICERS 里领域「{area}」出现了两次")
+        if any(c.isspace() for c in userid) or len(userid.encode()) > WECOM_USERID_BYTES:
+            raise ValueError(f"WECOM_SERVICERS 里「{userid}」不像企业微信成员账号（不含空格，至多 64 字节）")
+        servicers[area] = userid
+    return servicers
 
 
 class Settings(BaseSettings):
@@ -97,6 +124,11 @@ class Settings(BaseSettings):
     wecom_token: str = Field(default="", alias="WECOM_TOKEN")
     wecom_aes_key: str = Field(default="", alias="WECOM_AES_KEY")
     wecom_api_url: str = Field(default="https://qyapi.weixin.qq.com", alias="WECOM_API_URL")
+    # Who answers a 微信客服 citizen handed to a person: "console" (our staff, through the API;
+    # WeCom's state stays 智能助手接待) or "wecom" (WeCom's own members in the WeCom app: the
+    # member mapped to the ticket's area in WECOM_SERVICERS, else WeCom's 待接入池).
+    wecom_handoff: Literal["console", "wecom"] = Field(default="console", alias="WECOM_HANDOFF")
+    wecom_servicers: str = Field(default="", alias="WECOM_SERVICERS")
     # Sites allowed to embed the chat widget (CORS for the citizen chat API).
     widget_origins: list[str] = Field(default_factory=lambda: ["*"], alias="WIDGET_ORIGINS")
     # Larger request bodies are refused with 413 (a chat message is at most 1000 characters,
@@ -156,6 +188,28 @@ class Settings(BaseSettings):
         if value.strip():
             parse(value)
         return value
+
+    @field_validator("wecom_handoff", mode="before")
+    @classmethod
+    def _wecom_handoff(cls, value: object) -> object:
+        """Said in Chinese, with what each mode means (pydantic's own message is English)."""
+        if value not in WECOM_HANDOFF_MODES:
+            raise ValueError(
+                "WECOM_HANDOFF 只能是 console（工作台经接口回复）或 wecom（转企业微信接待人员），"
+                f"不是「{value}」"
+            )
+        return value
+
+    @field_validator("wecom_servicers")
+    @classmethod
+    def _wecom_servicers(cls, value: str) -> str:
+        parse_servicers(value)
+        return value
+
+    @property
+    def wecom_servicer_map(self) -> dict[str, str]:
+        """Area → the WeCom member (userid) who takes that area's handoffs in `wecom` mode."""
+        return parse_servicers(self.wecom_servicers)
 
     def as_environment(self) -> dict[str, str]:
         """These settings as environment variables, for child processes to read back."""

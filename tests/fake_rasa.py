@@ -54,8 +54,9 @@ class FakeRasa:
             return [{"text": "\n".join(lines)}]
         if "两条" in text:
             return [{"text": "第一条回复。"}, {"text": "第二条回复。"}]
-        if "人工" in text:
-            return [{"text": "好的，正在为您转接人工服务。"}, {"custom": HANDOFF}]
+        if "人工" in text:  # 「住房…人工」: a handoff in the housing area
+            area = "housing" if "住房" in text else HANDOFF["area"]
+            return [{"text": "好的，正在为您转接人工服务。"}, {"custom": {**HANDOFF, "area": area}}]
         return [{"text": f"收到：{text}"}]
 
     def asked(self, sender: str, text: str) -> int:

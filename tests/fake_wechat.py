@@ -3,9 +3,12 @@
 Its API side is served over real HTTP, the way wechatpy talks to api.weixin.qq.com and
 qyapi.weixin.qq.com, and records every call: the Official Account's `/cgi-bin/token` and
 `/cgi-bin/message/custom/send`; WeCom 微信客服's `/cgi-bin/gettoken`, `kf/sync_msg` (from
-messages a test queues), `kf/send_msg` and `kf/service_state/get|trans`. Its server side builds
-callbacks exactly as WeChat signs them (and encrypts them in safe mode) for a test to post
-at the gateway, and reads passive replies back (decrypting and checking their signature).
+messages a test queues), `kf/send_msg` (only in session states 0 and 1) and
+`kf/service_state/get|trans` (each citizen's state and member, moved under WeCom's rules; a
+member ending the session and the citizen writing again move it as WeCom does). Its server
+side builds callbacks exactly as WeChat signs them (and encrypts them in safe mode) for a
+test to post at the gateway, and reads passive replies back (decrypting and checking their
+signature).
 """
 
 from __future__ import annotations
@@ -39,6 +42,10 @@ CORP_ID = "ww0a1b2c3d4e5f6789"
 WECOM_SECRET = "test-wecom-kf-secret-0123456789"
 OPEN_KFID = "wkSampleDistrictKf0001"
 WECOM_PAGE = 50  # messages per sync_msg page, small so that tests see several pages
+# The session-state moves WeCom allows through the API, as its 分配客服会话 table words them:
+# 0 未处理 → 1 智能助手接待, 2 待接入池 or 3 人工接待; 1 → 2 or 3; 2 → 3; 3 → another member
+# or ended (4 已结束, from which the API moves nothing).
+TRANSITIONS = {0: (1, 2, 3), 1: (2, 3), 2: (3,), 3: (3, 4), 4: ()}
 
 _ids = itertools.count(int(time.time()) * 1000)
 
@@ -70,7 +77,9 @@ class FakeWechat:
         self.wecom_inbox: list[dict[str, Any]] = []  # what sync_msg hands out, in order
         self.wecom_delivered: list[tuple[str, str]] = []  # (external_userid, text) sent
         self.wecom_states: dict[str, int] = {}  # external_userid → service_state
+        self.wecom_servicers: dict[str, str] = {}  # external_userid → servicer_userid (state 3)
         self.wecom_unavailable: set[str] = set()  # users whose state WeCom fails to tell
+        self.wecom_off_duty: set[str] = set()  # members not 正在接待: trans to 3 refused
         self.app.get("/cgi-bin/gettoken")(self._wecom_token)
         self.app.post("/cgi-bin/kf/{method:path}")(self._kf)
 
@@ -137,16 +146,29 @@ class FakeWechat:
             if method == "service_state/get" and user in self.wecom_unavailable:
                 return {"errcode": -1, "errmsg": "system busy"}
             if method == "service_state/get":
-                return {"errcode": 0, "errmsg": "ok", "service_state": self.wecom_states.get(user, 0)}
+                state = self.wecom_states.get(user, 0)
+                servicer = self.wecom_servicers.get(user, "") if state == 3 else ""
+                return {"errcode": 0, "errmsg": "ok", "service_state": state, "servicer_userid": servicer}
             if method == "service_state/trans":
-                self.wecom_states[user] = int(body["service_state"])
-                return {"errcode": 0, "errmsg": "ok"}
+                return self._trans(user, int(body["service_state"]), str(body.get("servicer_userid") or ""))
             if method == "send_msg":
                 if self.wecom_states.get(user, 0) not in (0, 1):
                     return {"errcode": 95018, "errmsg": "send msg session status invalid"}
                 self.wecom_delivered.append((user, str(body["text"]["content"])))
                 return {"errcode": 0, "errmsg": "ok", "msgid": f"sent-{len(self.wecom_delivered)}"}
         return {"errcode": 404, "errmsg": f"no such method kf/{method}"}
+
+    def _trans(self, user: str, state: int, servicer: str) -> dict[str, Any]:
+        """`kf/service_state/trans` under the rules of WeCom's documentation (分配客服会话):
+        only the moves in TRANSITIONS; 3 needs a member who is 正在接待. The errcodes of the
+        two refusals are guesses (the documentation we read names neither)."""
+        if state not in TRANSITIONS.get(self.wecom_states.get(user, 0), ()):
+            return {"errcode": 95016, "errmsg": "invalid service state transition (fake)"}
+        if state == 3 and (not servicer or servicer in self.wecom_off_duty):
+            return {"errcode": 95013, "errmsg": "servicer not on duty (fake)"}
+        self.wecom_states[user] = state
+        self.wecom_servicers[user] = servicer if state == 3 else ""
+        return {"errcode": 0, "errmsg": "ok"}
 
     def wecom_sent(self, userid: str) -> list[str]:
         with self._lock:
@@ -174,6 +196,14 @@ class FakeWechat:
         }
         with self._lock:
             self.wecom_inbox.append(message)
+            if self.wecom_states.get(userid) == 4:  # 已结束: a new message opens a new session
+                self.wecom_states[userid] = 0
+
+    def wecom_end_session(self, userid: str) -> None:
+        """The member ends the session in the WeCom app (已结束)."""
+        with self._lock:
+            self.wecom_states[userid] = 4
+            self.wecom_servicers[userid] = ""
 
     def wecom_callback(self, token: str = TOKEN) -> SignedCallback:
         """The callback WeCom posts when there is something new: encrypted, with a token."""

@@ -24,7 +24,7 @@ from bot.gateway.rasa_client import RasaClient, RasaUnavailableError, normalise_
 from bot.persistence.models import Role, TicketStatus, utcnow
 from bot.persistence.staff import StaffView
 from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
-from bot.persistence.tickets import NewTicket, TicketStore, TicketView
+from bot.persistence.tickets import NewTicket, TicketConflictError, TicketStore, TicketView
 from bot.privacy import mask_personal_data
 from knowledge.schema import AREA_LABELS, Area
 from knowledge.search import KnowledgeBase
@@ -32,6 +32,7 @@ from knowledge.search import KnowledgeBase
 logger = logging.getLogger(__name__)
 
 RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
+ACK = "handoff_ack"  # data.type of the acknowledgement with the case number
 TRANSCRIPT_MESSAGES = 30
 PRIORITY = {"complaint": 1, "suggestion": 3}  # everything else: 2
 BACK_TO_BOT = "工作人员已处理完您的问题，接下来由智能助手继续为您服务。"
@@ -152,12 +153,36 @@ class HandoffService:
     async def reopen(self, conversation: ConversationView) -> None:
         """A closed conversation the citizen writes to again starts over with the bot."""
         if await run_in_threadpool(self._tickets.reopen_closed, conversation.id):
-            try:
-                await self._rasa.append_events(
-                    conversation.sender_key, [{"event": "resume", "timestamp": _now()}]
-                )
-            except RasaUnavailableError:
-                logger.warning("无法恢复 Rasa 会话 %s", conversation.sender_key)
+            await self._resume_quietly(conversation.sender_key)
+
+    # --- cases answered outside the console (WeCom members in the WeCom app) ----------
+    async def ticket(self, case_number: str) -> TicketView | None:
+        return await run_in_threadpool(self._tickets.get, case_number)
+
+    async def hand_elsewhere(self, case_number: str, note: str) -> TicketView:
+        """Someone outside the console answers this case: the ticket's note says who, and the
+        consoles reload it, so our staff do not answer it a second time."""
+        ticket = await run_in_threadpool(self._tickets.hand_elsewhere, case_number, note)
+        await self._publish_ticket(ticket, "elsewhere")
+        return ticket
+
+    async def take_back(self, conversation: ConversationView, note: str) -> bool:
+        """The case handed elsewhere is over (the citizen writes again and the channel says
+        nobody there has them): its ticket is resolved with `note` added and Rasa resumes
+        without a word of its own, so the citizen's message is answered by the bot. False when
+        the conversation has no such case (a ticket for the console stays as it is)."""
+        ticket = await run_in_threadpool(self._tickets.open_ticket_of, conversation.id)
+        if ticket is None or not await run_in_threadpool(self._tickets.handed_elsewhere, ticket.id):
+            return False
+        try:
+            ticket = await run_in_threadpool(
+                self._tickets.finish, ticket.case_number, None, TicketStatus.resolved, ticket.note + note
+            )
+        except TicketConflictError:  # another replica took it back first
+            return True
+        await self._publish_ticket(ticket, TicketStatus.resolved.value)
+        await self._resume_quietly(conversation.sender_key)
+        return True
 
     # --- staff side --------------------------------------------------------------------
     async def claim(self, case_number: str, staff: StaffView) -> TicketView:
@@ -286,7 +311,7 @@ class HandoffService:
                 "回复会发到这里，您离开后再回来也能看到。"
             )
         data = {
-            "type": "handoff_ack",
+            "type": ACK,
             "case_number": ticket.case_number,
             "queue_position": position,
             "office_open": opening is None,
@@ -299,6 +324,12 @@ class HandoffService:
             await self._rasa.append_events(sender, [{"event": "pause", "timestamp": _now()}])
         except RasaUnavailableError:  # the gateway does not forward while handed off anyway
             logger.warning("无法暂停 Rasa 会话 %s", sender)
+
+    async def _resume_quietly(self, sender: str) -> None:
+        try:
+            await self._rasa.append_events(sender, [{"event": "resume", "timestamp": _now()}])
+        except RasaUnavailableError:
+            logger.warning("无法恢复 Rasa 会话 %s", sender)
 
     async def _resume_rasa(self, sender: str) -> list[dict[str, Any]]:
         try:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import Engine, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +32,9 @@ from bot.persistence.models import (
 
 CASE_PREFIX = "ZW"
 OPEN_STATUSES = (TicketStatus.queued.value, TicketStatus.claimed.value)
+# handoff_events.reason when an open case is answered outside the console (by a WeCom member
+# in the WeCom app): the conversation's state does not change, but who answers does.
+ELSEWHERE = "handled_elsewhere"
 
 
 class TicketConflictError(Exception):
@@ -231,18 +234,18 @@ class TicketStore:
             session.commit()
             return self._view(session, row)
 
-    def finish(self, case_number: str, staff_id: int, status: TicketStatus, note: str) -> TicketView:
-        """Resolve (the conversation goes back to the bot) or close (it ends)."""
+    def finish(self, case_number: str, staff_id: int | None, status: TicketStatus, note: str) -> TicketView:
+        """Resolve (the conversation goes back to the bot) or close (it ends). `staff_id`
+        None: the case ended outside the console (see `hand_elsewhere`), whoever claimed it."""
         target = ConversationState.bot if status == TicketStatus.resolved else ConversationState.closed
+        holder = (
+            true() if staff_id is None else or_(Ticket.claimed_by == staff_id, Ticket.claimed_by.is_(None))
+        )
         with self._sessions() as session:
             now = utcnow()
             result = session.execute(
                 update(Ticket)
-                .where(
-                    Ticket.case_number == case_number,
-                    Ticket.status.in_(OPEN_STATUSES),
-                    or_(Ticket.claimed_by == staff_id, Ticket.claimed_by.is_(None)),
-                )
+                .where(Ticket.case_number == case_number, Ticket.status.in_(OPEN_STATUSES), holder)
                 .values(status=status.value, note=note, resolved_at=now)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -286,6 +289,26 @@ class TicketStore:
             session.commit()
             session.refresh(row)
             return self._view(session, row), from_area
+
+    def hand_elsewhere(self, case_number: str, note: str) -> TicketView:
+        """The open case is answered outside the console (a WeCom member): the note says by
+        whom, so console staff do not answer it a second time, and the audit trail says when.
+        The ticket stays open until the case comes back (`finish` with no staff member)."""
+        with self._sessions() as session:
+            row = self._ticket(session, case_number)
+            if row.status not in OPEN_STATUSES:
+                raise TicketConflictError("该工单已结束")
+            row.note = note
+            self._move(session, row.conversation_id, None, ELSEWHERE, row.id)
+            session.commit()
+            return self._view(session, row)
+
+    def handed_elsewhere(self, ticket_id: int) -> bool:
+        query = select(HandoffEvent.id).where(
+            HandoffEvent.reason == ELSEWHERE, HandoffEvent.ticket_id == ticket_id
+        )
+        with self._sessions() as session:
+            return session.scalars(query.limit(1)).first() is not None
 
     def transfers(self, ticket_id: int) -> list[dict[str, Any]]:
         query = select(TicketTransfer, Staff.username).join(Staff, Staff.id == TicketTransfer.staff_id)
@@ -352,23 +375,26 @@ class TicketStore:
     def _move(
         session: Session,
         conversation_id: str,
-        target: ConversationState,
+        target: ConversationState | None,
         reason: str,
         ticket_id: int | None,
         staff_id: int | None = None,
     ) -> None:
+        """The state change and its audit row; `target` None: the state stays, who answers
+        changes (an event all the same)."""
         conversation = session.get(Conversation, conversation_id)
         if conversation is None:
             raise LookupError(conversation_id)
+        to_state = conversation.state if target is None else target.value
         session.add(
             HandoffEvent(
                 conversation_id=conversation_id,
                 ticket_id=ticket_id,
                 from_state=conversation.state,
-                to_state=target.value,
+                to_state=to_state,
                 reason=reason,
                 staff_id=staff_id,
             )
         )
-        conversation.state = target.value
+        conversation.state = to_state
         conversation.updated_at = utcnow()

@@ -85,7 +85,25 @@ def start_wecom(
         settings.wecom_corp_id, settings.wecom_secret, settings.wecom_api_url, token_storage(settings, wechat)
     )
     protocol = WeComProtocol(settings.wecom_token, settings.wecom_corp_id, settings.wecom_aes_key)
-    connector = WeComConnector(router, store, wechat, protocol, client, settings.wechat_push_window_hours)
+    servicers = settings.wecom_servicer_map
+    connector = WeComConnector(
+        router,
+        store,
+        wechat,
+        protocol,
+        client,
+        settings.wechat_push_window_hours,
+        handoff,
+        settings.wecom_handoff,
+        servicers,
+    )
     handoff.register_pusher(WECOM, connector.push)
-    logger.info("企业微信「微信客服」渠道已启用（回调地址 /wecom/callback）")
+    if settings.wecom_handoff == "wecom":
+        routed = "、".join(f"{area}→{userid}" for area, userid in servicers.items()) or "无"
+        how = f"转人工交给企业微信接待人员（按领域指定：{routed}；其余进待接入池）"
+    else:
+        how = "转人工由工作台经接口回复"
+        if servicers:
+            logger.warning("WECOM_SERVICERS 只在 WECOM_HANDOFF=wecom 时使用，本次忽略")
+    logger.info("企业微信「微信客服」渠道已启用（回调地址 /wecom/callback，%s）", how)
     return connector

@@ -9,8 +9,15 @@ page, or a callback retried, still answer once. Replies go out with `kf/send_msg
 Who is answering: WeCom keeps a state per citizen. The connector moves a new session (0,
 未处理) to 智能助手接待 (1) when it answers, and stays silent while WeCom says a WeCom
 member has the session (2 待接入池, 3 人工接待): then that member answers in the WeCom app.
-Our own staff answer from the console through `send_msg`, which WeCom allows only in
-states 0 and 1, so a handoff to our console keeps the session in state 1 (see the README).
+A handoff goes one of two ways (`WECOM_HANDOFF`):
+
+- `console`: our staff answer from the console through `send_msg`, which WeCom allows only
+  in states 0 and 1, so the session stays in 1 and WeCom shows 智能助手接待 while a person
+  answers (the API is the one sending).
+- `wecom`: after the handoff reply (case number) has gone out, the session moves to the WeCom
+  member mapped to the ticket's area (3) or to WeCom's queue (2), and the ticket in the
+  console says so. When WeCom reports 0 or 1 again (the member ended the session and the
+  citizen wrote again), the ticket is resolved and the assistant answers.
 """
 
 from __future__ import annotations
@@ -23,8 +30,11 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.conversation import ConversationRouter
+from bot.gateway.conversation import HANDOFF, ConversationRouter, OutgoingMessage
+from bot.gateway.handoff import ACK, HandoffService
+from bot.persistence.models import ConversationState
 from bot.persistence.store import ConversationStore
+from bot.persistence.tickets import TicketConflictError
 from bot.persistence.wechat import PUSHED, WechatStore
 from connectors.wechat.client import WeComClient, scrub
 from connectors.wechat.common import WechatConnector
@@ -36,6 +46,10 @@ CHANNEL = "wecom"
 NEW, BOT, POOL, HUMAN = 0, 1, 2, 3  # WeCom's service_state values
 FROM_CITIZEN = 3  # msg_list origin: 3 a WeChat user, 4 a system event, 5 a WeCom member
 REFUSALS = {95001: "超出下发条数或时限", 95018: "当前会话状态不允许发送"}
+CONSOLE, WECOM = "console", "wecom"  # WECOM_HANDOFF: who answers a citizen handed to a person
+WITH_MEMBER = "已转企业微信，由接待人员 {servicer} 在企业微信中接待，请勿在工作台回复（回复发不出去）。"
+IN_POOL = "已转企业微信待接入池，由企业微信分配接待人员在企业微信中接待，请勿在工作台回复（回复发不出去）。"
+ENDED = "企业微信会话已结束，交回智能助手。"
 
 
 def external_id(open_kfid: str, external_userid: str) -> str:
@@ -61,10 +75,16 @@ class WeComConnector(WechatConnector):
         protocol: WeComProtocol,
         client: WeComClient,
         push_window_hours: float,
+        handoff: HandoffService,
+        mode: str = CONSOLE,
+        servicers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(router, store, wechat, push_window_hours)
         self.protocol = protocol
         self._client = client
+        self._handoff = handoff
+        self._mode = mode
+        self._servicers = dict(servicers or {})  # area → WeCom userid (`wecom` mode)
         self._reading: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def on_callback(self, params: Mapping[str, str], body: bytes) -> str:
@@ -103,26 +123,64 @@ class WeComConnector(WechatConnector):
                 await run_in_threadpool(self._wechat.settle, key, PUSHED)
                 continue  # a WeCom member has this citizen: they answer in the WeCom app
             sender = external_id(open_kfid, userid)
+            if state is not None:
+                await self._take_back(sender)
             replies = await self.citizen_turn(sender, text_of(message))
             if state == NEW:
                 await self._move(open_kfid, userid, BOT)
             await run_in_threadpool(self._wechat.settle, key, PUSHED)
             await self.send_all(sender, replies)
+            if self._mode == WECOM and any(m.data.get("type") == HANDOFF for m in replies):
+                await self._hand_to_wecom(open_kfid, userid, replies)
 
-    async def _state(self, open_kfid: str, userid: str) -> int:
-        """WeCom's session state; when WeCom cannot say, the assistant answers (silence
-        would lose the message, which is already claimed)."""
+    async def _take_back(self, sender: str) -> None:
+        """WeCom says no member has the citizen (0 or 1, checked by the caller): a case we had
+        handed to WeCom's members is over, so the assistant answers this message. Tickets our
+        console answers are left alone, so this changes nothing in `console` mode."""
+        conversation = await run_in_threadpool(self._store.find_conversation, CHANNEL, sender)
+        if conversation is not None and conversation.state != ConversationState.bot:
+            await self._handoff.take_back(conversation, ENDED)
+
+    async def _hand_to_wecom(self, open_kfid: str, userid: str, replies: list[OutgoingMessage]) -> None:
+        """After the handoff reply (with the case number) has gone out: WeCom's members take
+        the citizen, the one mapped to the ticket's area or else whoever WeCom's queue picks.
+        If WeCom refuses both, the session stays in 1 and the console answers, as in `console`."""
+        case = next((m.data.get("case_number") for m in replies if m.data.get("type") == ACK), None)
+        ticket = await self._handoff.ticket(str(case)) if case else None
+        if ticket is None:
+            return
+        servicer = self._servicers.get(ticket.area, "")
+        if servicer and await self._move(open_kfid, userid, HUMAN, servicer):
+            note = WITH_MEMBER.format(servicer=servicer)
+        elif await self._move(open_kfid, userid, POOL):
+            note = IN_POOL
+        else:
+            logger.warning("未能把会话转给企业微信接待人员，工单 %s 留在工作台处理", ticket.case_number)
+            return
+        try:
+            await self._handoff.hand_elsewhere(ticket.case_number, note)
+        except TicketConflictError:  # finished in the console meanwhile: nothing to note
+            logger.warning("工单 %s 已在工作台结束，未写企业微信接待备注", ticket.case_number)
+
+    async def _state(self, open_kfid: str, userid: str) -> int | None:
+        """WeCom's session state, None when WeCom cannot say: then the assistant answers
+        (silence would lose the message, which is already claimed), but a case handed to a
+        WeCom member is not taken back on a guess."""
         try:
             return await run_in_threadpool(self._client.service_state, open_kfid, userid)
         except Exception as exc:
             logger.warning("无法读取微信客服会话状态：%s", scrub(repr(exc)))
-            return BOT
+            return None
 
-    async def _move(self, open_kfid: str, userid: str, state: int) -> None:
+    async def _move(self, open_kfid: str, userid: str, state: int, servicer: str = "") -> bool:
+        """WeCom's `service_state/trans`; False (logged) when WeCom refuses, e.g. a member who
+        is not 正在接待 or not activated."""
         try:
-            await run_in_threadpool(self._client.move_to, open_kfid, userid, state)
+            await run_in_threadpool(self._client.move_to, open_kfid, userid, state, servicer)
         except Exception as exc:
             logger.warning("无法变更微信客服会话状态：%s", scrub(repr(exc)))
+            return False
+        return True
 
     def send_part(self, external_id: str, text: str) -> None:
         open_kfid, _, userid = external_id.partition(":")

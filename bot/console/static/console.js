@@ -77,6 +77,8 @@
       wait.dataset.since = t.created_at;
       item.append(wait);
       if (t.priority === 1) item.append(el("span", "优先", "priority"));
+      // An open ticket's note says who answers it outside the console (企业微信), so nobody here answers twice.
+      if (t.note && (t.status === "queued" || t.status === "claimed")) item.append(el("span", t.note, "note"));
       const open = () => select(t.case_number);
       item.addEventListener("click", open);
       item.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(); } });
@@ -116,6 +118,7 @@
       ["机器人最后的回答", t.packet.last_bot_answer || "—"],
       ["渠道", t.channel],
       ["排队位置", t.status === "queued" ? "第 " + t.queue_position + " 位" : "—"],
+      ["处理备注", t.note || "—"],
     ];
     for (const [k, v] of rows) packet.append(el("dt", k), el("dd", v));
     const transcript = $(".transcript", detail);
