@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, get_origin
 
 import jsonschema_rs
 import pytest
@@ -27,9 +27,15 @@ DEPLOY = REPO_ROOT / "deploy"
 COMPOSE_SCHEMA = REPO_ROOT / "tests" / "fixtures" / "compose-spec.json"
 # Settings a replicated deployment cannot do without (shared database and Redis; the
 # knowledge admin API) and that carry credentials, so they must come from a Secret.
-REQUIRED_SECRETS = {"DATABASE_URL", "REDIS_URL", "ADMIN_TOKEN"}
+REQUIRED_SECRETS = {"DATABASE_URL", "REDIS_URL", "ADMIN_TOKEN", "CONVERSATION_TOKEN_SECRET"}
 SECRET_NAME = re.compile(r"TOKEN|SECRET|PASSWORD|_KEY$|^DATABASE_URL$|^REDIS_URL$")
 SETTING_NAMES = {field.alias for field in Settings.model_fields.values() if field.alias}
+# Settings read as JSON lists (CHAT_API_KEYS): their stand-in secret must be a list too.
+LIST_SETTINGS = {
+    field.alias
+    for field in Settings.model_fields.values()
+    if field.alias and get_origin(field.annotation) is list
+}
 # `${NAME:?message}` and `${NAME:-default}` in the Compose file, as Compose interpolates them.
 INTERPOLATION = re.compile(r"\$\{(\w+)(?::([?-])([^}]*))?\}")
 
@@ -133,7 +139,8 @@ def test_kubernetes_settings_are_real_and_secrets_come_from_the_secret(
             assert "value" not in variable, f"{variable['name']} is written in the manifest"
             reference = variable["valueFrom"]["secretKeyRef"]
             assert reference["name"] == "zhengwu-secrets" and reference["key"] == variable["name"]
-            secrets[variable["name"]] = f"secret-{variable['name'].lower()}"
+            stand_in = f"secret-{variable['name'].lower()}"
+            secrets[variable["name"]] = f'["{stand_in}"]' if variable["name"] in LIST_SETTINGS else stand_in
         assert set(secrets) <= SETTING_NAMES, set(secrets) - SETTING_NAMES
         assert set(secrets) >= REQUIRED_SECRETS
         assert _read_as_environment({**config, **secrets}, monkeypatch).port == int(config["GATEWAY_PORT"])
