@@ -8,8 +8,9 @@ On PostgreSQL and Redis: two Rasa servers (one lock store), one action server an
 gateways listing both servers in `RASA_URLS`, watched by the runner's supervisor on a thread
 so killed children come back. A conversation moves from gateway 1 / Rasa 1 to gateway 2 /
 Rasa 2 when Rasa 1 is killed and keeps its item; the action server is killed mid-
-conversation; every database connection is ended with `pg_terminate_backend`; the gateway's
-and Rasa's Redis connections are dropped with `CLIENT KILL`. Each time: no stored message
+conversation; gateway 1 is killed between two turns; every database connection is ended
+with `pg_terminate_backend`; the gateway's and Rasa's Redis connections are dropped with
+`CLIENT KILL`. Each time: no stored message
 lost, no reply twice, the follow-up answered for the same item.
 """
 
@@ -206,6 +207,19 @@ def test_a_killed_action_server_loses_nothing(stack: Stack) -> None:
     wait_until(lambda: "actions" not in down_parts(two))  # the supervisor restarted it
     assert answered(say(two, sender, FOLLOW_UP)) == (ITEM, "fee")
     assert_nothing_lost_nor_repeated(one, sender, [FIRST, FOLLOW_UP, FOLLOW_UP], {1})
+
+
+def test_a_killed_gateway_loses_nothing_and_comes_back(stack: Stack) -> None:
+    """Gateway 1 killed between two turns: the citizen goes on through gateway 2 (as a load
+    balancer would send them), and the runner brings gateway 1 back with the same history."""
+    one, two = stack.gateways
+    sender = stack.sender_on_rasa(1, "res-gateway")
+    assert item_of(say(one, sender, FIRST)) == ITEM
+    kill(stack.kid("gateway"))
+    assert answered(say(two, sender, FOLLOW_UP)) == (ITEM, "fee")
+    wait_until(lambda: _answers(one, "/readyz"))  # the supervisor restarted it
+    assert answered(say(one, sender, "在哪里办")) == (ITEM, "location")
+    assert_nothing_lost_nor_repeated(one, sender, [FIRST, FOLLOW_UP, "在哪里办"], set())
 
 
 def test_database_connections_ended_under_the_gateway_and_rasa(stack: Stack) -> None:
