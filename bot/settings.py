@@ -15,7 +15,7 @@ from limits import parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from knowledge.indexing import USERDICT_NAME, KnowledgePaths
+from knowledge.paths import USERDICT_NAME, KnowledgePaths
 from knowledge.schema import AREA_LABELS, Area
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

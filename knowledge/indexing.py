@@ -9,54 +9,20 @@ revision it follows (otherwise the index is rebuilt from the store).
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from knowledge.catalog import content_hash, data_files, load_catalog
-from knowledge.dense import Embedder, Vector, embedder_for, item_passage, item_phrases
+from knowledge.catalog import load_catalog
+from knowledge.dense import Embedder, Vector, item_passage, item_phrases
 from knowledge.index.base import IndexedDoc, SearchBackend
+from knowledge.paths import KnowledgePaths
 from knowledge.schema import AREA_LABELS, FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
 from knowledge.store import KnowledgeStore
-from knowledge.synonyms import load_synonyms
 
 INDEX_FORMAT = "5"  # 5: a dense vector per phrase citizens use for an item
 _EMBED_BATCH = 256
-USERDICT_NAME = "userdict.txt"
-
-
-@dataclass(frozen=True)
-class KnowledgePaths:
-    """Where the inputs of the index live, and how it is built (dense vectors or not)."""
-
-    data_dir: Path
-    userdict: Path
-    synonyms: Path
-    embedding_cache: Path | None = None  # None: no dense vectors
-
-    def authored_fingerprint(self) -> str:
-        return content_hash((p.name, p) for p in data_files(self.data_dir))
-
-    def segmentation_fingerprint(self) -> str:
-        return content_hash((p.name, p) for p in (self.userdict, self.synonyms) if p.exists())
-
-    def segmenter(self) -> Segmenter:
-        return _segmenter(self.userdict, self.synonyms, self.segmentation_fingerprint())
-
-    def embedder(self) -> Embedder | None:
-        return embedder_for(self.embedding_cache) if self.embedding_cache else None
-
-
-@lru_cache(maxsize=4)
-def _segmenter(userdict: Path, synonyms: Path, _fingerprint: str) -> Segmenter:
-    """jieba takes about a second to load; share one segmenter per dictionary version."""
-    return Segmenter(userdict, load_synonyms(synonyms))
-
-
 def index_fingerprint(revision: int, paths: KnowledgePaths) -> str:
     dense = "d1" if paths.embedding_cache else "d0"
     return f"{INDEX_FORMAT}-r{revision}-{dense}-{paths.segmentation_fingerprint()}"
