@@ -347,6 +347,7 @@ def run(settings: Settings) -> int:
             f"\n政务咨询助手已启动（用时 {time.perf_counter() - started:.1f} 秒）\n"
             f"  演示页面    {settings.gateway_url}/ （右下角为聊天挂件）\n"
             f"  工作台      {settings.gateway_url}/console （先用 python -m bot staff add 创建账号）\n"
+            f"  报表        {settings.gateway_url}/console/reports （督查员账号加 --role supervisor）\n"
             f"  对话接口    POST {settings.gateway_url}/api/v1/chat\n"
             f"  就绪检查    {settings.gateway_url}/readyz\n"
             f"  接口文档    {settings.gateway_url}/docs\n"
