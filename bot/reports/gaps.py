@@ -27,10 +27,11 @@ import numpy as np
 from pydantic import BaseModel
 from sklearn.cluster import AgglomerativeClustering
 from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
 from bot.persistence.gap_decisions import question_key
-from bot.persistence.models import Conversation, GapDecision, Message, Role, as_utc
+from bot.persistence.models import GAP_REPLY_CONDITION, Conversation, GapDecision, Message, Role, as_utc
 from bot.privacy import mask_personal_data
 from bot.reports.summary import ReportFilter
 from knowledge.dense import Embedder
@@ -158,6 +159,7 @@ class GapReport:
                 reply.role == Role.bot.value,
                 reply.created_at >= earliest,
                 reply.created_at < end,
+                sql_text(GAP_REPLY_CONDITION[self._engine.dialect.name]),  # ix_messages_gap_replies
                 or_(kind.in_(GAP_REPLIES), and_(kind == "handoff", reason.in_(GAP_HANDOFF_REASONS))),
             )
             .order_by(reply.id.desc())

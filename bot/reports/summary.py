@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, OPEN_FOLLOW_UP_STATES
 from bot.persistence.models import (
@@ -37,9 +37,9 @@ from bot.persistence.models import (
     Role,
     Ticket,
     TicketTransfer,
-    as_utc,
 )
 from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
+from bot.reports.epoch import SECOND, epoch_microseconds
 
 FIRST_RESPONSE_NORM_SECONDS = 180  # the national hotline norm for text channels: 3 minutes
 HANDOFF_REASONS: dict[str, str] = {
@@ -126,8 +126,9 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _durations(pairs: list[tuple[dt.datetime, dt.datetime | None]], norm: int | None = None) -> Durations:
-    seconds = [(as_utc(end) - as_utc(start)).total_seconds() for start, end in pairs if end is not None]
+def _durations(microseconds: list[int | None], norm: int | None = None) -> Durations:
+    """The median (and the count within `norm` seconds) of the durations reached so far."""
+    seconds = [value / SECOND for value in microseconds if value is not None]
     median = round(statistics.median(seconds), 1) if seconds else None
     if norm is None:
         return Durations(count=len(seconds), median_seconds=median)
@@ -156,50 +157,33 @@ class SummaryReport:
 
     def build(self, scope: ReportFilter, today: dt.date) -> Summary:
         start, end = scope.bounds()
+        tickets = ticket_conditions(scope, start, end)
+        dialect = self._engine.dialect.name
         with Session(self._engine) as session:
-            active = self._active_conversations(scope, start, end)
-            conversations, citizens = session.execute(
-                select(func.count(), func.count(func.distinct(Conversation.external_id))).where(
-                    Conversation.id.in_(active)
-                )
-            ).one()
-            messages, citizen_messages = session.execute(
-                select(func.count(), func.count().filter(Message.role == Role.citizen.value)).where(
-                    Message.conversation_id.in_(active), Message.created_at >= start, Message.created_at < end
-                )
-            ).one()
-            tickets = ticket_conditions(scope, start, end)
-            handed = session.scalar(
-                select(func.count(func.distinct(Ticket.conversation_id))).where(
-                    *tickets, Ticket.conversation_id.in_(active)
-                )
+            conversations, citizens, messages, citizen_messages, handed, rated = map(
+                int,  # PostgreSQL sums bigints as numerics
+                session.execute(self._conversation_figures(scope, start, end, tickets)).one(),
             )
-            reasons = Counter(
-                dict(
-                    session.execute(
-                        select(Ticket.reason, func.count()).where(*tickets).group_by(Ticket.reason)
-                    ).all()
-                )
-            )
-            times = session.execute(
-                select(Ticket.created_at, Ticket.claimed_at, Ticket.first_reply_at).where(*tickets)
-            ).all()
+            created = epoch_microseconds(Ticket.created_at, dialect)
+            handoffs = session.execute(
+                select(
+                    Ticket.reason,
+                    epoch_microseconds(Ticket.claimed_at, dialect) - created,
+                    epoch_microseconds(Ticket.first_reply_at, dialect) - created,
+                ).where(*tickets)
+            ).all()  # one read of the range's tickets for the reasons and both durations
+            reasons = Counter(reason for reason, _, _ in handoffs)
             ratings = Counter(
                 dict(
                     session.execute(
                         select(Rating.score, func.count())
                         .where(
-                            Rating.conversation_id.in_(self.conversations(scope)),
+                            *self.in_scope(Rating.conversation_id, scope),
                             Rating.created_at >= start,
                             Rating.created_at < end,
                         )
                         .group_by(Rating.score)
                     ).all()
-                )
-            )
-            rated = session.scalar(
-                select(func.count(func.distinct(Rating.conversation_id))).where(
-                    Rating.conversation_id.in_(active), Rating.created_at >= start, Rating.created_at < end
                 )
             )
             transfers = session.execute(
@@ -224,28 +208,67 @@ class SummaryReport:
             citizens=citizens,
             messages=messages,
             citizen_messages=citizen_messages,
-            handoff_conversations=handed or 0,
-            containment=None
-            if scope.areas is not None
-            else _share(conversations - (handed or 0), conversations),
+            handoff_conversations=handed,
+            containment=None if scope.areas is not None else _share(conversations - handed, conversations),
             handoffs=sum(reasons.values()),
             handoffs_by_reason=[
                 Count(key=key, label=HANDOFF_REASONS.get(key, key), count=reasons.get(key, 0))
                 for key in [*HANDOFF_REASONS, *sorted(set(reasons) - set(HANDOFF_REASONS))]
             ],
-            waiting=_durations([(t.created_at, t.claimed_at) for t in times]),
-            first_response=_durations(
-                [(t.created_at, t.first_reply_at) for t in times], FIRST_RESPONSE_NORM_SECONDS
-            ),
+            waiting=_durations([waited for _, waited, _ in handoffs]),
+            first_response=_durations([replied for _, _, replied in handoffs], FIRST_RESPONSE_NORM_SECONDS),
             ratings=total_ratings,
             satisfaction=[
                 Count(key=str(score), label=label, count=ratings.get(score, 0))
                 for score, label in SATISFACTION_LEVELS.items()
             ],
-            rating_response_rate=_share(rated or 0, conversations),
+            rating_response_rate=_share(rated, conversations),
             bad_rating_rate=_share(sum(ratings.get(s, 0) for s in BAD_SCORES), total_ratings),
             transfers=[AreaPair(from_area=a, to_area=b, count=n) for a, b, n in transfers],
             follow_ups=follow_ups,
+        )
+
+    def _conversation_figures(
+        self, scope: ReportFilter, start: dt.datetime, end: dt.datetime, tickets: list[ColumnElement[bool]]
+    ) -> Select[Any]:
+        """One statement for everything counted over the conversations in scope in which the
+        citizen wrote during the range: how many, their citizens, their messages, and how
+        many of them were handed to staff or rated in the range.
+
+        The range's messages are read once and grouped by conversation (the report's largest
+        cost: at scale a month holds ~320,000 messages); each group is then joined to its
+        conversation and looked up in the sets of conversations with a ticket and with a
+        rating in the range, which the database builds once each. The previous version
+        worked the same conversations out four times, in four statements."""
+        citizen = Message.role == Role.citizen.value
+        active = (
+            select(
+                Message.conversation_id.label("id"),
+                func.count().label("messages"),
+                func.count().filter(citizen).label("citizen_messages"),
+            )
+            .where(
+                Message.created_at >= start,
+                Message.created_at < end,
+                *self.in_scope(Message.conversation_id, scope),
+            )
+            .group_by(Message.conversation_id)
+            .having(func.count().filter(citizen) > 0)
+            .subquery("active")
+        )
+        handed = select(Ticket.conversation_id).where(*tickets)
+        rated = select(Rating.conversation_id).where(Rating.created_at >= start, Rating.created_at < end)
+        return (
+            select(
+                func.count(),
+                func.count(func.distinct(Conversation.external_id)),
+                func.coalesce(func.sum(active.c.messages), 0),
+                func.coalesce(func.sum(active.c.citizen_messages), 0),
+                func.count().filter(active.c.id.in_(handed)),
+                func.count().filter(active.c.id.in_(rated)),
+            )
+            .select_from(active)
+            .join(Conversation, Conversation.id == active.c.id)
         )
 
     # --- scopes ------------------------------------------------------------------------
@@ -261,17 +284,16 @@ class SummaryReport:
             )
         return query
 
-    def _active_conversations(self, scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> Select[Any]:
-        return (
-            select(Message.conversation_id)
-            .where(
-                Message.role == Role.citizen.value,
-                Message.created_at >= start,
-                Message.created_at < end,
-                Message.conversation_id.in_(self.conversations(scope)),
-            )
-            .distinct()
-        )
+    @classmethod
+    def in_scope(
+        cls, conversation_id: InstrumentedAttribute[str], scope: ReportFilter
+    ) -> list[ColumnElement[bool]]:
+        """The condition that a row's conversation is in `conversations(scope)`; none when
+        the scope takes every conversation (the foreign key already guarantees it), so the
+        database is not asked to match every row against the whole conversations table."""
+        if not scope.channel and scope.areas is None:
+            return []
+        return [conversation_id.in_(cls.conversations(scope))]
 
     @staticmethod
     def _transfer_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:

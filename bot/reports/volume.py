@@ -1,6 +1,13 @@
 """Volume: citizen messages per local day and per hour of the week (the heat map's cells), in
-the conversations a report covers. Grouped in Python after one narrow query, since SQLite and
-PostgreSQL name their time-zone functions differently."""
+the conversations a report covers.
+
+The database counts them per local hour, so a month at scale (~170,000 citizen messages)
+comes back as ~720 rows instead of one row per message. PostgreSQL knows the time zones and
+groups by the local hour itself (`date_trunc('hour', created_at AT TIME ZONE …)`). SQLite
+knows none: it groups by the UTC quarter-hour, read off the text it stores datetimes as
+('YYYY-MM-DD HH:MM:…', UTC), and each quarter-hour is put into its local hour here. That is
+exact in every zone whose offsets are whole quarter-hours, as all of today's are.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,13 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.persistence.models import Message, Role, as_utc
+from bot.persistence.models import Message, Role
 from bot.reports.summary import ReportFilter, SummaryReport
+
+Conditions = list[ColumnElement[bool]]
 
 
 class DayCount(BaseModel):
@@ -33,20 +42,44 @@ class VolumeReport:
 
     def build(self, scope: ReportFilter) -> VolumeResult:
         start, end = scope.bounds()
-        zone = ZoneInfo(scope.timezone)
-        query = select(Message.created_at).where(
+        where = [
             Message.role == Role.citizen.value,
             Message.created_at >= start,
             Message.created_at < end,
-            Message.conversation_id.in_(SummaryReport.conversations(scope)),
-        )
+            *SummaryReport.in_scope(Message.conversation_id, scope),
+        ]
+        zone = ZoneInfo(scope.timezone)
+        with Session(self._engine) as session:
+            if self._engine.dialect.name == "postgresql":
+                hours = self._by_local_hour(session, where, zone)
+            else:
+                hours = self._by_utc_quarter_hour(session, where, zone)
         days: Counter[dt.date] = Counter()
         cells = [[0] * 24 for _ in range(7)]
-        with Session(self._engine) as session:
-            for moment in session.scalars(query.execution_options(yield_per=10_000)):
-                local = as_utc(moment).astimezone(zone)
-                days[local.date()] += 1
-                cells[local.weekday()][local.hour] += 1
+        for hour, count in hours.items():
+            days[hour.date()] += count
+            cells[hour.weekday()][hour.hour] += count
         span = (scope.date_to - scope.date_from).days + 1
         every_day = [scope.date_from + dt.timedelta(days=i) for i in range(span)]
         return VolumeResult(by_day=[DayCount(day=d, count=days[d]) for d in every_day], by_hour_of_week=cells)
+
+    @staticmethod
+    def _by_local_hour(session: Session, where: Conditions, zone: ZoneInfo) -> Counter[dt.datetime]:
+        """Messages per local hour (naive local datetimes), grouped by PostgreSQL."""
+        hour = func.date_trunc("hour", func.timezone(zone.key, Message.created_at))
+        rows = session.execute(select(hour, func.count()).where(*where).group_by(hour)).all()
+        return Counter({moment: count for moment, count in rows})
+
+    @staticmethod
+    def _by_utc_quarter_hour(session: Session, where: Conditions, zone: ZoneInfo) -> Counter[dt.datetime]:
+        """Messages per local hour, from SQLite's counts per UTC quarter-hour."""
+        utc_hour = func.substr(Message.created_at, 1, 13)  # 'YYYY-MM-DD HH'
+        quarter = cast(func.substr(Message.created_at, 15, 2), Integer) // 15
+        rows = session.execute(
+            select(utc_hour, quarter, func.count()).where(*where).group_by(utc_hour, quarter)
+        )
+        hours: Counter[dt.datetime] = Counter()
+        for text, part, count in rows:
+            moment = dt.datetime.fromisoformat(f"{text}:{part * 15:02d}+00:00").astimezone(zone)
+            hours[moment.replace(minute=0, tzinfo=None)] += count
+        return hours
