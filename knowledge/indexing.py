@@ -23,6 +23,8 @@ from knowledge.store import KnowledgeStore
 
 INDEX_FORMAT = "5"  # 5: a dense vector per phrase citizens use for an item
 _EMBED_BATCH = 256
+
+
 def index_fingerprint(revision: int, paths: KnowledgePaths) -> str:
     dense = "d1" if paths.embedding_cache else "d0"
     return f"{INDEX_FORMAT}-r{revision}-{dense}-{paths.segmentation_fingerprint()}"
