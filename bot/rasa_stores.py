@@ -19,6 +19,12 @@ from bot.settings import Settings
 # Rasa runs in its own virtualenv, which has psycopg2 (SQLAlchemy's default PostgreSQL driver).
 RASA_POSTGRES_DRIVER = "postgresql"
 
+# Rasa's SQL tracker store that keeps each recent conversation's tracker between turns
+# (bot/scripts/kept_tracker_store.py, importable from the launcher's folder). Rasa would fall
+# back to its in-memory store without a word if it could not load it; the launcher imports it
+# first so that a missing module stops Rasa instead.
+KEPT_SQL_TRACKER_STORE = "kept_tracker_store.KeptSQLTrackerStore"
+
 
 def rasa_database_url(database_url: str) -> str:
     """Our database URL as Rasa's SQLAlchemy 1.4 connects to it (its own driver)."""
@@ -38,7 +44,7 @@ def tracker_store_entry(settings: Settings) -> dict[str, Any] | None:
     if settings.rasa_tracker_store == "memory":
         return None
     # Rasa takes a complete URL (one with `://`) as the whole connection string.
-    return {"type": "SQL", "url": rasa_database_url(settings.effective_database_url)}
+    return {"type": KEPT_SQL_TRACKER_STORE, "url": rasa_database_url(settings.effective_database_url)}
 
 
 def lock_store_entry(settings: Settings) -> dict[str, Any] | None:

@@ -518,48 +518,6 @@ def install_domain_emptiness_cache() -> None:
     Domain.is_empty = is_empty
 
 
-def install_tracker_store_engine_options() -> None:
-    """The SQL tracker store (the app database) checks a pooled connection before using it:
-    a PostgreSQL connection ended under it (a restarted database, `pg_terminate_backend`, a
-    proxy's idle timeout) is replaced instead of failing the citizen's next turn with a 500.
-
-    On SQLite it keeps its connections (SQLAlchemy 1.4 opens a new one per session there)
-    and sets what the gateway's engine sets on the shared file (bot/persistence/store.py):
-    WAL syncs at checkpoints rather than on every commit, and a writer waits up to 5 s for
-    the other process's lock. A/B, 72 sequential turns each through the gateway on a
-    2-core machine under a load average of 11–17: the SQL tracker on SQLite cost 26 ms
-    (median) more per turn than the in-memory store with Rasa's stock engine, 28 ms with
-    these options (no difference within the noise; the cost is Rasa's queries and the
-    events it rebuilds on each turn, not the commits)."""
-    import sqlalchemy as sa
-    from rasa.core import tracker_store
-
-    stock_kwargs = tracker_store.create_engine_kwargs
-    stock_init = tracker_store.SQLTrackerStore.__init__
-
-    def create_engine_kwargs(url: Any) -> dict[str, Any]:
-        kwargs = {**stock_kwargs(url), "pool_pre_ping": True}
-        if str(url).startswith("sqlite"):
-            kwargs |= {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
-        return kwargs
-
-    def set_sqlite_pragmas(connection: Any, _record: Any) -> None:
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        stock_init(self, *args, **kwargs)
-        if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", set_sqlite_pragmas)
-            self.engine.dispose()  # connections opened while creating the table lack them
-
-    tracker_store.create_engine_kwargs = create_engine_kwargs
-    tracker_store.SQLTrackerStore.__init__ = init
-
-
 def main() -> None:
     # TensorFlow's TFLite converter imports JAX when it is installed (Rasa's TensorFlow pulls
     # it in) only to convert JAX models: 0.5 s of start-up and ~60 MB resident for nothing.
@@ -575,8 +533,12 @@ def main() -> None:
     install_event_type_lookup()
     install_domain_emptiness_cache()
     install_parsing_off_the_event_loop()
-    install_tracker_store_engine_options()
     install_parse_cache_status()
+    # Rasa loads our tracker store by its module path and, should that fail, falls back to
+    # its in-memory store with only a warning: conversations would be lost on a restart.
+    # Imported here, a missing or broken module stops Rasa instead.
+    import kept_tracker_store  # noqa: F401
+
     # The parse thread needs the GIL for its Python half (tokenizer, featurizers) while the
     # event loop runs every other conversation's turn; with Python's default 5 ms switch
     # interval a parse waited for the GIL in 5 ms slices. A/B, both systems up, 1,397 turns

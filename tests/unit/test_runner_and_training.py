@@ -84,7 +84,7 @@ def test_rasa_keeps_conversations_in_the_app_database_and_locks_in_redis(tmp_pat
     endpoints = yaml.safe_load(path.read_text(encoding="utf-8"))
     # psycopg2, the driver in Rasa's own virtualenv; the password survives the round trip
     assert endpoints["tracker_store"] == {
-        "type": "SQL",
+        "type": "kept_tracker_store.KeptSQLTrackerStore",
         "url": "postgresql://zw:s%40cret@db.internal:5433/zhengwu",
     }
     assert endpoints["lock_store"] == {
