@@ -20,7 +20,7 @@ keeps a tracker rebuilt from the events of that session only (stock reads filter
 `session_started`), and a tracker that changed after its save is not handed out again.
 tests/rasa_side/ compares both paths turn by turn.
 
-Its database engine also checks a pooled connection before using it: a PostgreSQL connection
+Its database engine also checks a pooled PostgreSQL connection before using it: one
 ended under it (a restarted database, `pg_terminate_backend`, a proxy's idle timeout) is
 replaced instead of failing the citizen's next turn with a 500. On SQLite it keeps its
 connections (SQLAlchemy 1.4 opens a new one per session there) and sets what the gateway's
@@ -50,10 +50,11 @@ STORED = "_zw_stored"
 
 
 def engine_options(url: Any) -> dict[str, Any]:
-    options = {**create_engine_kwargs(url), "pool_pre_ping": True}
+    """A database server's connection is checked before use (a `SELECT 1` per checkout);
+    a SQLite file has no connection to lose."""
     if str(url).startswith("sqlite"):
-        options |= {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
-    return options
+        return {"poolclass": sa.pool.QueuePool, "connect_args": {"check_same_thread": False}}
+    return {**create_engine_kwargs(url), "pool_pre_ping": True}
 
 
 def set_sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -111,6 +112,8 @@ class KeptSQLTrackerStore(SQLTrackerStore):
             if stored.stamp() == stamp and stored.events == len(kept.events):
                 self.kept_hits += 1
                 return kept
+        if stamp[0] == 0:  # a new conversation: nothing to read
+            return None
         tracker = await super().retrieve(sender_id)
         if tracker is not None:
             # A write between the stamp and the read only makes the next stamp differ.
@@ -134,8 +137,9 @@ class KeptSQLTrackerStore(SQLTrackerStore):
                 for event in itertools.islice(tracker.events, first_new, None)
             ]
             session.add_all(rows)
+            session.flush()
+            new_ids = [row.id for row in rows]  # read before the commit expires them (a query each)
             session.commit()
-            new_ids = [row.id for row in rows]
         if known is None:
             count, last_id = self._stamp(tracker.sender_id)
         else:
