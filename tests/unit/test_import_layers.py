@@ -251,9 +251,21 @@ def test_the_knowledge_library_never_reads_the_settings() -> None:
     assert not reading, "\n".join(reading)
 
 
-def test_the_scan_sees_known_imports() -> None:
+def test_the_scan_sees_known_imports(tmp_path: Path) -> None:
     """The scanner itself: relative imports, `from package import module` and imports inside
     functions are all found (a scanner that saw nothing would pass every test above)."""
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "from . import handoff\nfrom ..persistence.store import ConversationStore\n"
+        "def late() -> None:\n    import knowledge.search\n",
+        encoding="utf-8",
+    )
+    known = {"bot.gateway.handoff": sample}
+    assert [target for _, target in imported_names("bot.gateway.sample", sample, known)] == [
+        "bot.gateway.handoff",
+        "bot.persistence.store",
+        "knowledge.search",
+    ]
     modules = source_modules()
     edges, _ = package_edges()
     assert any(
