@@ -34,11 +34,12 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.contracts.areas import Area
 from bot.settings import Settings
 from knowledge.catalog import load_catalog
 from knowledge.chinese import to_simplified
 from knowledge.dense import Embedder, embedder_for
-from knowledge.schema import AREA_TERMS, Area
+from knowledge.schema import AREA_TERMS
 
 logger = logging.getLogger(__name__)
 

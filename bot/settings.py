@@ -15,8 +15,7 @@ from limits import parse
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from knowledge.paths import USERDICT_NAME, KnowledgePaths
-from knowledge.schema import AREA_LABELS, Area
+from bot.contracts.areas import AREA_LABELS, Area
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -249,12 +248,6 @@ class Settings(BaseSettings):
     @property
     def effective_embedding_cache(self) -> Path:
         return self.embedding_cache or self.var_dir / "cache" / "embeddings.sqlite3"
-
-    def knowledge_paths(self) -> KnowledgePaths:
-        cache = self.effective_embedding_cache if self.dense_search else None
-        return KnowledgePaths(
-            self.knowledge_dir, self.jieba_dict_dir / USERDICT_NAME, self.nlu_data_dir / "synonyms.yml", cache
-        )
 
     @property
     def effective_telegram_secret(self) -> str:

@@ -25,6 +25,7 @@ from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.store import create_db_engine
 from bot.settings import REPO_ROOT, Settings
 from knowledge.catalog import Catalog, content_hash, load_catalog
+from knowledge.configure import knowledge_paths
 from knowledge.nlu_export import ADDED_USERDICT_NAME, added_files, generated_files, write_generated
 from knowledge.schema import ServiceItem
 from knowledge.store import KnowledgeStore
@@ -96,7 +97,7 @@ def added_training_files(settings: Settings, catalog: Catalog) -> dict[Path, str
     files = added_files(
         catalog,
         _added_items(settings),
-        settings.knowledge_paths().synonyms,
+        knowledge_paths(settings).synonyms,
         _added_data_dir(settings),
         jieba_dir,
     )
@@ -122,7 +123,7 @@ def refresh_generated_nlu(settings: Settings) -> list[Path]:
     """Bring the generated training inputs up to date; returns the files written or removed.
     nlu_data/ from the authored files; var/nlu/ from the items the app DB adds to them
     (emptied when it adds none). Sorted output: unchanged inputs give identical files."""
-    paths = settings.knowledge_paths()
+    paths = knowledge_paths(settings)
     catalog = load_catalog(paths.data_dir)
     changed = write_generated(
         generated_files(catalog, paths.userdict, settings.generated_nlu_dir, paths.synonyms)

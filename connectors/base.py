@@ -10,20 +10,10 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from bot.gateway.conversation import ConversationRouter, OutgoingMessage, TurnResult
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """What any channel's update boils down to."""
-
-    channel: str
-    sender_id: str
-    text: str
-    meta: dict[str, Any] = field(default_factory=dict)
+from bot.contracts.conversation import InboundMessage, OutgoingMessage, TurnResult
+from bot.gateway.conversation import ConversationRouter
 
 
 def buttons_as_lines(message: OutgoingMessage) -> str:

@@ -6,11 +6,14 @@ the store for `GET /api/v1/chat/{sender_id}/messages`."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Annotated, cast
 
+from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from bot.contracts.conversation import OutgoingMessage
 from bot.gateway.bus import EventBus, conversation_topic
-from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.gateway.conversation import ConversationRouter
 from bot.persistence.store import ConversationStore
 from connectors.base import Connector
 
@@ -30,3 +33,10 @@ class RestConnector(Connector):
         if conversation is not None:
             body = {**asdict(message), "role": message.role.value}
             await self._bus.publish(conversation_topic(conversation.id), {"type": "message", "message": body})
+
+
+def get_rest(request: Request) -> RestConnector:
+    return cast(RestConnector, request.app.state.rest)
+
+
+RestDep = Annotated[RestConnector, Depends(get_rest)]

@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.persistence.migrate import upgrade_to_head
 from bot.settings import Settings, load_settings
 from knowledge.catalog import CatalogError, load_catalog
+from knowledge.configure import knowledge_paths
 from knowledge.importer import MAX_REPORTED_PROBLEMS, ImportFileError
 from knowledge.indexing import rebuild_index, seed_authored
 from knowledge.nlu_export import generated_files, write_generated
@@ -110,7 +111,7 @@ def _reindex(settings: Settings, _args: argparse.Namespace) -> int:
     started = time.perf_counter()
     print("正在校验知识库并重建索引……", flush=True)
     upgrade_to_head(settings.effective_database_url)
-    store, paths = open_store(settings), settings.knowledge_paths()
+    store, paths = open_store(settings), knowledge_paths(settings)
     seed_authored(paths, store)
     backend = make_backend(settings, progress=lambda n: print(f"  已写入 {n} 条", flush=True))
     count = rebuild_index(paths, store, backend)
@@ -121,7 +122,7 @@ def _reindex(settings: Settings, _args: argparse.Namespace) -> int:
 
 
 def _export_nlu(settings: Settings, args: argparse.Namespace) -> int:
-    paths = settings.knowledge_paths()
+    paths = knowledge_paths(settings)
     files = generated_files(
         load_catalog(paths.data_dir), paths.userdict, settings.generated_nlu_dir, paths.synonyms
     )

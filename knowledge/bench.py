@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import REPO_ROOT, Settings, load_settings
+from knowledge.configure import knowledge_paths
 from knowledge.evaluate import load_questions
 from knowledge.index.base import IndexedDoc, SearchBackend
 from knowledge.index.elastic import ElasticsearchIndex
@@ -102,7 +103,7 @@ def measure_backend(
     started = time.perf_counter()
     backend.rebuild(variants(base, size), f"bench-{size}")
     build_seconds = time.perf_counter() - started
-    segmenter = settings.knowledge_paths().segmenter()
+    segmenter = knowledge_paths(settings).segmenter()
     knowledge = KnowledgeBase(backend, segmenter)
     term_lists = [segmenter.terms(q) for q in queries]
     for terms in term_lists[:20]:  # warm caches and connections
@@ -174,7 +175,7 @@ def run(
             update={"var_dir": workdir / "var", "database_url": "", "dense_search": False}
         )
         prepare_knowledge(settings)
-        segmenter = settings.knowledge_paths().segmenter()
+        segmenter = knowledge_paths(settings).segmenter()
         base = [item_document(item, segmenter) for item in open_store(settings).items()]
         queries = [q for _, q, _ in load_questions()]
         print(

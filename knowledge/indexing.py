@@ -13,11 +13,12 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import numpy.typing as npt
 
+from bot.contracts.areas import AREA_LABELS
 from knowledge.catalog import load_catalog
 from knowledge.dense import Embedder, Vector, item_passage, item_phrases
 from knowledge.index.base import IndexedDoc, SearchBackend
 from knowledge.paths import KnowledgePaths
-from knowledge.schema import AREA_LABELS, FaqEntry, ServiceItem, ServicePlace
+from knowledge.schema import FaqEntry, ServiceItem, ServicePlace
 from knowledge.segment import Segmenter
 from knowledge.store import KnowledgeStore
 

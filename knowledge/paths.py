@@ -1,7 +1,8 @@
-"""Where the inputs of the index live: a small value the settings hand to the knowledge library.
+"""Where the inputs of the index live: a small value the knowledge library is handed
+(`knowledge.configure` builds it from the settings).
 
-Kept apart from `knowledge.indexing` so that reading the settings does not load jieba, OpenCC
-or numpy: the segmenter and the embedder are imported only when asked for.
+Kept apart from `knowledge.indexing` so that building it does not load jieba, OpenCC or
+numpy: the segmenter and the embedder are imported only when asked for.
 """
 
 from __future__ import annotations

@@ -9,46 +9,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import StrEnum
 from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints, model_validator
 
+from bot.contracts.areas import Area
+
 NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 ItemId = Annotated[str, StringConstraints(pattern=r"^[a-z_]+\.[a-z0-9_]+$")]
 PlaceId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_]+$")]
-
-
-class Area(StrEnum):
-    """The nine livelihood service areas; the value is the key used everywhere."""
-
-    education = "education"
-    social_security = "social_security"
-    employment = "employment"
-    healthcare = "healthcare"
-    housing = "housing"
-    transport = "transport"
-    certificates = "certificates"
-    enterprise_licensing = "enterprise_licensing"
-    qualification = "qualification"
-    other = "other"  # imported catalog items that belong to none of the nine
-
-
-SERVICE_AREAS: tuple[Area, ...] = tuple(a for a in Area if a is not Area.other)
-
-
-AREA_LABELS: dict[Area, str] = {
-    Area.education: "教育",
-    Area.social_security: "社保",
-    Area.employment: "就业",
-    Area.healthcare: "医疗",
-    Area.housing: "住房",
-    Area.transport: "交通",
-    Area.certificates: "证件办理",
-    Area.enterprise_licensing: "企业办证",
-    Area.qualification: "资质认定",
-    Area.other: "其他",
-}
 
 
 # How citizens name an area in a sentence (「交通方面的投诉」「社保的问题」). Generated into the

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.store import create_db_engine
 from bot.settings import Settings
+from knowledge.configure import knowledge_paths
 from knowledge.importer import ImportReport, load_mapping, read_rows, validate_rows, write_report
 from knowledge.index.base import SearchBackend
 from knowledge.index.embedded import EmbeddedIndex
@@ -39,7 +40,7 @@ def prepare_knowledge(settings: Settings) -> tuple[bool, bool]:
     quiet_jieba()
     upgrade_to_head(settings.effective_database_url)
     store = open_store(settings)
-    paths = settings.knowledge_paths()
+    paths = knowledge_paths(settings)
     seeded = seed_authored(paths, store)
     backend = make_backend(settings)
     try:
@@ -52,7 +53,7 @@ def prepare_knowledge(settings: Settings) -> tuple[bool, bool]:
 def open_knowledge_base(settings: Settings) -> KnowledgeBase:
     """The read side, from the index alone (the action server never touches the DB)."""
     quiet_jieba()
-    paths = settings.knowledge_paths()
+    paths = knowledge_paths(settings)
     return KnowledgeBase(make_backend(settings), paths.segmenter(), paths.embedder())
 
 
@@ -113,7 +114,7 @@ def import_catalog(
     echo("更新检索索引 ……")
     backend = make_backend(settings, progress=lambda n: echo(f"  已写入索引 {n} 条"))
     try:
-        apply_item_changes(settings.knowledge_paths(), store, backend, revision, upserted=report.valid)
+        apply_item_changes(knowledge_paths(settings), store, backend, revision, upserted=report.valid)
     finally:
         backend.close()
     echo(f"完成，用时 {time.perf_counter() - started:.1f} 秒。")

@@ -13,9 +13,10 @@ from typing import Literal
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.contracts.areas import Area
 from bot.persistence.models import KnowledgeFaq, KnowledgeItem, KnowledgeMeta, KnowledgePlace, utcnow
 from knowledge.catalog import Catalog
-from knowledge.schema import Area, FaqEntry, ServiceItem, ServicePlace
+from knowledge.schema import FaqEntry, ServiceItem, ServicePlace
 
 Origin = Literal["authored", "imported", "api", "staff"]
 REVISION = "revision"

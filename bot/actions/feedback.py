@@ -18,8 +18,8 @@ from bot.actions.answer_question import question_in_disguise
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import latest_intent
 from bot.area_classifier import AREA_TERMS_LONGEST_FIRST
+from bot.contracts.areas import AREA_LABELS
 from knowledge.chinese import to_simplified
-from knowledge.schema import AREA_LABELS
 
 MIN_DESCRIPTION_CHARS = 6
 KIND_NAMES = {HandoffReason.complaint: "投诉", HandoffReason.suggestion: "建议"}

@@ -15,7 +15,8 @@ from rasa_sdk import Tracker
 from bot.actions import knowledge_provider
 from bot.actions.intents import INTENT_QUESTIONS, latest_intent
 from bot.area_classifier import AreaPrediction, named_area
-from knowledge.schema import Area, ServiceItem
+from bot.contracts.areas import Area
+from knowledge.schema import ServiceItem
 
 HANDOFF = "handoff"
 

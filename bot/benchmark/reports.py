@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 
-from bot.gateway.office_hours import OfficeHours
+from bot.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.store import create_db_engine
 from bot.reports.gaps import GapReport

@@ -28,9 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.area_classifier import AreaClassifier, Example, catalog_examples, message_examples
+from bot.contracts.areas import Area
 from bot.settings import Settings
 from knowledge.dense import Embedder, embedder_for
-from knowledge.schema import Area
 
 MESSAGES_FILE = "citizen_messages_dev.jsonl"
 HOLDOUT_SHARE = 0.3

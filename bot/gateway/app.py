@@ -13,15 +13,15 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.area_classifier import BackgroundAreaClassifier
 from bot.console import routes as console
+from bot.contracts.conversation import OutgoingMessage
 from bot.gateway.body_limit import BodySizeLimitMiddleware
 from bot.gateway.bus import make_bus
-from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.gateway.conversation import ConversationRouter
 from bot.gateway.conversation_access import ConversationAccess, conversation_secret
 from bot.gateway.cors import WidgetCORSMiddleware
 from bot.gateway.errors import error_responses, install_error_handlers
 from bot.gateway.handoff import HandoffService
 from bot.gateway.login_guard import LoginGuard
-from bot.gateway.office_hours import OfficeHours
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.routes import (
     auth,
@@ -39,6 +39,7 @@ from bot.gateway.routes import (
 )
 from bot.gateway.security import SecurityHeadersMiddleware
 from bot.gateway.throttle import ChatRules, Throttle, open_storage
+from bot.office_hours import OfficeHours
 from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore

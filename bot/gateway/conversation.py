@@ -7,47 +7,28 @@ are returned, so a restart loses nothing that was said.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from bot.contracts.conversation import (
+    HANDOFF,
+    ConversationState,
+    ConversationView,
+    OutgoingMessage,
+    Role,
+    StoredMessage,
+    TurnResult,
+)
 from bot.gateway.handoff import HandoffService
 from bot.gateway.rasa_client import RasaClient, normalise_rasa_messages
 from bot.persistence.follow_ups import FollowUpStore
-from bot.persistence.models import ConversationState, Role
-from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
+from bot.persistence.store import ConversationStore
 from bot.privacy import mask_personal_data, nlu_placeholders
 from bot.ratings import RATING_SCORES, SATISFACTION_LEVELS, SECOND_RATING
 from knowledge.chinese import to_simplified
 
-HANDOFF = "handoff"  # data.type of the handoff request an action sends
 NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    id: int
-    text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
-    role: Role = Role.bot
-
-    @classmethod
-    def from_stored(cls, message: StoredMessage) -> OutgoingMessage:
-        return cls(
-            message.id,
-            message.text,
-            list(message.payload.get("buttons", [])),
-            dict(message.payload.get("data", {})),
-            message.role,
-        )
-
-
-@dataclass(frozen=True)
-class TurnResult:
-    conversation: ConversationView
-    messages: list[OutgoingMessage]
 
 
 class ConversationRouter:

@@ -16,7 +16,6 @@ from bot.gateway.rasa_client import RasaClient
 from bot.gateway.throttle import Throttle
 from bot.persistence.store import ConversationStore
 from bot.settings import Settings
-from connectors.rest import RestConnector
 from knowledge.search import KnowledgeBase
 
 
@@ -62,16 +61,11 @@ def get_bus(request: Request) -> EventBus:
     return cast(EventBus, request.app.state.bus)
 
 
-def get_rest(request: Request) -> RestConnector:
-    return cast(RestConnector, request.app.state.rest)
-
-
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ConversationStore, Depends(get_store)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
 AreasDep = Annotated[BackgroundAreaClassifier, Depends(get_areas)]
 RouterDep = Annotated[ConversationRouter, Depends(get_router)]
-RestDep = Annotated[RestConnector, Depends(get_rest)]
 BusDep = Annotated[EventBus, Depends(get_bus)]
 LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]

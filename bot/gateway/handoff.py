@@ -18,15 +18,16 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from bot.contracts.areas import AREA_LABELS, Area
+from bot.contracts.conversation import ConversationView, Role, StoredMessage
 from bot.gateway.bus import CONSOLE, EventBus, conversation_topic
-from bot.gateway.office_hours import OfficeHours, format_opening
 from bot.gateway.rasa_client import RasaClient, RasaUnavailableError, normalise_rasa_messages
-from bot.persistence.models import Role, TicketStatus, utcnow
+from bot.office_hours import OfficeHours, format_opening
+from bot.persistence.models import TicketStatus, utcnow
 from bot.persistence.staff import StaffView
-from bot.persistence.store import ConversationStore, ConversationView, StoredMessage
+from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import NewTicket, TicketConflictError, TicketStore, TicketView
 from bot.privacy import mask_personal_data
-from knowledge.schema import AREA_LABELS, Area
 from knowledge.search import KnowledgeBase
 
 logger = logging.getLogger(__name__)

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.contracts.conversation import Role
 from bot.persistence.models import (
     Conversation,
     FollowUp,
@@ -25,7 +26,6 @@ from bot.persistence.models import (
     FollowUpStatus,
     Message,
     Rating,
-    Role,
     Staff,
     Ticket,
     as_utc,

@@ -21,6 +21,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.contracts.conversation import ConversationState
+
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
@@ -29,22 +31,6 @@ def utcnow() -> dt.datetime:
 def as_utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; everything we store is UTC."""
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
-
-
-class ConversationState(StrEnum):
-    """Who owns the conversation: the bot, the staff queue, a staff member, or nobody."""
-
-    bot = "bot"
-    queued = "queued"
-    human = "human"
-    closed = "closed"
-
-
-class Role(StrEnum):
-    citizen = "citizen"
-    bot = "bot"
-    staff = "staff"
-    system = "system"
 
 
 class Base(DeclarativeBase):

@@ -25,8 +25,8 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.contracts.areas import Area
 from bot.persistence.models import Staff, StaffRole, StaffSession, as_utc, utcnow
-from knowledge.schema import Area
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
 MIN_PASSWORD_CHARS = 8

@@ -7,9 +7,7 @@ the URL (and SQLite's WAL pragma, set once per connection).
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,28 +28,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from bot.persistence.models import Conversation, ConversationState, Message, Rating, Role, as_utc, utcnow
-
-
-@dataclass(frozen=True)
-class ConversationView:
-    id: str
-    channel: str
-    external_id: str
-    state: ConversationState
-
-    @property
-    def sender_key(self) -> str:
-        return f"{self.channel}:{self.external_id}"
-
-
-@dataclass(frozen=True)
-class StoredMessage:
-    id: int
-    role: Role
-    text: str
-    payload: dict[str, Any]
-    created_at: dt.datetime
+from bot.contracts.conversation import ConversationState, ConversationView, Role, StoredMessage
+from bot.persistence.models import Conversation, Message, Rating, as_utc, utcnow
 
 
 def _set_sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.contracts.conversation import ConversationState
 from bot.persistence.models import (
     Conversation,
-    ConversationState,
     HandoffEvent,
     Staff,
     Ticket,

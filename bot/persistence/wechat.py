@@ -16,9 +16,9 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute
 
+from bot.contracts.conversation import Role
 from bot.persistence.models import (
     Message,
-    Role,
     WechatCredential,
     WechatDelivery,
     WechatUnpushed,

@@ -30,8 +30,9 @@ from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
+from bot.contracts.conversation import Role
 from bot.persistence.gap_decisions import question_key
-from bot.persistence.models import GAP_REPLY_CONDITION, Conversation, GapDecision, Message, Role, as_utc
+from bot.persistence.models import GAP_REPLY_CONDITION, Conversation, GapDecision, Message, as_utc
 from bot.privacy import mask_personal_data
 from bot.reports.summary import ReportFilter
 from knowledge.dense import Embedder

@@ -20,7 +20,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from bot.gateway.office_hours import OfficeHours
+from bot.office_hours import OfficeHours
 from bot.reports.epoch import DAY, EPOCH_ORDINAL, SECOND, IntArray, wall_microseconds
 from bot.work_calendar import WorkCalendar
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
+from bot.contracts.conversation import Role
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, OPEN_FOLLOW_UP_STATES
 from bot.persistence.models import (
     Conversation,
@@ -34,7 +35,6 @@ from bot.persistence.models import (
     FollowUpStatus,
     Message,
     Rating,
-    Role,
     Ticket,
     TicketTransfer,
 )

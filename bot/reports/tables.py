@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from bot.contracts.areas import AREA_LABELS, Area
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
 from bot.reports.summary import Durations, Summary
 from bot.reports.volume import VolumeResult
-from knowledge.schema import AREA_LABELS, Area
 
 Cell = str | int | float | None
 

@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Engine, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
-from bot.persistence.models import Message, Role
+from bot.contracts.conversation import Role
+from bot.persistence.models import Message
 from bot.reports.summary import ReportFilter, SummaryReport
 
 Conditions = list[ColumnElement[bool]]

@@ -35,9 +35,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.contracts.conversation import InboundMessage, OutgoingMessage
+from bot.gateway.conversation import ConversationRouter
 from bot.persistence.store import ConversationStore
-from connectors.base import Connector, InboundMessage, split_text
+from connectors.base import Connector, split_text
 from connectors.telegram.ordering import PerChatOrderedProcessor
 
 logger = logging.getLogger(__name__)

@@ -20,12 +20,13 @@ from typing import Any, ClassVar
 from starlette.concurrency import run_in_threadpool
 from wechatpy.exceptions import WeChatClientException
 
-from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.contracts.conversation import ConversationState, InboundMessage, OutgoingMessage, Role, StoredMessage
+from bot.gateway.conversation import ConversationRouter
 from bot.gateway.handoff import PushRefusedError
-from bot.persistence.models import ConversationState, Role, utcnow
-from bot.persistence.store import ConversationStore, StoredMessage
+from bot.persistence.models import utcnow
+from bot.persistence.store import ConversationStore
 from bot.persistence.wechat import WechatStore
-from connectors.base import Connector, InboundMessage, buttons_as_lines, split_text, utf8_size
+from connectors.base import Connector, buttons_as_lines, split_text, utf8_size
 from connectors.wechat.client import scrub
 
 logger = logging.getLogger(__name__)

@@ -21,7 +21,8 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.contracts.conversation import OutgoingMessage
+from bot.gateway.conversation import ConversationRouter
 from bot.persistence.store import ConversationStore
 from bot.persistence.wechat import PASSIVE, PUSHED, RUNNING, WechatStore
 from connectors.base import utf8_size

@@ -30,9 +30,9 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.gateway.conversation import HANDOFF, ConversationRouter, OutgoingMessage
+from bot.contracts.conversation import HANDOFF, ConversationState, OutgoingMessage
+from bot.gateway.conversation import ConversationRouter
 from bot.gateway.handoff import ACK, HandoffService
-from bot.persistence.models import ConversationState
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import TicketConflictError
 from bot.persistence.wechat import PUSHED, WechatStore

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from bot.gateway.conversation import OutgoingMessage
-from bot.persistence.models import Role
+from bot.contracts.conversation import OutgoingMessage, Role
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.runner import Supervisor, children
 from bot.settings import Settings

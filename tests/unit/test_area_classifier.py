@@ -18,9 +18,9 @@ from bot.area_classifier import (
     says_nothing_about_a_matter,
     training_examples,
 )
+from bot.contracts.areas import Area
 from bot.evaluation.areas import MESSAGES_FILE, load_messages, split_holdout
 from bot.settings import REPO_ROOT, Settings
-from knowledge.schema import Area
 from tests.conftest import make_settings
 
 SHARED_MESSAGES = REPO_ROOT.parent / "shared" / "eval" / MESSAGES_FILE

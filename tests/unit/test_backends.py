@@ -14,6 +14,7 @@ import pytest
 from osmem_server import OsmemServer
 
 from bot.settings import Settings
+from knowledge.configure import knowledge_paths
 from knowledge.index.base import IndexedDoc, SearchBackend
 from knowledge.index.elastic import ElasticsearchIndex
 from knowledge.index.embedded import EmbeddedIndex
@@ -50,7 +51,7 @@ def seeded(settings: Settings) -> Settings:
 
 
 def test_rebuild_search_sources_and_names(backend: SearchBackend, seeded: Settings) -> None:
-    store, paths = open_store(seeded), seeded.knowledge_paths()
+    store, paths = open_store(seeded), knowledge_paths(seeded)
     assert backend.fingerprint() is None
     count = backend.rebuild(all_documents(store, paths.segmenter()), "fp-1")
     assert count == backend.count() >= 9 + 3
@@ -69,7 +70,7 @@ def test_rebuild_search_sources_and_names(backend: SearchBackend, seeded: Settin
 
 
 def test_incremental_upsert_and_delete(backend: SearchBackend, seeded: Settings) -> None:
-    store, paths = open_store(seeded), seeded.knowledge_paths()
+    store, paths = open_store(seeded), knowledge_paths(seeded)
     backend.rebuild(all_documents(store, paths.segmenter()), "fp-1")
     original = store.item("housing.provident_fund_rent_withdrawal")
     assert original is not None
@@ -85,7 +86,7 @@ def test_incremental_upsert_and_delete(backend: SearchBackend, seeded: Settings)
 
 
 def test_knowledge_base_reader_works_on_either_backend(backend: SearchBackend, seeded: Settings) -> None:
-    store, paths = open_store(seeded), seeded.knowledge_paths()
+    store, paths = open_store(seeded), knowledge_paths(seeded)
     backend.rebuild(all_documents(store, paths.segmenter()), index_fingerprint(store.revision(), paths))
     kb = KnowledgeBase(backend, paths.segmenter())
     assert kb.search("补办身份证要带什么材料")[0].item.id == "certificates.id_card_reissue"
@@ -96,7 +97,7 @@ def test_knowledge_base_reader_works_on_either_backend(backend: SearchBackend, s
 def test_each_items_passage_and_phrase_vectors_come_back_as_written(
     backend: SearchBackend, seeded: Settings
 ) -> None:
-    store, paths = open_store(seeded), seeded.knowledge_paths()
+    store, paths = open_store(seeded), knowledge_paths(seeded)
     rng = np.random.default_rng(7)
     docs = [
         item_document(
@@ -115,7 +116,7 @@ def test_each_items_passage_and_phrase_vectors_come_back_as_written(
 
 
 def test_a_rebuild_replaces_rather_than_adds(backend: SearchBackend, seeded: Settings) -> None:
-    store, paths = open_store(seeded), seeded.knowledge_paths()
+    store, paths = open_store(seeded), knowledge_paths(seeded)
     docs: list[IndexedDoc] = list(all_documents(store, paths.segmenter()))
     backend.rebuild(docs, "a")
     backend.rebuild(docs[:3], "b")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.contracts.areas import SERVICE_AREAS
 from bot.settings import Settings
 from knowledge.catalog import CatalogError, load_catalog
-from knowledge.schema import SERVICE_AREAS
 
 
 def test_authored_data_covers_all_nine_areas(settings: Settings) -> None:

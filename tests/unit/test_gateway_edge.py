@@ -21,8 +21,8 @@ from starlette.websockets import WebSocketDisconnect
 
 from bot.gateway.app import create_app
 from bot.gateway.bus import CONSOLE, EventBus
-from bot.gateway.deps import get_rest
 from bot.gateway.params import MAX_ROW_ID
+from connectors.rest import get_rest
 from tests.citizen import citizen_headers
 from tests.conftest import make_settings
 from tests.staff import bearer, console_login, ensure_staff

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.gateway.office_hours import OfficeHours, OfficeHoursError, format_opening
+from bot.office_hours import OfficeHours, OfficeHoursError, format_opening
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HOURS = OfficeHours.parse(

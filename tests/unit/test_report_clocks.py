@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.gateway.office_hours import OfficeHours
+from bot.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Conversation, Message
 from bot.persistence.store import create_db_engine

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
-from bot.gateway.office_hours import OfficeHours
+from bot.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Conversation, Message, Staff, Ticket
 from bot.persistence.store import create_db_engine

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.contracts.areas import Area
 from bot.persistence.migrate import upgrade_to_head
 from bot.runner import Child, ChildDiedError, RestartPolicy, Supervisor, write_rasa_endpoints
 from bot.settings import REPO_ROOT, Settings
 from bot.training import CONFIG, model_fingerprint, refresh_generated_nlu, training_inputs
 from knowledge.__main__ import main as knowledge_cli
 from knowledge.nlu_export import ADDED_LOOKUP_NAME, ADDED_USERDICT_NAME
-from knowledge.schema import Area, ServiceItem
+from knowledge.schema import ServiceItem
 from knowledge.service import import_catalog, open_store, prepare_knowledge
 from tests.conftest import make_settings
 

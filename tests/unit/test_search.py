@@ -4,6 +4,7 @@ import pytest
 
 from bot.settings import Settings
 from knowledge.chinese import to_simplified
+from knowledge.configure import knowledge_paths
 from knowledge.dense import item_passage
 from knowledge.index.embedded import EmbeddedIndex
 from knowledge.indexing import ensure_index, rebuild_index
@@ -50,7 +51,7 @@ def test_synonyms_normalise_once(settings: Settings) -> None:
 def test_seeding_and_index_happen_only_when_inputs_change(settings: Settings) -> None:
     assert prepare_knowledge(settings) == (True, True)
     assert prepare_knowledge(settings) == (False, False)
-    paths, store = settings.knowledge_paths(), open_store(settings)
+    paths, store = knowledge_paths(settings), open_store(settings)
     backend = EmbeddedIndex(settings.effective_index_path)
     assert ensure_index(paths, store, backend) is False
     assert rebuild_index(paths, store, backend) == backend.count()
@@ -84,7 +85,7 @@ def test_the_dense_signal_is_the_mean_of_passage_and_closest_phrase(
     """A question worded like one situation of an item is as close to the item as that phrase
     is, whatever else its passage says: the cosine used is (passage + closest phrase) / 2."""
     item = kb.item("education.primary_school_enrollment")
-    embedder = settings.knowledge_paths().embedder()
+    embedder = knowledge_paths(settings).embedder()
     assert item is not None and item.situations and embedder is not None
     question = item.situations[0]
     passage = float(embedder.passages([item_passage(item)])[0] @ embedder.query(question))

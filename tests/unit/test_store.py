@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 
+from bot.contracts.conversation import ConversationState, Role
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import ConversationState, Role
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.work_calendar import WorkCalendar
 from tests.postgres import throwaway_postgres_database

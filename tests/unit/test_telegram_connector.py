@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.contracts.conversation import OutgoingMessage, Role
 from bot.gateway.app import create_app
 from bot.gateway.bus import LocalBus
-from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.gateway.conversation import ConversationRouter
 from bot.gateway.handoff import HandoffService
-from bot.gateway.office_hours import OfficeHours
 from bot.gateway.rasa_client import RasaClient
+from bot.office_hours import OfficeHours
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import Role
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
 from bot.work_calendar import WorkCalendar

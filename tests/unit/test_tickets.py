@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
+from bot.contracts.conversation import ConversationState
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import ConversationState, Ticket, TicketStatus
+from bot.persistence.models import Ticket, TicketStatus
 from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import NewTicket, TicketConflictError, TicketStore

@@ -16,9 +16,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from bot.contracts.conversation import Role
 from bot.gateway.app import create_app
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import Message, Role, WechatCredential
+from bot.persistence.models import Message, WechatCredential
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.wechat import WechatStore
 from bot.settings import Settings

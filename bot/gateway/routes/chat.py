@@ -10,8 +10,9 @@ from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 from starlette.requests import HTTPConnection
 
+from bot.contracts.conversation import InboundMessage, OutgoingMessage
 from bot.gateway.bus import EventBus, conversation_topic
-from bot.gateway.conversation import ConversationRouter, OutgoingMessage
+from bot.gateway.conversation import ConversationRouter
 from bot.gateway.conversation_access import (
     ACCESS_RESPONSES,
     ApiKeyHeaderDep,
@@ -20,15 +21,14 @@ from bot.gateway.conversation_access import (
     require_conversation_access,
     socket_access_error,
 )
-from bot.gateway.deps import RestDep, RouterDep, client_address, get_throttle
+from bot.gateway.deps import RouterDep, client_address, get_throttle
 from bot.gateway.errors import ASSISTANT_UNAVAILABLE, error_responses, explain_errors, summarise
 from bot.gateway.params import RowId, parse_row_id
 from bot.gateway.rasa_client import RasaUnavailableError
 from bot.gateway.sockets import Event, close_with_error, error_frame, relay
 from bot.gateway.throttle import ChatRules, RateLimitedError
-from connectors.base import InboundMessage
 from connectors.rest import CHANNEL as REST_CHANNEL
-from connectors.rest import RestConnector
+from connectors.rest import RestConnector, RestDep
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 

@@ -9,14 +9,16 @@ from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
+from bot.contracts.areas import Area
 from bot.gateway.auth import AdminStaffDep, StaffDep
 from bot.gateway.deps import KnowledgeDep, SettingsDep
 from bot.gateway.errors import error_responses
 from bot.gateway.params import RowId
 from bot.persistence.faq_drafts import DraftStatus, DraftView, FaqDraftStore
 from bot.settings import Settings
+from knowledge.configure import knowledge_paths
 from knowledge.indexing import apply_faq_change
-from knowledge.schema import Area, FaqEntry
+from knowledge.schema import FaqEntry
 from knowledge.search import KnowledgeBase
 from knowledge.service import make_backend
 from knowledge.store import KnowledgeStore
@@ -67,7 +69,7 @@ def publish_faq(settings: Settings, store: KnowledgeStore, knowledge: KnowledgeB
     revision = store.upsert_faq(faq, "staff")
     backend = make_backend(settings)
     try:
-        apply_faq_change(settings.knowledge_paths(), store, backend, revision, faq)
+        apply_faq_change(knowledge_paths(settings), store, backend, revision, faq)
     finally:
         backend.close()
     knowledge.refresh(force=True)

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from bot.gateway.deps import KnowledgeDep, SettingsDep
 from bot.gateway.errors import error_responses
 from bot.settings import Settings
+from knowledge.configure import knowledge_paths
 from knowledge.indexing import apply_item_changes
 from knowledge.schema import ServiceItem
 from knowledge.search import KnowledgeBase
@@ -67,7 +68,7 @@ class KnowledgeEditor:
         backend = make_backend(self.settings)
         try:
             apply_item_changes(
-                self.settings.knowledge_paths(), self.store, backend, revision, upserted, deleted
+                knowledge_paths(self.settings), self.store, backend, revision, upserted, deleted
             )
         finally:
             backend.close()

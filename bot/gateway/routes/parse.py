@@ -11,11 +11,11 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from bot.area_classifier import BackgroundAreaClassifier
+from bot.contracts.areas import Area
 from bot.gateway.deps import AreasDep, KnowledgeDep, RasaDep
 from bot.gateway.errors import error_responses
 from bot.privacy import mask_personal_data
 from knowledge.chinese import to_simplified
-from knowledge.schema import Area
 from knowledge.search import KnowledgeBase
 
 router = APIRouter(prefix="/api/v1", tags=["nlu"])

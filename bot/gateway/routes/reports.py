@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
+from bot.contracts.areas import Area
 from bot.gateway.auth import StaffDep, readable_areas
 from bot.gateway.deps import SettingsDep
 from bot.gateway.errors import error_responses
@@ -33,7 +34,6 @@ from bot.reports.tables import (
     volume_table,
 )
 from bot.reports.volume import VolumeReport
-from knowledge.schema import Area
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=error_responses(401, 403))
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
+from bot.contracts.areas import Area
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas, websocket_staff
 from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.errors import error_responses
@@ -23,7 +24,6 @@ from bot.persistence.models import TicketStatus
 from bot.persistence.staff import StaffView
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import OPEN_STATUSES, TicketConflictError, TicketStore, TicketView
-from knowledge.schema import Area
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"], responses=error_responses(401, 403))
 

@@ -1,0 +1,41 @@
+"""The service areas: the key every layer stores, routes and reports by, and its Chinese label.
+
+Part of the core (settings, persistence, knowledge and the console all use them), so it
+imports nothing of ours.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Area(StrEnum):
+    """The nine livelihood service areas; the value is the key used everywhere."""
+
+    education = "education"
+    social_security = "social_security"
+    employment = "employment"
+    healthcare = "healthcare"
+    housing = "housing"
+    transport = "transport"
+    certificates = "certificates"
+    enterprise_licensing = "enterprise_licensing"
+    qualification = "qualification"
+    other = "other"  # imported catalog items that belong to none of the nine
+
+
+SERVICE_AREAS: tuple[Area, ...] = tuple(a for a in Area if a is not Area.other)
+
+
+AREA_LABELS: dict[Area, str] = {
+    Area.education: "教育",
+    Area.social_security: "社保",
+    Area.employment: "就业",
+    Area.healthcare: "医疗",
+    Area.housing: "住房",
+    Area.transport: "交通",
+    Area.certificates: "证件办理",
+    Area.enterprise_licensing: "企业办证",
+    Area.qualification: "资质认定",
+    Area.other: "其他",
+}
