@@ -452,16 +452,17 @@ def install_parsing_off_the_event_loop() -> None:
         if self.http_interpreter or tracker is None or not only_output_properties:
             return await stock_parse(self, message, tracker, only_output_properties)
         key = (self.model_metadata.model_id, message.text)
-        parsed = recent.get(key)
-        PARSE_CACHE_COUNTS["misses" if parsed is None else "hits"] += 1
-        if parsed is None:
-            parsed = await asyncio.get_running_loop().run_in_executor(
+        cached = recent.get(key)
+        PARSE_CACHE_COUNTS["misses" if cached is None else "hits"] += 1
+        if cached is None:
+            parsed: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
                 parser, self._parse_message_with_graph, message, tracker, True
             )
             recent[key] = parsed
             if len(recent) > RECENT_PARSES:
                 recent.popitem(last=False)
         else:
+            parsed = cached
             recent.move_to_end(key)
         parse_data = copy.deepcopy(parsed)  # the processor and the events change theirs
         for own, value in (("message_id", message.message_id), ("metadata", message.metadata)):
