@@ -77,8 +77,10 @@ class Stored:
         return self.count, self.last_id
 
 
-class KeptSQLTrackerStore(SQLTrackerStore):
+class KeptSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]  # Rasa is untyped (Any) to mypy
     """`SQLTrackerStore` with the last saved tracker of each recent conversation kept."""
+
+    engine: sa.engine.Engine
 
     def __init__(self, *args: Any, kept_conversations: int = KEPT_CONVERSATIONS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,7 +11,8 @@ our model on this 2-core machine and left ~570 MB of graph and optimizer state r
 Here a model is built by one prediction instead, and the saved weights are restored into
 it; `assert_existing_objects_matched` proves every variable inference uses came from the
 file (the optimizer's saved slots are the only part left unread). Any surprise falls back to
-Rasa's own loader, and fine-tuning (`rasa train --finetune`) never comes through here.
+Rasa's own loader (counted, see below), and fine-tuning (`rasa train --finetune`) never comes
+through here.
 
 Likewise events (in every custom action's result, and those the gateway appends around a
 handoff) are validated against Rasa's constant schema with validators built once
@@ -43,16 +44,98 @@ output depends on the text alone, and citizens send the same short texts all the
 citizens this alone raised throughput from 68 to 103 turns/s). tests/rasa_side/ checks each replacement
 against the code it replaces; parsing 166 questions gave the same intents, rankings and
 entities, entity confidences within 2.4e-7.
+
+Every replacement reaches into Rasa's and TensorFlow's internals, so the launcher refuses to
+start on any rasa, rasa-sdk or tensorflow version other than the ones requirements/rasa.lock
+pins. And a replacement that meets what it was not written for hands the work to the stock
+code, so the citizen is still served, but not silently: it logs a warning and counts it,
+`GET /status` answers the counts (`fallbacks`), and the integration suite fails on any.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
+from collections.abc import Mapping
+from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("zhengwu.rasa_server")
+
+LOCK_FILE = Path(__file__).resolve().parents[2] / "requirements" / "rasa.lock"
+# The packages whose internals this file replaces or relies on: any other version than the
+# locked one may have moved what is replaced here.
+CHECKED_PACKAGES = ("rasa", "rasa-sdk", "tensorflow")
+_PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;\\#]+)")
+
+
+def _normalized(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503: rasa_sdk and rasa-sdk are one
+
+
+def locked_versions(lock_text: str) -> dict[str, str]:
+    """`name==version` pins of a pip requirements file, by normalized name."""
+    pins: dict[str, str] = {}
+    for line in lock_text.splitlines():
+        pin = _PIN.match(line)
+        if pin:
+            pins[_normalized(pin.group(1))] = pin.group(2)
+    return pins
+
+
+def installed_versions() -> dict[str, str | None]:
+    """The installed version of each checked package (None: not installed)."""
+    found: dict[str, str | None] = {}
+    for name in CHECKED_PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = None
+    return found
+
+
+def version_mismatches(installed: Mapping[str, str | None], lock_text: str) -> list[str]:
+    """One line (in Chinese) per checked package whose installed version is not the locked one."""
+    locked = locked_versions(lock_text)
+    problems = []
+    for name in CHECKED_PACKAGES:
+        want, have = locked.get(_normalized(name)), installed.get(name)
+        if want is None:
+            problems.append(f"{name}：锁定文件中没有它的版本（应写作 {name}==版本号）")
+        elif have is None:
+            problems.append(f"{name}：未安装（锁定版本 {want}）")
+        elif have != want:
+            problems.append(f"{name}：已安装 {have}，锁定版本 {want}")
+    return problems
+
+
+def refuse_other_versions(installed: Mapping[str, str | None], lock_file: Path = LOCK_FILE) -> None:
+    """Stop, before anything of Rasa is imported, unless the locked versions are installed."""
+    try:
+        lock_text = lock_file.read_text(encoding="utf-8")
+    except OSError as error:
+        sys.exit(f"错误：无法读取 {lock_file}（{error}），无法确认 Rasa 的版本，Rasa 服务未启动。")
+    problems = version_mismatches(installed, lock_text)
+    if problems:
+        sys.exit(
+            "错误：Rasa 环境的版本与锁定版本不一致，Rasa 服务未启动。\n"
+            + "".join(f"  {problem}\n" for problem in problems)
+            + "本启动器替换了这些版本的内部函数，换了版本可能算错或崩溃。"
+            "请运行 make setup 按 requirements/rasa.lock 重新安装（或先更新锁定文件并重新核对这些替换）。"
+        )
+
+
+# Times a replacement handed the work back to Rasa's own code because it met what it was not
+# written for. Production keeps serving; `GET /status` shows these and the tests require 0.
+FALLBACK_COUNTS: dict[str, int] = {"inference_loader": 0, "direct_predict": 0}
+
+
+def fall_back(replacement: str, message: str, *args: object, exc_info: bool = False) -> None:
+    FALLBACK_COUNTS[replacement] += 1
+    logger.warning("[回退 %s] " + message, replacement, *args, exc_info=exc_info)
 
 
 def install_inference_loader() -> None:
@@ -87,7 +170,12 @@ def install_inference_loader() -> None:
             status.expect_partial()  # the optimizer's slots: only training would read them
             return model
         except Exception:  # any surprise: Rasa's own, slower loader
-            logger.warning("按推理方式加载 %s 失败，改用 Rasa 自带的加载方式", cls.__name__, exc_info=True)
+            fall_back(
+                "inference_loader",
+                "按推理方式加载 %s 失败，改用 Rasa 自带的加载方式",
+                cls.__name__,
+                exc_info=True,
+            )
             return stock_load(
                 cls, model_file_name, model_data_example, predict_data_example, False, *args, **kwargs
             )
@@ -288,7 +376,11 @@ def install_direct_predict_calls() -> None:
         if len(batch_in) != len(dtypes) or any(
             t.dtype != dtype for t, dtype in zip(batch_in, dtypes, strict=True)
         ):
-            return stock_predict(self, batch_in)  # casts what the one traced signature does not take
+            # Rasa's call casts what the one traced signature does not take.
+            fall_back(
+                "direct_predict", "%s 的输入类型与已追踪的签名不同，改用 Rasa 自带的调用", type(self).__name__
+            )
+            return stock_predict(self, batch_in)
         tensors = [tf.constant(t) for t in batch_in]
         raw = concrete._call_flat(tensors, concrete.captured_inputs)
         outputs = models.tf_utils.sync_to_numpy_or_python_type(raw)
@@ -452,16 +544,17 @@ def install_parsing_off_the_event_loop() -> None:
         if self.http_interpreter or tracker is None or not only_output_properties:
             return await stock_parse(self, message, tracker, only_output_properties)
         key = (self.model_metadata.model_id, message.text)
-        parsed = recent.get(key)
-        PARSE_CACHE_COUNTS["misses" if parsed is None else "hits"] += 1
-        if parsed is None:
-            parsed = await asyncio.get_running_loop().run_in_executor(
+        cached = recent.get(key)
+        PARSE_CACHE_COUNTS["misses" if cached is None else "hits"] += 1
+        if cached is None:
+            parsed: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
                 parser, self._parse_message_with_graph, message, tracker, True
             )
             recent[key] = parsed
             if len(recent) > RECENT_PARSES:
                 recent.popitem(last=False)
         else:
+            parsed = cached
             recent.move_to_end(key)
         parse_data = copy.deepcopy(parsed)  # the processor and the events change theirs
         for own, value in (("message_id", message.message_id), ("metadata", message.metadata)):
@@ -484,7 +577,8 @@ def install_parsing_off_the_event_loop() -> None:
 
 
 def install_parse_cache_status() -> None:
-    """`GET /status` also answers `parse_cache`: {"hits", "misses"} since the server started."""
+    """`GET /status` also answers `parse_cache`: {"hits", "misses"} since the server started,
+    and `fallbacks`: how often each replacement handed its work to Rasa's own code."""
     from rasa import server
     from sanic import response
 
@@ -495,7 +589,8 @@ def install_parse_cache_status() -> None:
 
         async def add_counts(request: Any, reply: Any) -> Any:
             if request.path == "/status" and reply.status == 200:
-                return response.json({**json.loads(reply.body), "parse_cache": dict(PARSE_CACHE_COUNTS)})
+                counts = {"parse_cache": dict(PARSE_CACHE_COUNTS), "fallbacks": dict(FALLBACK_COUNTS)}
+                return response.json({**json.loads(reply.body), **counts})
             return None
 
         app.register_middleware(add_counts, "response")
@@ -519,6 +614,7 @@ def install_domain_emptiness_cache() -> None:
 
 
 def main() -> None:
+    refuse_other_versions(installed_versions())
     # TensorFlow's TFLite converter imports JAX when it is installed (Rasa's TensorFlow pulls
     # it in) only to convert JAX models: 0.5 s of start-up and ~60 MB resident for nothing.
     sys.modules["jax"] = None  # type: ignore[assignment]

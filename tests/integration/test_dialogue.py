@@ -144,6 +144,18 @@ def test_a_text_sent_again_is_understood_the_same_in_every_conversation(
     assert first == second
 
 
+def test_rasa_serves_without_falling_back_to_its_own_code(
+    gateway: httpx.Client, system: tuple[Settings, Supervisor]
+) -> None:
+    """Each replacement in bot/scripts/rasa_server.py hands what it was not written for to
+    Rasa's own code, so production keeps serving; `/status` counts it. On our model (loaded
+    when the system started, parsed here) none may: it would be a replacement gone stale."""
+    settings, _ = system
+    say(gateway, "fallback-1", "补办身份证要多少钱")
+    status = httpx.get(f"{settings.rasa_url}/status", timeout=10).json()
+    assert status["fallbacks"] == {"inference_loader": 0, "direct_predict": 0}, "see Rasa's log: [回退 …]"
+
+
 def test_greeting_says_what_the_assistant_does_in_two_lines(gateway: httpx.Client) -> None:
     [greeting] = say(gateway, "g1", "你好")["messages"]
     assert greeting["text"].count("\n") <= 1
