@@ -94,12 +94,15 @@ class KeptSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]  # Rasa is unt
             sa.event.listen(self.engine, "connect", set_sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
-    def _stamp(self, sender_id: str) -> tuple[int, int | None]:
+    def _stamp(self, sender_id: str, connection: Any = None) -> tuple[int, int | None]:
         table = self.SQLEvent.__table__
         query = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(
             table.c.sender_id == sender_id
         )
-        with self.engine.connect() as connection:
+        if connection is None:
+            with self.engine.connect() as connection:
+                count, last_id = connection.execute(query).one()
+        else:
             count, last_id = connection.execute(query).one()
         return int(count), last_id
 
@@ -124,42 +127,43 @@ class KeptSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]  # Rasa is unt
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """The stock save, except that the events already stored are known for trackers this
-        store handed out (the stock save counts them in the database)."""
+        store handed out (the stock save counts them in the database), and the rows go in as
+        one multi-row insert (the stock save flushes an ORM object per event)."""
         await self.stream_events(tracker)
         known: Stored | None = tracker.__dict__.get(STORED)
-        with self.session_scope() as session:
-            if known is None:
+        if known is None:
+            with self.session_scope() as session:
                 first_new = self._event_query(
                     session, tracker.sender_id, fetch_events_from_all_sessions=False
                 ).count()
-            else:
-                first_new = known.events
-            rows = [
-                self._row(tracker.sender_id, event)
-                for event in itertools.islice(tracker.events, first_new, None)
-            ]
-            session.add_all(rows)
-            session.flush()
-            new_ids = [row.id for row in rows]  # read before the commit expires them (a query each)
-            session.commit()
-        if known is None:
-            count, last_id = self._stamp(tracker.sender_id)
         else:
-            count, last_id = known.count + len(rows), max(new_ids, default=known.last_id)
+            first_new = known.events
+        rows = [
+            self._row(tracker.sender_id, event) for event in itertools.islice(tracker.events, first_new, None)
+        ]
+        with self.engine.begin() as connection:
+            if rows:
+                connection.execute(self.SQLEvent.__table__.insert(), rows)
+            count, last_id = self._stamp(tracker.sender_id, connection)
         tracker.__dict__[STORED] = Stored(count, last_id, events=len(tracker.events))
-        if tracker.events:  # a stock read of no events gives None, not an empty tracker
+        written_alone = known is None or count == known.count + len(rows)
+        # A stock read of no events gives None, not an empty tracker; and a conversation that
+        # someone else wrote to since this tracker was read is read again next turn.
+        if tracker.events and written_alone:
             self._keep(self._as_read(tracker))
 
-    def _row(self, sender_id: str, event: Event) -> Any:
+    @staticmethod
+    def _row(sender_id: str, event: Event) -> dict[str, Any]:
+        """The columns the stock save fills for an event."""
         data = event.as_dict()
-        return self.SQLEvent(
-            sender_id=sender_id,
-            type_name=event.type_name,
-            timestamp=data.get("timestamp"),
-            intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-            action_name=data.get("name"),
-            data=json.dumps(data),
-        )
+        return {
+            "sender_id": sender_id,
+            "type_name": event.type_name,
+            "timestamp": data.get("timestamp"),
+            "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+            "action_name": data.get("name"),
+            "data": json.dumps(data),
+        }
 
     def _as_read(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """The tracker a stock read would build now: only the events from the latest
