@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from bot.reports.epoch import IntArray, as_datetime
 from bot.reports.office_clock import OfficeClock
-from bot.reports.summary import FIRST_RESPONSE_NORM_SECONDS, ReportFilter
+from bot.reports.summary import FIRST_RESPONSE_NORM_SECONDS, ReportFilter, share
 from bot.reports.ticket_measures import UNCLAIMED, FloatArray, MeasuredTickets, TicketMeasurer
 from bot.work_calendar import WorkCalendar
 
@@ -104,10 +104,6 @@ def _median(values: FloatArray) -> float | None:
     return round(float(np.median(present)), 1) if len(present) else None
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def figures(key: str, measured: MeasuredTickets, rows: IntArray) -> StaffFigures:
     """The figures of the tickets at `rows`; each count is what its MEASURES entry keeps."""
     office = measured.first_response_office[rows]
@@ -123,11 +119,11 @@ def figures(key: str, measured: MeasuredTickets, rows: IntArray) -> StaffFigures
         first_response_median_seconds=_median(measured.first_response[rows]),
         first_response_office_median_seconds=_median(office),
         within_norm=within,
-        within_norm_share=_share(within, responded),
+        within_norm_share=share(within, responded),
         resolved=int(np.count_nonzero(~np.isnan(measured.handling[rows]))),
         handling_median_seconds=_median(measured.handling[rows]),
         resolved_in_time=in_time,
-        resolved_in_time_share=_share(in_time, len(rows)),
+        resolved_in_time_share=share(in_time, len(rows)),
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Select, Subquery, and_, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, OPEN_FOLLOW_UP_STATES
@@ -99,17 +99,23 @@ class FollowUpFigures(BaseModel):
     overdue: int
 
 
-class Summary(BaseModel):
-    date_from: dt.date
-    date_to: dt.date
-    areas: list[str] | None
-    channel: str | None
+class ConversationFigures(BaseModel):
+    """What is counted over the conversations the citizen wrote in (active_conversations),
+    for the whole scope or one group of a breakdown."""
+
     conversations: int
     citizens: int
     messages: int
     citizen_messages: int
     handoff_conversations: int
-    containment: float | None
+    containment: float | None  # None where it cannot be told (with an area, see above)
+
+
+class Summary(ConversationFigures):
+    date_from: dt.date
+    date_to: dt.date
+    areas: list[str] | None
+    channel: str | None
     handoffs: int
     handoffs_by_reason: list[Count]
     waiting: Durations
@@ -122,7 +128,7 @@ class Summary(BaseModel):
     follow_ups: FollowUpFigures
 
 
-def _share(part: int, whole: int) -> float | None:
+def share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
@@ -137,7 +143,7 @@ def _durations(microseconds: list[int | None], norm: int | None = None) -> Durat
         count=len(seconds),
         median_seconds=median,
         within_norm=within,
-        within_norm_share=_share(within, len(seconds)),
+        within_norm_share=share(within, len(seconds)),
     )
 
 
@@ -154,6 +160,12 @@ def ticket_conditions(scope: ReportFilter, start: dt.datetime, end: dt.datetime)
 class SummaryReport:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        """The database, for the reports built per request from the same one (breakdowns,
+        the bot's answers, the lists behind a figure), which hold no state of their own."""
+        return self._engine
 
     def build(self, scope: ReportFilter, today: dt.date) -> Summary:
         start, end = scope.bounds()
@@ -209,7 +221,7 @@ class SummaryReport:
             messages=messages,
             citizen_messages=citizen_messages,
             handoff_conversations=handed,
-            containment=None if scope.areas is not None else _share(conversations - handed, conversations),
+            containment=None if scope.areas is not None else share(conversations - handed, conversations),
             handoffs=sum(reasons.values()),
             handoffs_by_reason=[
                 Count(key=key, label=HANDOFF_REASONS.get(key, key), count=reasons.get(key, 0))
@@ -222,8 +234,8 @@ class SummaryReport:
                 Count(key=str(score), label=label, count=ratings.get(score, 0))
                 for score, label in SATISFACTION_LEVELS.items()
             ],
-            rating_response_rate=_share(rated, conversations),
-            bad_rating_rate=_share(sum(ratings.get(s, 0) for s in BAD_SCORES), total_ratings),
+            rating_response_rate=share(rated, conversations),
+            bad_rating_rate=share(sum(ratings.get(s, 0) for s in BAD_SCORES), total_ratings),
             transfers=[AreaPair(from_area=a, to_area=b, count=n) for a, b, n in transfers],
             follow_ups=follow_ups,
         )
@@ -240,22 +252,7 @@ class SummaryReport:
         conversation and looked up in the sets of conversations with a ticket and with a
         rating in the range, which the database builds once each. The previous version
         worked the same conversations out four times, in four statements."""
-        citizen = Message.role == Role.citizen.value
-        active = (
-            select(
-                Message.conversation_id.label("id"),
-                func.count().label("messages"),
-                func.count().filter(citizen).label("citizen_messages"),
-            )
-            .where(
-                Message.created_at >= start,
-                Message.created_at < end,
-                *self.in_scope(Message.conversation_id, scope),
-            )
-            .group_by(Message.conversation_id)
-            .having(func.count().filter(citizen) > 0)
-            .subquery("active")
-        )
+        active = active_conversations(scope, start, end)
         handed = select(Ticket.conversation_id).where(*tickets)
         rated = select(Rating.conversation_id).where(Rating.created_at >= start, Rating.created_at < end)
         return (
@@ -335,3 +332,26 @@ class SummaryReport:
             open=open_now,
             overdue=overdue,
         )
+
+
+def active_conversations(scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> Subquery:
+    """The conversations in scope in which the citizen wrote during [start, end), each with
+    its number of messages and of citizen messages in the range: the base of every figure
+    counted over conversations (the summary's, the breakdowns', the lists behind them), so
+    they all count the same conversations."""
+    citizen = Message.role == Role.citizen.value
+    return (
+        select(
+            Message.conversation_id.label("id"),
+            func.count().label("messages"),
+            func.count().filter(citizen).label("citizen_messages"),
+        )
+        .where(
+            Message.created_at >= start,
+            Message.created_at < end,
+            *SummaryReport.in_scope(Message.conversation_id, scope),
+        )
+        .group_by(Message.conversation_id)
+        .having(func.count().filter(citizen) > 0)
+        .subquery("active")
+    )

@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
+from bot.ratings import SATISFACTION_LEVELS
+from bot.reports.breakdowns import BreakdownResult, GroupFigures
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
 from bot.reports.summary import Durations, Summary
@@ -33,6 +35,19 @@ def area_label(key: str) -> str:
         return AREA_LABELS[Area(key)]
     except ValueError:
         return key
+
+
+CHANNEL_LABELS = {
+    "rest": "REST 接口",
+    "widget": "网站对话窗口",
+    "telegram": "Telegram",
+    "wechat": "微信公众号",
+    "wecom": "企业微信客服",
+}
+
+
+def channel_label(key: str) -> str:
+    return CHANNEL_LABELS.get(key, key)
 
 
 def _percent(share: float | None) -> str:
@@ -252,3 +267,47 @@ def ticket_table(tickets: Sequence[TicketTimes]) -> Table:
             for t in tickets
         ],
     )
+
+
+def _volume_row(label: str, g: GroupFigures) -> tuple[Cell, ...]:
+    return (label, g.conversations, g.citizens, g.messages, g.citizen_messages, g.handoff_conversations)
+
+
+def _satisfaction_row(label: str, g: GroupFigures) -> tuple[Cell, ...]:
+    return (label, *g.satisfaction, g.ratings, _percent(g.rating_response_rate), _percent(g.bad_rating_rate))
+
+
+VOLUME_HEADERS = ("会话数", "市民数", "消息数", "其中市民消息", "转人工会话（期间）")
+SATISFACTION_HEADERS = (*SATISFACTION_LEVELS.values(), "评价数", "评价率", "差评率")
+
+
+def breakdown_tables(result: BreakdownResult) -> dict[str, Table]:
+    """By channel the bot's own share is shown too; by area it is not, since a conversation
+    has an area only once it reached staff."""
+    return {
+        "volume_by_channel": Table(
+            "会话量（按渠道）",
+            ("渠道", *VOLUME_HEADERS, "机器人独立解决率"),
+            [(*_volume_row(channel_label(g.key), g), _percent(g.containment)) for g in result.by_channel],
+        ),
+        "volume_by_area": Table(
+            "会话量（按领域，含转入该领域工单的会话）",
+            ("领域", *VOLUME_HEADERS),
+            [_volume_row(area_label(g.key), g) for g in result.by_area],
+        ),
+        "satisfaction_by_channel": Table(
+            "满意度（按渠道）",
+            ("渠道", *SATISFACTION_HEADERS),
+            [_satisfaction_row(channel_label(g.key), g) for g in result.by_channel],
+        ),
+        "satisfaction_by_area": Table(
+            "满意度（按领域）",
+            ("领域", *SATISFACTION_HEADERS),
+            [_satisfaction_row(area_label(g.key), g) for g in result.by_area],
+        ),
+        "satisfaction_by_staff": Table(
+            "满意度（按接单人）",
+            ("接单人", *SATISFACTION_HEADERS),
+            [_satisfaction_row(g.key, g) for g in result.by_staff],
+        ),
+    }

@@ -210,3 +210,29 @@ def test_every_table_exports_to_csv_and_xlsx(client: TestClient) -> None:
     task_rows = list(csv.reader(io.StringIO(tasks.content.decode("utf-8-sig"))))
     listed = [(r[2], r[4], r[5], r[6], r[7]) for r in task_rows[1:]]
     assert listed == [("住房", "1", "待回访", "2026-10-10", "超期")]
+
+
+def test_breakdowns_by_channel_area_and_staff_through_the_api(client: TestClient) -> None:
+    for path in ("/api/v1/reports/breakdowns", "/api/v1/reports/export?report=satisfaction_by_area"):
+        assert client.get(path).status_code == 401
+    everything = client.get(f"/api/v1/reports/breakdowns?{RANGE}", headers=bearer(client, "sup")).json()
+    by_area = everything["tables"]["satisfaction_by_area"]
+    assert by_area["headers"] == [
+        "领域", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "评价数", "评价率", "差评率",
+    ]  # fmt: skip
+    assert by_area["rows"] == [
+        ["住房", 0, 0, 1, 0, 1, 2, "100.0%", "50.0%"],
+        ["就业", 0, 0, 0, 1, 0, 1, "100.0%", "100.0%"],
+    ]
+    assert everything["tables"]["volume_by_channel"]["rows"][0] == ["REST 接口", 3, 3, 5, 3, 2, "33.3%"]
+    mine = client.get(f"/api/v1/reports/breakdowns?{RANGE}", headers=bearer(client, "wang")).json()
+    assert [g["key"] for g in mine["by_area"]] == ["housing"]
+    assert [(g["key"], g["conversations"]) for g in mine["by_channel"]] == [("rest", 2)]
+    exported = client.get(
+        f"/api/v1/reports/export?report=volume_by_area&format=csv&{RANGE}", headers=bearer(client, "wang")
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["领域", "会话数", "市民数", "消息数", "其中市民消息", "转人工会话（期间）"],
+        ["住房", "2", "2", "3", "2", "2"],
+    ]

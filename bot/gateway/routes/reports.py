@@ -18,11 +18,13 @@ from bot.gateway.errors import error_responses
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.staff import StaffView
+from bot.reports.breakdowns import BreakdownReport, BreakdownResult
 from bot.reports.gaps import GapReport, GapReportResult
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
 from bot.reports.tables import (
     Table,
+    breakdown_tables,
     follow_up_table,
     gap_table,
     staff_tables,
@@ -51,7 +53,19 @@ ReportName = Literal[
     "follow_up_states",
     "follow_ups",
     "gaps",
+    "volume_by_channel",
+    "volume_by_area",
+    "satisfaction_by_channel",
+    "satisfaction_by_area",
+    "satisfaction_by_staff",
 ]
+BREAKDOWN_TABLES = (
+    "volume_by_channel",
+    "volume_by_area",
+    "satisfaction_by_channel",
+    "satisfaction_by_area",
+    "satisfaction_by_staff",
+)
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -126,6 +140,8 @@ async def export(
 ) -> Response:
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
+    elif report in BREAKDOWN_TABLES:
+        table = breakdown_tables(await _breakdowns(request, scope))[report]
     elif report in ("staff_by_area", "staff_by_member"):
         table = staff_tables(await run_in_threadpool(_staff_report(request).build, scope))[report]
     elif report == "volume":
@@ -236,3 +252,19 @@ async def tickets_behind(
     found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
     table = ticket_table(found[:MAX_LISTED])
     return {"count": len(found), "table": _table_json(table)}
+
+
+# --- volume and satisfaction by channel, area and staff member ----------------------------
+
+
+async def _breakdowns(request: Request, scope: ReportFilter) -> BreakdownResult:
+    engine = cast(SummaryReport, request.app.state.reports).engine
+    return await run_in_threadpool(BreakdownReport(engine).build, scope)
+
+
+@router.get("/breakdowns")
+async def breakdowns(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """按渠道、按领域、按接单人：会话量与满意度（五级好差评、评价率、差评率）；每一行等于按该项筛选后的总体指标。"""
+    result = await _breakdowns(request, scope)
+    tables = {name: _table_json(table) for name, table in breakdown_tables(result).items()}
+    return {**result.model_dump(mode="json"), "tables": tables}
