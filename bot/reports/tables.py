@@ -13,6 +13,7 @@ from openpyxl.styles import Font
 
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
 from bot.ratings import SATISFACTION_LEVELS
+from bot.reports.bot_answers import BotAnswersResult
 from bot.reports.breakdowns import BreakdownResult, GroupFigures
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
@@ -309,5 +310,29 @@ def breakdown_tables(result: BreakdownResult) -> dict[str, Table]:
             "满意度（按接单人）",
             ("接单人", *SATISFACTION_HEADERS),
             [_satisfaction_row(g.key, g) for g in result.by_staff],
+        ),
+    }
+
+
+def bot_answer_tables(result: BotAnswersResult) -> dict[str, Table]:
+    total = result.answers
+    return {
+        "bot_answers_by_question": Table(
+            "机器人答复（按问题类型）",
+            ("问题类型", "答复数", "占比"),
+            [(c.label, c.count, _percent(c.count / total if total else None)) for c in result.by_question],
+        ),
+        "bot_top_items": Table(
+            "市民最常问的事项（机器人答复，前 20 项）",
+            ("事项", "领域", "答复数", "所问内容"),
+            [
+                (
+                    item.name,
+                    area_label(item.area),
+                    item.count,
+                    "；".join(f"{q.label} {q.count}" for q in item.by_question),
+                )
+                for item in result.top_items
+            ],
         ),
     }

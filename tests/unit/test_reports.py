@@ -236,3 +236,17 @@ def test_breakdowns_by_channel_area_and_staff_through_the_api(client: TestClient
         ["领域", "会话数", "市民数", "消息数", "其中市民消息", "转人工会话（期间）"],
         ["住房", "2", "2", "3", "2", "2"],
     ]
+
+
+def test_bot_answers_through_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/reports/bot-answers").status_code == 401
+    sup = bearer(client, "sup")
+    answers = client.get(f"/api/v1/reports/bot-answers?{RANGE}", headers=sup).json()
+    assert (answers["answers"], answers["tables"]["bot_top_items"]["headers"]) == (
+        0, ["事项", "领域", "答复数", "所问内容"],
+    )  # fmt: skip
+    book = client.get(
+        f"/api/v1/reports/export?report=bot_answers_by_question&format=xlsx&{RANGE}", headers=sup
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    assert sheet is not None and sheet.title == "机器人答复（按问题类型）"

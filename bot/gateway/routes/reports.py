@@ -4,12 +4,14 @@ JSON and every table as CSV or XLSX. Anonymous callers get 401 like every staff 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, cast
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import StaffDep, readable_areas
@@ -18,12 +20,14 @@ from bot.gateway.errors import error_responses
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.staff import StaffView
-from bot.reports.breakdowns import BreakdownReport, BreakdownResult
+from bot.reports.bot_answers import BotAnswersReport
+from bot.reports.breakdowns import BreakdownReport
 from bot.reports.gaps import GapReport, GapReportResult
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
 from bot.reports.tables import (
     Table,
+    bot_answer_tables,
     breakdown_tables,
     follow_up_table,
     gap_table,
@@ -58,6 +62,8 @@ ReportName = Literal[
     "satisfaction_by_channel",
     "satisfaction_by_area",
     "satisfaction_by_staff",
+    "bot_answers_by_question",
+    "bot_top_items",
 ]
 BREAKDOWN_TABLES = (
     "volume_by_channel",
@@ -116,6 +122,16 @@ def _table_json(table: Table) -> dict[str, Any]:
     return {"title": table.title, "headers": list(table.headers), "rows": [list(row) for row in table.rows]}
 
 
+def _with_tables(result: BaseModel, tables: dict[str, Table]) -> dict[str, Any]:
+    """A report's figures and, under «tables», the same numbers as the page's tables."""
+    return {**result.model_dump(mode="json"), "tables": {name: _table_json(t) for name, t in tables.items()}}
+
+
+def _engine(request: Request) -> Engine:
+    """The reports' database: the reports built per request hold no state of their own."""
+    return cast(SummaryReport, request.app.state.reports).engine
+
+
 async def _summary(request: Request, scope: ReportFilter) -> Summary:
     reports = cast(SummaryReport, request.app.state.reports)
     today = dt.datetime.now(ZoneInfo(scope.timezone)).date()
@@ -125,8 +141,7 @@ async def _summary(request: Request, scope: ReportFilter) -> Summary:
 @router.get("/summary")
 async def summary(request: Request, scope: ScopeDep) -> dict[str, Any]:
     figures = await _summary(request, scope)
-    tables = {name: _table_json(table) for name, table in summary_tables(figures).items()}
-    return {**figures.model_dump(mode="json"), "tables": tables}
+    return _with_tables(figures, summary_tables(figures))
 
 
 @router.get("/export")
@@ -140,8 +155,10 @@ async def export(
 ) -> Response:
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
+    elif report in ("bot_answers_by_question", "bot_top_items"):
+        table = bot_answer_tables(await _build(request, scope, BotAnswersReport))[report]
     elif report in BREAKDOWN_TABLES:
-        table = breakdown_tables(await _breakdowns(request, scope))[report]
+        table = breakdown_tables(await _build(request, scope, BreakdownReport))[report]
     elif report in ("staff_by_area", "staff_by_member"):
         table = staff_tables(await run_in_threadpool(_staff_report(request).build, scope))[report]
     elif report == "volume":
@@ -230,8 +247,7 @@ def _staff_report(request: Request) -> StaffReport:
 async def staff_figures(request: Request, scope: ScopeDep) -> dict[str, Any]:
     """按领域、按工作人员：等待、首次响应（含只计工作时间的 3 分钟内占比）、处理时长、N 个工作日内办结。"""
     result = await run_in_threadpool(_staff_report(request).build, scope)
-    tables = {name: _table_json(table) for name, table in staff_tables(result).items()}
-    return {**result.model_dump(mode="json"), "tables": tables}
+    return _with_tables(result, staff_tables(result))
 
 
 @router.get("/volume")
@@ -254,17 +270,32 @@ async def tickets_behind(
     return {"count": len(found), "table": _table_json(table)}
 
 
-# --- volume and satisfaction by channel, area and staff member ----------------------------
+# --- reports built per request: breakdowns and the bot's answers ---------------------------
 
 
-async def _breakdowns(request: Request, scope: ReportFilter) -> BreakdownResult:
-    engine = cast(SummaryReport, request.app.state.reports).engine
-    return await run_in_threadpool(BreakdownReport(engine).build, scope)
+Result = TypeVar("Result", bound=BaseModel)
+Built = TypeVar("Built", bound=BaseModel, covariant=True)
+
+
+class _Buildable(Protocol[Built]):
+    def build(self, scope: ReportFilter) -> Built: ...
+
+
+async def _build(
+    request: Request, scope: ReportFilter, report: Callable[[Engine], _Buildable[Result]]
+) -> Result:
+    return await run_in_threadpool(report(_engine(request)).build, scope)
 
 
 @router.get("/breakdowns")
 async def breakdowns(request: Request, scope: ScopeDep) -> dict[str, Any]:
     """按渠道、按领域、按接单人：会话量与满意度（五级好差评、评价率、差评率）；每一行等于按该项筛选后的总体指标。"""
-    result = await _breakdowns(request, scope)
-    tables = {name: _table_json(table) for name, table in breakdown_tables(result).items()}
-    return {**result.model_dump(mode="json"), "tables": tables}
+    result = await _build(request, scope, BreakdownReport)
+    return _with_tables(result, breakdown_tables(result))
+
+
+@router.get("/bot-answers")
+async def bot_answers(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """机器人答复：按问题类型计数，及被问得最多的 20 个事项（领域按所答事项筛选）。"""
+    result = await _build(request, scope, BotAnswersReport)
+    return _with_tables(result, bot_answer_tables(result))
