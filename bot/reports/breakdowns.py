@@ -34,6 +34,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    text,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -97,6 +98,13 @@ class BreakdownReport:
     def build(self, scope: ReportFilter) -> BreakdownResult:
         start, end = scope.bounds()
         with Session(self._engine) as session:
+            if self._engine.dialect.name == "postgresql":
+                # The planner's row estimates for the joins of the CTE are far too high (16M
+                # for 87k at scale), which switches on JIT compilation: 1.5 s spent compiling
+                # a statement that runs in less. The sorts also spill to disk at the default
+                # 4 MB. Both for this transaction only.
+                session.execute(text("SET LOCAL jit = off"))
+                session.execute(text("SET LOCAL work_mem = '32MB'"))
             volume = session.execute(self._volume(scope, start, end)).all()
             ratings = session.execute(self._ratings(scope, start, end)).all()
         groups: dict[tuple[str, str], dict[str, Any]] = defaultdict(
