@@ -97,6 +97,11 @@ class FollowUpFigures(BaseModel):
     by_status: list[Count]
     open: int
     overdue: int
+    # 追评: the citizen's second rating after 已整改, by when it was given; awaiting: tasks at
+    # 已整改 the citizen has not rated yet, as of now (like open and overdue)
+    second_ratings: int
+    second_satisfaction: list[Count]
+    awaiting_second_rating: int
 
 
 class ConversationFigures(BaseModel):
@@ -126,6 +131,14 @@ class Summary(ConversationFigures):
     bad_rating_rate: float | None
     transfers: list[AreaPair]
     follow_ups: FollowUpFigures
+
+
+def levels(scores: Counter[int]) -> list[Count]:
+    """Counts per 好差评 level, 非常满意 first, every level present."""
+    return [
+        Count(key=str(score), label=label, count=scores.get(score, 0))
+        for score, label in SATISFACTION_LEVELS.items()
+    ]
 
 
 def share(part: int, whole: int) -> float | None:
@@ -230,10 +243,7 @@ class SummaryReport:
             waiting=_durations([waited for _, waited, _ in handoffs]),
             first_response=_durations([replied for _, _, replied in handoffs], FIRST_RESPONSE_NORM_SECONDS),
             ratings=total_ratings,
-            satisfaction=[
-                Count(key=str(score), label=label, count=ratings.get(score, 0))
-                for score, label in SATISFACTION_LEVELS.items()
-            ],
+            satisfaction=levels(ratings),
             rating_response_rate=share(rated, conversations),
             bad_rating_rate=share(sum(ratings.get(s, 0) for s in BAD_SCORES), total_ratings),
             transfers=[AreaPair(from_area=a, to_area=b, count=n) for a, b, n in transfers],
@@ -323,6 +333,19 @@ class SummaryReport:
         open_now, overdue = session.execute(
             select(func.count(), func.count().filter(FollowUp.due_on < today)).where(still_open)
         ).one()
+        second: Counter[int] = Counter()
+        for score, count in session.execute(
+            select(FollowUp.second_score, func.count())
+            .where(*where, FollowUp.second_rated_at >= start, FollowUp.second_rated_at < end)
+            .group_by(FollowUp.second_score)
+        ):
+            if score is not None:  # set together with second_rated_at
+                second[score] = count
+        awaiting = session.scalar(
+            select(func.count()).where(
+                *where, FollowUp.status == FollowUpStatus.rectified.value, FollowUp.second_score.is_(None)
+            )
+        )
         return FollowUpFigures(
             created=sum(created.values()),
             by_status=[
@@ -331,6 +354,9 @@ class SummaryReport:
             ],
             open=open_now,
             overdue=overdue,
+            second_ratings=sum(second.values()),
+            second_satisfaction=levels(second),
+            awaiting_second_rating=awaiting or 0,
         )
 
 

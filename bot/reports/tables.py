@@ -17,7 +17,7 @@ from bot.reports.bot_answers import BotAnswersResult
 from bot.reports.breakdowns import BreakdownResult, GroupFigures
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
-from bot.reports.summary import Durations, Summary
+from bot.reports.summary import Count, Durations, Summary
 from bot.reports.volume import VolumeResult
 from knowledge.schema import AREA_LABELS, Area
 
@@ -81,21 +81,15 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
         ("新增回访任务", summary.follow_ups.created),
         ("未办结回访任务（当前）", summary.follow_ups.open),
         ("超期回访任务（当前）", summary.follow_ups.overdue),
+        ("追评数（整改后市民再评价）", summary.follow_ups.second_ratings),
+        ("已整改待追评（当前）", summary.follow_ups.awaiting_second_rating),
     ]
-    total = summary.ratings
     return {
         "summary": Table("总体指标", ("指标", "数值"), headline),
         "handoffs": Table(
             "转人工原因", ("原因", "工单数"), [(c.label, c.count) for c in summary.handoffs_by_reason]
         ),
-        "satisfaction": Table(
-            "满意度（好差评）",
-            ("评价", "分值", "数量", "占比"),
-            [
-                (c.label, int(c.key), c.count, _percent(c.count / total if total else None))
-                for c in summary.satisfaction
-            ],
-        ),
+        "satisfaction": _levels_table("满意度（好差评）", summary.satisfaction),
         "transfers": Table(
             "转办（按领域对）",
             ("转出领域", "转入领域", "次数"),
@@ -106,13 +100,24 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
             ("状态", "数量"),
             [(c.label, c.count) for c in summary.follow_ups.by_status],
         ),
+        "second_ratings": _levels_table("追评（整改后市民再评价）", summary.follow_ups.second_satisfaction),
     }
+
+
+def _levels_table(title: str, counts: list[Count]) -> Table:
+    """The five 好差评 levels with their counts and shares."""
+    total = sum(c.count for c in counts)
+    return Table(
+        title,
+        ("评价", "分值", "数量", "占比"),
+        [(c.label, int(c.key), c.count, _percent(c.count / total if total else None)) for c in counts],
+    )
 
 
 def follow_up_table(tasks: Sequence[FollowUpView]) -> Table:
     return Table(
         "差评回访任务",
-        ("任务编号", "受理编号", "领域", "渠道", "评分", "状态", "截止日期", "是否超期", "创建时间"),
+        ("任务编号", "受理编号", "领域", "渠道", "评分", "状态", "截止日期", "是否超期", "创建时间", "追评"),
         [
             (
                 t.id,
@@ -124,6 +129,7 @@ def follow_up_table(tasks: Sequence[FollowUpView]) -> Table:
                 t.due_on.isoformat(),
                 "超期" if t.overdue else "",
                 t.created_at.isoformat(),
+                t.second_score,
             )
             for t in tasks
         ],

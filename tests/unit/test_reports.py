@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from bot.gateway.app import create_app
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import Conversation, Message, Staff, Ticket, TicketTransfer
+from bot.persistence.models import Conversation, FollowUp, Message, Staff, Ticket, TicketTransfer
 from bot.persistence.store import create_db_engine
 from bot.reports.summary import ReportFilter, SummaryReport
+from bot.reports.tables import summary_tables
 from bot.settings import Settings
 from bot.work_calendar import WorkCalendar
 from tests.conftest import make_settings
@@ -141,6 +142,29 @@ def test_the_week_filtered_by_area_and_by_channel(engine: Engine) -> None:
     widget = SummaryReport(engine).build(ReportFilter(**WEEK, channel="widget"), TODAY)
     assert (widget.conversations, widget.handoffs, widget.containment, widget.ratings) == (1, 1, 0.0, 1)
     assert [c.count for c in widget.satisfaction] == [0, 0, 0, 1, 0]
+
+
+def test_second_ratings_after_rectification(engine: Engine) -> None:
+    """追评: c2's task (housing) rectified and rated 满意 on 10-03, c3's (employment) rectified
+    and not rated yet; a 追评 given after the range is not counted in it."""
+    with Session(engine) as session:
+        tasks = {t.conversation_id: t for t in session.query(FollowUp)}
+        tasks["c2"].status = tasks["c3"].status = "rectified"
+        tasks["c2"].second_score, tasks["c2"].second_rated_at = 4, at(10, 3, 9).astimezone(dt.UTC)
+        session.commit()
+    follow_ups = SummaryReport(engine).build(ReportFilter(**WEEK), TODAY).follow_ups
+    assert (follow_ups.second_ratings, follow_ups.awaiting_second_rating) == (1, 1)
+    assert [(c.label, c.count) for c in follow_ups.second_satisfaction] == [
+        ("非常满意", 0), ("满意", 1), ("基本满意", 0), ("不满意", 0), ("非常不满意", 0),
+    ]  # fmt: skip
+    housing = SummaryReport(engine).build(ReportFilter(**WEEK, areas=("housing",)), TODAY).follow_ups
+    employment = SummaryReport(engine).build(ReportFilter(**WEEK, areas=("employment",)), TODAY).follow_ups
+    assert (housing.second_ratings, housing.awaiting_second_rating) == (1, 0)
+    assert (employment.second_ratings, employment.awaiting_second_rating) == (0, 1)
+    later = {"date_from": dt.date(2026, 10, 4), "date_to": dt.date(2026, 10, 10)}
+    assert SummaryReport(engine).build(ReportFilter(**later), TODAY).follow_ups.second_ratings == 0
+    table = summary_tables(SummaryReport(engine).build(ReportFilter(**WEEK), TODAY))["second_ratings"]
+    assert (table.title, table.rows[1]) == ("追评（整改后市民再评价）", ("满意", 4, 1, "100.0%"))
 
 
 @pytest.fixture(scope="module")
