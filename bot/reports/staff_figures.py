@@ -69,6 +69,11 @@ MEASURES: dict[str, tuple[str, Keep]] = {
             t.first_response_office is not None and t.first_response_office <= FIRST_RESPONSE_NORM_SECONDS
         ),
     ),
+    # the summary's «within 3 minutes»: elapsed time, night and holidays included
+    "within_norm_elapsed": (
+        "3 分钟内首次响应（自然时间）",
+        lambda t: t.first_response is not None and t.first_response <= FIRST_RESPONSE_NORM_SECONDS,
+    ),
     "resolved": ("已办结", lambda t: t.handling is not None),
     "resolved_in_time": ("按期办结", lambda t: t.resolved_in_time),
 }

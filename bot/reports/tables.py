@@ -15,6 +15,7 @@ from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
 from bot.ratings import SATISFACTION_LEVELS
 from bot.reports.bot_answers import BotAnswersResult
 from bot.reports.breakdowns import BreakdownResult, GroupFigures
+from bot.reports.conversation_list import ListedConversation
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
 from bot.reports.summary import Count, Durations, Summary
@@ -29,6 +30,22 @@ class Table:
     title: str
     headers: tuple[str, ...]
     rows: list[tuple[Cell, ...]]
+    # per row, the list behind its figure: {"list": "conversations" | "tickets" | "follow_ups",
+    # and that list's query parameters}, None where there is none; the page opens it
+    links: list[Link] | None = None
+
+
+Link = dict[str, str] | None
+
+
+def conversations_link(kind: str = "all", **narrow: str) -> Link:
+    """The conversations a figure counted (GET /api/v1/reports/conversations)."""
+    return {"list": "conversations", "kind": kind, **narrow}
+
+
+def tickets_link(measure: str = "all", **narrow: str) -> Link:
+    """The tickets a figure counted (GET /api/v1/reports/tickets)."""
+    return {"list": "tickets", "measure": measure, **narrow}
 
 
 def area_label(key: str) -> str:
@@ -64,28 +81,50 @@ def _in_minutes(seconds: float | None) -> str:
 
 
 def summary_tables(summary: Summary) -> dict[str, Table]:
-    headline: list[tuple[Cell, ...]] = [
-        ("会话数", summary.conversations),
-        ("市民数", summary.citizens),
-        ("消息数", summary.messages),
-        ("其中市民消息", summary.citizen_messages),
-        ("机器人独立解决率（未转人工的会话占比）", _percent(summary.containment)),
-        ("转人工工单", summary.handoffs),
-        ("等待时长中位数（创建→接单）", _minutes(summary.waiting)),
-        ("首次响应中位数（创建→首次回复）", _minutes(summary.first_response)),
-        ("3 分钟内首次响应占比", _percent(summary.first_response.within_norm_share)),
-        ("评价数", summary.ratings),
-        ("评价率（有评价的会话占比）", _percent(summary.rating_response_rate)),
-        ("差评率（不满意与非常不满意占比）", _percent(summary.bad_rating_rate)),
-        ("转办次数", sum(pair.count for pair in summary.transfers)),
-        ("新增回访任务", summary.follow_ups.created),
-        ("未办结回访任务（当前）", summary.follow_ups.open),
-        ("超期回访任务（当前）", summary.follow_ups.overdue),
-        ("追评数（整改后市民再评价）", summary.follow_ups.second_ratings),
-        ("已整改待追评（当前）", summary.follow_ups.awaiting_second_rating),
+    follow_ups = summary.follow_ups
+    headline: list[tuple[str, Cell, Link]] = [
+        ("会话数", summary.conversations, conversations_link()),
+        ("市民数", summary.citizens, conversations_link()),
+        ("消息数", summary.messages, conversations_link()),
+        ("其中市民消息", summary.citizen_messages, conversations_link()),
+        (
+            "机器人独立解决率（未转人工的会话占比）",
+            _percent(summary.containment),
+            conversations_link("bot_only"),
+        ),
+        ("转人工工单", summary.handoffs, tickets_link()),
+        ("等待时长中位数（创建→接单）", _minutes(summary.waiting), tickets_link("claimed")),
+        ("首次响应中位数（创建→首次回复）", _minutes(summary.first_response), tickets_link("responded")),
+        (
+            "3 分钟内首次响应占比",
+            _percent(summary.first_response.within_norm_share),
+            tickets_link("within_norm_elapsed"),
+        ),
+        ("评价数", summary.ratings, conversations_link("rated")),
+        ("评价率（有评价的会话占比）", _percent(summary.rating_response_rate), conversations_link("rated")),
+        (
+            "差评率（不满意与非常不满意占比）",
+            _percent(summary.bad_rating_rate),
+            conversations_link("bad_rated"),
+        ),
+        ("转办次数", sum(pair.count for pair in summary.transfers), None),
+        ("新增回访任务", follow_ups.created, None),
+        (
+            "未办结回访任务（当前）",
+            follow_ups.open,
+            {"list": "follow_ups", "status": "pending,contacted,rectifying"},
+        ),
+        ("超期回访任务（当前）", follow_ups.overdue, {"list": "follow_ups", "overdue": "true"}),
+        ("追评数（整改后市民再评价）", follow_ups.second_ratings, None),
+        ("已整改待追评（当前）", follow_ups.awaiting_second_rating, None),
     ]
     return {
-        "summary": Table("总体指标", ("指标", "数值"), headline),
+        "summary": Table(
+            "总体指标",
+            ("指标", "数值"),
+            [(label, value) for label, value, _ in headline],
+            [link for _, _, link in headline],
+        ),
         "handoffs": Table(
             "转人工原因", ("原因", "工单数"), [(c.label, c.count) for c in summary.handoffs_by_reason]
         ),
@@ -296,26 +335,31 @@ def breakdown_tables(result: BreakdownResult) -> dict[str, Table]:
             "会话量（按渠道）",
             ("渠道", *VOLUME_HEADERS, "机器人独立解决率"),
             [(*_volume_row(channel_label(g.key), g), _percent(g.containment)) for g in result.by_channel],
+            [conversations_link(channel=g.key) for g in result.by_channel],
         ),
         "volume_by_area": Table(
             "会话量（按领域，含转入该领域工单的会话）",
             ("领域", *VOLUME_HEADERS),
             [_volume_row(area_label(g.key), g) for g in result.by_area],
+            [conversations_link(area=g.key) for g in result.by_area],
         ),
         "satisfaction_by_channel": Table(
             "满意度（按渠道）",
             ("渠道", *SATISFACTION_HEADERS),
             [_satisfaction_row(channel_label(g.key), g) for g in result.by_channel],
+            [conversations_link("rated", channel=g.key) for g in result.by_channel],
         ),
         "satisfaction_by_area": Table(
             "满意度（按领域）",
             ("领域", *SATISFACTION_HEADERS),
             [_satisfaction_row(area_label(g.key), g) for g in result.by_area],
+            [conversations_link("rated", area=g.key) for g in result.by_area],
         ),
         "satisfaction_by_staff": Table(
             "满意度（按接单人）",
             ("接单人", *SATISFACTION_HEADERS),
             [_satisfaction_row(g.key, g) for g in result.by_staff],
+            [conversations_link("rated", staff=g.key) for g in result.by_staff],
         ),
     }
 
@@ -342,3 +386,22 @@ def bot_answer_tables(result: BotAnswersResult) -> dict[str, Table]:
             ],
         ),
     }
+
+
+def conversation_table(conversations: Sequence[ListedConversation]) -> Table:
+    return Table(
+        "会话明细",
+        ("会话编号", "渠道", "期间消息数", "其中市民消息", "最近更新", "工单（受理编号）", "期间评价"),
+        [
+            (
+                c.id,
+                channel_label(c.channel),
+                c.messages,
+                c.citizen_messages,
+                c.updated_at.isoformat(),
+                "、".join(c.case_numbers),
+                "、".join(f"{score} 分 {SATISFACTION_LEVELS[score]}" for score in c.scores),
+            )
+            for c in conversations
+        ],
+    )

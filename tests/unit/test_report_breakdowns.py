@@ -10,12 +10,19 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
+from bot.gateway.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Staff, Ticket
 from bot.persistence.store import create_db_engine
 from bot.reports.breakdowns import BreakdownReport, GroupFigures
+from bot.reports.conversation_list import ConversationList
+from bot.reports.staff_figures import MEASURES, OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter, SummaryReport
+from bot.reports.tables import breakdown_tables, summary_tables
+from bot.work_calendar import WorkCalendar
 from tests.unit.test_reports import TODAY, WEEK, seed_week
+
+HOURS = OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:30", [], [], "Asia/Shanghai")
 
 
 @pytest.fixture
@@ -82,3 +89,61 @@ def test_a_staff_member_sees_only_their_areas_in_every_breakdown(engine: Engine)
     }
     widget = BreakdownReport(engine).build(ReportFilter(**WEEK, channel="widget"))
     assert [(g.key, g.conversations) for g in widget.by_area] == [("employment", 1)]
+
+
+def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
+    """How many conversations or tickets the list behind a figure holds."""
+    narrow: dict[str, object] = {}
+    if "channel" in link:
+        narrow["channel"] = link["channel"]
+    if "area" in link:
+        narrow["areas"] = (link["area"],)
+    scoped = scope.model_copy(update=narrow)
+    if link["list"] == "tickets":
+        report = StaffReport(engine, OfficeClock(HOURS, WorkCalendar()), WorkCalendar(), 3)
+        return len(report.tickets(scoped, link.get("staff", ""), MEASURES[link["measure"]][1]))
+    count, rows = ConversationList(engine).search(scoped, link["kind"], link.get("staff", ""))
+    assert count == len(rows)
+    return count
+
+
+def test_every_linked_figure_opens_on_exactly_what_it_counted(engine: Engine) -> None:
+    week = ReportFilter(**WEEK)
+    summary = SummaryReport(engine).build(week, TODAY)
+    table = summary_tables(summary)["summary"]
+    assert table.links is not None and len(table.links) == len(table.rows)
+    expected = {  # the headline's label → the count behind it
+        "会话数": summary.conversations,
+        "机器人独立解决率（未转人工的会话占比）": summary.conversations - summary.handoff_conversations,
+        "转人工工单": summary.handoffs,
+        "等待时长中位数（创建→接单）": summary.waiting.count,
+        "首次响应中位数（创建→首次回复）": summary.first_response.count,
+        "3 分钟内首次响应占比": summary.first_response.within_norm,
+        "评价率（有评价的会话占比）": 4,  # 100% of 4
+        "差评率（不满意与非常不满意占比）": 2,  # c2 and c3
+    }
+    links = {row[0]: link for row, link in zip(table.rows, table.links, strict=True)}
+    assert {label: listed(engine, links[label] or {}, week) for label in expected} == expected
+    assert [1 for link in table.links if link and link["list"] != "follow_ups"] and links["转办次数"] is None
+    result = BreakdownReport(engine).build(week)
+    for name, tables in breakdown_tables(result).items():
+        assert tables.links is not None
+        groups = {"channel": result.by_channel, "area": result.by_area, "staff": result.by_staff}[
+            name.rsplit("_", 1)[1]
+        ]
+        for group, link in zip(groups, tables.links, strict=True):
+            want = group.conversations if name.startswith("volume") else group.rated_conversations
+            assert link is not None and listed(engine, link, week) == want, (name, group.key)
+
+
+def test_the_conversations_listed_with_their_tickets_and_ratings(engine: Engine) -> None:
+    count, rows = ConversationList(engine).search(ReportFilter(**WEEK), "bad_rated")
+    assert count == 2
+    assert sorted((r.id, r.channel, r.messages, r.case_numbers, r.scores) for r in rows) == [
+        ("c2", "rest", 2, ["ZW-1"], [1]),
+        ("c3", "widget", 1, ["ZW-2"], [2]),
+    ]
+    seed, nobody = (
+        ConversationList(engine).search(ReportFilter(**WEEK), staff=s)[0] for s in ("seed", "（未接单）")
+    )
+    assert (seed, nobody) == (2, 1)

@@ -274,3 +274,23 @@ def test_bot_answers_through_the_api(client: TestClient) -> None:
     )
     sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
     assert sheet is not None and sheet.title == "机器人答复（按问题类型）"
+
+
+def test_the_conversations_behind_a_figure_through_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/reports/conversations").status_code == 401
+    wang, sup = bearer(client, "wang"), bearer(client, "sup")
+    everything = client.get(f"/api/v1/reports/conversations?{RANGE}", headers=sup).json()
+    assert everything["count"] == 4 and everything["table"]["headers"][0] == "会话编号"
+    bad = client.get(f"/api/v1/reports/conversations?{RANGE}&kind=bad_rated", headers=sup).json()
+    assert sorted(row[0] for row in bad["table"]["rows"]) == ["c2", "c3"]
+    mine = client.get(f"/api/v1/reports/conversations?{RANGE}", headers=wang).json()
+    assert sorted(row[0] for row in mine["table"]["rows"]) == ["c2", "c4"]  # housing only
+    refused = client.get(f"/api/v1/reports/conversations?{RANGE}&area=employment", headers=wang)
+    assert refused.status_code == 403
+    summary = client.get(f"/api/v1/reports/summary?{RANGE}", headers=sup).json()["tables"]["summary"]
+    assert summary["links"][0] == {"list": "conversations", "kind": "all"}
+    exported = client.get(
+        f"/api/v1/reports/export?report=conversations&kind=bot_only&format=csv&{RANGE}", headers=sup
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [row[:4] for row in rows[1:]] == [["c1", "REST 接口", "2", "1"]]

@@ -22,6 +22,7 @@ from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.staff import StaffView
 from bot.reports.bot_answers import BotAnswersReport
 from bot.reports.breakdowns import BreakdownReport
+from bot.reports.conversation_list import ConversationList
 from bot.reports.gaps import GapReport, GapReportResult
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
@@ -29,6 +30,7 @@ from bot.reports.tables import (
     Table,
     bot_answer_tables,
     breakdown_tables,
+    conversation_table,
     follow_up_table,
     gap_table,
     staff_tables,
@@ -64,6 +66,7 @@ ReportName = Literal[
     "satisfaction_by_staff",
     "bot_answers_by_question",
     "bot_top_items",
+    "conversations",
 ]
 BREAKDOWN_TABLES = (
     "volume_by_channel",
@@ -79,7 +82,20 @@ MEDIA_TYPES = {
 DateFrom = Annotated[dt.date | None, Query(alias="from", description="起始日期（含），默认截止日期前 29 天")]
 DateTo = Annotated[dt.date | None, Query(alias="to", description="截止日期（含），默认今天")]
 AreaParam = Annotated[str, Query(max_length=32, description="领域，如 housing；不填为您可查看的全部领域")]
-Measure = Literal["all", "claimed", "responded", "within_norm", "resolved", "resolved_in_time", "unclaimed"]
+Measure = Literal[
+    "all",
+    "claimed",
+    "responded",
+    "within_norm",
+    "within_norm_elapsed",
+    "resolved",
+    "resolved_in_time",
+    "unclaimed",
+]
+Kind = Annotated[
+    Literal["all", "bot_only", "handed", "rated", "bad_rated"],
+    Query(description="哪个数字背后的会话：全部、机器人独立解决、转人工、有评价、有差评"),
+]
 StaffParam = Annotated[
     str, Query(max_length=64, description="接单的工作人员用户名；「（未接单）」为无人接单")
 ]
@@ -119,7 +135,8 @@ ScopeDep = Annotated[ReportFilter, Depends(report_filter)]
 
 
 def _table_json(table: Table) -> dict[str, Any]:
-    return {"title": table.title, "headers": list(table.headers), "rows": [list(row) for row in table.rows]}
+    rows = {"title": table.title, "headers": list(table.headers), "rows": [list(row) for row in table.rows]}
+    return rows if table.links is None else {**rows, "links": table.links}
 
 
 def _with_tables(result: BaseModel, tables: dict[str, Table]) -> dict[str, Any]:
@@ -152,9 +169,13 @@ async def export(
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv 或 xlsx")] = "csv",
     staff: StaffParam = "",
     measure: Annotated[Measure, Query(description="report=tickets 时：哪个数字背后的工单")] = "all",
+    kind: Kind = "all",
 ) -> Response:
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
+    elif report == "conversations":
+        _, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, staff)
+        table = conversation_table(listed)
     elif report in ("bot_answers_by_question", "bot_top_items"):
         table = bot_answer_tables(await _build(request, scope, BotAnswersReport))[report]
     elif report in BREAKDOWN_TABLES:
@@ -299,3 +320,12 @@ async def bot_answers(request: Request, scope: ScopeDep) -> dict[str, Any]:
     """机器人答复：按问题类型计数，及被问得最多的 20 个事项（领域按所答事项筛选）。"""
     result = await _build(request, scope, BotAnswersReport)
     return _with_tables(result, bot_answer_tables(result))
+
+
+@router.get("/conversations")
+async def conversations_behind(
+    request: Request, scope: ScopeDep, kind: Kind = "all", staff: StaffParam = ""
+) -> dict[str, Any]:
+    """一个数字背后的会话（与报表同样的筛选，另可按类别和接单人），最近的 1000 个。"""
+    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, staff)
+    return {"count": count, "table": _table_json(conversation_table(listed))}
