@@ -18,6 +18,7 @@ from bot.reports.bot_answers import BotAnswersReport, BotAnswersResult
 from bot.reports.summary import ReportFilter
 from tests.unit.test_reports import WEEK, at
 
+START = at(9, 29, 12).astimezone(dt.UTC)
 ID_CARD = {"type": "answer", "item_id": "id_card_reissue", "area": "certificates"}
 FUND = {"type": "answer", "item_id": "fund_withdrawal", "area": "housing"}
 REPLIES: list[tuple[str, dict[str, Any], Any]] = [  # conversation, the reply's data, local time
@@ -60,6 +61,8 @@ def engine(database_url: str) -> Iterator[Engine]:
                     created_at=moment,
                 )
             )
+        for payload in ({}, {"buttons": []}):  # a bot reply without data is no answer
+            session.add(Message(conversation_id="a", role="bot", text="…", payload=payload, created_at=START))
         session.commit()
     yield engine
     engine.dispose()
