@@ -24,7 +24,6 @@ from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import (
-    CTE,
     ColumnElement,
     CompoundSelect,
     Engine,
@@ -37,7 +36,7 @@ from sqlalchemy import (
     text,
     union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from bot.persistence.models import Conversation, Rating, Staff, Ticket
 from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
@@ -73,28 +72,6 @@ class BreakdownResult(BaseModel):
     by_channel: list[GroupFigures]
     by_area: list[GroupFigures]
     by_staff: list[GroupFigures]
-
-
-def _ticket_key(
-    query: Rows, dimension: str, scope: ReportFilter
-) -> tuple[Rows, ColumnElement[str] | InstrumentedAttribute[str]]:
-    """The query joined to what a ticket is grouped by (its area, or who claimed it), kept to
-    the scope's areas; the query must already read tickets."""
-    if scope.areas is not None:
-        query = query.where(Ticket.area.in_(scope.areas))
-    if dimension == "area":
-        return query, Ticket.area
-    return query.outerjoin(Staff, Staff.id == Ticket.claimed_by), func.coalesce(Staff.username, UNCLAIMED)
-
-
-def _keys(scope: ReportFilter, start: dt.datetime, end: dt.datetime, dimension: str) -> CTE:
-    """(conversation_id, key, handed): each conversation's areas or staff members from its
-    tickets in the scope's areas; `handed` is 1 when one of those tickets was created in the
-    range (the summary's «handed to staff» for that key)."""
-    in_range = func.max(case((and_(Ticket.created_at >= start, Ticket.created_at < end), 1), else_=0))
-    query, key = _ticket_key(select(Ticket.conversation_id.label("conversation_id")), dimension, scope)
-    query = query.add_columns(key.label("key"), in_range.label("handed"))
-    return query.group_by(Ticket.conversation_id, key).cte(f"{dimension}_keys")
 
 
 class BreakdownReport:
@@ -177,27 +154,56 @@ class BreakdownReport:
             .cte("base")
         )
 
-        def counted(dimension: str, key: ColumnElement[Any], handed: ColumnElement[Any]) -> Rows:
+        def counted(dimension: str, rows: Any, key: ColumnElement[Any]) -> Rows:
             return select(
                 literal(dimension),
                 key,
                 func.count(),
-                func.count(func.distinct(base.c.external_id)),
-                func.sum(base.c.messages),
-                func.sum(base.c.citizen_messages),
-                func.sum(handed),
-                func.sum(base.c.rated),
-            )
+                func.count(func.distinct(rows.c.external_id)),
+                func.sum(rows.c.messages),
+                func.sum(rows.c.citizen_messages),
+                func.sum(rows.c.handed),
+                func.sum(rows.c.rated),
+            ).group_by(key)
 
-        by_channel = counted("channel", base.c.channel, base.c.handed).group_by(base.c.channel)
-        parts = [by_channel]
-        for dimension in ("area", "staff"):
-            keys = _keys(scope, start, end, dimension)
-            parts.append(
-                counted(dimension, keys.c.key, keys.c.handed)
-                .join(keys, keys.c.conversation_id == base.c.id)
-                .group_by(keys.c.key)
+        # each active conversation with each of its tickets in the scope's areas, read once
+        in_range = case((and_(Ticket.created_at >= start, Ticket.created_at < end), 1), else_=0)
+        on_ticket = Ticket.conversation_id == base.c.id
+        if scope.areas is not None:
+            on_ticket = and_(on_ticket, Ticket.area.in_(scope.areas))
+        tagged = (
+            select(
+                base.c.id,
+                base.c.external_id,
+                base.c.messages,
+                base.c.citizen_messages,
+                base.c.rated,
+                Ticket.area,
+                func.coalesce(Staff.username, UNCLAIMED).label("staff"),
+                in_range.label("in_range"),
             )
+            .select_from(base)
+            .join(Ticket, on_ticket)
+            .outerjoin(Staff, Staff.id == Ticket.claimed_by)
+            .cte("tagged")
+        )
+        parts = [counted("channel", base, base.c.channel)]
+        for dimension, key in (("area", tagged.c.area), ("staff", tagged.c.staff)):
+            # one row per conversation and key: handed when one of its tickets there was
+            # created in the range
+            same = (
+                tagged.c.id,
+                tagged.c.external_id,
+                tagged.c.messages,
+                tagged.c.citizen_messages,
+                tagged.c.rated,
+            )
+            per_key = (
+                select(*same, key.label("key"), func.max(tagged.c.in_range).label("handed"))
+                .group_by(*same, key)
+                .subquery(f"by_{dimension}")
+            )
+            parts.append(counted(dimension, per_key, per_key.c.key))
         return union_all(*parts)
 
     @staticmethod
