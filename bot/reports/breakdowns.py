@@ -154,12 +154,12 @@ class BreakdownReport:
             .cte("base")
         )
 
-        def counted(dimension: str, rows: Any, key: ColumnElement[Any]) -> Rows:
+        def counted(dimension: str, rows: Any, key: ColumnElement[Any], citizens: ColumnElement[int]) -> Rows:
             return select(
                 literal(dimension),
                 key,
                 func.count(),
-                func.count(func.distinct(rows.c.external_id)),
+                citizens,
                 func.sum(rows.c.messages),
                 func.sum(rows.c.citizen_messages),
                 func.sum(rows.c.handed),
@@ -187,7 +187,9 @@ class BreakdownReport:
             .outerjoin(Staff, Staff.id == Ticket.claimed_by)
             .cte("tagged")
         )
-        parts = [counted("channel", base, base.c.channel)]
+        # within one channel each conversation is a different citizen (uq_conversation_channel_sender),
+        # so the channel rows need no count of distinct senders (a sort of every conversation)
+        parts = [counted("channel", base, base.c.channel, func.count())]
         for dimension, key in (("area", tagged.c.area), ("staff", tagged.c.staff)):
             # one row per conversation and key: handed when one of its tickets there was
             # created in the range
@@ -203,7 +205,8 @@ class BreakdownReport:
                 .group_by(*same, key)
                 .subquery(f"by_{dimension}")
             )
-            parts.append(counted(dimension, per_key, per_key.c.key))
+            citizens = func.count(func.distinct(per_key.c.external_id))
+            parts.append(counted(dimension, per_key, per_key.c.key, citizens))
         return union_all(*parts)
 
     @staticmethod
