@@ -61,7 +61,8 @@ def engine(database_url: str) -> Iterator[Engine]:
                     created_at=moment,
                 )
             )
-        for payload in ({}, {"buttons": []}):  # a bot reply without data is no answer
+        no_data: list[dict[str, Any]] = [{}, {"buttons": []}]
+        for payload in no_data:  # a bot reply without data is no answer
             session.add(Message(conversation_id="a", role="bot", text="…", payload=payload, created_at=START))
         session.commit()
     yield engine
