@@ -217,7 +217,7 @@ class SummaryReport:
                 .where(
                     TicketTransfer.created_at >= start,
                     TicketTransfer.created_at < end,
-                    *self._transfer_scope(scope),
+                    *self.transfer_scope(scope),
                 )
                 .group_by(TicketTransfer.from_area, TicketTransfer.to_area)
                 .order_by(func.count().desc(), TicketTransfer.from_area, TicketTransfer.to_area)
@@ -303,7 +303,9 @@ class SummaryReport:
         return [conversation_id.in_(cls.conversations(scope))]
 
     @staticmethod
-    def _transfer_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:
+    def transfer_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:
+        """Transfers of tickets on the channel, from or to one of the areas (either side
+        concerns the area: the wrong queue and the right one)."""
         where: list[ColumnElement[bool]] = []
         if scope.channel:
             where.append(Ticket.channel == scope.channel)

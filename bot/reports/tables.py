@@ -19,6 +19,7 @@ from bot.reports.conversation_list import ListedConversation
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
 from bot.reports.summary import Count, Durations, Summary
+from bot.reports.transfer_list import ListedTransfer
 from bot.reports.volume import VolumeResult
 from knowledge.schema import AREA_LABELS, Area
 
@@ -107,7 +108,7 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
             _percent(summary.bad_rating_rate),
             conversations_link("bad_rated"),
         ),
-        ("转办次数", sum(pair.count for pair in summary.transfers), None),
+        ("转办次数", sum(pair.count for pair in summary.transfers), {"list": "transferred"}),
         ("新增回访任务", follow_ups.created, None),
         (
             "未办结回访任务（当前）",
@@ -133,6 +134,10 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
             "转办（按领域对）",
             ("转出领域", "转入领域", "次数"),
             [(area_label(p.from_area), area_label(p.to_area), p.count) for p in summary.transfers],
+            [
+                {"list": "transferred", "from_area": p.from_area, "to_area": p.to_area}
+                for p in summary.transfers
+            ],
         ),
         "follow_up_states": Table(
             "回访任务（按状态，期间新增）",
@@ -403,5 +408,23 @@ def conversation_table(conversations: Sequence[ListedConversation]) -> Table:
                 "、".join(f"{score} 分 {SATISFACTION_LEVELS[score]}" for score in c.scores),
             )
             for c in conversations
+        ],
+    )
+
+
+def transfer_table(transfers: Sequence[ListedTransfer]) -> Table:
+    return Table(
+        "转办明细",
+        ("受理编号", "转出领域", "转入领域", "转办原因", "经办人", "转办时间"),
+        [
+            (
+                t.case_number,
+                area_label(t.from_area),
+                area_label(t.to_area),
+                t.reason,
+                t.staff,
+                t.at.isoformat(),
+            )
+            for t in transfers
         ],
     )

@@ -19,6 +19,7 @@ from bot.reports.conversation_list import ConversationList
 from bot.reports.staff_figures import MEASURES, OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter, SummaryReport
 from bot.reports.tables import breakdown_tables, summary_tables
+from bot.reports.transfer_list import TransferList
 from bot.work_calendar import WorkCalendar
 from tests.unit.test_reports import TODAY, WEEK, seed_week
 
@@ -99,6 +100,8 @@ def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
     if "area" in link:
         narrow["areas"] = (link["area"],)
     scoped = scope.model_copy(update=narrow)
+    if link["list"] == "transferred":
+        return TransferList(engine).search(scoped, link.get("from_area", ""), link.get("to_area", ""))[0]
     if link["list"] == "tickets":
         report = StaffReport(engine, OfficeClock(HOURS, WorkCalendar()), WorkCalendar(), 3)
         return len(report.tickets(scoped, link.get("staff", ""), MEASURES[link["measure"]][1]))
@@ -121,10 +124,17 @@ def test_every_linked_figure_opens_on_exactly_what_it_counted(engine: Engine) ->
         "3 分钟内首次响应占比": summary.first_response.within_norm,
         "评价率（有评价的会话占比）": 4,  # 100% of 4
         "差评率（不满意与非常不满意占比）": 2,  # c2 and c3
+        "转办次数": 1,  # ZW-2, social_security → employment
     }
     links = {row[0]: link for row, link in zip(table.rows, table.links, strict=True)}
     assert {label: listed(engine, links[label] or {}, week) for label in expected} == expected
-    assert [1 for link in table.links if link and link["list"] != "follow_ups"] and links["转办次数"] is None
+    assert [label for label, link in links.items() if link is None] == [
+        "新增回访任务", "追评数（整改后市民再评价）", "已整改待追评（当前）",
+    ]  # fmt: skip
+    pairs = summary_tables(summary)["transfers"]
+    assert pairs.links is not None
+    for pair, link in zip(summary.transfers, pairs.links, strict=True):
+        assert link is not None and listed(engine, link, week) == pair.count
     result = BreakdownReport(engine).build(week)
     for name, tables in breakdown_tables(result).items():
         assert tables.links is not None
@@ -147,3 +157,19 @@ def test_the_conversations_listed_with_their_tickets_and_ratings(engine: Engine)
         ConversationList(engine).search(ReportFilter(**WEEK), staff=s)[0] for s in ("seed", "（未接单）")
     )
     assert (seed, nobody) == (2, 1)
+
+
+def test_the_transfers_behind_the_count(engine: Engine) -> None:
+    count, moved = TransferList(engine).search(ReportFilter(**WEEK))
+    assert count == 1
+    [(case, from_area, to_area, reason, staff, _)] = moved
+    assert (case, from_area, to_area, reason, staff) == (
+        "ZW-2",
+        "social_security",
+        "employment",
+        "就业补贴",
+        "seed",
+    )
+    for areas, expected in ((("housing",), 0), (("employment",), 1), (("social_security",), 1)):
+        assert TransferList(engine).search(ReportFilter(**WEEK, areas=areas))[0] == expected, areas
+    assert TransferList(engine).search(ReportFilter(**WEEK), to_area="housing")[0] == 0

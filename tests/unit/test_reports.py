@@ -294,3 +294,16 @@ def test_the_conversations_behind_a_figure_through_the_api(client: TestClient) -
     )
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert [row[:4] for row in rows[1:]] == [["c1", "REST 接口", "2", "1"]]
+
+
+def test_the_transfers_behind_the_count_through_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/reports/transferred").status_code == 401
+    sup, wang = bearer(client, "sup"), bearer(client, "wang")
+    moved = client.get(f"/api/v1/reports/transferred?{RANGE}", headers=sup).json()
+    assert moved["count"] == 1 and moved["table"]["rows"][0][:4] == ["ZW-2", "社保", "就业", "就业补贴"]
+    assert client.get(f"/api/v1/reports/transferred?{RANGE}", headers=wang).json()["count"] == 0  # housing
+    exported = client.get(
+        f"/api/v1/reports/export?report=transferred&from_area=social_security&format=csv&{RANGE}", headers=sup
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["受理编号", "转出领域", "转入领域"] and [r[0] for r in rows[1:]] == ["ZW-2"]

@@ -41,7 +41,7 @@
   }
 
   function exportLink(name, format) {
-    const query = name === "tickets" || name === "conversations" ? drillQuery() : params();
+    const query = name in DRILL_NAMES ? drillQuery() : params();
     query.set("report", name);
     query.set("format", format);
     const link = el("a", "导出 " + format.toUpperCase());
@@ -185,8 +185,9 @@
 
   // The list behind a figure: conversations or tickets (in the #drill section, exportable),
   // or the follow-up tasks (the section below, with the link's filter).
-  const LIST_TITLES = { conversations: "查看背后的会话", tickets: "查看背后的工单", follow_ups: "查看回访任务" };
-  const DRILL_NAMES = { conversations: "会话明细", tickets: "工单明细" };
+  const LIST_TITLES = { conversations: "查看背后的会话", tickets: "查看背后的工单", transferred: "查看转办记录", follow_ups: "查看回访任务" };
+  const DRILL_NAMES = { conversations: "会话明细", tickets: "工单明细", transferred: "转办明细" };
+  const DRILL_UNITS = { conversations: " 个会话", tickets: " 张工单", transferred: " 次转办" };
   let drillLink = { list: "tickets" };
 
   function drillQuery() {
@@ -211,7 +212,8 @@
     if (title) $("#drill-title").textContent = name + "：" + title;
     try {
       const data = await api("GET", "/api/v1/reports/" + drillLink.list + "?" + drillQuery());
-      $("#drill-count").textContent = "共 " + data.count + (drillLink.list === "tickets" ? " 张工单" : " 个会话") + (data.count > data.table.rows.length ? "（列出最近的 " + data.table.rows.length + " 个）" : "");
+      const listed = data.count > data.table.rows.length ? "（列出最近的 " + data.table.rows.length + " 条）" : "";
+      $("#drill-count").textContent = "共 " + data.count + DRILL_UNITS[drillLink.list] + listed;
       $("#drill-table").replaceChildren(renderTable(drillLink.list, data.table));
       section.scrollIntoView();
     } catch (error) { $("#drill-count").textContent = error.message; }

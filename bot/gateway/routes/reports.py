@@ -38,8 +38,10 @@ from bot.reports.tables import (
     ticket_table,
     to_csv,
     to_xlsx,
+    transfer_table,
     volume_table,
 )
+from bot.reports.transfer_list import TransferList
 from bot.reports.volume import VolumeReport
 from knowledge.schema import Area
 
@@ -67,6 +69,7 @@ ReportName = Literal[
     "bot_answers_by_question",
     "bot_top_items",
     "conversations",
+    "transferred",
 ]
 BREAKDOWN_TABLES = (
     "volume_by_channel",
@@ -99,6 +102,8 @@ Kind = Annotated[
 StaffParam = Annotated[
     str, Query(max_length=64, description="接单的工作人员用户名；「（未接单）」为无人接单")
 ]
+FromArea = Annotated[str, Query(max_length=32, description="转办明细：转出领域")]
+ToArea = Annotated[str, Query(max_length=32, description="转办明细：转入领域")]
 ChannelParam = Annotated[str, Query(max_length=32, description="渠道，如 rest、widget、telegram")]
 
 
@@ -170,9 +175,14 @@ async def export(
     staff: StaffParam = "",
     measure: Annotated[Measure, Query(description="report=tickets 时：哪个数字背后的工单")] = "all",
     kind: Kind = "all",
+    from_area: FromArea = "",
+    to_area: ToArea = "",
 ) -> Response:
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
+    elif report == "transferred":
+        _, moved = await run_in_threadpool(TransferList(_engine(request)).search, scope, from_area, to_area)
+        table = transfer_table(moved)
     elif report == "conversations":
         _, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, staff)
         table = conversation_table(listed)
@@ -329,3 +339,12 @@ async def conversations_behind(
     """一个数字背后的会话（与报表同样的筛选，另可按类别和接单人），最近的 1000 个。"""
     count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, staff)
     return {"count": count, "table": _table_json(conversation_table(listed))}
+
+
+@router.get("/transferred")
+async def transfers_behind(
+    request: Request, scope: ScopeDep, from_area: FromArea = "", to_area: ToArea = ""
+) -> dict[str, Any]:
+    """转办次数背后的转办记录（与报表同样的筛选，另可按转出、转入领域），最近的 1000 条。"""
+    count, moved = await run_in_threadpool(TransferList(_engine(request)).search, scope, from_area, to_area)
+    return {"count": count, "table": _table_json(transfer_table(moved))}
