@@ -144,6 +144,11 @@ def _table_json(table: Table) -> dict[str, Any]:
     return rows if table.links is None else {**rows, "links": table.links}
 
 
+def _listing(count: int, table: Table) -> dict[str, Any]:
+    """What is behind a figure: how many, and the first of them as a table."""
+    return {"count": count, "table": _table_json(table)}
+
+
 def _with_tables(result: BaseModel, tables: dict[str, Table]) -> dict[str, Any]:
     """A report's figures and, under «tables», the same numbers as the page's tables."""
     return {**result.model_dump(mode="json"), "tables": {name: _table_json(t) for name, t in tables.items()}}
@@ -181,11 +186,9 @@ async def export(
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
     elif report == "transferred":
-        _, moved = await run_in_threadpool(TransferList(_engine(request)).search, scope, from_area, to_area)
-        table = transfer_table(moved)
+        _, table = await _transfers(request, scope, from_area, to_area)
     elif report == "conversations":
-        _, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, staff)
-        table = conversation_table(listed)
+        _, table = await _conversations(request, scope, kind, staff)
     elif report in ("bot_answers_by_question", "bot_top_items"):
         table = bot_answer_tables(await _build(request, scope, BotAnswersReport))[report]
     elif report in BREAKDOWN_TABLES:
@@ -297,8 +300,7 @@ async def tickets_behind(
 ) -> dict[str, Any]:
     """一个数字背后的工单（与报表同样的筛选，另可按接单人和指标），最多 1000 张。"""
     found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
-    table = ticket_table(found[:MAX_LISTED])
-    return {"count": len(found), "table": _table_json(table)}
+    return _listing(len(found), ticket_table(found[:MAX_LISTED]))
 
 
 # --- reports built per request: breakdowns and the bot's answers ---------------------------
@@ -332,13 +334,27 @@ async def bot_answers(request: Request, scope: ScopeDep) -> dict[str, Any]:
     return _with_tables(result, bot_answer_tables(result))
 
 
+# --- the conversations and transfers behind a figure --------------------------------------
+
+
+async def _conversations(request: Request, scope: ReportFilter, kind: str, staff: str) -> tuple[int, Table]:
+    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, staff)
+    return count, conversation_table(listed)
+
+
+async def _transfers(
+    request: Request, scope: ReportFilter, from_area: str, to_area: str
+) -> tuple[int, Table]:
+    count, moved = await run_in_threadpool(TransferList(_engine(request)).search, scope, from_area, to_area)
+    return count, transfer_table(moved)
+
+
 @router.get("/conversations")
 async def conversations_behind(
     request: Request, scope: ScopeDep, kind: Kind = "all", staff: StaffParam = ""
 ) -> dict[str, Any]:
     """一个数字背后的会话（与报表同样的筛选，另可按类别和接单人），最近的 1000 个。"""
-    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, staff)
-    return {"count": count, "table": _table_json(conversation_table(listed))}
+    return _listing(*await _conversations(request, scope, kind, staff))
 
 
 @router.get("/transferred")
@@ -346,5 +362,4 @@ async def transfers_behind(
     request: Request, scope: ScopeDep, from_area: FromArea = "", to_area: ToArea = ""
 ) -> dict[str, Any]:
     """转办次数背后的转办记录（与报表同样的筛选，另可按转出、转入领域），最近的 1000 条。"""
-    count, moved = await run_in_threadpool(TransferList(_engine(request)).search, scope, from_area, to_area)
-    return {"count": count, "table": _table_json(transfer_table(moved))}
+    return _listing(*await _transfers(request, scope, from_area, to_area))
