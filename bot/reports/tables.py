@@ -12,10 +12,12 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
+from bot.persistence.models import FollowUpStatus
 from bot.ratings import SATISFACTION_LEVELS
 from bot.reports.bot_answers import BotAnswersResult
 from bot.reports.breakdowns import BreakdownResult, GroupFigures
 from bot.reports.conversation_list import ListedConversation
+from bot.reports.follow_up_list import ListedFollowUp
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
 from bot.reports.summary import Count, Durations, Summary
@@ -42,6 +44,11 @@ Link = dict[str, str] | None
 def conversations_link(kind: str = "all", **narrow: str) -> Link:
     """The conversations a figure counted (GET /api/v1/reports/conversations)."""
     return {"list": "conversations", "kind": kind, **narrow}
+
+
+def tasks_link(kind: str, **narrow: str) -> Link:
+    """The follow-up tasks a figure counted (GET /api/v1/reports/follow-up-tasks)."""
+    return {"list": "follow_up_tasks", "task": kind, **narrow}
 
 
 def tickets_link(measure: str = "all", **narrow: str) -> Link:
@@ -109,15 +116,15 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
             conversations_link("bad_rated"),
         ),
         ("转办次数", sum(pair.count for pair in summary.transfers), {"list": "transferred"}),
-        ("新增回访任务", follow_ups.created, None),
+        ("新增回访任务", follow_ups.created, tasks_link("created")),
         (
             "未办结回访任务（当前）",
             follow_ups.open,
             {"list": "follow_ups", "status": "pending,contacted,rectifying"},
         ),
         ("超期回访任务（当前）", follow_ups.overdue, {"list": "follow_ups", "overdue": "true"}),
-        ("追评数（整改后市民再评价）", follow_ups.second_ratings, None),
-        ("已整改待追评（当前）", follow_ups.awaiting_second_rating, None),
+        ("追评数（整改后市民再评价）", follow_ups.second_ratings, tasks_link("second_rated")),
+        ("已整改待追评（当前）", follow_ups.awaiting_second_rating, tasks_link("awaiting_second")),
     ]
     return {
         "summary": Table(
@@ -143,18 +150,24 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
             "回访任务（按状态，期间新增）",
             ("状态", "数量"),
             [(c.label, c.count) for c in summary.follow_ups.by_status],
+            [tasks_link("created", status=c.key) for c in summary.follow_ups.by_status],
         ),
-        "second_ratings": _levels_table("追评（整改后市民再评价）", summary.follow_ups.second_satisfaction),
+        "second_ratings": _levels_table(
+            "追评（整改后市民再评价）",
+            follow_ups.second_satisfaction,
+            [tasks_link("second_rated", second_score=c.key) for c in follow_ups.second_satisfaction],
+        ),
     }
 
 
-def _levels_table(title: str, counts: list[Count]) -> Table:
+def _levels_table(title: str, counts: list[Count], links: list[Link] | None = None) -> Table:
     """The five 好差评 levels with their counts and shares."""
     total = sum(c.count for c in counts)
     return Table(
         title,
         ("评价", "分值", "数量", "占比"),
         [(c.label, int(c.key), c.count, _percent(c.count / total if total else None)) for c in counts],
+        links,
     )
 
 
@@ -426,5 +439,26 @@ def transfer_table(transfers: Sequence[ListedTransfer]) -> Table:
                 t.at.isoformat(),
             )
             for t in transfers
+        ],
+    )
+
+
+def follow_up_list_table(tasks: Sequence[ListedFollowUp]) -> Table:
+    return Table(
+        "回访任务明细",
+        ("任务编号", "受理编号", "领域", "渠道", "评分", "状态", "截止日期", "创建时间", "追评"),
+        [
+            (
+                t.id,
+                t.case_number or "",
+                area_label(t.area),
+                channel_label(t.channel),
+                t.score,
+                FOLLOW_UP_LABELS[FollowUpStatus(t.status)],
+                t.due_on.isoformat(),
+                t.created_at.isoformat(),
+                t.second_score,
+            )
+            for t in tasks
         ],
     )

@@ -4,6 +4,7 @@ area's row equal to the summary filtered by that channel or area."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 
 import pytest
@@ -12,16 +13,17 @@ from sqlalchemy.orm import Session
 
 from bot.gateway.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import Staff, Ticket
+from bot.persistence.models import FollowUp, Staff, Ticket
 from bot.persistence.store import create_db_engine
 from bot.reports.breakdowns import BreakdownReport, GroupFigures
 from bot.reports.conversation_list import ConversationList
+from bot.reports.follow_up_list import FollowUpList
 from bot.reports.staff_figures import MEASURES, OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter, SummaryReport
 from bot.reports.tables import breakdown_tables, summary_tables
 from bot.reports.transfer_list import TransferList
 from bot.work_calendar import WorkCalendar
-from tests.unit.test_reports import TODAY, WEEK, seed_week
+from tests.unit.test_reports import TODAY, WEEK, at, seed_week
 
 HOURS = OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:30", [], [], "Asia/Shanghai")
 
@@ -100,6 +102,9 @@ def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
     if "area" in link:
         narrow["areas"] = (link["area"],)
     scoped = scope.model_copy(update=narrow)
+    if link["list"] == "follow_up_tasks":
+        score = int(link["second_score"]) if "second_score" in link else None
+        return FollowUpList(engine).search(scoped, link["task"], link.get("status", ""), score)[0]
     if link["list"] == "transferred":
         return TransferList(engine).search(scoped, link.get("from_area", ""), link.get("to_area", ""))[0]
     if link["list"] == "tickets":
@@ -111,6 +116,11 @@ def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
 
 
 def test_every_linked_figure_opens_on_exactly_what_it_counted(engine: Engine) -> None:
+    with Session(engine) as session:  # c2's task rectified and rated 满意 on 10-03; c3's rectified, not rated
+        tasks = {t.conversation_id: t for t in session.query(FollowUp)}
+        tasks["c2"].status = tasks["c3"].status = "rectified"
+        tasks["c2"].second_score, tasks["c2"].second_rated_at = 4, at(10, 3, 9).astimezone(dt.UTC)
+        session.commit()
     week = ReportFilter(**WEEK)
     summary = SummaryReport(engine).build(week, TODAY)
     table = summary_tables(summary)["summary"]
@@ -125,12 +135,21 @@ def test_every_linked_figure_opens_on_exactly_what_it_counted(engine: Engine) ->
         "评价率（有评价的会话占比）": 4,  # 100% of 4
         "差评率（不满意与非常不满意占比）": 2,  # c2 and c3
         "转办次数": 1,  # ZW-2, social_security → employment
+        "新增回访任务": 2,  # c2's 非常不满意 and c3's 不满意
+        "追评数（整改后市民再评价）": 1,
+        "已整改待追评（当前）": 1,
     }
     links = {row[0]: link for row, link in zip(table.rows, table.links, strict=True)}
     assert {label: listed(engine, links[label] or {}, week) for label in expected} == expected
-    assert [label for label, link in links.items() if link is None] == [
-        "新增回访任务", "追评数（整改后市民再评价）", "已整改待追评（当前）",
-    ]  # fmt: skip
+    assert [label for label, link in links.items() if link is None] == []
+    for name, counts in (
+        ("follow_up_states", summary.follow_ups.by_status),
+        ("second_ratings", summary.follow_ups.second_satisfaction),
+    ):
+        rows = summary_tables(summary)[name].links
+        assert rows is not None
+        for count, link in zip(counts, rows, strict=True):
+            assert link is not None and listed(engine, link, week) == count.count, (name, count.key)
     pairs = summary_tables(summary)["transfers"]
     assert pairs.links is not None
     for pair, link in zip(summary.transfers, pairs.links, strict=True):

@@ -307,3 +307,21 @@ def test_the_transfers_behind_the_count_through_the_api(client: TestClient) -> N
     )
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["受理编号", "转出领域", "转入领域"] and [r[0] for r in rows[1:]] == ["ZW-2"]
+
+
+def test_the_follow_up_tasks_behind_the_figures_through_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/reports/follow-up-tasks").status_code == 401
+    sup, wang = bearer(client, "sup"), bearer(client, "wang")
+    created = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created", headers=sup).json()
+    assert created["count"] == 2 and created["table"]["headers"][-1] == "追评"
+    mine = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created", headers=wang).json()
+    assert [row[2] for row in mine["table"]["rows"]] == ["住房"]
+    pending = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created&status=pending", headers=sup)
+    assert pending.json()["count"] == 2
+    bad = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=later", headers=sup)
+    assert bad.status_code == 422
+    exported = client.get(
+        f"/api/v1/reports/export?report=follow_up_tasks&task=created&format=csv&{RANGE}", headers=sup
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "任务编号" and len(rows) == 3

@@ -185,9 +185,10 @@
 
   // The list behind a figure: conversations or tickets (in the #drill section, exportable),
   // or the follow-up tasks (the section below, with the link's filter).
-  const LIST_TITLES = { conversations: "查看背后的会话", tickets: "查看背后的工单", transferred: "查看转办记录", follow_ups: "查看回访任务" };
-  const DRILL_NAMES = { conversations: "会话明细", tickets: "工单明细", transferred: "转办明细" };
-  const DRILL_UNITS = { conversations: " 个会话", tickets: " 张工单", transferred: " 次转办" };
+  const LIST_TITLES = { conversations: "查看背后的会话", tickets: "查看背后的工单", transferred: "查看转办记录", follow_ups: "查看回访任务", follow_up_tasks: "查看回访任务" };
+  const DRILL_NAMES = { conversations: "会话明细", tickets: "工单明细", transferred: "转办明细", follow_up_tasks: "回访任务明细" };
+  const DRILL_UNITS = { conversations: " 个会话", tickets: " 张工单", transferred: " 次转办", follow_up_tasks: " 个回访任务" };
+  const DRILL_PATHS = { follow_up_tasks: "follow-up-tasks" };  // otherwise the list's own name
   let drillLink = { list: "tickets" };
 
   function drillQuery() {
@@ -211,7 +212,7 @@
     const name = DRILL_NAMES[drillLink.list];
     if (title) $("#drill-title").textContent = name + "：" + title;
     try {
-      const data = await api("GET", "/api/v1/reports/" + drillLink.list + "?" + drillQuery());
+      const data = await api("GET", "/api/v1/reports/" + (DRILL_PATHS[drillLink.list] || drillLink.list) + "?" + drillQuery());
       const listed = data.count > data.table.rows.length ? "（列出最近的 " + data.table.rows.length + " 条）" : "";
       $("#drill-count").textContent = "共 " + data.count + DRILL_UNITS[drillLink.list] + listed;
       $("#drill-table").replaceChildren(renderTable(drillLink.list, data.table));

@@ -23,6 +23,7 @@ from bot.persistence.staff import StaffView
 from bot.reports.bot_answers import BotAnswersReport
 from bot.reports.breakdowns import BreakdownReport
 from bot.reports.conversation_list import ConversationList
+from bot.reports.follow_up_list import FollowUpList
 from bot.reports.gaps import GapReport, GapReportResult
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
@@ -31,6 +32,7 @@ from bot.reports.tables import (
     bot_answer_tables,
     breakdown_tables,
     conversation_table,
+    follow_up_list_table,
     follow_up_table,
     gap_table,
     staff_tables,
@@ -70,6 +72,7 @@ ReportName = Literal[
     "bot_top_items",
     "conversations",
     "transferred",
+    "follow_up_tasks",
 ]
 BREAKDOWN_TABLES = (
     "volume_by_channel",
@@ -104,6 +107,15 @@ StaffParam = Annotated[
 ]
 FromArea = Annotated[str, Query(max_length=32, description="转办明细：转出领域")]
 ToArea = Annotated[str, Query(max_length=32, description="转办明细：转入领域")]
+TaskKind = Annotated[
+    Literal["created", "second_rated", "awaiting_second"],
+    Query(description="回访任务明细：期间新增、期间有追评、已整改待追评（当前）"),
+]
+TaskStatus = Annotated[
+    Literal["", "pending", "contacted", "rectifying", "rectified", "unfounded"],
+    Query(description="回访任务明细：按状态"),
+]
+SecondScore = Annotated[int | None, Query(ge=1, le=5, description="回访任务明细：追评分值")]
 ChannelParam = Annotated[str, Query(max_length=32, description="渠道，如 rest、widget、telegram")]
 
 
@@ -182,9 +194,14 @@ async def export(
     kind: Kind = "all",
     from_area: FromArea = "",
     to_area: ToArea = "",
+    task: TaskKind = "created",
+    status: TaskStatus = "",
+    second_score: SecondScore = None,
 ) -> Response:
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
+    elif report == "follow_up_tasks":
+        _, table = await _tasks(request, scope, task, status, second_score)
     elif report == "transferred":
         _, table = await _transfers(request, scope, from_area, to_area)
     elif report == "conversations":
@@ -349,6 +366,15 @@ async def _transfers(
     return count, transfer_table(moved)
 
 
+async def _tasks(
+    request: Request, scope: ReportFilter, kind: str, status: str, second_score: int | None
+) -> tuple[int, Table]:
+    count, tasks = await run_in_threadpool(
+        FollowUpList(_engine(request)).search, scope, kind, status, second_score
+    )
+    return count, follow_up_list_table(tasks)
+
+
 @router.get("/conversations")
 async def conversations_behind(
     request: Request, scope: ScopeDep, kind: Kind = "all", staff: StaffParam = ""
@@ -363,3 +389,15 @@ async def transfers_behind(
 ) -> dict[str, Any]:
     """转办次数背后的转办记录（与报表同样的筛选，另可按转出、转入领域），最近的 1000 条。"""
     return _listing(*await _transfers(request, scope, from_area, to_area))
+
+
+@router.get("/follow-up-tasks")
+async def tasks_behind(
+    request: Request,
+    scope: ScopeDep,
+    task: TaskKind = "created",
+    status: TaskStatus = "",
+    second_score: SecondScore = None,
+) -> dict[str, Any]:
+    """回访数字背后的任务：期间新增（可按状态）、期间有追评（可按分值）、已整改待追评，最近的 1000 个。"""
+    return _listing(*await _tasks(request, scope, task, status, second_score))
