@@ -41,14 +41,15 @@ from sqlalchemy.orm import Session
 from bot.persistence.models import Conversation, Rating, Staff, Ticket
 from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
 from bot.reports.summary import (
+    UNCLAIMED,
     ConversationFigures,
     ReportFilter,
     SummaryReport,
     active_conversations,
     share,
     ticket_conditions,
+    ticket_owner,
 )
-from bot.reports.ticket_measures import UNCLAIMED
 
 DIMENSIONS = ("channel", "area", "staff")
 Rows = Select[*tuple[Any, ...]]  # a statement of untyped rows
@@ -166,11 +167,10 @@ class BreakdownReport:
                 func.sum(rows.c.rated),
             ).group_by(key)
 
-        # each active conversation with each of its tickets in the scope's areas, read once
+        # each active conversation with each of its tickets of the scope (areas, staff
+        # member), read once
         in_range = case((and_(Ticket.created_at >= start, Ticket.created_at < end), 1), else_=0)
-        on_ticket = Ticket.conversation_id == base.c.id
-        if scope.areas is not None:
-            on_ticket = and_(on_ticket, Ticket.area.in_(scope.areas))
+        on_ticket = and_(Ticket.conversation_id == base.c.id, *ticket_owner(scope))
         tagged = (
             select(
                 base.c.id,
@@ -216,9 +216,8 @@ class BreakdownReport:
         """(dimension, key, score, ratings) for the ratings given in the range: each rating
         (~17,000 a month at scale) looks its conversation and tickets up once, and is then
         counted once per channel, area and staff member it has."""
-        ticket = and_(Ticket.conversation_id == Rating.conversation_id)
-        if scope.areas is not None:  # tickets elsewhere give no key (in the join, not the WHERE)
-            ticket = and_(ticket, Ticket.area.in_(scope.areas))
+        # tickets outside the scope give no key (in the join, not the WHERE)
+        ticket = and_(Ticket.conversation_id == Rating.conversation_id, *ticket_owner(scope))
         tagged = (
             select(
                 Rating.id,

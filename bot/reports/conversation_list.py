@@ -3,12 +3,12 @@ citizens and messages, the bot's own share, ratings and 差评, and each row of 
 breakdowns, so a number opens on exactly the conversations it counted.
 
 The list starts from the same `active_conversations` as the figures (the citizen wrote in
-the range, in the scope's channel and areas) and narrows by:
-- kind: all; bot_only (no ticket of the scope created in the range: containment's
-  numerator); handed (the summary's «handed to staff»); rated (a rating in the range);
-  bad_rated (a 差评 in the range: the conversations behind the 差评 rate, which counts ratings);
-- staff: the conversations with a ticket in the scope's areas claimed by that person
-  (UNCLAIMED: a ticket nobody claimed), as the breakdown by staff member counts them.
+the range, in the scope's channel, areas and staff member: with a staff member, a ticket in
+the areas claimed by that person, UNCLAIMED for nobody, as the breakdown by staff member
+counts them) and narrows by kind: all; bot_only (no ticket of the scope created in the
+range: containment's numerator); handed (the summary's «handed to staff»); rated (a rating
+in the range); bad_rated (a 差评 in the range: the conversations behind the 差评 rate, which
+counts ratings).
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.persistence.models import Conversation, Rating, Staff, Ticket
 from bot.ratings import BAD_SCORES
-from bot.reports.summary import ReportFilter, active_conversations, ticket_conditions
-from bot.reports.ticket_measures import UNCLAIMED
+from bot.reports.summary import UNCLAIMED, ReportFilter, active_conversations, ticket_conditions
 
 KINDS: dict[str, str] = {
     "all": "全部会话",
@@ -49,7 +48,7 @@ class ConversationList:
         self._engine = engine
 
     def search(
-        self, scope: ReportFilter, kind: str = "all", staff: str = ""
+        self, scope: ReportFilter, kind: str = "all"
     ) -> tuple[int, list[ListedConversation]]:
         """How many conversations the figure counted, and the most recent MAX_LISTED of them."""
         start, end = scope.bounds()
@@ -65,8 +64,6 @@ class ConversationList:
             where.append(active.c.id.in_(rated))
         elif kind == "bad_rated":
             where.append(active.c.id.in_(rated.where(Rating.score.in_(BAD_SCORES))))
-        if staff:
-            where.append(active.c.id.in_(self._claimed_by(scope, staff)))
         with Session(self._engine) as session:
             count = session.scalar(select(func.count()).select_from(active).where(*where)) or 0
             rows = session.execute(
@@ -110,15 +107,3 @@ class ConversationList:
             for id_, channel, messages, citizen_messages, updated_at in rows
         ]
         return count, listed
-
-    @staticmethod
-    def _claimed_by(scope: ReportFilter, staff: str) -> Select[str]:
-        """The conversations with a ticket of the scope's areas claimed by `staff`."""
-        query = select(Ticket.conversation_id)
-        if staff == UNCLAIMED:
-            query = query.where(Ticket.claimed_by.is_(None))
-        else:
-            query = query.join(Staff, Staff.id == Ticket.claimed_by).where(Staff.username == staff)
-        if scope.areas is not None:
-            query = query.where(Ticket.area.in_(scope.areas))
-        return query

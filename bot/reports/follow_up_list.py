@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Engine, func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bot.persistence.models import FollowUp, FollowUpStatus, Ticket
-from bot.reports.summary import ReportFilter
+from bot.reports.summary import ReportFilter, follow_up_scope
 
 KINDS = {
     "created": "期间新增的回访任务",
@@ -44,11 +44,7 @@ class FollowUpList:
     ) -> tuple[int, list[ListedFollowUp]]:
         """How many tasks the figure counted, and the latest MAX_LISTED of them."""
         start, end = scope.bounds()
-        where: list[ColumnElement[bool]] = []
-        if scope.channel:
-            where.append(FollowUp.channel == scope.channel)
-        if scope.areas is not None:
-            where.append(FollowUp.area.in_(scope.areas))
+        where = follow_up_scope(scope)
         if kind == "created":
             where += [FollowUp.created_at >= start, FollowUp.created_at < end]
         elif kind == "second_rated":

@@ -29,8 +29,8 @@ from sqlalchemy import Engine
 
 from bot.reports.epoch import IntArray, as_datetime
 from bot.reports.office_clock import OfficeClock
-from bot.reports.summary import FIRST_RESPONSE_NORM_SECONDS, ReportFilter, share
-from bot.reports.ticket_measures import UNCLAIMED, FloatArray, MeasuredTickets, TicketMeasurer
+from bot.reports.summary import FIRST_RESPONSE_NORM_SECONDS, UNCLAIMED, ReportFilter, share
+from bot.reports.ticket_measures import FloatArray, MeasuredTickets, TicketMeasurer
 from bot.work_calendar import WorkCalendar
 
 __all__ = ["MEASURES", "UNCLAIMED", "OfficeClock", "StaffFigures", "StaffReport", "TicketTimes"]

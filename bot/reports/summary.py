@@ -35,12 +35,14 @@ from bot.persistence.models import (
     Message,
     Rating,
     Role,
+    Staff,
     Ticket,
     TicketTransfer,
 )
 from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
 from bot.reports.epoch import SECOND, epoch_microseconds
 
+UNCLAIMED = "（未接单）"  # the «staff member» of tickets nobody claimed
 FIRST_RESPONSE_NORM_SECONDS = 180  # the national hotline norm for text channels: 3 minutes
 HANDOFF_REASONS: dict[str, str] = {
     "request_human": "市民要求人工",
@@ -61,6 +63,9 @@ class ReportFilter(BaseModel):
     date_to: dt.date
     areas: tuple[str, ...] | None = None
     channel: str | None = None
+    # who claimed the tickets (a username; UNCLAIMED: nobody): like an area, it narrows to
+    # the conversations with such a ticket, and the tickets, transfers and tasks to those
+    staff: str | None = None
     timezone: str = "Asia/Shanghai"
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
@@ -161,12 +166,36 @@ def _durations(microseconds: list[int | None], norm: int | None = None) -> Durat
 
 
 def ticket_conditions(scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
-    """Tickets created in [start, end) of the scope's channel and areas."""
+    """Tickets created in [start, end) of the scope's channel, areas and staff member."""
     where: list[ColumnElement[bool]] = [Ticket.created_at >= start, Ticket.created_at < end]
     if scope.channel:
         where.append(Ticket.channel == scope.channel)
+    return where + ticket_owner(scope)
+
+
+def ticket_owner(scope: ReportFilter) -> list[ColumnElement[bool]]:
+    """Tickets of the scope's areas and claimed by its staff member (none: any)."""
+    where: list[ColumnElement[bool]] = []
     if scope.areas is not None:
         where.append(Ticket.area.in_(scope.areas))
+    if scope.staff == UNCLAIMED:
+        where.append(Ticket.claimed_by.is_(None))
+    elif scope.staff:
+        where.append(Ticket.claimed_by.in_(select(Staff.id).where(Staff.username == scope.staff)))
+    return where
+
+
+def follow_up_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:
+    """Follow-up tasks of the scope: by their own channel and area (the area the 差评 was
+    filed under), and with a staff member, those of a ticket that person claimed."""
+    where: list[ColumnElement[bool]] = []
+    if scope.channel:
+        where.append(FollowUp.channel == scope.channel)
+    if scope.areas is not None:
+        where.append(FollowUp.area.in_(scope.areas))
+    if scope.staff:
+        owner = ticket_owner(scope.model_copy(update={"areas": None}))
+        where.append(FollowUp.ticket_id.in_(select(Ticket.id).where(*owner)))
     return where
 
 
@@ -234,7 +263,9 @@ class SummaryReport:
             messages=messages,
             citizen_messages=citizen_messages,
             handoff_conversations=handed,
-            containment=None if scope.areas is not None else share(conversations - handed, conversations),
+            containment=None
+            if scope.areas is not None or scope.staff
+            else share(conversations - handed, conversations),
             handoffs=sum(reasons.values()),
             handoffs_by_reason=[
                 Count(key=key, label=HANDOFF_REASONS.get(key, key), count=reasons.get(key, 0))
@@ -281,14 +312,14 @@ class SummaryReport:
     # --- scopes ------------------------------------------------------------------------
     @staticmethod
     def conversations(scope: ReportFilter) -> Select[Any]:
-        """Conversations of the channel and, with areas, with a ticket in one of them."""
+        """Conversations of the channel and, with areas or a staff member, with a ticket in
+        one of the areas claimed by that person."""
         query = select(Conversation.id)
         if scope.channel:
             query = query.where(Conversation.channel == scope.channel)
-        if scope.areas is not None:
-            query = query.where(
-                Conversation.id.in_(select(Ticket.conversation_id).where(Ticket.area.in_(scope.areas)))
-            )
+        owner = ticket_owner(scope)
+        if owner:
+            query = query.where(Conversation.id.in_(select(Ticket.conversation_id).where(*owner)))
         return query
 
     @classmethod
@@ -298,7 +329,7 @@ class SummaryReport:
         """The condition that a row's conversation is in `conversations(scope)`; none when
         the scope takes every conversation (the foreign key already guarantees it), so the
         database is not asked to match every row against the whole conversations table."""
-        if not scope.channel and scope.areas is None:
+        if not scope.channel and scope.areas is None and not scope.staff:
             return []
         return [conversation_id.in_(cls.conversations(scope))]
 
@@ -311,17 +342,13 @@ class SummaryReport:
             where.append(Ticket.channel == scope.channel)
         if scope.areas is not None:
             where.append(TicketTransfer.from_area.in_(scope.areas) | TicketTransfer.to_area.in_(scope.areas))
-        return where
+        return where + ticket_owner(scope.model_copy(update={"areas": None}))
 
     @staticmethod
     def _follow_ups(
         session: Session, scope: ReportFilter, start: dt.datetime, end: dt.datetime, today: dt.date
     ) -> FollowUpFigures:
-        where: list[ColumnElement[bool]] = []
-        if scope.channel:
-            where.append(FollowUp.channel == scope.channel)
-        if scope.areas is not None:
-            where.append(FollowUp.area.in_(scope.areas))
+        where = follow_up_scope(scope)
         created = Counter(
             dict(
                 session.execute(

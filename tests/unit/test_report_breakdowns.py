@@ -70,9 +70,13 @@ def test_the_week_by_channel_area_and_staff_member(engine: Engine) -> None:
 
 def test_each_row_is_the_summary_filtered_by_its_key(engine: Engine) -> None:
     result = BreakdownReport(engine).build(ReportFilter(**WEEK))
-    for rows, field in ((result.by_channel, "channel"), (result.by_area, "areas")):
+    for rows, field in (
+        (result.by_channel, "channel"),
+        (result.by_area, "areas"),
+        (result.by_staff, "staff"),
+    ):
         for row in rows:
-            value = row.key if field == "channel" else (row.key,)
+            value = (row.key,) if field == "areas" else row.key
             summary = SummaryReport(engine).build(ReportFilter(**WEEK, **{field: value}), TODAY)
             assert figures(row) == (
                 summary.conversations, summary.citizens, summary.messages, summary.citizen_messages,
@@ -101,6 +105,8 @@ def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
         narrow["channel"] = link["channel"]
     if "area" in link:
         narrow["areas"] = (link["area"],)
+    if "staff" in link:
+        narrow["staff"] = link["staff"]
     scoped = scope.model_copy(update=narrow)
     if link["list"] == "follow_up_tasks":
         score = int(link["second_score"]) if "second_score" in link else None
@@ -109,8 +115,8 @@ def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
         return TransferList(engine).search(scoped, link.get("from_area", ""), link.get("to_area", ""))[0]
     if link["list"] == "tickets":
         report = StaffReport(engine, OfficeClock(HOURS, WorkCalendar()), WorkCalendar(), 3)
-        return len(report.tickets(scoped, link.get("staff", ""), MEASURES[link["measure"]][1]))
-    count, rows = ConversationList(engine).search(scoped, link["kind"], link.get("staff", ""))
+        return len(report.tickets(scoped, keep=MEASURES[link["measure"]][1]))
+    count, rows = ConversationList(engine).search(scoped, link["kind"])
     assert count == len(rows)
     return count
 
@@ -173,7 +179,7 @@ def test_the_conversations_listed_with_their_tickets_and_ratings(engine: Engine)
         ("c3", "widget", 1, ["ZW-2"], [2]),
     ]
     seed, nobody = (
-        ConversationList(engine).search(ReportFilter(**WEEK), staff=s)[0] for s in ("seed", "（未接单）")
+        ConversationList(engine).search(ReportFilter(**WEEK, staff=s))[0] for s in ("seed", "（未接单）")
     )
     assert (seed, nobody) == (2, 1)
 
@@ -192,3 +198,31 @@ def test_the_transfers_behind_the_count(engine: Engine) -> None:
     for areas, expected in ((("housing",), 0), (("employment",), 1), (("social_security",), 1)):
         assert TransferList(engine).search(ReportFilter(**WEEK, areas=areas))[0] == expected, areas
     assert TransferList(engine).search(ReportFilter(**WEEK), to_area="housing")[0] == 0
+
+
+def test_the_week_filtered_by_staff_member(engine: Engine) -> None:
+    """«seed» claimed ZW-1 (c2, housing) and ZW-2 (c3, moved to employment): every report
+    narrows to those, and to what followed from them."""
+    seed = SummaryReport(engine).build(ReportFilter(**WEEK, staff="seed"), TODAY)
+    assert (seed.conversations, seed.messages, seed.handoffs, seed.containment) == (2, 3, 2, None)
+    assert (seed.ratings, [c.count for c in seed.satisfaction], seed.bad_rating_rate) == (
+        2,
+        [0, 0, 0, 1, 1],
+        1.0,
+    )
+    assert [(p.from_area, p.to_area, p.count) for p in seed.transfers] == [
+        ("social_security", "employment", 1)
+    ]
+    assert (seed.follow_ups.created, seed.follow_ups.open) == (2, 2)
+    nobody = SummaryReport(engine).build(ReportFilter(**WEEK, staff="（未接单）"), TODAY)
+    assert (nobody.conversations, nobody.handoffs, nobody.transfers, nobody.follow_ups.created) == (
+        1,
+        1,
+        [],
+        0,
+    )
+    report = StaffReport(engine, OfficeClock(HOURS, WorkCalendar()), WorkCalendar(), 3)
+    assert [f.key for f in report.build(ReportFilter(**WEEK, staff="seed")).by_staff] == ["seed"]
+    breakdowns = BreakdownReport(engine).build(ReportFilter(**WEEK, staff="seed"))
+    assert {g.key: g.conversations for g in breakdowns.by_area} == {"housing": 1, "employment": 1}
+    assert [g.key for g in breakdowns.by_staff] == ["seed"]

@@ -101,6 +101,8 @@
       for (const [name, table] of Object.entries(breakdowns.tables)) holder.append(renderTable(name, table));
       for (const [name, table] of Object.entries(answers.tables)) holder.append(renderTable(name, table));
       drawCharts(data, volume, breakdowns, answers);
+      const names = $("#staff-names");  // who can be chosen: those in the staff breakdown
+      if (!names.children.length) for (const g of breakdowns.by_staff) { const o = el("option"); o.value = g.key; names.append(o); }
       status.textContent = data.date_from + " 至 " + data.date_to + "，" + (data.areas ? data.areas.map((a) => AREAS[a] || a).join("、") : "全部领域");
     } catch (error) {
       status.textContent = error.message;

@@ -103,7 +103,12 @@ Kind = Annotated[
     Query(description="哪个数字背后的会话：全部、机器人独立解决、转人工、有评价、有差评"),
 ]
 StaffParam = Annotated[
-    str, Query(max_length=64, description="接单的工作人员用户名；「（未接单）」为无人接单")
+    str,
+    Query(
+        alias="staff",
+        max_length=64,
+        description="接单的工作人员用户名，只看其接单的工单和会话；「（未接单）」为无人接单",
+    ),
 ]
 FromArea = Annotated[str, Query(max_length=32, description="转办明细：转出领域")]
 ToArea = Annotated[str, Query(max_length=32, description="转办明细：转入领域")]
@@ -126,6 +131,7 @@ def report_filter(
     date_to: DateTo = None,
     area: AreaParam = "",
     channel: ChannelParam = "",
+    member: StaffParam = "",
 ) -> ReportFilter:
     """The caller's filter with defaults filled in (every report takes the same query
     parameters); a bad combination is a 422 naming the field."""
@@ -144,6 +150,7 @@ def report_filter(
         date_to=end,
         areas=tuple(areas) if areas is not None else None,
         channel=channel or None,
+        staff=member or None,
         timezone=settings_timezone,
     )
 
@@ -189,7 +196,6 @@ async def export(
     scope: ScopeDep,
     report: Annotated[ReportName, Query(description="导出哪一张表")] = "summary",
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv 或 xlsx")] = "csv",
-    staff: StaffParam = "",
     measure: Annotated[Measure, Query(description="report=tickets 时：哪个数字背后的工单")] = "all",
     kind: Kind = "all",
     from_area: FromArea = "",
@@ -205,7 +211,7 @@ async def export(
     elif report == "transferred":
         _, table = await _transfers(request, scope, from_area, to_area)
     elif report == "conversations":
-        _, table = await _conversations(request, scope, kind, staff)
+        _, table = await _conversations(request, scope, kind)
     elif report in ("bot_answers_by_question", "bot_top_items"):
         table = bot_answer_tables(await _build(request, scope, BotAnswersReport))[report]
     elif report in BREAKDOWN_TABLES:
@@ -217,7 +223,9 @@ async def export(
             await run_in_threadpool(cast(VolumeReport, request.app.state.volume).build, scope)
         )
     elif report == "tickets":
-        found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
+        found = await run_in_threadpool(
+            _staff_report(request).tickets, scope, scope.staff or "", MEASURES[measure][1]
+        )
         table = ticket_table(found[:MAX_LISTED])
     elif report == "follow_ups":
         store = cast(FollowUpStore, request.app.state.follow_ups)
@@ -312,11 +320,12 @@ async def volume(request: Request, scope: ScopeDep) -> dict[str, Any]:
 async def tickets_behind(
     request: Request,
     scope: ScopeDep,
-    staff: StaffParam = "",
     measure: Annotated[Measure, Query(description="哪个数字背后的工单")] = "all",
 ) -> dict[str, Any]:
     """一个数字背后的工单（与报表同样的筛选，另可按接单人和指标），最多 1000 张。"""
-    found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
+    found = await run_in_threadpool(
+        _staff_report(request).tickets, scope, scope.staff or "", MEASURES[measure][1]
+    )
     return _listing(len(found), ticket_table(found[:MAX_LISTED]))
 
 
@@ -354,8 +363,8 @@ async def bot_answers(request: Request, scope: ScopeDep) -> dict[str, Any]:
 # --- the conversations and transfers behind a figure --------------------------------------
 
 
-async def _conversations(request: Request, scope: ReportFilter, kind: str, staff: str) -> tuple[int, Table]:
-    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, staff)
+async def _conversations(request: Request, scope: ReportFilter, kind: str) -> tuple[int, Table]:
+    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind)
     return count, conversation_table(listed)
 
 
@@ -376,11 +385,9 @@ async def _tasks(
 
 
 @router.get("/conversations")
-async def conversations_behind(
-    request: Request, scope: ScopeDep, kind: Kind = "all", staff: StaffParam = ""
-) -> dict[str, Any]:
+async def conversations_behind(request: Request, scope: ScopeDep, kind: Kind = "all") -> dict[str, Any]:
     """一个数字背后的会话（与报表同样的筛选，另可按类别和接单人），最近的 1000 个。"""
-    return _listing(*await _conversations(request, scope, kind, staff))
+    return _listing(*await _conversations(request, scope, kind))
 
 
 @router.get("/transferred")
