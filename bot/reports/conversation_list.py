@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, Engine, Select, func, select
+from sqlalchemy import ColumnElement, Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.persistence.models import Conversation, Rating, Staff, Ticket
+from bot.persistence.models import Conversation, Rating, Ticket
 from bot.ratings import BAD_SCORES
-from bot.reports.summary import UNCLAIMED, ReportFilter, active_conversations, ticket_conditions
+from bot.reports.summary import ReportFilter, active_conversations, ticket_conditions
 
 KINDS: dict[str, str] = {
     "all": "全部会话",
@@ -47,9 +47,7 @@ class ConversationList:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def search(
-        self, scope: ReportFilter, kind: str = "all"
-    ) -> tuple[int, list[ListedConversation]]:
+    def search(self, scope: ReportFilter, kind: str = "all") -> tuple[int, list[ListedConversation]]:
         """How many conversations the figure counted, and the most recent MAX_LISTED of them."""
         start, end = scope.bounds()
         active = active_conversations(scope, start, end)

@@ -12,16 +12,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
-from bot.persistence.models import FollowUpStatus
-from bot.ratings import SATISFACTION_LEVELS
-from bot.reports.bot_answers import BotAnswersResult
-from bot.reports.breakdowns import BreakdownResult, GroupFigures
-from bot.reports.conversation_list import ListedConversation
-from bot.reports.follow_up_list import ListedFollowUp
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
 from bot.reports.summary import Count, Durations, Summary
-from bot.reports.transfer_list import ListedTransfer
 from bot.reports.volume import VolumeResult
 from knowledge.schema import AREA_LABELS, Area
 
@@ -76,7 +69,7 @@ def channel_label(key: str) -> str:
     return CHANNEL_LABELS.get(key, key)
 
 
-def _percent(share: float | None) -> str:
+def percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
 
@@ -97,7 +90,7 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
         ("其中市民消息", summary.citizen_messages, conversations_link()),
         (
             "机器人独立解决率（未转人工的会话占比）",
-            _percent(summary.containment),
+            percent(summary.containment),
             conversations_link("bot_only"),
         ),
         ("转人工工单", summary.handoffs, tickets_link()),
@@ -105,14 +98,14 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
         ("首次响应中位数（创建→首次回复）", _minutes(summary.first_response), tickets_link("responded")),
         (
             "3 分钟内首次响应占比",
-            _percent(summary.first_response.within_norm_share),
+            percent(summary.first_response.within_norm_share),
             tickets_link("within_norm_elapsed"),
         ),
         ("评价数", summary.ratings, conversations_link("rated")),
-        ("评价率（有评价的会话占比）", _percent(summary.rating_response_rate), conversations_link("rated")),
+        ("评价率（有评价的会话占比）", percent(summary.rating_response_rate), conversations_link("rated")),
         (
             "差评率（不满意与非常不满意占比）",
-            _percent(summary.bad_rating_rate),
+            percent(summary.bad_rating_rate),
             conversations_link("bad_rated"),
         ),
         ("转办次数", sum(pair.count for pair in summary.transfers), {"list": "transferred"}),
@@ -166,7 +159,7 @@ def _levels_table(title: str, counts: list[Count], links: list[Link] | None = No
     return Table(
         title,
         ("评价", "分值", "数量", "占比"),
-        [(c.label, int(c.key), c.count, _percent(c.count / total if total else None)) for c in counts],
+        [(c.label, int(c.key), c.count, percent(c.count / total if total else None)) for c in counts],
         links,
     )
 
@@ -256,10 +249,10 @@ def _staff_row(label: str, f: StaffFigures) -> tuple[Cell, ...]:
         _in_minutes(f.waiting_median_seconds),
         _in_minutes(f.first_response_median_seconds),
         _in_minutes(f.first_response_office_median_seconds),
-        f"{f.within_norm}/{f.responded}（{_percent(f.within_norm_share)}）",
+        f"{f.within_norm}/{f.responded}（{percent(f.within_norm_share)}）",
         f.resolved,
         _in_minutes(f.handling_median_seconds),
-        f"{f.resolved_in_time}/{f.tickets}（{_percent(f.resolved_in_time_share)}）",
+        f"{f.resolved_in_time}/{f.tickets}（{percent(f.resolved_in_time_share)}）",
     )
 
 
@@ -329,136 +322,5 @@ def ticket_table(tickets: Sequence[TicketTimes]) -> Table:
                 "是" if t.resolved_in_time else "",
             )
             for t in tickets
-        ],
-    )
-
-
-def _volume_row(label: str, g: GroupFigures) -> tuple[Cell, ...]:
-    return (label, g.conversations, g.citizens, g.messages, g.citizen_messages, g.handoff_conversations)
-
-
-def _satisfaction_row(label: str, g: GroupFigures) -> tuple[Cell, ...]:
-    return (label, *g.satisfaction, g.ratings, _percent(g.rating_response_rate), _percent(g.bad_rating_rate))
-
-
-VOLUME_HEADERS = ("会话数", "市民数", "消息数", "其中市民消息", "转人工会话（期间）")
-SATISFACTION_HEADERS = (*SATISFACTION_LEVELS.values(), "评价数", "评价率", "差评率")
-
-
-def breakdown_tables(result: BreakdownResult) -> dict[str, Table]:
-    """By channel the bot's own share is shown too; by area it is not, since a conversation
-    has an area only once it reached staff."""
-    return {
-        "volume_by_channel": Table(
-            "会话量（按渠道）",
-            ("渠道", *VOLUME_HEADERS, "机器人独立解决率"),
-            [(*_volume_row(channel_label(g.key), g), _percent(g.containment)) for g in result.by_channel],
-            [conversations_link(channel=g.key) for g in result.by_channel],
-        ),
-        "volume_by_area": Table(
-            "会话量（按领域，含转入该领域工单的会话）",
-            ("领域", *VOLUME_HEADERS),
-            [_volume_row(area_label(g.key), g) for g in result.by_area],
-            [conversations_link(area=g.key) for g in result.by_area],
-        ),
-        "satisfaction_by_channel": Table(
-            "满意度（按渠道）",
-            ("渠道", *SATISFACTION_HEADERS),
-            [_satisfaction_row(channel_label(g.key), g) for g in result.by_channel],
-            [conversations_link("rated", channel=g.key) for g in result.by_channel],
-        ),
-        "satisfaction_by_area": Table(
-            "满意度（按领域）",
-            ("领域", *SATISFACTION_HEADERS),
-            [_satisfaction_row(area_label(g.key), g) for g in result.by_area],
-            [conversations_link("rated", area=g.key) for g in result.by_area],
-        ),
-        "satisfaction_by_staff": Table(
-            "满意度（按接单人）",
-            ("接单人", *SATISFACTION_HEADERS),
-            [_satisfaction_row(g.key, g) for g in result.by_staff],
-            [conversations_link("rated", staff=g.key) for g in result.by_staff],
-        ),
-    }
-
-
-def bot_answer_tables(result: BotAnswersResult) -> dict[str, Table]:
-    total = result.answers
-    return {
-        "bot_answers_by_question": Table(
-            "机器人答复（按问题类型）",
-            ("问题类型", "答复数", "占比"),
-            [(c.label, c.count, _percent(c.count / total if total else None)) for c in result.by_question],
-        ),
-        "bot_top_items": Table(
-            "市民最常问的事项（机器人答复，前 20 项）",
-            ("事项", "领域", "答复数", "所问内容"),
-            [
-                (
-                    item.name,
-                    area_label(item.area),
-                    item.count,
-                    "；".join(f"{q.label} {q.count}" for q in item.by_question),
-                )
-                for item in result.top_items
-            ],
-        ),
-    }
-
-
-def conversation_table(conversations: Sequence[ListedConversation]) -> Table:
-    return Table(
-        "会话明细",
-        ("会话编号", "渠道", "期间消息数", "其中市民消息", "最近更新", "工单（受理编号）", "期间评价"),
-        [
-            (
-                c.id,
-                channel_label(c.channel),
-                c.messages,
-                c.citizen_messages,
-                c.updated_at.isoformat(),
-                "、".join(c.case_numbers),
-                "、".join(f"{score} 分 {SATISFACTION_LEVELS[score]}" for score in c.scores),
-            )
-            for c in conversations
-        ],
-    )
-
-
-def transfer_table(transfers: Sequence[ListedTransfer]) -> Table:
-    return Table(
-        "转办明细",
-        ("受理编号", "转出领域", "转入领域", "转办原因", "经办人", "转办时间"),
-        [
-            (
-                t.case_number,
-                area_label(t.from_area),
-                area_label(t.to_area),
-                t.reason,
-                t.staff,
-                t.at.isoformat(),
-            )
-            for t in transfers
-        ],
-    )
-
-
-def follow_up_list_table(tasks: Sequence[ListedFollowUp]) -> Table:
-    return Table(
-        "回访任务明细",
-        ("任务编号", "受理编号", "领域", "渠道", "评分", "状态", "截止日期", "创建时间", "追评"),
-        [
-            (
-                t.id,
-                t.case_number or "",
-                area_label(t.area),
-                channel_label(t.channel),
-                t.score,
-                FOLLOW_UP_LABELS[FollowUpStatus(t.status)],
-                t.due_on.isoformat(),
-                t.created_at.isoformat(),
-                t.second_score,
-            )
-            for t in tasks
         ],
     )

@@ -15,12 +15,13 @@ from bot.gateway.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import FollowUp, Staff, Ticket
 from bot.persistence.store import create_db_engine
+from bot.reports.breakdown_tables import breakdown_tables
 from bot.reports.breakdowns import BreakdownReport, GroupFigures
 from bot.reports.conversation_list import ConversationList
 from bot.reports.follow_up_list import FollowUpList
 from bot.reports.staff_figures import MEASURES, OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter, SummaryReport
-from bot.reports.tables import breakdown_tables, summary_tables
+from bot.reports.tables import summary_tables
 from bot.reports.transfer_list import TransferList
 from bot.work_calendar import WorkCalendar
 from tests.unit.test_reports import TODAY, WEEK, at, seed_week

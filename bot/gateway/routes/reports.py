@@ -21,18 +21,16 @@ from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.staff import StaffView
 from bot.reports.bot_answers import BotAnswersReport
+from bot.reports.breakdown_tables import bot_answer_tables, breakdown_tables
 from bot.reports.breakdowns import BreakdownReport
 from bot.reports.conversation_list import ConversationList
 from bot.reports.follow_up_list import FollowUpList
 from bot.reports.gaps import GapReport, GapReportResult
+from bot.reports.list_tables import conversation_table, follow_up_list_table, transfer_table
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
 from bot.reports.tables import (
     Table,
-    bot_answer_tables,
-    breakdown_tables,
-    conversation_table,
-    follow_up_list_table,
     follow_up_table,
     gap_table,
     staff_tables,
@@ -40,7 +38,6 @@ from bot.reports.tables import (
     ticket_table,
     to_csv,
     to_xlsx,
-    transfer_table,
     volume_table,
 )
 from bot.reports.transfer_list import TransferList
