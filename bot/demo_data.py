@@ -29,15 +29,20 @@ from bot.work_calendar import WorkCalendar
 DEMO_CHANNEL = "demo"
 MARK = "【演示】"
 # (area, question the bot answered)
-ANSWERED = [
-    ("housing", "公积金租房提取要什么材料"),
-    ("social_security", "社保卡丢了怎么补办"),
-    ("certificates", "补办身份证要带什么材料"),
-    ("education", "小学入学报名需要哪些材料"),
-    ("transport", "驾驶证到期怎么换证"),
-    ("employment", "失业金怎么申领"),
-    ("healthcare", "医保异地就医怎么备案"),
-    ("enterprise_licensing", "个体户营业执照怎么办"),
+ANSWERED = [  # (area, question, the item answered about, the question type it answered)
+    ("housing", "公积金租房提取要什么材料", "housing.provident_fund_rent_withdrawal", "materials"),
+    ("social_security", "社保卡丢了怎么补办", "social_security.ss_card_replacement", "steps"),
+    ("certificates", "补办身份证要带什么材料", "certificates.id_card_reissue", "materials"),
+    ("education", "小学入学报名需要哪些材料", "education.primary_school_enrollment", "materials"),
+    ("transport", "驾驶证到期怎么换证", "transport.driving_license_renewal", "steps"),
+    ("employment", "失业金怎么申领", "employment.unemployment_insurance_benefit", "steps"),
+    ("healthcare", "医保异地就医怎么备案", "healthcare.cross_province_medical_filing", "steps"),
+    (
+        "enterprise_licensing",
+        "个体户营业执照怎么办",
+        "enterprise_licensing.individual_business_registration",
+        "steps",
+    ),
 ]
 # (area, question the bot could not answer, how it said so)
 UNANSWERED = [
@@ -128,9 +133,10 @@ def _turns(
         say("citizen", question, {}, start)
         say("bot", "这个问题办事指南中暂时没有。", {"type": kind}, start + dt.timedelta(seconds=1))
         return False
-    area, question = chance.choice(ANSWERED)
+    area, question, item, asked = chance.choice(ANSWERED)
     say("citizen", question, {}, start)
-    say("bot", "以下是办理指南。", {"type": "answer", "area": area}, start + dt.timedelta(seconds=1))
+    answer: dict[str, object] = {"type": "answer", "area": area, "item_id": item, "question": asked}
+    say("bot", "以下是办理指南。", answer, start + dt.timedelta(seconds=1))
     if roll > 0.25:
         return False
     reason = chance.choice(REASONS)

@@ -34,6 +34,8 @@ import psycopg
 from bot.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.store import create_db_engine
+from bot.reports.bot_answers import BotAnswersReport
+from bot.reports.breakdowns import BreakdownReport
 from bot.reports.gaps import GapReport
 from bot.reports.staff_figures import OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter, SummaryReport
@@ -68,6 +70,8 @@ REASONS_LIST = ["request_human", "complaint", "suggestion", "fallback", "unanswe
 AREAS = "(ARRAY[" + ",".join(f"'{area}'" for area in AREAS_LIST) + "])"
 REASONS = "(ARRAY[" + ",".join(f"'{reason}'" for reason in REASONS_LIST) + "])"
 CHANNELS = "(ARRAY['rest','widget','telegram','wechat'])"
+ANSWERED_LIST = ["materials", "fee", "steps", "location"]  # the question types of the bot's answers
+ANSWERED = "(ARRAY[" + ",".join(f"'{q}'" for q in ANSWERED_LIST) + "])"
 
 
 def fill_sql(messages: int, tickets: int, ratings: int) -> list[str]:
@@ -85,7 +89,9 @@ def fill_sql(messages: int, tickets: int, ratings: int) -> list[str]:
                {questions}[1 + (g / 2) % {len(QUESTIONS)}],
                CASE WHEN g % 2 = 0 THEN '{{}}'::json
                     WHEN g % 50 = 1 THEN '{{"data": {{"type": "honest_no"}}}}'::json
-                    ELSE '{{"data": {{"type": "answer"}}}}'::json END,
+                    ELSE json_build_object('data', json_build_object(
+                        'type', 'answer', 'item_id', 'item-' || (g % 300), 'area', {AREAS}[1 + g % 9],
+                        'question', {ANSWERED}[1 + g % 4])) END,
                {spread}
         FROM generate_series(0, {messages - 1}) g""",
         f"""INSERT INTO tickets (case_number, conversation_id, channel, area, status, reason, priority,
@@ -144,7 +150,9 @@ def fill_sqlite_sql(messages: int, tickets: int, ratings: int) -> list[str]:
                {questions},
                CASE WHEN g % 2 = 0 THEN '{{}}'
                     WHEN g % 50 = 1 THEN '{{"data": {{"type": "honest_no"}}}}'
-                    ELSE '{{"data": {{"type": "answer"}}}}' END,
+                    ELSE json_object('data', json_object(
+                        'type', 'answer', 'item_id', 'item-' || (g % 300), 'area', {areas},
+                        'question', {_pick(ANSWERED_LIST, "g % 4")})) END,
                {_sqlite_moment("t")}
         FROM n""",
         f"""{numbered(1, tickets)}
@@ -234,11 +242,14 @@ def _measure(url: str, timezone: str, cache: Path, rounds: int) -> bool:
     summary, volume = SummaryReport(engine), VolumeReport(engine)
     staff = StaffReport(engine, OfficeClock(hours, calendar), calendar, 3)
     gaps = GapReport(engine, embedder_for(cache), None)
+    breakdowns, bot_answers = BreakdownReport(engine), BotAnswersReport(engine)
     reports: dict[str, Callable[[], object]] = {
         "/api/v1/reports/summary": lambda: summary.build(scope, today),
         "/api/v1/reports/staff": lambda: staff.build(scope),
         "/api/v1/reports/volume": lambda: volume.build(scope),
         "/api/v1/reports/gaps": lambda: gaps.build(scope),
+        "/api/v1/reports/breakdowns": lambda: breakdowns.build(scope),
+        "/api/v1/reports/bot-answers": lambda: bot_answers.build(scope),
     }
     failed = False
     print(f"{'报表':<28}{'中位数':>10}{'p95':>10}  目标 ≤ {TARGET_SECONDS:.0f} 秒")

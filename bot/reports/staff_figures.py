@@ -29,8 +29,8 @@ from sqlalchemy import Engine
 
 from bot.reports.epoch import IntArray, as_datetime
 from bot.reports.office_clock import OfficeClock
-from bot.reports.summary import FIRST_RESPONSE_NORM_SECONDS, ReportFilter
-from bot.reports.ticket_measures import UNCLAIMED, FloatArray, MeasuredTickets, TicketMeasurer
+from bot.reports.summary import FIRST_RESPONSE_NORM_SECONDS, UNCLAIMED, ReportFilter, share
+from bot.reports.ticket_measures import FloatArray, MeasuredTickets, TicketMeasurer
 from bot.work_calendar import WorkCalendar
 
 __all__ = ["MEASURES", "UNCLAIMED", "OfficeClock", "StaffFigures", "StaffReport", "TicketTimes"]
@@ -69,6 +69,11 @@ MEASURES: dict[str, tuple[str, Keep]] = {
             t.first_response_office is not None and t.first_response_office <= FIRST_RESPONSE_NORM_SECONDS
         ),
     ),
+    # the summary's «within 3 minutes»: elapsed time, night and holidays included
+    "within_norm_elapsed": (
+        "3 分钟内首次响应（自然时间）",
+        lambda t: t.first_response is not None and t.first_response <= FIRST_RESPONSE_NORM_SECONDS,
+    ),
     "resolved": ("已办结", lambda t: t.handling is not None),
     "resolved_in_time": ("按期办结", lambda t: t.resolved_in_time),
 }
@@ -104,10 +109,6 @@ def _median(values: FloatArray) -> float | None:
     return round(float(np.median(present)), 1) if len(present) else None
 
 
-def _share(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
 def figures(key: str, measured: MeasuredTickets, rows: IntArray) -> StaffFigures:
     """The figures of the tickets at `rows`; each count is what its MEASURES entry keeps."""
     office = measured.first_response_office[rows]
@@ -123,11 +124,11 @@ def figures(key: str, measured: MeasuredTickets, rows: IntArray) -> StaffFigures
         first_response_median_seconds=_median(measured.first_response[rows]),
         first_response_office_median_seconds=_median(office),
         within_norm=within,
-        within_norm_share=_share(within, responded),
+        within_norm_share=share(within, responded),
         resolved=int(np.count_nonzero(~np.isnan(measured.handling[rows]))),
         handling_median_seconds=_median(measured.handling[rows]),
         resolved_in_time=in_time,
-        resolved_in_time_share=_share(in_time, len(rows)),
+        resolved_in_time_share=share(in_time, len(rows)),
     )
 
 

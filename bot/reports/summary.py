@@ -24,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import ColumnElement, Engine, Select, and_, func, select
+from sqlalchemy import ColumnElement, Engine, Select, Subquery, and_, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.contracts.conversation import Role
@@ -35,12 +35,14 @@ from bot.persistence.models import (
     FollowUpStatus,
     Message,
     Rating,
+    Staff,
     Ticket,
     TicketTransfer,
 )
 from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
 from bot.reports.epoch import SECOND, epoch_microseconds
 
+UNCLAIMED = "（未接单）"  # the «staff member» of tickets nobody claimed
 FIRST_RESPONSE_NORM_SECONDS = 180  # the national hotline norm for text channels: 3 minutes
 HANDOFF_REASONS: dict[str, str] = {
     "request_human": "市民要求人工",
@@ -61,6 +63,9 @@ class ReportFilter(BaseModel):
     date_to: dt.date
     areas: tuple[str, ...] | None = None
     channel: str | None = None
+    # who claimed the tickets (a username; UNCLAIMED: nobody): like an area, it narrows to
+    # the conversations with such a ticket, and the tickets, transfers and tasks to those
+    staff: str | None = None
     timezone: str = "Asia/Shanghai"
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
@@ -97,19 +102,30 @@ class FollowUpFigures(BaseModel):
     by_status: list[Count]
     open: int
     overdue: int
+    # 追评: the citizen's second rating after 已整改, by when it was given; awaiting: tasks at
+    # 已整改 the citizen has not rated yet, as of now (like open and overdue)
+    second_ratings: int
+    second_satisfaction: list[Count]
+    awaiting_second_rating: int
 
 
-class Summary(BaseModel):
-    date_from: dt.date
-    date_to: dt.date
-    areas: list[str] | None
-    channel: str | None
+class ConversationFigures(BaseModel):
+    """What is counted over the conversations the citizen wrote in (active_conversations),
+    for the whole scope or one group of a breakdown."""
+
     conversations: int
     citizens: int
     messages: int
     citizen_messages: int
     handoff_conversations: int
-    containment: float | None
+    containment: float | None  # None where it cannot be told (with an area, see above)
+
+
+class Summary(ConversationFigures):
+    date_from: dt.date
+    date_to: dt.date
+    areas: list[str] | None
+    channel: str | None
     handoffs: int
     handoffs_by_reason: list[Count]
     waiting: Durations
@@ -122,7 +138,15 @@ class Summary(BaseModel):
     follow_ups: FollowUpFigures
 
 
-def _share(part: int, whole: int) -> float | None:
+def levels(scores: Counter[int]) -> list[Count]:
+    """Counts per 好差评 level, 非常满意 first, every level present."""
+    return [
+        Count(key=str(score), label=label, count=scores.get(score, 0))
+        for score, label in SATISFACTION_LEVELS.items()
+    ]
+
+
+def share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
@@ -137,23 +161,53 @@ def _durations(microseconds: list[int | None], norm: int | None = None) -> Durat
         count=len(seconds),
         median_seconds=median,
         within_norm=within,
-        within_norm_share=_share(within, len(seconds)),
+        within_norm_share=share(within, len(seconds)),
     )
 
 
 def ticket_conditions(scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> list[ColumnElement[bool]]:
-    """Tickets created in [start, end) of the scope's channel and areas."""
+    """Tickets created in [start, end) of the scope's channel, areas and staff member."""
     where: list[ColumnElement[bool]] = [Ticket.created_at >= start, Ticket.created_at < end]
     if scope.channel:
         where.append(Ticket.channel == scope.channel)
+    return where + ticket_owner(scope)
+
+
+def ticket_owner(scope: ReportFilter) -> list[ColumnElement[bool]]:
+    """Tickets of the scope's areas and claimed by its staff member (none: any)."""
+    where: list[ColumnElement[bool]] = []
     if scope.areas is not None:
         where.append(Ticket.area.in_(scope.areas))
+    if scope.staff == UNCLAIMED:
+        where.append(Ticket.claimed_by.is_(None))
+    elif scope.staff:
+        where.append(Ticket.claimed_by.in_(select(Staff.id).where(Staff.username == scope.staff)))
+    return where
+
+
+def follow_up_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:
+    """Follow-up tasks of the scope: by their own channel and area (the area the 差评 was
+    filed under), and with a staff member, those of a ticket that person claimed."""
+    where: list[ColumnElement[bool]] = []
+    if scope.channel:
+        where.append(FollowUp.channel == scope.channel)
+    if scope.areas is not None:
+        where.append(FollowUp.area.in_(scope.areas))
+    if scope.staff:
+        owner = ticket_owner(scope.model_copy(update={"areas": None}))
+        where.append(FollowUp.ticket_id.in_(select(Ticket.id).where(*owner)))
     return where
 
 
 class SummaryReport:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        """The database, for the reports built per request from the same one (breakdowns,
+        the bot's answers, the lists behind a figure), which hold no state of their own."""
+        return self._engine
 
     def build(self, scope: ReportFilter, today: dt.date) -> Summary:
         start, end = scope.bounds()
@@ -192,7 +246,7 @@ class SummaryReport:
                 .where(
                     TicketTransfer.created_at >= start,
                     TicketTransfer.created_at < end,
-                    *self._transfer_scope(scope),
+                    *self.transfer_scope(scope),
                 )
                 .group_by(TicketTransfer.from_area, TicketTransfer.to_area)
                 .order_by(func.count().desc(), TicketTransfer.from_area, TicketTransfer.to_area)
@@ -209,7 +263,9 @@ class SummaryReport:
             messages=messages,
             citizen_messages=citizen_messages,
             handoff_conversations=handed,
-            containment=None if scope.areas is not None else _share(conversations - handed, conversations),
+            containment=None
+            if scope.areas is not None or scope.staff
+            else share(conversations - handed, conversations),
             handoffs=sum(reasons.values()),
             handoffs_by_reason=[
                 Count(key=key, label=HANDOFF_REASONS.get(key, key), count=reasons.get(key, 0))
@@ -218,12 +274,9 @@ class SummaryReport:
             waiting=_durations([waited for _, waited, _ in handoffs]),
             first_response=_durations([replied for _, _, replied in handoffs], FIRST_RESPONSE_NORM_SECONDS),
             ratings=total_ratings,
-            satisfaction=[
-                Count(key=str(score), label=label, count=ratings.get(score, 0))
-                for score, label in SATISFACTION_LEVELS.items()
-            ],
-            rating_response_rate=_share(rated, conversations),
-            bad_rating_rate=_share(sum(ratings.get(s, 0) for s in BAD_SCORES), total_ratings),
+            satisfaction=levels(ratings),
+            rating_response_rate=share(rated, conversations),
+            bad_rating_rate=share(sum(ratings.get(s, 0) for s in BAD_SCORES), total_ratings),
             transfers=[AreaPair(from_area=a, to_area=b, count=n) for a, b, n in transfers],
             follow_ups=follow_ups,
         )
@@ -240,22 +293,7 @@ class SummaryReport:
         conversation and looked up in the sets of conversations with a ticket and with a
         rating in the range, which the database builds once each. The previous version
         worked the same conversations out four times, in four statements."""
-        citizen = Message.role == Role.citizen.value
-        active = (
-            select(
-                Message.conversation_id.label("id"),
-                func.count().label("messages"),
-                func.count().filter(citizen).label("citizen_messages"),
-            )
-            .where(
-                Message.created_at >= start,
-                Message.created_at < end,
-                *self.in_scope(Message.conversation_id, scope),
-            )
-            .group_by(Message.conversation_id)
-            .having(func.count().filter(citizen) > 0)
-            .subquery("active")
-        )
+        active = active_conversations(scope, start, end)
         handed = select(Ticket.conversation_id).where(*tickets)
         rated = select(Rating.conversation_id).where(Rating.created_at >= start, Rating.created_at < end)
         return (
@@ -274,14 +312,14 @@ class SummaryReport:
     # --- scopes ------------------------------------------------------------------------
     @staticmethod
     def conversations(scope: ReportFilter) -> Select[Any]:
-        """Conversations of the channel and, with areas, with a ticket in one of them."""
+        """Conversations of the channel and, with areas or a staff member, with a ticket in
+        one of the areas claimed by that person."""
         query = select(Conversation.id)
         if scope.channel:
             query = query.where(Conversation.channel == scope.channel)
-        if scope.areas is not None:
-            query = query.where(
-                Conversation.id.in_(select(Ticket.conversation_id).where(Ticket.area.in_(scope.areas)))
-            )
+        owner = ticket_owner(scope)
+        if owner:
+            query = query.where(Conversation.id.in_(select(Ticket.conversation_id).where(*owner)))
         return query
 
     @classmethod
@@ -291,28 +329,26 @@ class SummaryReport:
         """The condition that a row's conversation is in `conversations(scope)`; none when
         the scope takes every conversation (the foreign key already guarantees it), so the
         database is not asked to match every row against the whole conversations table."""
-        if not scope.channel and scope.areas is None:
+        if not scope.channel and scope.areas is None and not scope.staff:
             return []
         return [conversation_id.in_(cls.conversations(scope))]
 
     @staticmethod
-    def _transfer_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:
+    def transfer_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:
+        """Transfers of tickets on the channel, from or to one of the areas (either side
+        concerns the area: the wrong queue and the right one)."""
         where: list[ColumnElement[bool]] = []
         if scope.channel:
             where.append(Ticket.channel == scope.channel)
         if scope.areas is not None:
             where.append(TicketTransfer.from_area.in_(scope.areas) | TicketTransfer.to_area.in_(scope.areas))
-        return where
+        return where + ticket_owner(scope.model_copy(update={"areas": None}))
 
     @staticmethod
     def _follow_ups(
         session: Session, scope: ReportFilter, start: dt.datetime, end: dt.datetime, today: dt.date
     ) -> FollowUpFigures:
-        where: list[ColumnElement[bool]] = []
-        if scope.channel:
-            where.append(FollowUp.channel == scope.channel)
-        if scope.areas is not None:
-            where.append(FollowUp.area.in_(scope.areas))
+        where = follow_up_scope(scope)
         created = Counter(
             dict(
                 session.execute(
@@ -326,6 +362,19 @@ class SummaryReport:
         open_now, overdue = session.execute(
             select(func.count(), func.count().filter(FollowUp.due_on < today)).where(still_open)
         ).one()
+        second: Counter[int] = Counter()
+        for score, count in session.execute(
+            select(FollowUp.second_score, func.count())
+            .where(*where, FollowUp.second_rated_at >= start, FollowUp.second_rated_at < end)
+            .group_by(FollowUp.second_score)
+        ):
+            if score is not None:  # set together with second_rated_at
+                second[score] = count
+        awaiting = session.scalar(
+            select(func.count()).where(
+                *where, FollowUp.status == FollowUpStatus.rectified.value, FollowUp.second_score.is_(None)
+            )
+        )
         return FollowUpFigures(
             created=sum(created.values()),
             by_status=[
@@ -334,4 +383,30 @@ class SummaryReport:
             ],
             open=open_now,
             overdue=overdue,
+            second_ratings=sum(second.values()),
+            second_satisfaction=levels(second),
+            awaiting_second_rating=awaiting or 0,
         )
+
+
+def active_conversations(scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> Subquery:
+    """The conversations in scope in which the citizen wrote during [start, end), each with
+    its number of messages and of citizen messages in the range: the base of every figure
+    counted over conversations (the summary's, the breakdowns', the lists behind them), so
+    they all count the same conversations."""
+    citizen = Message.role == Role.citizen.value
+    return (
+        select(
+            Message.conversation_id.label("id"),
+            func.count().label("messages"),
+            func.count().filter(citizen).label("citizen_messages"),
+        )
+        .where(
+            Message.created_at >= start,
+            Message.created_at < end,
+            *SummaryReport.in_scope(Message.conversation_id, scope),
+        )
+        .group_by(Message.conversation_id)
+        .having(func.count().filter(citizen) > 0)
+        .subquery("active")
+    )

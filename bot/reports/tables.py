@@ -15,7 +15,7 @@ from bot.contracts.areas import AREA_LABELS, Area
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
-from bot.reports.summary import Durations, Summary
+from bot.reports.summary import Count, Durations, Summary
 from bot.reports.volume import VolumeResult
 
 Cell = str | int | float | None
@@ -26,6 +26,27 @@ class Table:
     title: str
     headers: tuple[str, ...]
     rows: list[tuple[Cell, ...]]
+    # per row, the list behind its figure: {"list": "conversations" | "tickets" | "follow_ups",
+    # and that list's query parameters}, None where there is none; the page opens it
+    links: list[Link] | None = None
+
+
+Link = dict[str, str] | None
+
+
+def conversations_link(kind: str = "all", **narrow: str) -> Link:
+    """The conversations a figure counted (GET /api/v1/reports/conversations)."""
+    return {"list": "conversations", "kind": kind, **narrow}
+
+
+def tasks_link(kind: str, **narrow: str) -> Link:
+    """The follow-up tasks a figure counted (GET /api/v1/reports/follow-up-tasks)."""
+    return {"list": "follow_up_tasks", "task": kind, **narrow}
+
+
+def tickets_link(measure: str = "all", **narrow: str) -> Link:
+    """The tickets a figure counted (GET /api/v1/reports/tickets)."""
+    return {"list": "tickets", "measure": measure, **narrow}
 
 
 def area_label(key: str) -> str:
@@ -35,7 +56,20 @@ def area_label(key: str) -> str:
         return key
 
 
-def _percent(share: float | None) -> str:
+CHANNEL_LABELS = {
+    "rest": "REST 接口",
+    "widget": "网站对话窗口",
+    "telegram": "Telegram",
+    "wechat": "微信公众号",
+    "wecom": "企业微信客服",
+}
+
+
+def channel_label(key: str) -> str:
+    return CHANNEL_LABELS.get(key, key)
+
+
+def percent(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
 
@@ -48,55 +82,92 @@ def _in_minutes(seconds: float | None) -> str:
 
 
 def summary_tables(summary: Summary) -> dict[str, Table]:
-    headline: list[tuple[Cell, ...]] = [
-        ("会话数", summary.conversations),
-        ("市民数", summary.citizens),
-        ("消息数", summary.messages),
-        ("其中市民消息", summary.citizen_messages),
-        ("机器人独立解决率（未转人工的会话占比）", _percent(summary.containment)),
-        ("转人工工单", summary.handoffs),
-        ("等待时长中位数（创建→接单）", _minutes(summary.waiting)),
-        ("首次响应中位数（创建→首次回复）", _minutes(summary.first_response)),
-        ("3 分钟内首次响应占比", _percent(summary.first_response.within_norm_share)),
-        ("评价数", summary.ratings),
-        ("评价率（有评价的会话占比）", _percent(summary.rating_response_rate)),
-        ("差评率（不满意与非常不满意占比）", _percent(summary.bad_rating_rate)),
-        ("转办次数", sum(pair.count for pair in summary.transfers)),
-        ("新增回访任务", summary.follow_ups.created),
-        ("未办结回访任务（当前）", summary.follow_ups.open),
-        ("超期回访任务（当前）", summary.follow_ups.overdue),
+    follow_ups = summary.follow_ups
+    headline: list[tuple[str, Cell, Link]] = [
+        ("会话数", summary.conversations, conversations_link()),
+        ("市民数", summary.citizens, conversations_link()),
+        ("消息数", summary.messages, conversations_link()),
+        ("其中市民消息", summary.citizen_messages, conversations_link()),
+        (
+            "机器人独立解决率（未转人工的会话占比）",
+            percent(summary.containment),
+            conversations_link("bot_only"),
+        ),
+        ("转人工工单", summary.handoffs, tickets_link()),
+        ("等待时长中位数（创建→接单）", _minutes(summary.waiting), tickets_link("claimed")),
+        ("首次响应中位数（创建→首次回复）", _minutes(summary.first_response), tickets_link("responded")),
+        (
+            "3 分钟内首次响应占比",
+            percent(summary.first_response.within_norm_share),
+            tickets_link("within_norm_elapsed"),
+        ),
+        ("评价数", summary.ratings, conversations_link("rated")),
+        ("评价率（有评价的会话占比）", percent(summary.rating_response_rate), conversations_link("rated")),
+        (
+            "差评率（不满意与非常不满意占比）",
+            percent(summary.bad_rating_rate),
+            conversations_link("bad_rated"),
+        ),
+        ("转办次数", sum(pair.count for pair in summary.transfers), {"list": "transferred"}),
+        ("新增回访任务", follow_ups.created, tasks_link("created")),
+        (
+            "未办结回访任务（当前）",
+            follow_ups.open,
+            {"list": "follow_ups", "status": "pending,contacted,rectifying"},
+        ),
+        ("超期回访任务（当前）", follow_ups.overdue, {"list": "follow_ups", "overdue": "true"}),
+        ("追评数（整改后市民再评价）", follow_ups.second_ratings, tasks_link("second_rated")),
+        ("已整改待追评（当前）", follow_ups.awaiting_second_rating, tasks_link("awaiting_second")),
     ]
-    total = summary.ratings
     return {
-        "summary": Table("总体指标", ("指标", "数值"), headline),
+        "summary": Table(
+            "总体指标",
+            ("指标", "数值"),
+            [(label, value) for label, value, _ in headline],
+            [link for _, _, link in headline],
+        ),
         "handoffs": Table(
             "转人工原因", ("原因", "工单数"), [(c.label, c.count) for c in summary.handoffs_by_reason]
         ),
-        "satisfaction": Table(
-            "满意度（好差评）",
-            ("评价", "分值", "数量", "占比"),
-            [
-                (c.label, int(c.key), c.count, _percent(c.count / total if total else None))
-                for c in summary.satisfaction
-            ],
-        ),
+        "satisfaction": _levels_table("满意度（好差评）", summary.satisfaction),
         "transfers": Table(
             "转办（按领域对）",
             ("转出领域", "转入领域", "次数"),
             [(area_label(p.from_area), area_label(p.to_area), p.count) for p in summary.transfers],
+            [
+                {"list": "transferred", "from_area": p.from_area, "to_area": p.to_area}
+                for p in summary.transfers
+            ],
         ),
         "follow_up_states": Table(
             "回访任务（按状态，期间新增）",
             ("状态", "数量"),
             [(c.label, c.count) for c in summary.follow_ups.by_status],
+            [tasks_link("created", status=c.key) for c in summary.follow_ups.by_status],
+        ),
+        "second_ratings": _levels_table(
+            "追评（整改后市民再评价）",
+            follow_ups.second_satisfaction,
+            [tasks_link("second_rated", second_score=c.key) for c in follow_ups.second_satisfaction],
         ),
     }
+
+
+def _levels_table(title: str, counts: list[Count], links: list[Link] | None = None) -> Table:
+    """The five 好差评 levels with their counts and shares."""
+    total = sum(c.count for c in counts)
+    return Table(
+        title,
+        ("评价", "分值", "数量", "占比"),
+        [(c.label, int(c.key), c.count, percent(c.count / total if total else None)) for c in counts],
+        links,
+    )
 
 
 def follow_up_table(tasks: Sequence[FollowUpView]) -> Table:
     return Table(
         "差评回访任务",
-        ("任务编号", "受理编号", "领域", "渠道", "评分", "状态", "截止日期", "是否超期", "创建时间"),
+        ("任务编号", "受理编号", "领域", "渠道", "评分", "状态", "截止日期", "是否超期", "创建时间", "追评"),
         [
             (
                 t.id,
@@ -108,6 +179,7 @@ def follow_up_table(tasks: Sequence[FollowUpView]) -> Table:
                 t.due_on.isoformat(),
                 "超期" if t.overdue else "",
                 t.created_at.isoformat(),
+                t.second_score,
             )
             for t in tasks
         ],
@@ -177,10 +249,10 @@ def _staff_row(label: str, f: StaffFigures) -> tuple[Cell, ...]:
         _in_minutes(f.waiting_median_seconds),
         _in_minutes(f.first_response_median_seconds),
         _in_minutes(f.first_response_office_median_seconds),
-        f"{f.within_norm}/{f.responded}（{_percent(f.within_norm_share)}）",
+        f"{f.within_norm}/{f.responded}（{percent(f.within_norm_share)}）",
         f.resolved,
         _in_minutes(f.handling_median_seconds),
-        f"{f.resolved_in_time}/{f.tickets}（{_percent(f.resolved_in_time_share)}）",
+        f"{f.resolved_in_time}/{f.tickets}（{percent(f.resolved_in_time_share)}）",
     )
 
 

@@ -34,12 +34,11 @@ from bot.persistence.models import Staff, Ticket
 from bot.reports.epoch import DAY, EPOCH_ORDINAL, SECOND, IntArray, WallClock
 from bot.reports.epoch import epoch_microseconds as moment
 from bot.reports.office_clock import OfficeClock
-from bot.reports.summary import ReportFilter, ticket_conditions
+from bot.reports.summary import UNCLAIMED, ReportFilter, ticket_conditions
 from bot.work_calendar import WorkCalendar
 
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-UNCLAIMED = "（未接单）"
 DETAILS = (Ticket.case_number, Ticket.channel, Ticket.reason, Ticket.status)
 
 

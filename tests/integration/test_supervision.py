@@ -67,9 +67,10 @@ def test_a_transfer_and_a_bad_rating_through_the_real_dialogue(
 def test_the_reports_page_in_a_browser(
     gateway: httpx.Client, system: tuple[Settings, Supervisor], browser: Browser
 ) -> None:
-    """A supervisor opens the reports: three ECharts charts (served by the gateway, within its
-    CSP), five satisfaction rows, the staff figures with a row opening its tickets, the
-    knowledge-gap section, the follow-up list read-only."""
+    """A supervisor opens the reports: seven ECharts charts (served by the gateway, within its
+    CSP), five satisfaction rows, the staff figures with a row opening its tickets, a headline
+    figure opening its conversations, the breakdowns by channel and area, the bot's answers,
+    the knowledge-gap section, the follow-up list read-only."""
     settings, _ = system
     ensure_staff(settings, "sv_sup", "--role", "supervisor")
     say(gateway, "sv2", "我家的狗走丢了能帮我找吗")  # most likely unanswered: a gap, or nothing
@@ -89,7 +90,7 @@ def test_the_reports_page_in_a_browser(
     expect(page.locator("#follow-ups caption")).to_have_text("回访任务（按截止日期排序）")
     csv_link = satisfaction.locator("xpath=..").get_by_role("link", name="导出 CSV")
     assert "report=satisfaction" in (csv_link.get_attribute("href") or "")
-    expect(page.locator("#report-charts figure.chart")).to_have_count(3)
+    expect(page.locator("#report-charts figure.chart")).to_have_count(7)
     for drawn in page.locator("#report-charts .chart-canvas").all():
         expect(drawn.locator("canvas").first).to_be_visible()  # ECharts drew in it
     expect(page.get_by_role("img", name="市民消息量（星期 × 小时）（图表；数字见下方表格）")).to_be_visible()
@@ -100,6 +101,12 @@ def test_the_reports_page_in_a_browser(
         first_area.click()
         expect(page.locator("#drill-count")).to_contain_text("共 ")
         expect(page.locator("#drill table caption")).to_have_text("工单明细")
+    headline = page.locator("table", has=page.locator("caption", has_text="总体指标"))
+    headline.get_by_role("link", name="会话数", exact=True).click()
+    expect(page.locator("#drill table caption")).to_have_text("会话明细")
+    expect(page.locator("#drill-count")).to_contain_text("个会话")
+    for caption in ("会话量（按渠道）", "满意度（按领域）", "机器人答复（按问题类型）"):
+        expect(page.locator("table caption", has_text=caption)).to_have_count(1)
     expect(page.locator("#gaps caption")).to_have_text("未能回答的问题（按主题，次数从多到少）")
     assert not [text for text in refused if "Content Security Policy" in text], refused
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from bot.demo_data import MARK, DemoDataError, fill
 from bot.persistence.models import Conversation, FollowUp, Message, Ticket
 from bot.persistence.store import create_db_engine
+from bot.reports.bot_answers import BotAnswersReport
 from bot.reports.summary import ReportFilter, SummaryReport
 from tests.conftest import make_settings
 
@@ -32,6 +33,11 @@ def test_demo_data_fills_an_empty_database_once(database_url: str, tmp_path: Pat
         assert session.scalar(select(func.count()).select_from(FollowUp))  # some 差评 among them
     week = SummaryReport(engine).build(ReportFilter(date_from=dt.date(2026, 10, 5), date_to=TODAY), TODAY)
     assert week.conversations == done.conversations and week.ratings == done.ratings
+    answers = BotAnswersReport(engine).build(ReportFilter(date_from=dt.date(2026, 10, 5), date_to=TODAY))
+    assert {c.key for c in answers.by_question} <= {
+        "materials",
+        "steps",
+    } and answers.top_items  # a full chart
     engine.dispose()
     with pytest.raises(DemoDataError, match="数据库中已有会话"):
         fill(settings, days=5, today=TODAY)

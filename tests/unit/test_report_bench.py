@@ -21,7 +21,7 @@ def test_the_report_bench_runs_and_cleans_up(capsys: pytest.CaptureFixture[str])
     assert main(["--messages", "2000", "--tickets", "200", "--ratings", "100", "--rounds", "2"]) == 0
     printed = capsys.readouterr().out
     assert "填充 2,000 条消息、200 张工单、100 条评价" in printed
-    for path in ("summary", "staff", "volume", "gaps"):
+    for path in ("summary", "staff", "volume", "gaps", "breakdowns", "bot-answers"):
         assert f"/api/v1/reports/{path}" in printed
     assert bench_databases() <= before  # its own throwaway database is gone
 
@@ -32,6 +32,6 @@ def test_the_report_bench_runs_on_sqlite_alone(capsys: pytest.CaptureFixture[str
     assert main([*tiny, "--backend", "sqlite"]) == 0  # its file is in a temporary folder, gone after
     printed = capsys.readouterr().out
     assert "SQLite：填充 2,000 条消息、200 张工单、100 条评价" in printed and "PostgreSQL" not in printed
-    for path in ("summary", "staff", "volume", "gaps"):
+    for path in ("summary", "staff", "volume", "gaps", "breakdowns", "bot-answers"):
         assert f"/api/v1/reports/{path}" in printed
     assert bench_databases() == before

@@ -19,9 +19,10 @@ from sqlalchemy.orm import Session
 from bot.gateway.app import create_app
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import Conversation, Message, Staff, Ticket, TicketTransfer
+from bot.persistence.models import Conversation, FollowUp, Message, Staff, Ticket, TicketTransfer
 from bot.persistence.store import create_db_engine
 from bot.reports.summary import ReportFilter, SummaryReport
+from bot.reports.tables import summary_tables
 from bot.settings import Settings
 from bot.work_calendar import WorkCalendar
 from tests.conftest import make_settings
@@ -143,6 +144,29 @@ def test_the_week_filtered_by_area_and_by_channel(engine: Engine) -> None:
     assert [c.count for c in widget.satisfaction] == [0, 0, 0, 1, 0]
 
 
+def test_second_ratings_after_rectification(engine: Engine) -> None:
+    """追评: c2's task (housing) rectified and rated 满意 on 10-03, c3's (employment) rectified
+    and not rated yet; a 追评 given after the range is not counted in it."""
+    with Session(engine) as session:
+        tasks = {t.conversation_id: t for t in session.query(FollowUp)}
+        tasks["c2"].status = tasks["c3"].status = "rectified"
+        tasks["c2"].second_score, tasks["c2"].second_rated_at = 4, at(10, 3, 9).astimezone(dt.UTC)
+        session.commit()
+    follow_ups = SummaryReport(engine).build(ReportFilter(**WEEK), TODAY).follow_ups
+    assert (follow_ups.second_ratings, follow_ups.awaiting_second_rating) == (1, 1)
+    assert [(c.label, c.count) for c in follow_ups.second_satisfaction] == [
+        ("非常满意", 0), ("满意", 1), ("基本满意", 0), ("不满意", 0), ("非常不满意", 0),
+    ]  # fmt: skip
+    housing = SummaryReport(engine).build(ReportFilter(**WEEK, areas=("housing",)), TODAY).follow_ups
+    employment = SummaryReport(engine).build(ReportFilter(**WEEK, areas=("employment",)), TODAY).follow_ups
+    assert (housing.second_ratings, housing.awaiting_second_rating) == (1, 0)
+    assert (employment.second_ratings, employment.awaiting_second_rating) == (0, 1)
+    later = {"date_from": dt.date(2026, 10, 4), "date_to": dt.date(2026, 10, 10)}
+    assert SummaryReport(engine).build(ReportFilter(**later), TODAY).follow_ups.second_ratings == 0
+    table = summary_tables(SummaryReport(engine).build(ReportFilter(**WEEK), TODAY))["second_ratings"]
+    assert (table.title, table.rows[1]) == ("追评（整改后市民再评价）", ("满意", 4, 1, "100.0%"))
+
+
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = make_settings(tmp_path_factory.mktemp("reports") / "var")
@@ -210,3 +234,94 @@ def test_every_table_exports_to_csv_and_xlsx(client: TestClient) -> None:
     task_rows = list(csv.reader(io.StringIO(tasks.content.decode("utf-8-sig"))))
     listed = [(r[2], r[4], r[5], r[6], r[7]) for r in task_rows[1:]]
     assert listed == [("住房", "1", "待回访", "2026-10-10", "超期")]
+
+
+def test_breakdowns_by_channel_area_and_staff_through_the_api(client: TestClient) -> None:
+    for path in ("/api/v1/reports/breakdowns", "/api/v1/reports/export?report=satisfaction_by_area"):
+        assert client.get(path).status_code == 401
+    everything = client.get(f"/api/v1/reports/breakdowns?{RANGE}", headers=bearer(client, "sup")).json()
+    by_area = everything["tables"]["satisfaction_by_area"]
+    assert by_area["headers"] == [
+        "领域", "非常满意", "满意", "基本满意", "不满意", "非常不满意", "评价数", "评价率", "差评率",
+    ]  # fmt: skip
+    assert by_area["rows"] == [
+        ["住房", 0, 0, 1, 0, 1, 2, "100.0%", "50.0%"],
+        ["就业", 0, 0, 0, 1, 0, 1, "100.0%", "100.0%"],
+    ]
+    assert everything["tables"]["volume_by_channel"]["rows"][0] == ["REST 接口", 3, 3, 5, 3, 2, "33.3%"]
+    mine = client.get(f"/api/v1/reports/breakdowns?{RANGE}", headers=bearer(client, "wang")).json()
+    assert [g["key"] for g in mine["by_area"]] == ["housing"]
+    assert [(g["key"], g["conversations"]) for g in mine["by_channel"]] == [("rest", 2)]
+    exported = client.get(
+        f"/api/v1/reports/export?report=volume_by_area&format=csv&{RANGE}", headers=bearer(client, "wang")
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows == [
+        ["领域", "会话数", "市民数", "消息数", "其中市民消息", "转人工会话（期间）"],
+        ["住房", "2", "2", "3", "2", "2"],
+    ]
+
+
+def test_bot_answers_through_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/reports/bot-answers").status_code == 401
+    sup = bearer(client, "sup")
+    answers = client.get(f"/api/v1/reports/bot-answers?{RANGE}", headers=sup).json()
+    assert (answers["answers"], answers["tables"]["bot_top_items"]["headers"]) == (
+        0, ["事项", "领域", "答复数", "所问内容"],
+    )  # fmt: skip
+    book = client.get(
+        f"/api/v1/reports/export?report=bot_answers_by_question&format=xlsx&{RANGE}", headers=sup
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content)).active
+    assert sheet is not None and sheet.title == "机器人答复（按问题类型）"
+
+
+def test_the_conversations_behind_a_figure_through_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/reports/conversations").status_code == 401
+    wang, sup = bearer(client, "wang"), bearer(client, "sup")
+    everything = client.get(f"/api/v1/reports/conversations?{RANGE}", headers=sup).json()
+    assert everything["count"] == 4 and everything["table"]["headers"][0] == "会话编号"
+    bad = client.get(f"/api/v1/reports/conversations?{RANGE}&kind=bad_rated", headers=sup).json()
+    assert sorted(row[0] for row in bad["table"]["rows"]) == ["c2", "c3"]
+    mine = client.get(f"/api/v1/reports/conversations?{RANGE}", headers=wang).json()
+    assert sorted(row[0] for row in mine["table"]["rows"]) == ["c2", "c4"]  # housing only
+    refused = client.get(f"/api/v1/reports/conversations?{RANGE}&area=employment", headers=wang)
+    assert refused.status_code == 403
+    summary = client.get(f"/api/v1/reports/summary?{RANGE}", headers=sup).json()["tables"]["summary"]
+    assert summary["links"][0] == {"list": "conversations", "kind": "all"}
+    exported = client.get(
+        f"/api/v1/reports/export?report=conversations&kind=bot_only&format=csv&{RANGE}", headers=sup
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [row[:4] for row in rows[1:]] == [["c1", "REST 接口", "2", "1"]]
+
+
+def test_the_transfers_behind_the_count_through_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/reports/transferred").status_code == 401
+    sup, wang = bearer(client, "sup"), bearer(client, "wang")
+    moved = client.get(f"/api/v1/reports/transferred?{RANGE}", headers=sup).json()
+    assert moved["count"] == 1 and moved["table"]["rows"][0][:4] == ["ZW-2", "社保", "就业", "就业补贴"]
+    assert client.get(f"/api/v1/reports/transferred?{RANGE}", headers=wang).json()["count"] == 0  # housing
+    exported = client.get(
+        f"/api/v1/reports/export?report=transferred&from_area=social_security&format=csv&{RANGE}", headers=sup
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["受理编号", "转出领域", "转入领域"] and [r[0] for r in rows[1:]] == ["ZW-2"]
+
+
+def test_the_follow_up_tasks_behind_the_figures_through_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/reports/follow-up-tasks").status_code == 401
+    sup, wang = bearer(client, "sup"), bearer(client, "wang")
+    created = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created", headers=sup).json()
+    assert created["count"] == 2 and created["table"]["headers"][-1] == "追评"
+    mine = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created", headers=wang).json()
+    assert [row[2] for row in mine["table"]["rows"]] == ["住房"]
+    pending = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created&status=pending", headers=sup)
+    assert pending.json()["count"] == 2
+    bad = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=later", headers=sup)
+    assert bad.status_code == 422
+    exported = client.get(
+        f"/api/v1/reports/export?report=follow_up_tasks&task=created&format=csv&{RANGE}", headers=sup
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "任务编号" and len(rows) == 3

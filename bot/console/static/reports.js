@@ -41,11 +41,7 @@
   }
 
   function exportLink(name, format) {
-    const query = params();
-    if (name === "tickets") {
-      for (const [key, value] of Object.entries(drillFilter)) query.set(key, value);
-      query.set("measure", $("#drill-measure").value);
-    }
+    const query = name in DRILL_NAMES ? drillQuery() : params();
     query.set("report", name);
     query.set("format", format);
     const link = el("a", "导出 " + format.toUpperCase());
@@ -53,6 +49,8 @@
     return link;
   }
 
+  // A row's first cell opens the list behind its figures: the table's own links (from the
+  // server, which knows what each figure counted), or `drill(rowIndex)` for the staff tables.
   function renderTable(name, table, drill) {
     const section = el("section", null, "report-section");
     const wrap = el("table", null, "report-table");
@@ -64,13 +62,14 @@
     if (!table.rows.length) emptyRow(body, "（无数据）", table.headers.length);
     for (const [rowIndex, r] of table.rows.entries()) {
       const row = el("tr");
+      const target = table.links ? table.links[rowIndex] : (drill ? drill(rowIndex) : null);
       r.forEach((value, i) => {
         const cell = el(i === 0 ? "th" : "td", value === null ? "—" : value);
         if (i === 0) cell.scope = "row";
-        if (i === 0 && drill) {
-          const link = el("a", value); link.href = "#drill";
-          link.title = "查看背后的工单";
-          link.addEventListener("click", (event) => { event.preventDefault(); loadDrill(drill(rowIndex), String(value)); });
+        if (i === 0 && target) {
+          const link = el("a", value); link.href = target.list === "follow_ups" ? "#follow-up-title" : "#drill";
+          link.title = LIST_TITLES[target.list] || "查看明细";
+          link.addEventListener("click", (event) => { event.preventDefault(); openList(target, String(value)); });
           cell.replaceChildren(link);
         }
         row.append(cell);
@@ -88,16 +87,22 @@
     const status = $("#report-status");
     status.textContent = "加载中…";
     try {
-      const data = await api("GET", "/api/v1/reports/summary?" + params());
+      const query = params();
+      const reports = ["/api/v1/reports/summary", "/api/v1/reports/staff", "/api/v1/reports/volume",
+        "/api/v1/reports/breakdowns", "/api/v1/reports/bot-answers"];
+      const [data, staff, volume, breakdowns, answers] = await Promise.all(reports.map((path) => api("GET", path + "?" + query)));
       const holder = $("#report-tables");
       holder.replaceChildren();
       for (const [name, table] of Object.entries(data.tables)) holder.append(renderTable(name, table));
-      const staff = await api("GET", "/api/v1/reports/staff?" + params());
-      holder.append(renderTable("staff_by_area", staff.tables.staff_by_area, (i) => ({ area: staff.by_area[i].key })));
-      holder.append(renderTable("staff_by_member", staff.tables.staff_by_member, (i) => ({ staff: staff.by_staff[i].key })));
-      const volume = await api("GET", "/api/v1/reports/volume?" + params());
+      // the tickets behind a staff row, by the measure chosen in the list's own selector
+      holder.append(renderTable("staff_by_area", staff.tables.staff_by_area, (i) => ({ list: "tickets", area: staff.by_area[i].key })));
+      holder.append(renderTable("staff_by_member", staff.tables.staff_by_member, (i) => ({ list: "tickets", staff: staff.by_staff[i].key })));
       holder.append(renderTable("volume", volume.table));
-      drawCharts(data, volume);
+      for (const [name, table] of Object.entries(breakdowns.tables)) holder.append(renderTable(name, table));
+      for (const [name, table] of Object.entries(answers.tables)) holder.append(renderTable(name, table));
+      drawCharts(data, volume, breakdowns, answers);
+      const names = $("#staff-names");  // who can be chosen: those in the staff breakdown
+      if (!names.children.length) for (const g of breakdowns.by_staff) { const o = el("option"); o.value = g.key; names.append(o); }
       status.textContent = data.date_from + " 至 " + data.date_to + "，" + (data.areas ? data.areas.map((a) => AREAS[a] || a).join("、") : "全部领域");
     } catch (error) {
       status.textContent = error.message;
@@ -120,7 +125,37 @@
     return drawn;
   }
 
-  function drawCharts(summary, volume) {
+  function bars(title, labels, series, stacked) {
+    chart(title).setOption({
+      tooltip: { renderMode: "richText", trigger: "axis" },
+      legend: series.length > 1 ? { top: 0 } : undefined,
+      grid: { containLabel: true, left: 8, right: 8, top: series.length > 1 ? 32 : 16, bottom: 8 },
+      xAxis: { type: "category", data: labels, axisLabel: { interval: 0, rotate: labels.length > 6 ? 30 : 0 } },
+      yAxis: { type: "value", minInterval: 1 },
+      series: series.map((s) => ({ type: "bar", name: s.name, data: s.data, stack: stacked ? "all" : undefined })),
+    });
+  }
+
+  const LEVELS = ["非常满意", "满意", "基本满意", "不满意", "非常不满意"];
+  const CHANNELS = { rest: "REST 接口", widget: "网站对话窗口", telegram: "Telegram", wechat: "微信公众号", wecom: "企业微信客服" };
+
+  function drawBreakdowns(breakdowns, answers) {
+    const channels = breakdowns.by_channel.map((g) => CHANNELS[g.key] || g.key);
+    bars("会话量（按渠道）", channels, [
+      { name: "会话数", data: breakdowns.by_channel.map((g) => g.conversations) },
+      { name: "转人工会话", data: breakdowns.by_channel.map((g) => g.handoff_conversations) },
+    ]);
+    bars("会话量（按领域）", breakdowns.by_area.map((g) => AREAS[g.key] || g.key), [
+      { name: "会话数", data: breakdowns.by_area.map((g) => g.conversations) },
+    ]);
+    bars("满意度（按领域，五级好差评）", breakdowns.by_area.map((g) => AREAS[g.key] || g.key),
+      LEVELS.map((name, i) => ({ name, data: breakdowns.by_area.map((g) => g.satisfaction[i]) })), true);
+    bars("机器人答复（按问题类型）", answers.by_question.map((c) => c.label), [
+      { name: "答复数", data: answers.by_question.map((c) => c.count) },
+    ]);
+  }
+
+  function drawCharts(summary, volume, breakdowns, answers) {
     for (const old of charts.splice(0)) old.dispose();
     $("#report-charts").replaceChildren();
     if (!window.echarts) return;  // the tables carry every number
@@ -146,23 +181,43 @@
       visualMap: { min: 0, max: Math.max(1, ...cells.map((c) => c[2])), calculable: false, orient: "horizontal", left: "center", bottom: 0 },
       series: [{ type: "heatmap", data: cells }],
     });
+    drawBreakdowns(breakdowns, answers);
   }
   window.addEventListener("resize", () => { for (const c of charts) c.resize(); });
 
-  let drillFilter = {};
-  async function loadDrill(extra, title) {
-    if (extra) drillFilter = extra;
+  // The list behind a figure: conversations or tickets (in the #drill section, exportable),
+  // or the follow-up tasks (the section below, with the link's filter).
+  const LIST_TITLES = { conversations: "查看背后的会话", tickets: "查看背后的工单", transferred: "查看转办记录", follow_ups: "查看回访任务", follow_up_tasks: "查看回访任务" };
+  const DRILL_NAMES = { conversations: "会话明细", tickets: "工单明细", transferred: "转办明细", follow_up_tasks: "回访任务明细" };
+  const DRILL_UNITS = { conversations: " 个会话", tickets: " 张工单", transferred: " 次转办", follow_up_tasks: " 个回访任务" };
+  const DRILL_PATHS = { follow_up_tasks: "follow-up-tasks" };  // otherwise the list's own name
+  let drillLink = { list: "tickets" };
+
+  function drillQuery() {
     const query = params();
-    for (const [key, value] of Object.entries(drillFilter)) query.set(key, value);
-    query.set("measure", $("#drill-measure").value);
+    for (const [key, value] of Object.entries(drillLink)) if (key !== "list") query.set(key, value);
+    if (drillLink.list === "tickets") query.set("measure", $("#drill-measure").value);
+    return query;
+  }
+
+  function openList(link, title) {
+    if (link.list === "follow_ups") { loadFollowUps(link); return; }
+    drillLink = link;
+    if (link.list === "tickets" && link.measure) $("#drill-measure").value = link.measure;
+    loadDrill(title);
+  }
+
+  async function loadDrill(title) {
     const section = $("#drill");
     section.hidden = false;
-    if (title) $("#drill-title").textContent = "工单明细：" + title;
+    $("#drill-measure-label").hidden = drillLink.list !== "tickets";
+    const name = DRILL_NAMES[drillLink.list];
+    if (title) $("#drill-title").textContent = name + "：" + title;
     try {
-      const data = await api("GET", "/api/v1/reports/tickets?" + query);
-      $("#drill-count").textContent = "共 " + data.count + " 张工单";
-      const table = renderTable("tickets", data.table);
-      $("#drill-table").replaceChildren(table);
+      const data = await api("GET", "/api/v1/reports/" + (DRILL_PATHS[drillLink.list] || drillLink.list) + "?" + drillQuery());
+      const listed = data.count > data.table.rows.length ? "（列出最近的 " + data.table.rows.length + " 条）" : "";
+      $("#drill-count").textContent = "共 " + data.count + DRILL_UNITS[drillLink.list] + listed;
+      $("#drill-table").replaceChildren(renderTable(drillLink.list, data.table));
       section.scrollIntoView();
     } catch (error) { $("#drill-count").textContent = error.message; }
   }
@@ -218,11 +273,19 @@
     return row;
   }
 
-  async function loadFollowUps() {
+  let followUpStatus = "";
+  async function loadFollowUps(link) {
+    if (link) {
+      followUpStatus = link.status || "";
+      $("#overdue-only").checked = link.overdue === "true";
+      $("#follow-up-filter").textContent = followUpStatus ? "（只列未办结的任务）" : "";
+      $("#follow-up-title").scrollIntoView();
+    }
     const query = new URLSearchParams();
     const area = new FormData(form).get("area");
     if (area) query.set("area", area);
     if ($("#overdue-only").checked) query.set("overdue", "true");
+    if (followUpStatus) query.set("status", followUpStatus);
     const body = $("#follow-ups tbody");
     body.replaceChildren();
     let tasks = [];
@@ -256,7 +319,8 @@
     } else {
       next.textContent = t.next_statuses.length ? "（只读）" : "已办结";
     }
-    row.append(id, el("td", t.case_number || "—"), el("td", AREAS[t.area] || t.area), el("td", t.score + " 分"), el("td", t.status_label), due, notes, next);
+    const second = t.second_score ? "；追评 " + t.second_score + " 分" : "";
+    row.append(id, el("td", t.case_number || "—"), el("td", AREAS[t.area] || t.area), el("td", t.score + " 分" + second), el("td", t.status_label), due, notes, next);
     return row;
   }
 
@@ -267,8 +331,9 @@
     form.elements.from.value = iso(new Date(today.getTime() - 29 * 86400000));
     for (const area of myAreas) { const o = el("option", AREAS[area] || area); o.value = area; form.elements.area.append(o); }
     form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
-    $("#overdue-only").addEventListener("change", loadFollowUps);
+    $("#overdue-only").addEventListener("change", () => loadFollowUps());
     $("#drill-measure").addEventListener("change", () => loadDrill());
+    $("#follow-up-all").addEventListener("click", () => loadFollowUps({}));
     load();
   }
   start();

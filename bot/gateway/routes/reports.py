@@ -4,12 +4,14 @@ JSON and every table as CSV or XLSX. Anonymous callers get 401 like every staff 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, cast
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Protocol, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.areas import Area
@@ -19,7 +21,13 @@ from bot.gateway.errors import error_responses
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.staff import StaffView
+from bot.reports.bot_answers import BotAnswersReport
+from bot.reports.breakdown_tables import bot_answer_tables, breakdown_tables
+from bot.reports.breakdowns import BreakdownReport
+from bot.reports.conversation_list import ConversationList
+from bot.reports.follow_up_list import FollowUpList
 from bot.reports.gaps import GapReport, GapReportResult
+from bot.reports.list_tables import conversation_table, follow_up_list_table, transfer_table
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport
 from bot.reports.tables import (
@@ -33,6 +41,7 @@ from bot.reports.tables import (
     to_xlsx,
     volume_table,
 )
+from bot.reports.transfer_list import TransferList
 from bot.reports.volume import VolumeReport
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=error_responses(401, 403))
@@ -51,7 +60,24 @@ ReportName = Literal[
     "follow_up_states",
     "follow_ups",
     "gaps",
+    "volume_by_channel",
+    "volume_by_area",
+    "satisfaction_by_channel",
+    "satisfaction_by_area",
+    "satisfaction_by_staff",
+    "bot_answers_by_question",
+    "bot_top_items",
+    "conversations",
+    "transferred",
+    "follow_up_tasks",
 ]
+BREAKDOWN_TABLES = (
+    "volume_by_channel",
+    "volume_by_area",
+    "satisfaction_by_channel",
+    "satisfaction_by_area",
+    "satisfaction_by_staff",
+)
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -59,10 +85,39 @@ MEDIA_TYPES = {
 DateFrom = Annotated[dt.date | None, Query(alias="from", description="起始日期（含），默认截止日期前 29 天")]
 DateTo = Annotated[dt.date | None, Query(alias="to", description="截止日期（含），默认今天")]
 AreaParam = Annotated[str, Query(max_length=32, description="领域，如 housing；不填为您可查看的全部领域")]
-Measure = Literal["all", "claimed", "responded", "within_norm", "resolved", "resolved_in_time", "unclaimed"]
-StaffParam = Annotated[
-    str, Query(max_length=64, description="接单的工作人员用户名；「（未接单）」为无人接单")
+Measure = Literal[
+    "all",
+    "claimed",
+    "responded",
+    "within_norm",
+    "within_norm_elapsed",
+    "resolved",
+    "resolved_in_time",
+    "unclaimed",
 ]
+Kind = Annotated[
+    Literal["all", "bot_only", "handed", "rated", "bad_rated"],
+    Query(description="哪个数字背后的会话：全部、机器人独立解决、转人工、有评价、有差评"),
+]
+StaffParam = Annotated[
+    str,
+    Query(
+        alias="staff",
+        max_length=64,
+        description="接单的工作人员用户名，只看其接单的工单和会话；「（未接单）」为无人接单",
+    ),
+]
+FromArea = Annotated[str, Query(max_length=32, description="转办明细：转出领域")]
+ToArea = Annotated[str, Query(max_length=32, description="转办明细：转入领域")]
+TaskKind = Annotated[
+    Literal["created", "second_rated", "awaiting_second"],
+    Query(description="回访任务明细：期间新增、期间有追评、已整改待追评（当前）"),
+]
+TaskStatus = Annotated[
+    Literal["", "pending", "contacted", "rectifying", "rectified", "unfounded"],
+    Query(description="回访任务明细：按状态"),
+]
+SecondScore = Annotated[int | None, Query(ge=1, le=5, description="回访任务明细：追评分值")]
 ChannelParam = Annotated[str, Query(max_length=32, description="渠道，如 rest、widget、telegram")]
 
 
@@ -73,6 +128,7 @@ def report_filter(
     date_to: DateTo = None,
     area: AreaParam = "",
     channel: ChannelParam = "",
+    member: StaffParam = "",
 ) -> ReportFilter:
     """The caller's filter with defaults filled in (every report takes the same query
     parameters); a bad combination is a 422 naming the field."""
@@ -91,6 +147,7 @@ def report_filter(
         date_to=end,
         areas=tuple(areas) if areas is not None else None,
         channel=channel or None,
+        staff=member or None,
         timezone=settings_timezone,
     )
 
@@ -99,7 +156,23 @@ ScopeDep = Annotated[ReportFilter, Depends(report_filter)]
 
 
 def _table_json(table: Table) -> dict[str, Any]:
-    return {"title": table.title, "headers": list(table.headers), "rows": [list(row) for row in table.rows]}
+    rows = {"title": table.title, "headers": list(table.headers), "rows": [list(row) for row in table.rows]}
+    return rows if table.links is None else {**rows, "links": table.links}
+
+
+def _listing(count: int, table: Table) -> dict[str, Any]:
+    """What is behind a figure: how many, and the first of them as a table."""
+    return {"count": count, "table": _table_json(table)}
+
+
+def _with_tables(result: BaseModel, tables: dict[str, Table]) -> dict[str, Any]:
+    """A report's figures and, under «tables», the same numbers as the page's tables."""
+    return {**result.model_dump(mode="json"), "tables": {name: _table_json(t) for name, t in tables.items()}}
+
+
+def _engine(request: Request) -> Engine:
+    """The reports' database: the reports built per request hold no state of their own."""
+    return cast(SummaryReport, request.app.state.reports).engine
 
 
 async def _summary(request: Request, scope: ReportFilter) -> Summary:
@@ -111,8 +184,7 @@ async def _summary(request: Request, scope: ReportFilter) -> Summary:
 @router.get("/summary")
 async def summary(request: Request, scope: ScopeDep) -> dict[str, Any]:
     figures = await _summary(request, scope)
-    tables = {name: _table_json(table) for name, table in summary_tables(figures).items()}
-    return {**figures.model_dump(mode="json"), "tables": tables}
+    return _with_tables(figures, summary_tables(figures))
 
 
 @router.get("/export")
@@ -121,11 +193,26 @@ async def export(
     scope: ScopeDep,
     report: Annotated[ReportName, Query(description="导出哪一张表")] = "summary",
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv 或 xlsx")] = "csv",
-    staff: StaffParam = "",
     measure: Annotated[Measure, Query(description="report=tickets 时：哪个数字背后的工单")] = "all",
+    kind: Kind = "all",
+    from_area: FromArea = "",
+    to_area: ToArea = "",
+    task: TaskKind = "created",
+    status: TaskStatus = "",
+    second_score: SecondScore = None,
 ) -> Response:
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
+    elif report == "follow_up_tasks":
+        _, table = await _tasks(request, scope, task, status, second_score)
+    elif report == "transferred":
+        _, table = await _transfers(request, scope, from_area, to_area)
+    elif report == "conversations":
+        _, table = await _conversations(request, scope, kind)
+    elif report in ("bot_answers_by_question", "bot_top_items"):
+        table = bot_answer_tables(await _build(request, scope, BotAnswersReport))[report]
+    elif report in BREAKDOWN_TABLES:
+        table = breakdown_tables(await _build(request, scope, BreakdownReport))[report]
     elif report in ("staff_by_area", "staff_by_member"):
         table = staff_tables(await run_in_threadpool(_staff_report(request).build, scope))[report]
     elif report == "volume":
@@ -133,7 +220,9 @@ async def export(
             await run_in_threadpool(cast(VolumeReport, request.app.state.volume).build, scope)
         )
     elif report == "tickets":
-        found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
+        found = await run_in_threadpool(
+            _staff_report(request).tickets, scope, scope.staff or "", MEASURES[measure][1]
+        )
         table = ticket_table(found[:MAX_LISTED])
     elif report == "follow_ups":
         store = cast(FollowUpStore, request.app.state.follow_ups)
@@ -214,8 +303,7 @@ def _staff_report(request: Request) -> StaffReport:
 async def staff_figures(request: Request, scope: ScopeDep) -> dict[str, Any]:
     """按领域、按工作人员：等待、首次响应（含只计工作时间的 3 分钟内占比）、处理时长、N 个工作日内办结。"""
     result = await run_in_threadpool(_staff_report(request).build, scope)
-    tables = {name: _table_json(table) for name, table in staff_tables(result).items()}
-    return {**result.model_dump(mode="json"), "tables": tables}
+    return _with_tables(result, staff_tables(result))
 
 
 @router.get("/volume")
@@ -229,10 +317,91 @@ async def volume(request: Request, scope: ScopeDep) -> dict[str, Any]:
 async def tickets_behind(
     request: Request,
     scope: ScopeDep,
-    staff: StaffParam = "",
     measure: Annotated[Measure, Query(description="哪个数字背后的工单")] = "all",
 ) -> dict[str, Any]:
     """一个数字背后的工单（与报表同样的筛选，另可按接单人和指标），最多 1000 张。"""
-    found = await run_in_threadpool(_staff_report(request).tickets, scope, staff, MEASURES[measure][1])
-    table = ticket_table(found[:MAX_LISTED])
-    return {"count": len(found), "table": _table_json(table)}
+    found = await run_in_threadpool(
+        _staff_report(request).tickets, scope, scope.staff or "", MEASURES[measure][1]
+    )
+    return _listing(len(found), ticket_table(found[:MAX_LISTED]))
+
+
+# --- reports built per request: breakdowns and the bot's answers ---------------------------
+
+
+Result = TypeVar("Result", bound=BaseModel)
+Built = TypeVar("Built", bound=BaseModel, covariant=True)
+
+
+class _Buildable(Protocol[Built]):
+    def build(self, scope: ReportFilter) -> Built: ...
+
+
+async def _build(
+    request: Request, scope: ReportFilter, report: Callable[[Engine], _Buildable[Result]]
+) -> Result:
+    return await run_in_threadpool(report(_engine(request)).build, scope)
+
+
+@router.get("/breakdowns")
+async def breakdowns(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """按渠道、按领域、按接单人：会话量与满意度（五级好差评、评价率、差评率）；每一行等于按该项筛选后的总体指标。"""
+    result = await _build(request, scope, BreakdownReport)
+    return _with_tables(result, breakdown_tables(result))
+
+
+@router.get("/bot-answers")
+async def bot_answers(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """机器人答复：按问题类型计数，及被问得最多的 20 个事项（领域按所答事项筛选）。"""
+    result = await _build(request, scope, BotAnswersReport)
+    return _with_tables(result, bot_answer_tables(result))
+
+
+# --- the conversations and transfers behind a figure --------------------------------------
+
+
+async def _conversations(request: Request, scope: ReportFilter, kind: str) -> tuple[int, Table]:
+    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind)
+    return count, conversation_table(listed)
+
+
+async def _transfers(
+    request: Request, scope: ReportFilter, from_area: str, to_area: str
+) -> tuple[int, Table]:
+    count, moved = await run_in_threadpool(TransferList(_engine(request)).search, scope, from_area, to_area)
+    return count, transfer_table(moved)
+
+
+async def _tasks(
+    request: Request, scope: ReportFilter, kind: str, status: str, second_score: int | None
+) -> tuple[int, Table]:
+    count, tasks = await run_in_threadpool(
+        FollowUpList(_engine(request)).search, scope, kind, status, second_score
+    )
+    return count, follow_up_list_table(tasks)
+
+
+@router.get("/conversations")
+async def conversations_behind(request: Request, scope: ScopeDep, kind: Kind = "all") -> dict[str, Any]:
+    """一个数字背后的会话（与报表同样的筛选，另可按类别和接单人），最近的 1000 个。"""
+    return _listing(*await _conversations(request, scope, kind))
+
+
+@router.get("/transferred")
+async def transfers_behind(
+    request: Request, scope: ScopeDep, from_area: FromArea = "", to_area: ToArea = ""
+) -> dict[str, Any]:
+    """转办次数背后的转办记录（与报表同样的筛选，另可按转出、转入领域），最近的 1000 条。"""
+    return _listing(*await _transfers(request, scope, from_area, to_area))
+
+
+@router.get("/follow-up-tasks")
+async def tasks_behind(
+    request: Request,
+    scope: ScopeDep,
+    task: TaskKind = "created",
+    status: TaskStatus = "",
+    second_score: SecondScore = None,
+) -> dict[str, Any]:
+    """回访数字背后的任务：期间新增（可按状态）、期间有追评（可按分值）、已整改待追评，最近的 1000 个。"""
+    return _listing(*await _tasks(request, scope, task, status, second_score))

@@ -1,0 +1,72 @@
+"""The lists behind a figure as tables: conversations, transfers and follow-up tasks (the
+tickets' table stays with the staff figures it measures, in tables.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.persistence.follow_ups import FOLLOW_UP_LABELS
+from bot.persistence.models import FollowUpStatus
+from bot.ratings import SATISFACTION_LEVELS
+from bot.reports.conversation_list import ListedConversation
+from bot.reports.follow_up_list import ListedFollowUp
+from bot.reports.tables import Table, area_label, channel_label
+from bot.reports.transfer_list import ListedTransfer
+
+
+def conversation_table(conversations: Sequence[ListedConversation]) -> Table:
+    return Table(
+        "会话明细",
+        ("会话编号", "渠道", "期间消息数", "其中市民消息", "最近更新", "工单（受理编号）", "期间评价"),
+        [
+            (
+                c.id,
+                channel_label(c.channel),
+                c.messages,
+                c.citizen_messages,
+                c.updated_at.isoformat(),
+                "、".join(c.case_numbers),
+                "、".join(f"{score} 分 {SATISFACTION_LEVELS[score]}" for score in c.scores),
+            )
+            for c in conversations
+        ],
+    )
+
+
+def transfer_table(transfers: Sequence[ListedTransfer]) -> Table:
+    return Table(
+        "转办明细",
+        ("受理编号", "转出领域", "转入领域", "转办原因", "经办人", "转办时间"),
+        [
+            (
+                t.case_number,
+                area_label(t.from_area),
+                area_label(t.to_area),
+                t.reason,
+                t.staff,
+                t.at.isoformat(),
+            )
+            for t in transfers
+        ],
+    )
+
+
+def follow_up_list_table(tasks: Sequence[ListedFollowUp]) -> Table:
+    return Table(
+        "回访任务明细",
+        ("任务编号", "受理编号", "领域", "渠道", "评分", "状态", "截止日期", "创建时间", "追评"),
+        [
+            (
+                t.id,
+                t.case_number or "",
+                area_label(t.area),
+                channel_label(t.channel),
+                t.score,
+                FOLLOW_UP_LABELS[FollowUpStatus(t.status)],
+                t.due_on.isoformat(),
+                t.created_at.isoformat(),
+                t.second_score,
+            )
+            for t in tasks
+        ],
+    )
