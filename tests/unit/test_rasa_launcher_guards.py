@@ -6,7 +6,6 @@ the running server counted no fallback."""
 
 from __future__ import annotations
 
-import json
 import subprocess
 from typing import Any
 
@@ -15,31 +14,15 @@ import pytest
 from bot.settings import REPO_ROOT, Settings
 from bot.training import rasa_environment
 from tests.conftest import make_settings
+from tests.rasa_side_runner import rasa_python, run_rasa_side_check
 
-CHECK = REPO_ROOT / "tests" / "rasa_side" / "check_launcher_guards.py"
 SCRIPTS = REPO_ROOT / "bot" / "scripts"
-
-
-def rasa_python(settings: Settings) -> str:
-    python = settings.rasa_venv / "bin" / "python"
-    if not python.exists():
-        pytest.fail(f"{python} is missing: run make setup")
-    return str(python)
 
 
 @pytest.fixture(scope="module")
 def findings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     settings = make_settings(tmp_path_factory.mktemp("guards") / "var")
-    done = subprocess.run(
-        [rasa_python(settings), str(CHECK)],
-        env=rasa_environment(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
+    return run_rasa_side_check(settings, "check_launcher_guards.py")
 
 
 def test_rasas_environment_has_exactly_the_locked_versions(findings: dict[str, Any]) -> None:
