@@ -8,7 +8,11 @@ the areas claimed by that person, UNCLAIMED for nobody, as the breakdown by staf
 counts them) and narrows by kind: all; bot_only (no ticket of the scope created in the
 range: containment's numerator); handed (the summary's «handed to staff»); rated (a rating
 in the range); bad_rated (a 差评 in the range: the conversations behind the 差评 rate, which
-counts ratings).
+counts ratings). `score` narrows «rated» to the conversations with a rating of that level in
+the range: the list behind one row of the five 好差评 levels. The level's figure counts
+ratings, the list conversations: the two differ only for a conversation rated twice at the
+same level in the range (listed once), or rated in the range without the citizen writing in
+it (not an active conversation); the fixtures pin that they agree otherwise.
 """
 
 from __future__ import annotations
@@ -47,13 +51,17 @@ class ConversationList:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def search(self, scope: ReportFilter, kind: str = "all") -> tuple[int, list[ListedConversation]]:
+    def search(
+        self, scope: ReportFilter, kind: str = "all", score: int | None = None
+    ) -> tuple[int, list[ListedConversation]]:
         """How many conversations the figure counted, and the most recent MAX_LISTED of them."""
         start, end = scope.bounds()
         active = active_conversations(scope, start, end)
         where: list[ColumnElement[bool]] = []
         handed = select(Ticket.conversation_id).where(*ticket_conditions(scope, start, end))
         rated = select(Rating.conversation_id).where(Rating.created_at >= start, Rating.created_at < end)
+        if score is not None:
+            rated = rated.where(Rating.score == score)
         if kind == "bot_only":
             where.append(active.c.id.not_in(handed))
         elif kind == "handed":

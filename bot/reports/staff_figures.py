@@ -145,9 +145,12 @@ class StaffReport:
         self._measurer = TicketMeasurer(engine, clock, calendar, working_days)
         self.working_days = working_days
 
-    def tickets(self, scope: ReportFilter, staff: str = "", keep: Keep | None = None) -> list[TicketTimes]:
+    def tickets(
+        self, scope: ReportFilter, staff: str = "", keep: Keep | None = None, reason: str = ""
+    ) -> list[TicketTimes]:
         """The tickets of the range (created in it), measured; `staff` narrows to who claimed
-        them (UNCLAIMED for nobody); `keep` to those a figure counted."""
+        them (UNCLAIMED for nobody); `keep` to those a figure counted; `reason` to one handoff
+        reason (the list behind a row of «转人工原因», which counts the same tickets)."""
         m = self._measurer.measure(scope, staff, details=True)
         listed = (
             TicketTimes(case, area, channel, reason, status, who, as_datetime(created), *measures)
@@ -164,6 +167,8 @@ class StaffReport:
                 strict=True,
             )
         )
+        if reason:
+            listed = (t for t in listed if t.reason == reason)
         return list(listed) if keep is None else [t for t in listed if keep(t)]
 
     def build(self, scope: ReportFilter) -> StaffReportResult:

@@ -127,9 +127,16 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
             [link for _, _, link in headline],
         ),
         "handoffs": Table(
-            "转人工原因", ("原因", "工单数"), [(c.label, c.count) for c in summary.handoffs_by_reason]
+            "转人工原因",
+            ("原因", "工单数"),
+            [(c.label, c.count) for c in summary.handoffs_by_reason],
+            [tickets_link(reason=c.key) for c in summary.handoffs_by_reason],
         ),
-        "satisfaction": _levels_table("满意度（好差评）", summary.satisfaction),
+        "satisfaction": _levels_table(
+            "满意度（好差评）",
+            summary.satisfaction,
+            [conversations_link("rated", score=c.key) for c in summary.satisfaction],
+        ),
         "transfers": Table(
             "转办（按领域对）",
             ("转出领域", "转入领域", "次数"),

@@ -116,8 +116,9 @@ def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
         return TransferList(engine).search(scoped, link.get("from_area", ""), link.get("to_area", ""))[0]
     if link["list"] == "tickets":
         report = StaffReport(engine, OfficeClock(HOURS, WorkCalendar()), WorkCalendar(), 3)
-        return len(report.tickets(scoped, keep=MEASURES[link["measure"]][1]))
-    count, rows = ConversationList(engine).search(scoped, link["kind"])
+        return len(report.tickets(scoped, keep=MEASURES[link["measure"]][1], reason=link.get("reason", "")))
+    score = int(link["score"]) if "score" in link else None
+    count, rows = ConversationList(engine).search(scoped, link["kind"], score)
     assert count == len(rows)
     return count
 
@@ -150,6 +151,8 @@ def test_every_linked_figure_opens_on_exactly_what_it_counted(engine: Engine) ->
     assert {label: listed(engine, links[label] or {}, week) for label in expected} == expected
     assert [label for label, link in links.items() if link is None] == []
     for name, counts in (
+        ("handoffs", summary.handoffs_by_reason),
+        ("satisfaction", summary.satisfaction),
         ("follow_up_states", summary.follow_ups.by_status),
         ("second_ratings", summary.follow_ups.second_satisfaction),
     ):

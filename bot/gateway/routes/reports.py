@@ -118,6 +118,10 @@ TaskStatus = Annotated[
     Query(description="回访任务明细：按状态"),
 ]
 SecondScore = Annotated[int | None, Query(ge=1, le=5, description="回访任务明细：追评分值")]
+ScoreParam = Annotated[
+    int | None, Query(ge=1, le=5, description="会话明细：期间有该分值评价的会话（kind=rated）")
+]
+ReasonParam = Annotated[str, Query(max_length=32, description="工单明细：转人工原因，如 complaint、fallback")]
 ChannelParam = Annotated[str, Query(max_length=32, description="渠道，如 rest、widget、telegram")]
 
 
@@ -200,6 +204,8 @@ async def export(
     task: TaskKind = "created",
     status: TaskStatus = "",
     second_score: SecondScore = None,
+    score: ScoreParam = None,
+    reason: ReasonParam = "",
 ) -> Response:
     if report == "gaps":
         table = gap_table(await _gaps(request, scope))
@@ -208,7 +214,7 @@ async def export(
     elif report == "transferred":
         _, table = await _transfers(request, scope, from_area, to_area)
     elif report == "conversations":
-        _, table = await _conversations(request, scope, kind)
+        _, table = await _conversations(request, scope, kind, score)
     elif report in ("bot_answers_by_question", "bot_top_items"):
         table = bot_answer_tables(await _build(request, scope, BotAnswersReport))[report]
     elif report in BREAKDOWN_TABLES:
@@ -221,7 +227,7 @@ async def export(
         )
     elif report == "tickets":
         found = await run_in_threadpool(
-            _staff_report(request).tickets, scope, scope.staff or "", MEASURES[measure][1]
+            _staff_report(request).tickets, scope, scope.staff or "", MEASURES[measure][1], reason
         )
         table = ticket_table(found[:MAX_LISTED])
     elif report == "follow_ups":
@@ -318,10 +324,11 @@ async def tickets_behind(
     request: Request,
     scope: ScopeDep,
     measure: Annotated[Measure, Query(description="哪个数字背后的工单")] = "all",
+    reason: ReasonParam = "",
 ) -> dict[str, Any]:
-    """一个数字背后的工单（与报表同样的筛选，另可按接单人和指标），最多 1000 张。"""
+    """一个数字背后的工单（与报表同样的筛选，另可按接单人、指标和转人工原因），最多 1000 张。"""
     found = await run_in_threadpool(
-        _staff_report(request).tickets, scope, scope.staff or "", MEASURES[measure][1]
+        _staff_report(request).tickets, scope, scope.staff or "", MEASURES[measure][1], reason
     )
     return _listing(len(found), ticket_table(found[:MAX_LISTED]))
 
@@ -360,8 +367,10 @@ async def bot_answers(request: Request, scope: ScopeDep) -> dict[str, Any]:
 # --- the conversations and transfers behind a figure --------------------------------------
 
 
-async def _conversations(request: Request, scope: ReportFilter, kind: str) -> tuple[int, Table]:
-    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind)
+async def _conversations(
+    request: Request, scope: ReportFilter, kind: str, score: int | None = None
+) -> tuple[int, Table]:
+    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, score)
     return count, conversation_table(listed)
 
 
@@ -382,9 +391,11 @@ async def _tasks(
 
 
 @router.get("/conversations")
-async def conversations_behind(request: Request, scope: ScopeDep, kind: Kind = "all") -> dict[str, Any]:
-    """一个数字背后的会话（与报表同样的筛选，另可按类别和接单人），最近的 1000 个。"""
-    return _listing(*await _conversations(request, scope, kind))
+async def conversations_behind(
+    request: Request, scope: ScopeDep, kind: Kind = "all", score: ScoreParam = None
+) -> dict[str, Any]:
+    """一个数字背后的会话（与报表同样的筛选，另可按类别、接单人和评价分值），最近的 1000 个。"""
+    return _listing(*await _conversations(request, scope, kind, score))
 
 
 @router.get("/transferred")
