@@ -207,9 +207,23 @@ class FollowUpStore:
         statuses: list[str] | None = None,
         overdue_only: bool = False,
         limit: int = 200,
+        created: tuple[dt.datetime, dt.datetime] | None = None,
+        claimed_by: str | None = None,
     ) -> list[FollowUpView]:
-        """Earliest due first: the order they should be worked in."""
+        """Earliest due first: the order they should be worked in. `created` narrows to the
+        tasks created in [start, end) and `claimed_by` to those of a ticket claimed by that
+        username ("": by nobody), as the reports' date range and staff filter count them
+        (bot.reports.summary.follow_up_scope), so the list and the figures read the same."""
         query = select(FollowUp)
+        if created is not None:
+            query = query.where(FollowUp.created_at >= created[0], FollowUp.created_at < created[1])
+        if claimed_by is not None:
+            owner = (
+                Ticket.claimed_by.in_(select(Staff.id).where(Staff.username == claimed_by))
+                if claimed_by
+                else Ticket.claimed_by.is_(None)
+            )
+            query = query.where(FollowUp.ticket_id.in_(select(Ticket.id).where(owner)))
         if areas is not None:
             query = query.where(FollowUp.area.in_(areas))
         if statuses:

@@ -185,6 +185,14 @@ def ticket_owner(scope: ReportFilter) -> list[ColumnElement[bool]]:
     return where
 
 
+def claimed_by(member: str | None) -> str | None:
+    """The staff filter as FollowUpStore.search takes it: None for anyone, "" for nobody
+    (UNCLAIMED), else the username, so the working list narrows as follow_up_scope does."""
+    if not member:
+        return None
+    return "" if member == UNCLAIMED else member
+
+
 def follow_up_scope(scope: ReportFilter) -> list[ColumnElement[bool]]:
     """Follow-up tasks of the scope: by their own channel and area (the area the 差评 was
     filed under), and with a staff member, those of a ticket that person claimed."""

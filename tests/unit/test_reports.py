@@ -21,7 +21,7 @@ from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Conversation, FollowUp, Message, Staff, Ticket, TicketTransfer
 from bot.persistence.store import create_db_engine
-from bot.reports.summary import ReportFilter, SummaryReport
+from bot.reports.summary import ReportFilter, SummaryReport, claimed_by
 from bot.reports.tables import summary_tables
 from bot.settings import Settings
 from bot.work_calendar import WorkCalendar
@@ -325,3 +325,56 @@ def test_the_follow_up_tasks_behind_the_figures_through_the_api(client: TestClie
     )
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert rows[0][0] == "任务编号" and len(rows) == 3
+
+
+def test_a_level_and_a_handoff_reason_open_their_lists_through_the_api(client: TestClient) -> None:
+    sup, wang = bearer(client, "sup"), bearer(client, "wang")
+    tables = client.get(f"/api/v1/reports/summary?{RANGE}", headers=sup).json()["tables"]
+    level = tables["satisfaction"]["links"][4]  # 非常不满意: c2's 1
+    assert level == {"list": "conversations", "kind": "rated", "score": "1"}
+    rated = client.get(f"/api/v1/reports/conversations?{RANGE}&kind=rated&score=1", headers=sup).json()
+    assert (rated["count"], [row[0] for row in rated["table"]["rows"]]) == (1, ["c2"])
+    assert client.get(f"/api/v1/reports/conversations?{RANGE}&score=6", headers=sup).status_code == 422
+    reasons = dict(zip((r[0] for r in tables["handoffs"]["rows"]), tables["handoffs"]["links"], strict=True))
+    assert reasons["投诉"] == {"list": "tickets", "measure": "all", "reason": "complaint"}
+    complaints = client.get(f"/api/v1/reports/tickets?{RANGE}&reason=complaint", headers=sup).json()
+    assert [row[0] for row in complaints["table"]["rows"]] == ["ZW-1"]  # ZW-5 is before the range
+    fallback = client.get(f"/api/v1/reports/tickets?{RANGE}&reason=fallback", headers=wang).json()
+    assert [row[0] for row in fallback["table"]["rows"]] == ["ZW-3"]
+    exported = client.get(f"/api/v1/reports/export?report=tickets&reason=request_human&{RANGE}", headers=sup)
+    assert [r[0] for r in list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))[1:]] == ["ZW-2"]
+
+
+def test_the_working_follow_up_list_by_date_range_and_staff_member(client: TestClient) -> None:
+    assert client.get("/api/v1/follow-ups?from=2026-09-28").status_code == 401
+    sup, wang = bearer(client, "sup"), bearer(client, "wang")
+
+    def cases(query: str, headers: dict[str, str] = sup) -> list[str | None]:
+        found = client.get(f"/api/v1/follow-ups?{query}", headers=headers)
+        assert found.status_code == 200, found.text
+        return sorted(task["case_number"] or "" for task in found.json()["follow_ups"])
+
+    assert cases("") == ["ZW-1", "ZW-2"]  # no dates: every task, the working list
+    assert cases("from=2026-09-29") == ["ZW-2"]  # c2's task was created on 09-28 (local)
+    assert cases("to=2026-09-28") == ["ZW-1"]
+    assert cases("from=2026-10-01&to=2026-10-04") == []
+    assert cases("staff=（未接单）") == ["ZW-1", "ZW-2"]  # nobody claimed either ticket here
+    assert cases("staff=wang") == []
+    assert cases("from=2026-09-28&to=2026-10-04", wang) == ["ZW-1"]  # housing only
+    assert client.get("/api/v1/follow-ups?from=2026-10-04&to=2026-09-28", headers=sup).status_code == 422
+
+
+def test_the_follow_up_store_narrows_as_the_reports_count(engine: Engine) -> None:
+    """The working list's date range and staff filter count the tasks the summary counts."""
+    with Session(engine) as session:
+        seed = session.query(Staff).filter_by(username="seed").one()
+        session.query(Ticket).filter_by(case_number="ZW-1").one().claimed_by = seed.id
+        session.commit()
+    store = FollowUpStore(engine, WorkCalendar(), working_days=5)
+    for staff, want in [(None, ["ZW-1", "ZW-2"]), ("seed", ["ZW-1"]), ("（未接单）", ["ZW-2"])]:
+        scope = ReportFilter(**WEEK, staff=staff)
+        found = store.search(created=scope.bounds(), claimed_by=claimed_by(staff))
+        assert sorted(t.case_number or "" for t in found) == want, staff
+        assert SummaryReport(engine).build(scope, TODAY).follow_ups.created == len(want), staff
+    early = ReportFilter(date_from=dt.date(2026, 9, 29), date_to=dt.date(2026, 9, 29))
+    assert store.search(created=early.bounds()) == []  # c2's on 09-28, c3's on 09-30

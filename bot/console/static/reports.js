@@ -278,12 +278,14 @@
     if (link) {
       followUpStatus = link.status || "";
       $("#overdue-only").checked = link.overdue === "true";
+      $("#period-only").checked = false;  // the figures behind these links are as of today
       $("#follow-up-filter").textContent = followUpStatus ? "（只列未办结的任务）" : "";
       $("#follow-up-title").scrollIntoView();
     }
     const query = new URLSearchParams();
-    const area = new FormData(form).get("area");
-    if (area) query.set("area", area);
+    const chosen = new FormData(form);  // the area and staff member always; the dates when asked:
+    for (const key of ["area", "staff"]) if (chosen.get(key)) query.set(key, chosen.get(key));
+    if ($("#period-only").checked) for (const key of ["from", "to"]) query.set(key, chosen.get(key));  // an old open task stays in view otherwise
     if ($("#overdue-only").checked) query.set("overdue", "true");
     if (followUpStatus) query.set("status", followUpStatus);
     const body = $("#follow-ups tbody");
@@ -332,6 +334,7 @@
     for (const area of myAreas) { const o = el("option", AREAS[area] || area); o.value = area; form.elements.area.append(o); }
     form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
     $("#overdue-only").addEventListener("change", () => loadFollowUps());
+    $("#period-only").addEventListener("change", () => loadFollowUps());
     $("#drill-measure").addEventListener("change", () => loadDrill());
     $("#follow-up-all").addEventListener("click", () => loadFollowUps({}));
     load();

@@ -3,6 +3,7 @@ worked (待回访 → 已回访 → 整改中 → 已整改 / 不属实) by the 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, HTTPException, Path, Query, Request
@@ -10,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas
+from bot.gateway.deps import SettingsDep
 from bot.gateway.errors import error_responses
 from bot.gateway.handoff import HandoffService
 from bot.gateway.params import parse_statuses
@@ -17,10 +19,12 @@ from bot.persistence.follow_ups import FollowUpError, FollowUpStore, FollowUpVie
 from bot.persistence.models import FollowUpStatus
 from bot.persistence.staff import StaffView
 from bot.ratings import SECOND_RATING_PROMPT, second_rating_buttons
+from bot.reports.summary import ReportFilter, claimed_by
 
 router = APIRouter(prefix="/api/v1/follow-ups", tags=["follow-ups"], responses=error_responses(401, 403))
 STATUS_HELP = "逗号分隔：pending,contacted,rectifying,rectified,unfounded"
 TaskId = Annotated[int, Path(ge=1, le=2**62)]
+OPEN_START, OPEN_END = dt.date(1970, 1, 1), dt.date(9000, 12, 31)  # a range open on one side
 
 
 class AdvanceRequest(BaseModel):
@@ -50,14 +54,32 @@ async def _task_for(request: Request, task_id: int, staff: StaffView, act: bool)
 async def list_follow_ups(
     request: Request,
     staff: StaffDep,
+    settings: SettingsDep,
     status: Annotated[str, Query(description=STATUS_HELP)] = "",
     area: Annotated[str, Query()] = "",
     overdue: Annotated[bool, Query(description="只看已超期未办结的")] = False,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    date_from: Annotated[dt.date | None, Query(alias="from", description="创建日期起（含）")] = None,
+    date_to: Annotated[dt.date | None, Query(alias="to", description="创建日期止（含）")] = None,
+    member: Annotated[
+        str,
+        Query(alias="staff", max_length=64, description="差评工单的接单人用户名；「（未接单）」为无人接单"),
+    ] = "",
 ) -> dict[str, Any]:
+    """The tasks to work, earliest due first. Without dates every task (the working list:
+    an old task still open must not drop out of sight); with them, those created in the
+    range, the same tasks the reports count for the range (in the settings' time zone)."""
     statuses = parse_statuses(status, (f.value for f in FollowUpStatus), "回访状态")
     areas = readable_areas(staff, area)
-    found = await run_in_threadpool(_store(request).search, areas, statuses, overdue, limit)
+    created = None
+    if date_from is not None or date_to is not None:
+        start, end = date_from or OPEN_START, date_to or OPEN_END
+        if start > end:
+            raise HTTPException(status_code=422, detail="from：起始日期不能晚于截止日期 to")
+        created = ReportFilter(date_from=start, date_to=end, timezone=settings.timezone).bounds()
+    found = await run_in_threadpool(
+        _store(request).search, areas, statuses, overdue, limit, created, claimed_by(member)
+    )
     return {"follow_ups": [task.as_json() for task in found]}
 
 

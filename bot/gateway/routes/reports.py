@@ -29,7 +29,7 @@ from bot.reports.follow_up_list import FollowUpList
 from bot.reports.gaps import GapReport, GapReportResult
 from bot.reports.list_tables import conversation_table, follow_up_list_table, transfer_table
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
-from bot.reports.summary import ReportFilter, Summary, SummaryReport
+from bot.reports.summary import ReportFilter, Summary, SummaryReport, claimed_by
 from bot.reports.tables import (
     Table,
     follow_up_table,
@@ -233,7 +233,10 @@ async def export(
     elif report == "follow_ups":
         store = cast(FollowUpStore, request.app.state.follow_ups)
         areas = list(scope.areas) if scope.areas is not None else None
-        table = follow_up_table(await run_in_threadpool(store.search, areas, None, False, 10_000))
+        tasks = await run_in_threadpool(
+            store.search, areas, None, False, 10_000, None, claimed_by(scope.staff)
+        )
+        table = follow_up_table(tasks)  # the working list, as of today: the dates do not narrow it
     else:
         table = summary_tables(await _summary(request, scope))[report]
     body = to_csv(table) if format == "csv" else to_xlsx(table)
