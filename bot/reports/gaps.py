@@ -14,6 +14,13 @@ advance: a period with three distinct questions gets three topics, not ten.
 
 Questions a supervisor already turned into an FAQ draft or marked out of scope
 (`gap_decisions`, by text) are left out, so the report shows what is still to do.
+
+The staff filter keeps only the handoff-derived gaps: the bot's own gap replies (honest no,
+rephrase, ask_item) reach nobody, so no staff member stands behind them, and counting them
+under every person (or under «nobody») would say something false. With a staff member, a
+handoff gap counts when its conversation has a ticket for the same reason claimed by that
+person (UNCLAIMED: by nobody), as the other reports narrow tickets (ticket_owner): the
+questions handed to that person that the knowledge base could not answer.
 """
 
 from __future__ import annotations
@@ -32,9 +39,9 @@ from sqlalchemy.orm import Session, aliased
 
 from bot.contracts.conversation import Role
 from bot.persistence.gap_decisions import question_key
-from bot.persistence.models import GAP_REPLY_CONDITION, Conversation, GapDecision, Message, as_utc
+from bot.persistence.models import GAP_REPLY_CONDITION, Conversation, GapDecision, Message, Ticket, as_utc
 from bot.privacy import mask_personal_data
-from bot.reports.summary import ReportFilter
+from bot.reports.summary import ReportFilter, ticket_owner
 from knowledge.dense import Embedder
 from knowledge.search import Hit
 
@@ -168,6 +175,13 @@ class GapReport:
         )
         if scope.channel:
             query = query.where(Conversation.channel == scope.channel)
+        if scope.staff:  # the handoffs only: see the module's docstring
+            handed = select(Ticket.id).where(
+                Ticket.conversation_id == reply.conversation_id,
+                Ticket.reason == reason,
+                *ticket_owner(scope.model_copy(update={"areas": None})),
+            )
+            query = query.where(kind == "handoff", handed.exists())
         with Session(self._engine) as session:
             replies = session.execute(query).all()
             truncated = len(replies) > MAX_QUESTIONS

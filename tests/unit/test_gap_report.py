@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.gateway.app import create_app
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import Conversation, Message
+from bot.persistence.models import Conversation, Message, Staff, Ticket
 from bot.persistence.store import create_db_engine
 from bot.reports.gaps import GapReport
 from bot.reports.summary import ReportFilter
@@ -114,6 +114,34 @@ def test_gaps_are_grouped_by_meaning_with_their_trend(engine: Engine, settings: 
     assert summary_of(widget) == [("结婚登记去哪里办理", 1, 0, "certificates", {"unanswered": 1})]
     certificates = gaps.build(ReportFilter(**WEEK, areas=("certificates",)))
     assert [(t.label, t.count) for t in certificates.topics] == [(MARRIAGE, 3)]
+
+
+def test_by_staff_member_only_the_handoffs_they_claimed(engine: Engine, settings: Settings) -> None:
+    """The bot's own gap replies reach nobody: with a staff member, only the handoffs whose
+    ticket (same conversation, same reason) that person claimed, UNCLAIMED those nobody did."""
+    with Session(engine) as session:
+        li = Staff(username="li", password_hash="-", role="staff", areas=["certificates"], active=True)
+        session.add(li)
+        session.flush()
+        for case, conversation, reason, claimer in [
+            ("ZW-7", "g2", "unanswered", li.id),
+            ("ZW-8", "g3", "fallback", None),
+            ("ZW-9", "g4", "request_human", li.id),  # not a gap: g4's other questions stay out
+        ]:
+            session.add(
+                Ticket(
+                    case_number=case, conversation_id=conversation, channel="rest", area="certificates",
+                    status="queued", reason=reason, priority=2, packet={}, note="", created_at=at(9, 29, 9),
+                    claimed_by=claimer,
+                )
+            )  # fmt: skip
+        session.commit()
+    gaps = GapReport(engine, embedder_for(settings.effective_embedding_cache), None)
+    mine = gaps.build(ReportFilter(**WEEK, staff="li"))
+    assert summary_of(mine) == [("结婚登记去哪里办理", 1, 0, "certificates", {"unanswered": 1})]
+    nobody = gaps.build(ReportFilter(**WEEK, staff="（未接单）"))
+    assert summary_of(nobody) == [("去哪领结婚证", 1, 0, "certificates", {"fallback": 1})]
+    assert gaps.build(ReportFilter(**WEEK, staff="wang")).topics == []
 
 
 @pytest.fixture(scope="module")
