@@ -59,6 +59,11 @@ def breakdown_tables(result: BreakdownResult) -> dict[str, Table]:
 
 
 def bot_answer_tables(result: BotAnswersResult) -> dict[str, Table]:
+    """No links yet: these rows count the bot's replies, and the only list to reuse is of
+    conversations (a conversation often gets several answers of one type), so a link would
+    open on a different number than the row shows. Linking needs a per-row count of
+    conversations, taken in the same grouped read (a second pass over the month's replies
+    would cost the report's bench margin); the heat map counts messages for the same reason."""
     total = result.answers
     return {
         "bot_answers_by_question": Table(
