@@ -326,19 +326,22 @@ class HandoffService:
         except RasaUnavailableError:  # the gateway does not forward while handed off anyway
             logger.warning("无法暂停 Rasa 会话 %s", sender)
 
-    async def _resume_quietly(self, sender: str) -> None:
+    async def _resume_quietly(self, sender: str) -> bool:
+        """Rasa's conversation un-paused, no reply asked for; False when Rasa is unreachable."""
         try:
             await self._rasa.append_events(sender, [{"event": "resume", "timestamp": _now()}])
         except RasaUnavailableError:
             logger.warning("无法恢复 Rasa 会话 %s", sender)
+            return False
+        return True
 
     async def _resume_rasa(self, sender: str) -> list[dict[str, Any]]:
-        try:
-            await self._rasa.append_events(sender, [{"event": "resume", "timestamp": _now()}])
-            replies = normalise_rasa_messages(await self._rasa.trigger_intent(sender, RESOLVED_INTENT))
-        except RasaUnavailableError:
-            logger.warning("无法恢复 Rasa 会话 %s，改由网关发送回到机器人的提示", sender)
-            replies = []
+        replies: list[dict[str, Any]] = []
+        if await self._resume_quietly(sender):
+            try:
+                replies = normalise_rasa_messages(await self._rasa.trigger_intent(sender, RESOLVED_INTENT))
+            except RasaUnavailableError:
+                logger.warning("Rasa 会话 %s 已恢复，但取不到它的回复，改由网关发送回到机器人的提示", sender)
         return replies or [{"text": BACK_TO_BOT, "buttons": [], "data": {"type": "back_to_bot"}}]
 
     async def _publish_ticket(self, ticket: TicketView, change: str, from_area: str | None = None) -> None:
