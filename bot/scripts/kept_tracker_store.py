@@ -94,23 +94,20 @@ class KeptSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]  # Rasa is unt
             sa.event.listen(self.engine, "connect", set_sqlite_pragmas)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
 
-    def _stamp(self, sender_id: str, connection: Any = None) -> tuple[int, int | None]:
+    def _stamp(self, sender_id: str, connection: Any) -> tuple[int, int | None]:
         table = self.SQLEvent.__table__
         query = sa.select(sa.func.count(table.c.id), sa.func.max(table.c.id)).where(
             table.c.sender_id == sender_id
         )
-        if connection is None:
-            with self.engine.connect() as connection:
-                count, last_id = connection.execute(query).one()
-        else:
-            count, last_id = connection.execute(query).one()
+        count, last_id = connection.execute(query).one()
         return int(count), last_id
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The kept tracker when the database still holds exactly what it saved; otherwise
         the stock read. The kept tracker is handed out once: the caller owns it until it
         saves it back, so two callers never share (and change) one object."""
-        stamp = self._stamp(sender_id)
+        with self.engine.connect() as connection:
+            stamp = self._stamp(sender_id, connection)
         kept = self._kept.pop(sender_id, None)
         if kept is not None:
             stored: Stored = kept.__dict__[STORED]
@@ -169,9 +166,9 @@ class KeptSQLTrackerStore(SQLTrackerStore):  # type: ignore[misc]  # Rasa is unt
         """The tracker a stock read would build now: only the events from the latest
         `session_started` on. Only a save that started a session needs a rebuild."""
         starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
-        if not starts or all(event.timestamp >= max(starts) for event in tracker.events):
+        session_start = max(starts, default=None)
+        if session_start is None or all(event.timestamp >= session_start for event in tracker.events):
             return tracker
-        session_start = max(starts)
         events = [json.loads(json.dumps(e.as_dict())) for e in tracker.events if e.timestamp >= session_start]
         rebuilt = DialogueStateTracker.from_dict(tracker.sender_id, events, self.domain.slots)
         stored: Stored = tracker.__dict__[STORED]
