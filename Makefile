@@ -7,6 +7,9 @@ PY := $(VENV)/bin/python
 # Apache ECharts for the reports page, pinned in charts/package-lock.json and served by the
 # gateway itself (no CDN).
 CHARTS := charts/node_modules/echarts/dist/echarts.min.js
+# ESLint for the browser scripts (console, reports, widget), pinned in tools/jslint/package-lock.json.
+ESLINT := tools/jslint/node_modules/.bin/eslint
+JS_DIRS := bot/console/static connectors/webchat/static
 
 .PHONY: help setup run train index test test-unit lint eval bench bench-reports clean
 
@@ -16,11 +19,15 @@ help:
 	@echo "make test    代码检查 + 全部测试"
 	@echo "make eval    端到端评测（经 /api/v1/chat）、检索、领域分类与 NLU 评测"
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(CHARTS)
+setup: $(VENV)/.installed $(RASA_VENV)/.installed $(CHARTS) $(ESLINT)
 
 $(CHARTS): charts/package.json charts/package-lock.json
 	npm ci --prefix charts --ignore-scripts --no-audit --no-fund
 	touch $(CHARTS)
+
+$(ESLINT): tools/jslint/package.json tools/jslint/package-lock.json
+	npm ci --prefix tools/jslint --ignore-scripts --no-audit --no-fund
+	touch $(ESLINT)
 
 $(VENV)/.installed: requirements/main.lock bot/scripts/make-venv.sh knowledge/e5_engine.py
 	bot/scripts/make-venv.sh main $(VENV) requirements/main.lock
@@ -38,10 +45,11 @@ train: setup
 index: setup
 	$(PY) -m knowledge reindex
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed $(ESLINT)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(ESLINT) --config tools/jslint/eslint.config.js --max-warnings 0 $(JS_DIRS)
 
 test-unit: $(VENV)/.installed
 	$(PY) -m pytest -q -m "not integration"

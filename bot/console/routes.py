@@ -4,15 +4,14 @@ console itself, and logout. Everything else the console does goes through /api/v
 from __future__ import annotations
 
 import datetime as dt
-import html
 import secrets
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from bot.console.pages import STATIC, page
 from bot.gateway.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffStoreDep, csrf_matches, csrf_token_for
 from bot.gateway.deps import LoginGuardDep, SettingsDep, client_address
 from bot.gateway.throttle import RateLimitedError
@@ -21,28 +20,20 @@ from bot.settings import REPO_ROOT
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 
-STATIC = Path(__file__).resolve().parent / "static"
 ECHARTS = REPO_ROOT / "charts" / "node_modules" / "echarts" / "dist" / "echarts.min.js"
 ASSETS = {"console.js": "text/javascript", "console.css": "text/css", "reports.js": "text/javascript"}
 
 
-def _page(name: str, **values: str) -> HTMLResponse:
-    text = (STATIC / name).read_text(encoding="utf-8")
-    for key, value in values.items():
-        text = text.replace("{{" + key + "}}", html.escape(value, quote=True))
-    return HTMLResponse(text, headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
-
-
 def _login_page(settings_secure: bool, error: str = "", retry_after: int = 0) -> HTMLResponse:
     token = secrets.token_urlsafe(24)
-    page = _page("login.html", csrf=token, error=error)
+    response = page("login.html", csrf=token, error=error)
     if retry_after:
-        page.status_code = 429
-        page.headers["Retry-After"] = str(retry_after)
-    page.set_cookie(
+        response.status_code = 429
+        response.headers["Retry-After"] = str(retry_after)
+    response.set_cookie(
         LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=settings_secure, path="/console"
     )
-    return page
+    return response
 
 
 @router.get("/login")
@@ -105,7 +96,7 @@ async def _signed_in_page(request: Request, staff_store: StaffStore, name: str) 
     staff = await run_in_threadpool(staff_store.staff_for_token, token) if token else None
     if staff is None:
         return RedirectResponse("/console/login", status_code=303)
-    return _page(
+    return page(
         name,
         csrf=csrf_token_for(token),
         username=staff.username,

@@ -32,8 +32,8 @@
   const HISTORY_PAGE = 200; // 网关每次最多返回的条数
   const STORAGE_KEY = "zw-widget-sender";
   const TOKEN_KEY = "zw-widget-token";
-  const TOKEN_PATTERN = /^[A-Za-z0-9_\-]{16,128}$/;
-  const SENDER_PATTERN = /^[A-Za-z0-9_.:@\-]+$/;
+  const TOKEN_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+  const SENDER_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
   const DEFAULT_COLOR = "#b3261e";
   const ROLES = ["citizen", "bot", "staff", "system"];
 
