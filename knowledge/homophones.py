@@ -10,10 +10,18 @@ begins and ends where the message's own words do, differs in one character (two 
 five or more), and, for words of two or three characters, is not itself a dictionary word and
 was not typed with one of the commonest characters (事业 stays 事业 although it sounds like
 失业; 一直不发 stays, though 补发 sounds alike).
+
+Two looser readings catch what the strict one misses, each with its own guard:
+- the segmenter may cut through a mistype (机动车住销 → 机动车|住|销要): a stretch that meets
+  the message's words at one end only is rewritten when the rewritten text is then cut with
+  the word whole (机动车|注销|要);
+- many citizens do not tell apart z/zh, c/ch, s/sh, n/l, -n/-ng (生份证 for 身份证): a word of
+  three characters or more may also be matched by that blurred sound, one character differing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
@@ -23,6 +31,7 @@ from pypinyin import lazy_pinyin
 _COMMON = frozenset("不去在几是有上用公到了的我你他就也都还要会能可以个一家年级加号度立居取场事工办里")
 _SHORT_WORD = 3  # up to this length a stretch that is itself a word is left alone
 _LONG_WORD = 5  # from this length two characters may differ
+_BLURRED_WORD = 3  # from this length a word may be matched by its blurred sound
 
 
 def _is_chinese(char: str) -> bool:
@@ -38,6 +47,21 @@ def _sound(text: str) -> tuple[str, ...]:
     return tuple(_syllable(char) for char in text)
 
 
+# The sounds that many dialects do not tell apart: retroflex and flat initials, n and l, and
+# the front and back nasal finals.
+_BLURRED_INITIAL = re.compile("^(zh|ch|sh|n|l)")
+_BLURRED_FINAL = re.compile("(?<=[aei])ng$")
+_INITIALS = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "l": "l"}
+
+
+def _blurred(sound: tuple[str, ...]) -> tuple[str, ...]:
+    """The sound as a speaker who merges z/zh, c/ch, s/sh, n/l and -n/-ng would type it."""
+    return tuple(
+        _BLURRED_FINAL.sub("n", _BLURRED_INITIAL.sub(lambda m: _INITIALS[m.group(1)], syllable))
+        for syllable in sound
+    )
+
+
 class SoundSpeller:
     """Rewrites same-sounding stretches of a message into the knowledge base's own words."""
 
@@ -50,6 +74,11 @@ class SoundSpeller:
                 by_sound.setdefault(_sound(word), set()).add(word)
         # Two words that sound alike (a homophone pair in the guide itself): neither is guessed.
         self._words = {sound: next(iter(found)) for sound, found in by_sound.items() if len(found) == 1}
+        by_blur: dict[tuple[str, ...], set[str]] = {}
+        for sound, found in by_sound.items():
+            if len(sound) >= _BLURRED_WORD:
+                by_blur.setdefault(_blurred(sound), set()).update(found)
+        self._blurred = {sound: next(iter(found)) for sound, found in by_blur.items() if len(found) == 1}
         self._lengths = sorted({len(sound) for sound in self._words}, reverse=True)
         self._is_word = is_word
         self._cut = cut
@@ -69,9 +98,11 @@ class SoundSpeller:
                 stretch = text[position : position + length]
                 if len(stretch) < length:
                     continue
-                meant = self._words.get(sounds[position : position + length])
-                aligned = position in bounds and position + length in bounds
-                if meant is not None and (meant == stretch or (aligned and self._mistyped(stretch, meant))):
+                sound = sounds[position : position + length]
+                meant, blurred = self._meant(sound)
+                if meant is not None and (
+                    meant == stretch or self._fits(text, position, stretch, meant, bounds, blurred)
+                ):
                     out.append(meant)
                     position += length
                     break
@@ -79,6 +110,29 @@ class SoundSpeller:
                 out.append(text[position])
                 position += 1
         return "".join(out)
+
+    def _meant(self, sound: tuple[str, ...]) -> tuple[str | None, bool]:
+        """The guide's word with this sound, and whether only the blurred sound matched."""
+        exact = self._words.get(sound)
+        if exact is not None or len(sound) < _BLURRED_WORD:
+            return exact, False
+        return self._blurred.get(_blurred(sound)), True
+
+    def _fits(
+        self, text: str, position: int, stretch: str, meant: str, bounds: set[int], blurred: bool
+    ) -> bool:
+        """A mistype of `meant` that meets the message's words at both ends, or, when it sounds
+        exactly like it, at one end when the text with it put right is cut with the word whole
+        (自行车上牌 must not become 自新车上牌 by the blurred sound of 新车上牌)."""
+        if not self._mistyped(stretch, meant):
+            return False
+        starts, ends = position in bounds, position + len(stretch) in bounds
+        if starts and ends:
+            return True
+        if blurred or not (starts or ends):
+            return False
+        mended = text[:position] + meant + text[position + len(stretch) :]
+        return meant in self._cut(mended)
 
     def _mistyped(self, stretch: str, word: str) -> bool:
         differing = [a for a, b in zip(stretch, word, strict=True) if a != b]

@@ -51,11 +51,12 @@ class Segmenter:
     def spelling_words(self, text: str) -> set[str]:
         """The dictionary words a text is written with (no synonyms), for putting mistypes right:
         its words, and the words of three characters or more inside long ones (普通护照 gives
-        护照 only when written alone: 不动产 must not teach 不动)."""
+        护照 only when written alone: 不动产 must not teach 不动). A word the name is cut into
+        counts even when the dictionary lacks it (驾驶证|审验: the guide's own term)."""
         text = to_simplified(text)
-        whole = set(self._tokenizer.lcut(text))
-        inner = {w for w in self._tokenizer.lcut_for_search(text) if len(w) >= 3}
-        return {w for w in whole | inner if _WORD.fullmatch(w) and self.is_word(w)}
+        whole = {w for w in self._tokenizer.lcut(text) if len(w) >= 2}
+        inner = {w for w in self._tokenizer.lcut_for_search(text) if len(w) >= 3 and self.is_word(w)}
+        return {w for w in whole | inner if _WORD.fullmatch(w)}
 
     def cut(self, text: str) -> list[str]:
         """The text cut into words, every character kept (the pieces join back into it)."""

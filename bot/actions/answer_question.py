@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import knowledge_provider
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import intent_of, latest_intent
-from bot.actions.question_cues import keeps_question, naming_part, question_cue
+from bot.actions.question_cues import keeps_question, naming_part, question_cue, states_a_wish
 from bot.actions.resolution import (
     Decision,
     Outcome,
@@ -360,7 +360,7 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     asks something, names an item and has no word of a complaint; None otherwise."""
     text = tracker.latest_message.get("text") or ""
     turn = current_turn(tracker)
-    asks = question_cue(text) is not None or keeps_question(text)
+    asks = question_cue(text) is not None or keeps_question(text) or states_a_wish(text)
     # «开发商刚交房的新房» answers «which one?»: no question of its own, and no complaint.
     if not asks and not turn.offered:
         return None
@@ -369,8 +369,11 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     except knowledge_provider.KnowledgeUnavailableError:
         return None
     decision = resolver(knowledge).decide(turn)
-    # «统计建议提案办理情况查询需要什么材料»: words of the item's own name are no complaint.
-    if FEEDBACK_WORDS.search(without_names(text, decision.item) if decision.item else text):
+    # «统计建议提案办理情况查询需要什么材料»: words of the item's own name are no complaint, nor
+    # is asking how to file one with the item that takes it («出租车绕路多收钱，怎么投诉他»).
+    rest = without_names(text, decision.item) if decision.item else text
+    names = "；".join(decision.item.names) if decision.item else ""
+    if any(found.group() not in names for found in FEEDBACK_WORDS.finditer(rest)):
         return None
     if (
         decision.how in ("named", "follow_up", "picked", "picked_by_meaning", "with_previous", "variant")

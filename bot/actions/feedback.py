@@ -30,6 +30,9 @@ _ANNOUNCEMENTS = re.compile(
         [
             "我(?:要|想|想要)?(?:再)?(?:投诉|投述|举报|反映|反应|提|提个|提一个|给个|有个|有一个)(?:一下)?(?:建议|意见|问题)?",
             "投诉|投述|举报|建议|意见|反映|问题|情况|事情|一下|这块|这方面|方面|关于|有关|的|了|吧|啊|呢",
+            # Asking for a person says nothing of the matter («找个人工跟我说», «转个客服聊聊»).
+            "(?:找|转|换|接|要|叫)?(?:个|一个)?(?:人工|真人|客服|工作人员|活人)(?:服务)?",
+            "(?:跟|和|给)?我(?:说|聊|讲)(?:说|聊|一下)?|聊聊|说说|你们|帮我|我要|我想",
             "[，。！？,.!?、：:；;\\s]",
         ]
     )
@@ -47,12 +50,24 @@ def states_a_complaint(text: str) -> bool:
     return bool(_COMPLAINT.search(to_simplified(text))) and describes_something(text)
 
 
-def describes_something(text: str) -> bool:
-    """True when the message says what happened, beyond announcing feedback and an area."""
+def _left_over(text: str) -> str:
+    """What the message says beyond announcing feedback, asking for a person and naming an area."""
     rest = to_simplified(text)
     for word, _ in AREA_TERMS_LONGEST_FIRST:
         rest = rest.replace(word, "")
-    return len(_ANNOUNCEMENTS.sub("", rest)) >= MIN_DESCRIPTION_CHARS
+    return _ANNOUNCEMENTS.sub("", rest)
+
+
+def names_a_matter(text: str) -> bool:
+    """A request for a person that says what it is about («学籍的事我要找人工»): worth routing
+    by; «找个人工跟我说» is not."""
+    simplified = to_simplified(text)
+    return len(_left_over(text)) >= 2 or any(word in simplified for word, _ in AREA_TERMS_LONGEST_FIRST)
+
+
+def describes_something(text: str) -> bool:
+    """True when the message says what happened, beyond announcing feedback and an area."""
+    return len(_left_over(text)) >= MIN_DESCRIPTION_CHARS
 
 
 def _kind(tracker: Tracker) -> HandoffReason:
@@ -125,7 +140,7 @@ class ActionRequestHuman(Action):
         if answered is not None:
             return answered
         text = (tracker.latest_message.get("text") or "").strip()
-        area = classify_area(text if describes_something(text) else "", tracker)
+        area = classify_area(text if names_a_matter(text) else "", tracker)
         dispatcher.utter_message(
             text=("好的，正在为您转接人工服务，您的咨询记录会一并转给工作人员，不用重复说明。"),
             json_message=handoff_payload(HandoffReason.request_human, area, tracker, text),

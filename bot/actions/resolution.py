@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from enum import StrEnum
 
 from bot.actions.intents import INTENT_QUESTIONS
@@ -29,6 +30,7 @@ from bot.actions.question_cues import (
     keeps_question,
     naming_part,
     question_cue,
+    states_a_wish,
     without_negated,
     without_personal_numbers,
 )
@@ -126,14 +128,17 @@ def question_for(turn: Turn) -> QuestionType:
     intent, else an overview. A cue in the words wins even when it is the broad «how / can I»
     kind: DIET's specific intents follow the topic as much as the ask («换城市上班了，公积金咋
     转过去» is not about office hours; «小本本丢了，咋补» not about a phone number), and on the
-    dev questions the cue was right more often (+3 of 413 first replies, none lost)."""
+    dev questions the cue was right more often (+3 of 413 first replies, none lost). A wish
+    with no question («想办个房产证») asks how, when DIET names no question either."""
     cue = question_cue(turn.text)
     if cue is not None:
         return cue
     if turn.last_question is not None and keeps_question(turn.text):
         return turn.last_question
     intent_question = INTENT_QUESTIONS.get(turn.intent or "")
-    return intent_question or QuestionType.overview
+    if intent_question is not None:
+        return intent_question
+    return QuestionType.steps if states_a_wish(turn.text) else QuestionType.overview
 
 
 def _similarity(part: str, item: ServiceItem) -> tuple[int, int]:
@@ -170,7 +175,7 @@ class Resolver:
             # is itself a question («医保码怎么弄») still asks it when nothing else does.
             # Without any cue the question stands as decided («今年九月上幼儿园» answers «which
             # one?» and keeps the question asked before).
-            rest = without_names(turn.text, decision.item)
+            rest = without_names(turn.text, decision.item, runs=True)
             if rest != turn.text and question_cue(rest) is not None:
                 return replace(decision, question=question_for(replace(turn, text=rest)))
         return decision
@@ -523,10 +528,24 @@ def _names_one_of(hit: Hit, documents: Sequence[str]) -> bool:
     return not documents or any(document in hit.names_text for document in documents)
 
 
-def without_names(text: str, item: ServiceItem) -> str:
-    """The text with the item's name and aliases cut out, longest first."""
+# A run of this many characters shared with one of the item's names is the name's wording.
+_NAME_RUN = 3
+
+
+def without_names(text: str, item: ServiceItem, runs: bool = False) -> str:
+    """The text with the item's name and aliases cut out, longest first; with `runs`, also
+    every run of three characters or more that a name shares («生育医疗费用怎么报销» for
+    生育医疗费用支付: 费用 there names the item and does not ask what it costs)."""
     for name in sorted(item.names, key=len, reverse=True):
         text = text.replace(name, " ")
+    if not runs:
+        return text
+    for name in sorted(item.names, key=len, reverse=True):
+        while True:
+            match = SequenceMatcher(None, text, name, autojunk=False).find_longest_match()
+            if match.size < _NAME_RUN:
+                break
+            text = text[: match.a] + " " + text[match.a + match.size :]
     return text
 
 

@@ -176,3 +176,24 @@ async def test_rating_is_emitted_for_the_gateway_to_store() -> None:
     assert bad["custom"]["score"] == 2 and "（2 分，不满意）" in bad["text"] and "回访" in bad["text"]
     [again], _ = await run(ActionStoreRating(), tracker("还可以吧嗯", "rate_service"))
     assert again["text"].startswith("请回复 1 到 5")
+
+
+@pytest.mark.parametrize("text", ["找个人工跟我说", "帮我转个客服", "我要找真人"])
+async def test_a_request_for_a_person_that_says_nothing_goes_to_the_general_queue(
+    installed: KnowledgeBase, text: str
+) -> None:
+    [message], _ = await run(ActionRequestHuman(), tracker(text, "request_human"))
+    assert message["custom"]["area"] == "other"
+
+
+async def test_asking_how_to_complain_is_answered_by_the_item_that_takes_complaints(
+    installed: KnowledgeBase,
+) -> None:
+    """«怎么投诉» is a question when the guide has the complaint's own item; «我要投诉» is not."""
+    asked = tracker("小区物业电梯坏了一个月也不修，怎么投诉他们", "complaint")
+    [answer], _ = await run(ActionStartFeedback(), asked)
+    assert answer["custom"]["type"] == "answer"
+    assert answer["custom"]["item_id"] == "housing.property_service_complaint"
+    told = tracker("小区物业电梯坏了一个月也不修，我要投诉", "complaint")
+    _, filled = await run(ActionStartFeedback(), told)
+    assert filled["feedback_kind"] == "complaint"

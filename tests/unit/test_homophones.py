@@ -42,3 +42,16 @@ def test_a_mistyped_name_is_found_like_the_name(kb: KnowledgeBase) -> None:
     hits = kb.search(kb.respell("食品经营许刻证要什么材料"))
     assert hits[0].item.id == "enterprise_licensing.food_business_license"
     assert hits[0].matched_by != "text"  # a name or alias written out
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("机动车住销要多少钱", "机动车注销要多少钱"),  # the segmenter cut through the mistype
+        ("第一次办社保卡，要带生份证吗", "第一次办社保卡，要带身份证吗"),  # sh/s and -n/-ng merged
+    ],
+)
+def test_a_mistype_the_segmenter_cut_or_a_dialect_blurred_is_put_right(
+    kb: KnowledgeBase, typed: str, meant: str
+) -> None:
+    assert kb.respell(typed) == meant

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.actions.question_cues import naming_part, question_cue, without_personal_numbers
-from bot.actions.resolution import Outcome, Resolver, Turn, button_titles, pick_offered
+from bot.actions.resolution import Outcome, Resolver, Turn, button_titles, pick_offered, question_for
 from knowledge.confidence import load_model
 from knowledge.render import QuestionType
 from knowledge.schema import ServiceItem
@@ -55,7 +55,12 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("户口本上的出生日期登记错了，还能改不", QuestionType.eligibility),
      ("租房子能取公积金不，一次能取多少", QuestionType.benefit),
      ("被列进异常名录了，怎么才能移出来", QuestionType.steps), ("网签备案是干啥的", QuestionType.overview),
-     ("违章能不能在手机上处理，不想跑交警队", QuestionType.online), ("网上能登记不", QuestionType.online)],
+     ("违章能不能在手机上处理，不想跑交警队", QuestionType.online), ("网上能登记不", QuestionType.online),
+     # «要啥» with no noun after it asks for materials; how to complain, reset or recover is
+     # a procedure; what one's own account holds is a record
+     ("开个小卖部办营业执照要啥", QuestionType.materials), ("办这个要啥条件", QuestionType.eligibility),
+     ("司机开车绕远路，怎么投诉他", QuestionType.steps), ("社保卡密码忘了怎么重置", QuestionType.steps),
+     ("我的养老保险个人账户里现在有多少钱", QuestionType.record)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -356,3 +361,17 @@ def test_a_record_question_goes_to_the_lookup_that_stands_out(resolver: Resolver
     decision = resolver.decide(Turn("另外我想看看我社保一共交了几年了"))
     assert decision.item is not None and decision.item.id == "social_security.rights_record_query"
     assert decision.question is QuestionType.record
+
+
+def test_a_cue_inside_the_items_own_name_asks_nothing(resolver: Resolver) -> None:
+    """«费用» in 生育医疗费用 names the item; «怎么报销» is what is asked."""
+    decision = resolver.decide(Turn("生育医疗费用怎么报销"))
+    assert decision.item is not None and decision.item.id == "healthcare.maternity_medical_expense_payment"
+    assert decision.question is QuestionType.steps
+
+
+def test_a_wish_with_no_question_asks_how(resolver: Resolver) -> None:
+    assert question_for(Turn("村里老宅翻新完了，想办个房产证")) is QuestionType.steps
+    asked_where = Turn("村里老宅翻新完了，想办个房产证", intent="ask_location")
+    assert question_for(asked_where) is QuestionType.location
+    assert question_for(Turn("老宅翻新完了")) is QuestionType.overview
