@@ -34,7 +34,9 @@ WEEK = {"date_from": dt.date(2026, 9, 28), "date_to": dt.date(2026, 10, 4)}
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, minute, second, tzinfo=ZONE)
+    """Local time, as UTC like the app stores it (SQLite keeps a datetime's wall clock as
+    given, which would shift the week's hours by eight on SQLite alone)."""
+    return dt.datetime(2026, month, day, hour, minute, second, tzinfo=ZONE).astimezone(dt.UTC)
 
 
 def seed_week(engine: Engine) -> None:
