@@ -12,7 +12,8 @@ and is left out once an area is chosen.
 The database groups the range's answers by (type, question, item) — a few hundred rows for a
 month — so the messages themselves never leave it; the range is read through the
 (created_at, role, conversation_id) index of migration 0009. Names come from the knowledge
-tables, for the listed items only.
+tables, for the listed items only. `answers_counted` is the same selection as a condition on
+one reply, for the conversations behind a row (bot/reports/conversation_list.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import json
 from collections import Counter
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Engine, String, column, func, select, true
+from sqlalchemy import ColumnElement, Engine, String, and_, column, func, select, true
 from sqlalchemy.orm import Session
 
 from bot.contracts.conversation import Role
@@ -159,6 +160,26 @@ class BotAnswersReport:
             kind, question, item, area = json.loads(text)
             grouped[kind, question, item, area] += count
         return grouped
+
+
+def answers_counted(
+    question_type: str | None, item: str | None, areas: tuple[str, ...] | None
+) -> ColumnElement[bool]:
+    """That a message is one of the answers `build` counts in the row of that question type
+    (a QuestionType value, or «faq») and/or about that item, within the areas (the answer's
+    own, as `build` reads them; None: all). The range and channel are the caller's."""
+    data = Message.payload
+    kind = data[("data", "type")].as_string()
+    where: list[ColumnElement[bool]] = [Message.role == Role.bot.value, kind.in_(ANSWER_TYPES)]
+    if question_type == FAQ:
+        where.append(kind == FAQ)
+    elif question_type:
+        where += [kind != FAQ, data[("data", "question")].as_string() == question_type]
+    if item:
+        where += [kind == "answer", data[("data", "item_id")].as_string() == item]
+    if areas is not None:
+        where.append(data[("data", "area")].as_string().in_(areas))
+    return and_(*where)
 
 
 def _counts(counter: Counter[str]) -> list[QuestionCount]:

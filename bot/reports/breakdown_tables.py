@@ -59,17 +59,16 @@ def breakdown_tables(result: BreakdownResult) -> dict[str, Table]:
 
 
 def bot_answer_tables(result: BotAnswersResult) -> dict[str, Table]:
-    """No links yet: these rows count the bot's replies, and the only list to reuse is of
-    conversations (a conversation often gets several answers of one type), so a link would
-    open on a different number than the row shows. Linking needs a per-row count of
-    conversations, taken in the same grouped read (a second pass over the month's replies
-    would cost the report's bench margin); the heat map counts messages for the same reason."""
+    """These rows count the bot's replies, so each opens on the conversations holding them
+    with how many each holds (conversation_list.Containing); a row with no question type
+    recorded has no list to open."""
     total = result.answers
     return {
         "bot_answers_by_question": Table(
             "机器人答复（按问题类型）",
             ("问题类型", "答复数", "占比"),
             [(c.label, c.count, percent(c.count / total if total else None)) for c in result.by_question],
+            [conversations_link(question_type=c.key) if c.key else None for c in result.by_question],
         ),
         "bot_top_items": Table(
             "市民最常问的事项（机器人答复，前 20 项）",
@@ -83,5 +82,6 @@ def bot_answer_tables(result: BotAnswersResult) -> dict[str, Table]:
                 )
                 for item in result.top_items
             ],
+            [conversations_link(item=item.item_id) for item in result.top_items],
         ),
     }

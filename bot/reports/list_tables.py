@@ -8,22 +8,52 @@ from collections.abc import Sequence
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS
 from bot.persistence.models import FollowUpStatus
 from bot.ratings import SATISFACTION_LEVELS
-from bot.reports.conversation_list import ListedConversation
+from bot.reports.conversation_list import EVERY_MESSAGE, Containing, ListedConversation
 from bot.reports.follow_up_list import ListedFollowUp
 from bot.reports.tables import Table, area_label, channel_label
 from bot.reports.transfer_list import ListedTransfer
 
 
-def conversation_table(conversations: Sequence[ListedConversation]) -> Table:
+def counted_column(containing: Containing) -> str | None:
+    """The header of the column giving each conversation's share of a figure that counts
+    messages (None: the figure counts conversations)."""
+    if containing.answers:
+        return "其中所指答复"
+    return None if containing.weekday is None else "其中该时段市民消息"
+
+
+def counted_note(containing: Containing, counted: int) -> str:
+    """Why the list's count is not the figure's: said on the page and in the API."""
+    unit = "机器人答复" if containing.answers else "市民消息"
+    return (
+        f"图中的数字按{unit}计（共 {counted} 条），这里列出含这些{unit}的会话；"
+        f"一个会话可含多条，所以会话数可能少于图中的数字，每个会话的条数见「{counted_column(containing)}」列。"
+    )
+
+
+def conversation_table(
+    conversations: Sequence[ListedConversation], containing: Containing = EVERY_MESSAGE
+) -> Table:
+    counted = counted_column(containing)
     return Table(
         "会话明细",
-        ("会话编号", "渠道", "期间消息数", "其中市民消息", "最近更新", "工单（受理编号）", "期间评价"),
+        (
+            "会话编号",
+            "渠道",
+            "期间消息数",
+            "其中市民消息",
+            *([counted] if counted else []),
+            "最近更新",
+            "工单（受理编号）",
+            "期间评价",
+        ),
         [
             (
                 c.id,
                 channel_label(c.channel),
                 c.messages,
                 c.citizen_messages,
+                *([c.counted] if counted else []),
                 c.updated_at.isoformat(),
                 "、".join(c.case_numbers),
                 "、".join(f"{score} 分 {SATISFACTION_LEVELS[score]}" for score in c.scores),

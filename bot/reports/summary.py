@@ -397,13 +397,19 @@ class SummaryReport:
         )
 
 
-def active_conversations(scope: ReportFilter, start: dt.datetime, end: dt.datetime) -> Subquery:
+def active_conversations(
+    scope: ReportFilter, start: dt.datetime, end: dt.datetime, counted: ColumnElement[bool] | None = None
+) -> Subquery:
     """The conversations in scope in which the citizen wrote during [start, end), each with
     its number of messages and of citizen messages in the range: the base of every figure
     counted over conversations (the summary's, the breakdowns', the lists behind them), so
-    they all count the same conversations."""
+    they all count the same conversations.
+
+    With `counted` (the messages a figure counted, when it counts messages: a heat-map cell,
+    a row of the bot's answers), only the conversations holding at least one of them, each
+    with how many, read in the same pass over the range's messages."""
     citizen = Message.role == Role.citizen.value
-    return (
+    query = (
         select(
             Message.conversation_id.label("id"),
             func.count().label("messages"),
@@ -416,5 +422,9 @@ def active_conversations(scope: ReportFilter, start: dt.datetime, end: dt.dateti
         )
         .group_by(Message.conversation_id)
         .having(func.count().filter(citizen) > 0)
-        .subquery("active")
     )
+    if counted is not None:
+        query = query.add_columns(func.count().filter(counted).label("counted")).having(
+            func.count().filter(counted) > 0
+        )
+    return query.subquery("active")

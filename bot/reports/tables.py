@@ -29,6 +29,9 @@ class Table:
     # per row, the list behind its figure: {"list": "conversations" | "tickets" | "follow_ups",
     # and that list's query parameters}, None where there is none; the page opens it
     links: list[Link] | None = None
+    # per row and cell (the first cell's is the row's, in `links`), for a table whose every
+    # cell is a figure of its own: the heat map's
+    cell_links: list[list[Link]] | None = None
 
 
 Link = dict[str, str] | None
@@ -284,11 +287,27 @@ WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日"
 
 
 def volume_table(volume: VolumeResult) -> Table:
-    """The heat map as a table: a row per weekday, a column per hour."""
+    """The heat map as a table: a row per weekday, a column per hour. A weekday (and its
+    total) opens the conversations its citizen messages were written in, and so does each
+    hour holding any (an empty hour has nothing behind it, and 168 links would drown a
+    screen reader)."""
+    days = list(enumerate(volume.by_hour_of_week))
     return Table(
         "市民消息量（按周内小时）",
         ("星期", *(f"{hour} 时" for hour in range(24)), "合计"),
-        [(WEEKDAYS[day], *cells, sum(cells)) for day, cells in enumerate(volume.by_hour_of_week)],
+        [(WEEKDAYS[day], *cells, sum(cells)) for day, cells in days],
+        [conversations_link(weekday=str(day)) for day, _ in days],
+        [
+            [
+                None,
+                *(
+                    conversations_link(weekday=str(day), hour=str(hour)) if n else None
+                    for hour, n in enumerate(cells)
+                ),
+                conversations_link(weekday=str(day)),
+            ]
+            for day, cells in days
+        ],
     )
 
 

@@ -7,6 +7,9 @@ groups by the local hour itself (`date_trunc('hour', created_at AT TIME ZONE …
 knows none: it groups by the UTC quarter-hour, read off the text it stores datetimes as
 ('YYYY-MM-DD HH:MM:…', UTC), and each quarter-hour is put into its local hour here. That is
 exact in every zone whose offsets are whole quarter-hours, as all of today's are.
+
+`in_hour_of_week` selects the messages of one row (a weekday) or cell (a weekday's hour) of
+the heat map, for the conversations behind it (bot/reports/conversation_list.py).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Engine, Integer, cast, func, select
+from sqlalchemy import ColumnElement, Engine, Integer, and_, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from bot.contracts.conversation import Role
@@ -24,6 +27,7 @@ from bot.persistence.models import Message
 from bot.reports.summary import ReportFilter, SummaryReport
 
 Conditions = list[ColumnElement[bool]]
+QUARTER_HOUR = dt.timedelta(minutes=15)
 
 
 class DayCount(BaseModel):
@@ -84,3 +88,39 @@ class VolumeReport:
             moment = dt.datetime.fromisoformat(f"{text}:{part * 15:02d}+00:00").astimezone(zone)
             hours[moment.replace(minute=0, tzinfo=None)] += count
         return hours
+
+
+def hour_of_week_spans(
+    scope: ReportFilter, weekday: int, hour: int | None = None
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The UTC spans of the scope's range whose local time falls on `weekday` (0: Monday)
+    and, given one, in `hour`: the moments a heat-map row or cell counts.
+
+    Each local day of that weekday is walked by UTC quarter-hours, the unit the SQLite
+    grouping above puts into local hours, so both agree: a daylight-saving day's repeated
+    hour gives two spans, its skipped hour none. Kept as spans (at most 53 days × 2) so the
+    database compares timestamps and needs no time zones, which SQLite lacks."""
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    zone = ZoneInfo(scope.timezone)
+    day = scope.date_from + dt.timedelta(days=(weekday - scope.date_from.weekday()) % 7)
+    while day <= scope.date_to:
+        moment, stop = scope.model_copy(update={"date_from": day, "date_to": day}).bounds()
+        while moment < stop:
+            if hour is None or moment.astimezone(zone).hour == hour:
+                if spans and spans[-1][1] == moment:
+                    spans[-1] = (spans[-1][0], moment + QUARTER_HOUR)
+                else:
+                    spans.append((moment, moment + QUARTER_HOUR))
+            moment += QUARTER_HOUR
+        day += dt.timedelta(days=7)
+    return spans
+
+
+def in_hour_of_week(scope: ReportFilter, weekday: int, hour: int | None = None) -> ColumnElement[bool]:
+    """That a message is one the heat map counts in that row or cell: a citizen's, in one of
+    its spans (the scope's conversations are the caller's)."""
+    spans = (
+        and_(Message.created_at >= a, Message.created_at < b)
+        for a, b in hour_of_week_spans(scope, weekday, hour)
+    )
+    return and_(Message.role == Role.citizen.value, or_(false(), *spans))

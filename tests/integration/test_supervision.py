@@ -6,6 +6,7 @@ in a real browser (screenshots at desktop and phone width under var/screenshots/
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -69,11 +70,13 @@ def test_the_reports_page_in_a_browser(
 ) -> None:
     """A supervisor opens the reports: seven ECharts charts (served by the gateway, within its
     CSP), five satisfaction rows, the staff figures with a row opening its tickets, a headline
-    figure opening its conversations, the breakdowns by channel and area, the bot's answers,
-    the knowledge-gap section, the follow-up list read-only."""
+    figure opening its conversations, the breakdowns by channel and area, the bot's answers
+    with a row opening the conversations holding them, a heat-map cell opening the
+    conversations written in that hour, the knowledge-gap section, the follow-up list read-only."""
     settings, _ = system
     ensure_staff(settings, "sv_sup", "--role", "supervisor")
     say(gateway, "sv2", "我家的狗走丢了能帮我找吗")  # most likely unanswered: a gap, or nothing
+    say(gateway, "sv2a", "公积金租房提取要什么材料")  # an answer: a row of the bot's answers
     base = f"http://127.0.0.1:{settings.port}"
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     refused: list[str] = []
@@ -105,8 +108,25 @@ def test_the_reports_page_in_a_browser(
     headline.get_by_role("link", name="会话数", exact=True).click()
     expect(page.locator("#drill table caption")).to_have_text("会话明细")
     expect(page.locator("#drill-count")).to_contain_text("个会话")
+    expect(page.locator("#drill-note")).to_be_hidden()  # a figure of conversations: nothing to explain
     for caption in ("会话量（按渠道）", "满意度（按领域）", "机器人答复（按问题类型）"):
         expect(page.locator("table caption", has_text=caption)).to_have_count(1)
+    # the range up to the gateway's today: the browser's own date may be a day behind it
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
+    page.get_by_label("截止日期").fill(today)
+    page.get_by_role("button", name="查询").click()
+    expect(page.locator("#report-status")).to_contain_text(f"至 {today}")
+    answers = page.locator("table", has=page.locator("caption", has_text="机器人答复（按问题类型）"))
+    answers.locator("tbody tr th a").first.click()
+    expect(page.locator("#drill-note")).to_contain_text("图中的数字按机器人答复计")
+    expect(page.locator("#drill table thead")).to_contain_text("其中所指答复")
+    expect(page.locator("#drill table tbody tr").first).to_contain_text("REST 接口")
+    heat_map = page.locator("table", has=page.locator("caption", has_text="市民消息量（按周内小时）"))
+    heat_map.locator("tbody td:not(:last-child) a").first.click()  # an hour with messages: today's, at least
+    expect(page.locator("#drill-title")).to_contain_text(" 时")
+    expect(page.locator("#drill-note")).to_contain_text("图中的数字按市民消息计")
+    expect(page.locator("#drill table thead")).to_contain_text("其中该时段市民消息")
+    expect(page.locator("#drill-count")).to_contain_text("个会话")
     expect(page.locator("#gaps caption")).to_have_text("未能回答的问题（按主题，次数从多到少）")
     assert not [text for text in refused if "Content Security Policy" in text], refused
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

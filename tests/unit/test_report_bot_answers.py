@@ -15,6 +15,8 @@ from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Conversation, KnowledgeItem, Message
 from bot.persistence.store import create_db_engine
 from bot.reports.bot_answers import BotAnswersReport, BotAnswersResult
+from bot.reports.breakdown_tables import bot_answer_tables
+from bot.reports.conversation_list import Containing, ConversationList
 from bot.reports.summary import ReportFilter
 from tests.unit.test_reports import WEEK, at
 
@@ -99,3 +101,60 @@ def test_bot_answers_filtered_by_channel_and_by_the_answers_own_area(engine: Eng
     assert (housing.answers, [i.item_id for i in housing.top_items]) == (2, ["fund_withdrawal"])
     certificates = BotAnswersReport(engine).build(ReportFilter(**WEEK, areas=("certificates",)))
     assert certificates.answers == 3  # the hall's hours have no area: left out
+
+
+def behind(engine: Engine, scope: ReportFilter, **narrow: str) -> dict[str, int | None]:
+    """The conversations listed behind a row, each with how many of its answers it holds."""
+    found = ConversationList(engine).search(scope, containing=Containing(**narrow))
+    assert found.counted == sum(c.counted or 0 for c in found.conversations)
+    return {c.id: c.counted for c in found.conversations}
+
+
+def test_each_answer_row_opens_on_the_conversations_holding_its_answers(engine: Engine) -> None:
+    """Every row's link lists the conversations whose answers it counted, and their answers
+    add up to the row: a's two 材料 answers are one conversation; a's honest no about the fee
+    and the answers outside the range are in no row."""
+    week = ReportFilter(**WEEK)
+    tables = bot_answer_tables(BotAnswersReport(engine).build(week))
+    for name, column in (("bot_answers_by_question", 1), ("bot_top_items", 2)):
+        links = tables[name].links
+        assert links is not None
+        for row, link in zip(tables[name].rows, links, strict=True):
+            assert link is not None and (link["list"], link["kind"]) == ("conversations", "all")
+            found = ConversationList(engine).search(week, containing=Containing(**narrowed(link)))
+            assert found.counted == row[column], (name, row)
+    by_question = tables["bot_answers_by_question"].links or []
+    assert {
+        narrowed(link)["question_type"]: behind(engine, week, **narrowed(link)) for link in by_question
+    } == {
+        "materials": {"a": 2, "b": 1},
+        "faq": {"b": 1},
+        "fee": {"a": 1},
+        "hours": {"a": 1},
+    }
+    assert behind(engine, week, item="id_card_reissue") == {"a": 3}
+    assert behind(engine, week, item="fund_withdrawal") == {"b": 1}  # its 9-27 answer is outside
+    assert behind(engine, week, question_type="steps") == {}  # asked the day after the range
+    assert behind(engine, week, item="id_card_reissue", question_type="fee") == {"a": 1}
+
+
+def test_the_answer_lists_keep_the_reports_channel_and_area_rules(engine: Engine) -> None:
+    """A staff member of housing (or an area chosen) sees the answers of that area, whatever
+    their conversation's tickets: the place answer (no area) is left out, as in the report."""
+    widget = ReportFilter(**WEEK, channel="widget")
+    assert behind(engine, widget, question_type="materials") == {"b": 1}
+    housing = ReportFilter(**WEEK, areas=("housing",))
+    assert behind(engine, housing, question_type="materials") == {"b": 1}
+    assert behind(engine, housing, question_type="faq") == {"b": 1}
+    assert behind(engine, housing, question_type="hours") == {}
+    assert behind(engine, housing, item="id_card_reissue") == {}
+    certificates = ReportFilter(**WEEK, areas=("certificates",))
+    assert behind(engine, certificates, question_type="materials") == {"a": 2}
+    assert (
+        behind(engine, ReportFilter(**WEEK, staff="（未接单）"), question_type="materials") == {}
+    )  # no ticket
+
+
+def narrowed(link: dict[str, str] | None) -> dict[str, str]:
+    assert link is not None
+    return {key: link[key] for key in ("question_type", "item") if key in link}

@@ -13,16 +13,17 @@ from sqlalchemy.orm import Session
 
 from bot.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import FollowUp, Staff, Ticket
+from bot.persistence.models import FollowUp, Message, Staff, Ticket
 from bot.persistence.store import create_db_engine
 from bot.reports.breakdown_tables import breakdown_tables
 from bot.reports.breakdowns import BreakdownReport, GroupFigures
-from bot.reports.conversation_list import ConversationList
+from bot.reports.conversation_list import Containing, ConversationList
 from bot.reports.follow_up_list import FollowUpList
 from bot.reports.staff_figures import MEASURES, OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter, SummaryReport
-from bot.reports.tables import summary_tables
+from bot.reports.tables import summary_tables, volume_table
 from bot.reports.transfer_list import TransferList
+from bot.reports.volume import VolumeReport
 from bot.work_calendar import WorkCalendar
 from tests.unit.test_reports import TODAY, WEEK, at, seed_week
 
@@ -118,9 +119,22 @@ def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
         report = StaffReport(engine, OfficeClock(HOURS, WorkCalendar()), WorkCalendar(), 3)
         return len(report.tickets(scoped, keep=MEASURES[link["measure"]][1], reason=link.get("reason", "")))
     score = int(link["score"]) if "score" in link else None
-    count, rows = ConversationList(engine).search(scoped, link["kind"], score)
-    assert count == len(rows)
-    return count
+    found = ConversationList(engine).search(scoped, link["kind"], score, containing(link))
+    assert found.total == len(found.conversations)
+    if found.counted is not None:  # a figure of messages: the messages the conversations hold
+        assert found.counted == sum(c.counted or 0 for c in found.conversations) >= found.total
+        return found.counted
+    return found.total
+
+
+def containing(link: dict[str, str]) -> Containing:
+    """The messages a conversations link narrows to, as the API reads its parameters."""
+    return Containing(
+        question_type=link.get("question_type"),
+        item=link.get("item"),
+        weekday=int(link["weekday"]) if "weekday" in link else None,
+        hour=int(link["hour"]) if "hour" in link else None,
+    )
 
 
 def test_every_linked_figure_opens_on_exactly_what_it_counted(engine: Engine) -> None:
@@ -176,7 +190,7 @@ def test_every_linked_figure_opens_on_exactly_what_it_counted(engine: Engine) ->
 
 
 def test_the_conversations_listed_with_their_tickets_and_ratings(engine: Engine) -> None:
-    count, rows = ConversationList(engine).search(ReportFilter(**WEEK), "bad_rated")
+    count, _, rows = ConversationList(engine).search(ReportFilter(**WEEK), "bad_rated")
     assert count == 2
     assert sorted((r.id, r.channel, r.messages, r.case_numbers, r.scores) for r in rows) == [
         ("c2", "rest", 2, ["ZW-1"], [1]),
@@ -230,3 +244,35 @@ def test_the_week_filtered_by_staff_member(engine: Engine) -> None:
     breakdowns = BreakdownReport(engine).build(ReportFilter(**WEEK, staff="seed"))
     assert {g.key: g.conversations for g in breakdowns.by_area} == {"housing": 1, "employment": 1}
     assert [g.key for g in breakdowns.by_staff] == ["seed"]
+
+
+def test_each_heat_map_row_and_cell_opens_on_the_conversations_holding_its_messages(engine: Engine) -> None:
+    """The heat map counts citizen messages (local time): c1 on Monday 9-28 at 10, c2 at 11,
+    c3 on Wednesday at 9, c4 on Friday (a holiday) at 15; c5's Sunday is the one before the
+    range. Added here: c2 writes again at 11:40 (a cell of 2 in one conversation), and c1 at
+    00:30 on Monday, which is still Sunday in UTC."""
+    with Session(engine) as session:
+        for conversation, moment in (("c2", at(9, 28, 11, 40)), ("c1", at(9, 28, 0, 30))):
+            session.add(
+                Message(conversation_id=conversation, role="citizen", text="…", payload={}, created_at=moment)
+            )
+        session.commit()
+    week = ReportFilter(**WEEK)
+    table = volume_table(VolumeReport(engine).build(week))
+    assert table.links is not None and table.cell_links is not None
+    for row, link, cells in zip(table.rows, table.links, table.cell_links, strict=True):
+        assert link is not None and cells[-1] == link and listed(engine, link, week) == row[-1], row[0]
+        for value, cell in zip(row[1:-1], cells[1:-1], strict=True):
+            assert (listed(engine, cell, week) if cell else 0) == value, (row[0], cell)
+
+    def held(scope: ReportFilter, weekday: int, hour: int | None = None) -> dict[str, int | None]:
+        found = ConversationList(engine).search(scope, containing=Containing(weekday=weekday, hour=hour))
+        return {c.id: c.counted for c in found.conversations}
+
+    assert held(week, 0) == {"c1": 2, "c2": 2}
+    assert (held(week, 0, 0), held(week, 0, 10), held(week, 0, 11)) == ({"c1": 1}, {"c1": 1}, {"c2": 2})
+    assert (held(week, 0, 9), held(week, 6), held(week, 4, 15)) == ({}, {}, {"c4": 1})
+    assert held(week.model_copy(update={"areas": ("housing",)}), 0) == {"c2": 2}  # c1 never reached staff
+    assert held(week.model_copy(update={"channel": "widget"}), 2, 9) == {"c3": 1}
+    assert held(week.model_copy(update={"staff": "seed"}), 0) == {"c2": 2}
+    assert held(week.model_copy(update={"staff": "（未接单）"}), 4) == {"c4": 1}

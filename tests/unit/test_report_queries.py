@@ -2,7 +2,8 @@
 by the database agrees with counting each message in Python, in zones with daylight saving
 and with a quarter-hour offset; every staff figure counts exactly the tickets listed behind
 it; the knowledge-gap query reads the partial index of gap replies (migration 0009), so its
-condition and the index's stay the same."""
+condition and the index's stay the same; the conversations behind each heat-map row and
+cell hold exactly the messages it counted."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.office_hours import OfficeHours
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Conversation, Message, Staff, Ticket
 from bot.persistence.store import create_db_engine
+from bot.reports.conversation_list import Containing, ConversationList
 from bot.reports.gaps import GapReport
 from bot.reports.staff_figures import MEASURES, OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter
@@ -95,6 +97,21 @@ def test_volume_grouped_by_the_database_matches_counting_each_message(engine: En
         cells = Counter((moment.weekday(), moment.hour) for moment in local)
         assert volume.by_hour_of_week == [[cells[(day, hour)] for hour in range(24)] for day in range(7)]
         assert sum(days.values()) == len(local) > 0
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "Asia/Kathmandu"])
+def test_each_heat_map_row_and_cell_lists_the_messages_it_counted(engine: Engine, zone: str) -> None:
+    """The conversations behind a heat-map row or cell hold exactly its messages, in zones
+    with daylight saving (the range holds Europe's and America's switch, both on a Sunday,
+    the day listed hour by hour) and with a quarter-hour offset."""
+    report = scope(zone, channel="widget")
+    cells = VolumeReport(engine).build(report).by_hour_of_week
+    listing = ConversationList(engine)
+    for weekday, hours in enumerate(cells):
+        assert listing.search(report, containing=Containing(weekday=weekday)).counted == sum(hours)
+    sunday = {hour: listing.search(report, containing=Containing(weekday=6, hour=hour)) for hour in range(24)}
+    assert [found.counted for found in sunday.values()] == cells[6] and sum(cells[6]) > 0
+    assert all(found.counted == sum(c.counted or 0 for c in found.conversations) for found in sunday.values())
 
 
 def test_each_staff_figure_counts_the_tickets_listed_behind_it(engine: Engine) -> None:

@@ -34,7 +34,9 @@ WEEK = {"date_from": dt.date(2026, 9, 28), "date_to": dt.date(2026, 10, 4)}
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
-    return dt.datetime(2026, month, day, hour, minute, second, tzinfo=ZONE)
+    """Local time, as UTC like the app stores it (SQLite keeps a datetime's wall clock as
+    given, which would shift the week's hours by eight on SQLite alone)."""
+    return dt.datetime(2026, month, day, hour, minute, second, tzinfo=ZONE).astimezone(dt.UTC)
 
 
 def seed_week(engine: Engine) -> None:
@@ -294,6 +296,47 @@ def test_the_conversations_behind_a_figure_through_the_api(client: TestClient) -
     )
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert [row[:4] for row in rows[1:]] == [["c1", "REST 接口", "2", "1"]]
+
+
+def test_the_conversations_behind_a_heat_map_cell_and_an_answer_row_through_the_api(
+    client: TestClient,
+) -> None:
+    """Figures that count messages open on the conversations holding them, saying so."""
+    heat_map = "/api/v1/reports/conversations?weekday=0"
+    assert client.get(heat_map).status_code == 401
+    wang, sup = bearer(client, "wang"), bearer(client, "sup")
+    volume = client.get(f"/api/v1/reports/volume?{RANGE}", headers=sup).json()["table"]
+    assert volume["links"][0] == {"list": "conversations", "kind": "all", "weekday": "0"}
+    assert volume["cell_links"][0][11] == {
+        "list": "conversations",
+        "kind": "all",
+        "weekday": "0",
+        "hour": "10",
+    }
+    assert volume["cell_links"][0][10] is None  # nothing at 9 on Monday
+    monday = client.get(f"{heat_map}&{RANGE}", headers=sup).json()
+    assert (monday["count"], monday["counted"]) == (2, 2) and "按市民消息计" in monday["note"]
+    assert monday["table"]["headers"][4] == "其中该时段市民消息"
+    assert sorted(row[0] for row in monday["table"]["rows"]) == ["c1", "c2"]
+    mine = client.get(f"{heat_map}&hour=11&{RANGE}", headers=wang).json()  # housing: c2's ticket
+    assert [(row[0], row[4]) for row in mine["table"]["rows"]] == [("c2", 1)]
+    assert client.get(f"{heat_map}&{RANGE}&area=employment", headers=wang).status_code == 403
+    exported = client.get(
+        f"/api/v1/reports/export?report=conversations&{RANGE}&weekday=2&hour=9", headers=sup
+    )
+    rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    assert [row[:5] for row in rows[1:]] == [["c3", "网站对话窗口", "1", "1", "1"]]
+    answers = client.get(f"/api/v1/reports/conversations?{RANGE}&question_type=fee", headers=wang).json()
+    assert (answers["count"], answers["counted"], answers["table"]["headers"][4]) == (0, 0, "其中所指答复")
+    assert "按机器人答复计" in answers["note"]
+    for bad, field in (
+        ("hour=3", "hour"),
+        ("question_type=price", "question_type"),
+        ("item=x&weekday=1", "weekday"),
+    ):
+        refused = client.get(f"/api/v1/reports/conversations?{RANGE}&{bad}", headers=sup)
+        assert refused.status_code == 422 and refused.json()["detail"].startswith(field + "："), bad
+    assert client.get(f"{heat_map}&hour=24", headers=sup).status_code == 422
 
 
 def test_the_transfers_behind_the_count_through_the_api(client: TestClient) -> None:

@@ -49,8 +49,17 @@
     return link;
   }
 
+  // A link opening the list behind a figure, in the #drill section (or the follow-up list).
+  function listLink(target, text, title) {
+    const link = el("a", text); link.href = target.list === "follow_ups" ? "#follow-up-title" : "#drill";
+    link.title = LIST_TITLES[target.list] || "查看明细";
+    link.addEventListener("click", (event) => { event.preventDefault(); openList(target, title); });
+    return link;
+  }
+
   // A row's first cell opens the list behind its figures: the table's own links (from the
-  // server, which knows what each figure counted), or `drill(rowIndex)` for the staff tables.
+  // server, which knows what each figure counted), or `drill(rowIndex)` for the staff tables;
+  // where every cell is a figure (the heat map), each cell opens its own (`cell_links`).
   function renderTable(name, table, drill) {
     const section = el("section", null, "report-section");
     const wrap = el("table", null, "report-table");
@@ -66,12 +75,8 @@
       r.forEach((value, i) => {
         const cell = el(i === 0 ? "th" : "td", value === null ? "—" : value);
         if (i === 0) cell.scope = "row";
-        if (i === 0 && target) {
-          const link = el("a", value); link.href = target.list === "follow_ups" ? "#follow-up-title" : "#drill";
-          link.title = LIST_TITLES[target.list] || "查看明细";
-          link.addEventListener("click", (event) => { event.preventDefault(); openList(target, String(value)); });
-          cell.replaceChildren(link);
-        }
+        const cellTarget = i === 0 ? target : (table.cell_links ? table.cell_links[rowIndex][i] : null);
+        if (cellTarget) cell.replaceChildren(listLink(cellTarget, value, i === 0 ? String(value) : r[0] + " " + table.headers[i]));
         row.append(cell);
       });
       body.append(row);
@@ -174,12 +179,18 @@
     });
     const cells = [];
     volume.by_hour_of_week.forEach((hours, day) => hours.forEach((n, hour) => cells.push([hour, day, n])));
-    chart("市民消息量（星期 × 小时）").setOption({
+    const heat = chart("市民消息量（星期 × 小时）");
+    heat.setOption({
       tooltip, grid: { containLabel: true, left: 8, right: 8, top: 16, bottom: 48 },
       xAxis: { type: "category", data: [...Array(24).keys()].map((h) => h + "时"), splitArea: { show: true } },
       yAxis: { type: "category", data: ["周一", "周二", "周三", "周四", "周五", "周六", "周日"], inverse: true },
       visualMap: { min: 0, max: Math.max(1, ...cells.map((c) => c[2])), calculable: false, orient: "horizontal", left: "center", bottom: 0 },
       series: [{ type: "heatmap", data: cells }],
+    });
+    heat.on("click", (point) => {  // a cell opens the same list as its cell in the table below
+      const [hour, day] = point.value;
+      const target = volume.table.cell_links[day][hour + 1];
+      if (target) openList(target, volume.table.rows[day][0] + " " + volume.table.headers[hour + 1]);
     });
     drawBreakdowns(breakdowns, answers);
   }
@@ -217,6 +228,8 @@
       const data = await api("GET", "/api/v1/reports/" + (DRILL_PATHS[drillLink.list] || drillLink.list) + "?" + drillQuery());
       const listed = data.count > data.table.rows.length ? "（列出最近的 " + data.table.rows.length + " 条）" : "";
       $("#drill-count").textContent = "共 " + data.count + DRILL_UNITS[drillLink.list] + listed;
+      $("#drill-note").textContent = data.note || "";  // a figure of replies or messages: why the counts differ
+      $("#drill-note").hidden = !data.note;
       $("#drill-table").replaceChildren(renderTable(drillLink.list, data.table));
       section.scrollIntoView();
     } catch (error) { $("#drill-count").textContent = error.message; }

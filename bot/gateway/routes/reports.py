@@ -21,13 +21,13 @@ from bot.gateway.errors import error_responses
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.staff import StaffView
-from bot.reports.bot_answers import BotAnswersReport
+from bot.reports.bot_answers import FAQ, BotAnswersReport
 from bot.reports.breakdown_tables import bot_answer_tables, breakdown_tables
 from bot.reports.breakdowns import BreakdownReport
-from bot.reports.conversation_list import ConversationList
+from bot.reports.conversation_list import Containing, ConversationList, ConversationListing
 from bot.reports.follow_up_list import FollowUpList
 from bot.reports.gaps import GapReport, GapReportResult
-from bot.reports.list_tables import conversation_table, follow_up_list_table, transfer_table
+from bot.reports.list_tables import conversation_table, counted_note, follow_up_list_table, transfer_table
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
 from bot.reports.summary import ReportFilter, Summary, SummaryReport, claimed_by
 from bot.reports.tables import (
@@ -43,6 +43,7 @@ from bot.reports.tables import (
 )
 from bot.reports.transfer_list import TransferList
 from bot.reports.volume import VolumeReport
+from knowledge.render import QuestionType
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=error_responses(401, 403))
 
@@ -123,6 +124,16 @@ ScoreParam = Annotated[
 ]
 ReasonParam = Annotated[str, Query(max_length=32, description="工单明细：转人工原因，如 complaint、fallback")]
 ChannelParam = Annotated[str, Query(max_length=32, description="渠道，如 rest、widget、telegram")]
+QuestionTypeParam = Annotated[
+    str, Query(max_length=32, description="会话明细：含该类机器人答复的会话，如 materials、fee、faq")
+]
+ItemParam = Annotated[
+    str, Query(max_length=128, description="会话明细：含关于该事项（编号）的机器人答复的会话")
+]
+WeekdayParam = Annotated[
+    int | None, Query(ge=0, le=6, description="会话明细：含该星期（0 为周一，本地时间）市民消息的会话")
+]
+HourParam = Annotated[int | None, Query(ge=0, le=23, description="会话明细：与 weekday 一起，该星期的该小时")]
 
 
 def report_filter(
@@ -159,9 +170,37 @@ def report_filter(
 ScopeDep = Annotated[ReportFilter, Depends(report_filter)]
 
 
+def containing(
+    question_type: QuestionTypeParam = "",
+    item: ItemParam = "",
+    weekday: WeekdayParam = None,
+    hour: HourParam = None,
+) -> Containing:
+    """The messages behind a figure that counts messages (a bot-answer row, a heat-map row
+    or cell), for the conversations listed behind it; a bad combination is a 422."""
+    if question_type and question_type != FAQ and question_type not in {q.value for q in QuestionType}:
+        raise HTTPException(status_code=422, detail=f"question_type：未知的问题类型「{question_type}」")
+    if hour is not None and weekday is None:
+        raise HTTPException(status_code=422, detail="hour：须与 weekday 一起使用")
+    if (question_type or item) and weekday is not None:
+        raise HTTPException(status_code=422, detail="weekday：不能与 question_type、item 同时使用")
+    return Containing(question_type=question_type or None, item=item or None, weekday=weekday, hour=hour)
+
+
+ContainingDep = Annotated[Containing, Depends(containing)]
+
+
 def _table_json(table: Table) -> dict[str, Any]:
-    rows = {"title": table.title, "headers": list(table.headers), "rows": [list(row) for row in table.rows]}
-    return rows if table.links is None else {**rows, "links": table.links}
+    body: dict[str, Any] = {
+        "title": table.title,
+        "headers": list(table.headers),
+        "rows": [list(row) for row in table.rows],
+    }
+    if table.links is not None:
+        body["links"] = table.links
+    if table.cell_links is not None:
+        body["cell_links"] = table.cell_links
+    return body
 
 
 def _listing(count: int, table: Table) -> dict[str, Any]:
@@ -195,6 +234,7 @@ async def summary(request: Request, scope: ScopeDep) -> dict[str, Any]:
 async def export(
     request: Request,
     scope: ScopeDep,
+    messages: ContainingDep,
     report: Annotated[ReportName, Query(description="导出哪一张表")] = "summary",
     format: Annotated[Literal["csv", "xlsx"], Query(description="csv 或 xlsx")] = "csv",
     measure: Annotated[Measure, Query(description="report=tickets 时：哪个数字背后的工单")] = "all",
@@ -214,7 +254,7 @@ async def export(
     elif report == "transferred":
         _, table = await _transfers(request, scope, from_area, to_area)
     elif report == "conversations":
-        _, table = await _conversations(request, scope, kind, score)
+        _, table = await _conversations(request, scope, kind, score, messages)
     elif report in ("bot_answers_by_question", "bot_top_items"):
         table = bot_answer_tables(await _build(request, scope, BotAnswersReport))[report]
     elif report in BREAKDOWN_TABLES:
@@ -371,10 +411,10 @@ async def bot_answers(request: Request, scope: ScopeDep) -> dict[str, Any]:
 
 
 async def _conversations(
-    request: Request, scope: ReportFilter, kind: str, score: int | None = None
-) -> tuple[int, Table]:
-    count, listed = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, score)
-    return count, conversation_table(listed)
+    request: Request, scope: ReportFilter, kind: str, score: int | None, messages: Containing
+) -> tuple[ConversationListing, Table]:
+    listing = await run_in_threadpool(ConversationList(_engine(request)).search, scope, kind, score, messages)
+    return listing, conversation_table(listing.conversations, messages)
 
 
 async def _transfers(
@@ -395,10 +435,20 @@ async def _tasks(
 
 @router.get("/conversations")
 async def conversations_behind(
-    request: Request, scope: ScopeDep, kind: Kind = "all", score: ScoreParam = None
+    request: Request, scope: ScopeDep, messages: ContainingDep, kind: Kind = "all", score: ScoreParam = None
 ) -> dict[str, Any]:
-    """一个数字背后的会话（与报表同样的筛选，另可按类别、接单人和评价分值），最近的 1000 个。"""
-    return _listing(*await _conversations(request, scope, kind, score))
+    """一个数字背后的会话（与报表同样的筛选，另可按类别、接单人和评价分值），最近的 1000 个。
+
+    按答复或消息计数的数字（机器人答复的问题类型 question_type、事项 item，热力图的 weekday、hour）
+    列出含这些答复或消息的会话，另给 counted（即图中的数字）、note（说明）和每个会话所含的条数。"""
+    listing, table = await _conversations(request, scope, kind, score, messages)
+    if listing.counted is None:
+        return _listing(listing.total, table)
+    return {
+        **_listing(listing.total, table),
+        "counted": listing.counted,
+        "note": counted_note(messages, listing.counted),
+    }
 
 
 @router.get("/transferred")
