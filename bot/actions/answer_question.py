@@ -27,6 +27,7 @@ from bot.actions.resolution import (
     Turn,
     button_titles,
     question_for,
+    tells_what_happened,
     without_names,
 )
 from bot.ratings import RATING_PROMPT, rating_buttons
@@ -312,7 +313,9 @@ def outweighs_intent(turn: Turn, decision: Decision) -> bool:
     if decision.how in _OUTWEIGH_ANY_INTENT:
         return True
     if decision.how == "picked":
-        return turn.intent != "goodbye" and len(naming_part(turn.text)) > 3
+        return tells_what_happened(turn.text) or (
+            turn.intent != "goodbye" and len(naming_part(turn.text)) > 3
+        )
     return decision.how == "follow_up" and question_cue(turn.text) is not None
 
 

@@ -78,8 +78,20 @@ _WISH = re.compile("(?<!不)想(?!问|请问|了解|咨询|知道|确认)")
 _VARIANTS = (
     (re.compile("丢|遗失|掉了|找不到|不见了|坏了|损坏|破损|弄坏|被偷"), re.compile("补")),
     (re.compile("过期|到期|失效"), re.compile("换")),
-    (re.compile("头一回|第一次|首次|初次|没办过|新办"), re.compile("首次|初次|申领")),
+    (
+        re.compile("头一回|第一次|首次|初次|没办过|没拿过|没领过|新办|刚出生|刚生下来"),
+        re.compile("首次|初次|申领"),
+    ),
 )
+
+
+def tells_what_happened(text: str) -> bool:
+    """The message says what happened to a document (lost, expired, never held): a situation,
+    never a farewell, whatever DIET reads into «丢了，要补办»."""
+    meant = without_negated(text)
+    return any(pattern.search(meant) for pattern, _ in _VARIANTS)
+
+
 # Item names put the document first and the procedure after («居住证签注», «居住证申领»):
 # two items of one document share at least this many leading characters.
 _DOCUMENT_PREFIX = 3
@@ -203,6 +215,10 @@ class Resolver:
             if picked is not None:
                 asked = question if question_cue(turn.text) else (turn.last_question or question)
                 return Decision(Outcome.answer, asked, picked, confidence=1.0, how="picked")
+            remedied = _remedy_among(turn.text, offered)
+            if remedied is not None:  # «孩子刚生下来，还没拿过» among 首次签发 and 补发
+                asked = question if question_cue(turn.text) else (turn.last_question or question)
+                return Decision(Outcome.answer, asked, remedied, confidence=1.0, how="variant")
         current = self._knowledge.item(turn.current_item) if turn.current_item else None
         if not naming_part(turn.text):
             if len(offered) > 1:
@@ -474,6 +490,17 @@ class Resolver:
             return clarify, probabilities
         unknown = Decision(Outcome.honest_no, question, confidence=best_score, how="below_threshold")
         return unknown, probabilities
+
+
+def _remedy_among(text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
+    """The one offered item whose name says it remedies what the message says happened to the
+    document (lost → 补领, expired → 换领, never held → 首次申领); None unless exactly one."""
+    meant = without_negated(text)
+    remedy = next((words for pattern, words in _VARIANTS if pattern.search(meant)), None)
+    if remedy is None:
+        return None
+    named = [item for item in offered if remedy.search(item.name)]
+    return named[0] if len(named) == 1 else None
 
 
 def _shared_prefix(a: str, b: str) -> int:

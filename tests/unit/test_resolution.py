@@ -375,3 +375,15 @@ def test_a_wish_with_no_question_asks_how(resolver: Resolver) -> None:
     asked_where = Turn("村里老宅翻新完了，想办个房产证", intent="ask_location")
     assert question_for(asked_where) is QuestionType.location
     assert question_for(Turn("老宅翻新完了")) is QuestionType.overview
+
+
+def test_after_a_clarification_what_happened_to_the_document_picks_its_remedy(resolver: Resolver) -> None:
+    """«还没拿过» among 首次签发 and 补发: the first issue, though no word of a name is typed."""
+    offered = (
+        "healthcare.birth_medical_certificate_first_issue",
+        "healthcare.birth_medical_certificate_reissue",
+    )
+    turn = Turn("孩子刚生下来，还没拿过", offered=offered, last_question=QuestionType.steps)
+    decision = resolver.decide(turn)
+    assert decision.outcome is Outcome.answer and decision.item is not None
+    assert (decision.item.id, decision.question) == (offered[0], QuestionType.steps)
