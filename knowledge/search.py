@@ -128,6 +128,7 @@ class KnowledgeBase:
         self.places = {s["id"]: ServicePlace.model_validate(s) for s in self._backend.sources("place")}
         self._items: dict[str, ServiceItem] = {}
         self._abouts: dict[str, str] = {}
+        self._wording: str | None = None
         self._item_count = self._backend.count("item")
         self._vectors: StoredVectors | None = None
         if self._embedder is not None:
@@ -285,6 +286,17 @@ class KnowledgeBase:
             about = self._segmenter.normalise(f"{names}\n{item_passage(item)}")
             self._abouts[item.id] = about
         return about
+
+    def in_some_wording(self, term: str) -> bool:
+        """The (normalised) term is written anywhere in the guide: some item's names, aliases,
+        situations, passage or FAQ."""
+        if self._wording is None:
+            items = (self.item(item_id) for item_id, _ in self._backend.all_names())
+            self._wording = "\n".join(self.about(item) for item in items if item is not None)
+        return term in self._wording
+
+    def is_common_noun(self, term: str) -> bool:
+        return self._segmenter.is_common_noun(term)
 
     def in_some_name(self, term: str) -> bool:
         """The (normalised) term is written in some item's name or alias: a word citizens and

@@ -8,10 +8,13 @@ import re
 from pathlib import Path
 
 import jieba
+from jieba import posseg
 
 from knowledge.chinese import to_simplified
 
 _WORD = re.compile(r"[\w]+", re.UNICODE)
+# jieba's part-of-speech tags of common nouns: noun, other proper noun, verbal noun, organisation.
+_COMMON_NOUN_TAGS = frozenset({"n", "nz", "vn", "nt"})
 # Function words that say nothing about which service is meant.
 _STOPWORDS = frozenset(
     """
@@ -28,6 +31,7 @@ class Segmenter:
     def __init__(self, userdict: Path | None, synonyms: dict[str, str]) -> None:
         self._tokenizer = jieba.Tokenizer()
         self._tokenizer.initialize()
+        self._tagger = posseg.POSTokenizer(self._tokenizer)
         if userdict is not None and userdict.exists():
             self._tokenizer.load_userdict(str(userdict))
         # Canonical terms map to themselves so that 住房公积金 is not rewritten by 公积金→住房公积金;
@@ -47,6 +51,12 @@ class Segmenter:
     def is_word(self, text: str) -> bool:
         """The text is a word of the dictionary (jieba's own or ours)."""
         return bool(self._tokenizer.FREQ.get(text))
+
+    def is_common_noun(self, word: str) -> bool:
+        """The word is one noun (a thing or an organisation, not a place, a person's name or
+        a time): «烟草», «护士», «自行车»; not «上周», «广州», «我查»."""
+        tagged = self._tagger.lcut(word)
+        return len(tagged) == 1 and tagged[0].flag in _COMMON_NOUN_TAGS
 
     def spelling_words(self, text: str) -> set[str]:
         """The dictionary words a text is written with (no synonyms), for putting mistypes right:

@@ -96,6 +96,12 @@ def tells_what_happened(text: str) -> bool:
 # two items of one document share at least this many leading characters.
 _DOCUMENT_PREFIX = 3
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
+# Up to this many naming characters a message is about its matter, not its circumstances.
+_SHORT_NAMING = 15
+# Nouns of the citizen's circumstances, never the matter: their people and the offices they go to.
+_CIRCUMSTANCE = re.compile(
+    "儿子|女儿|老婆|老公|媳妇|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家长|同事|朋友|老乡|员工|中心|大厅"
+)
 
 
 # Decisions the conversation itself settles: a candidate picked, «那X呢» in the previous
@@ -232,6 +238,8 @@ class Resolver:
             return Decision(Outcome.ask_item, question, how="no_item")
         decision, scores = self._retrieve(turn.text, question)
         decision = self._confirmed_alone(turn.text, decision)
+        if decision.how == "candidates" and self.unheard_of(turn.text):
+            decision = replace(decision, outcome=Outcome.honest_no, candidates=(), how="unheard_of")
         if offered:
             # The citizen answers «which one?»: the question asked before stands unless this
             # message asks another, and a fragment («给刚出生的宝宝办») is read together with
@@ -305,6 +313,21 @@ class Resolver:
         if any(document not in names for document in documents):
             return decision
         return Decision(Outcome.answer, decision.question, item, confidence=alone.confidence, how="named")
+
+    def unheard_of(self, text: str) -> list[str]:
+        """The nouns of a short question that the guide never writes anywhere («烟草专卖零售
+        许可证怎么办»: 烟草; «护士执业证注册»: 护士): the matter asked about is not in the guide,
+        and its neighbours (药品零售许可, 执业药师注册) are not worth offering. A long message
+        tells circumstances too («我在机械厂干了二十多年…»), so it is left to retrieval."""
+        if len(naming_part(text)) > _SHORT_NAMING:
+            return []
+        return [
+            term
+            for term in self._words(text)
+            if not self._knowledge.in_some_wording(term)
+            and not _CIRCUMSTANCE.fullmatch(term)
+            and self._knowledge.is_common_noun(term)
+        ]
 
     def _variant(self, turn: Turn, current: ServiceItem, question: QuestionType) -> Decision | None:
         """«弄丢了» after 出生医学证明首次签发: the same document's item whose name says it

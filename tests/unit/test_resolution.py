@@ -120,6 +120,30 @@ def test_a_profession_or_procedure_no_item_mentions_gets_no_neighbour(resolver: 
     assert decision.outcome is Outcome.honest_no, decision
 
 
+@pytest.mark.parametrize(
+    ("text", "unheard"),
+    [("烟草专卖零售许可证怎么办", "烟草"), ("护士执业证注册要交哪些资料", "护士"),
+     ("法律职业资格证书怎么领", "法律")],
+)  # fmt: skip
+def test_a_noun_the_guide_never_writes_gets_an_honest_no_not_its_neighbours(
+    resolver: Resolver, text: str, unheard: str
+) -> None:
+    """Without the check, 药品零售许可, 执业药师注册 and 证书核验 were offered."""
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.honest_no and not decision.candidates, decision
+    assert decision.how == "unheard_of" and unheard in resolver.unheard_of(text)
+
+
+def test_circumstances_and_long_messages_are_not_read_as_an_unknown_matter(resolver: Resolver) -> None:
+    """The citizen's people, and what a long message tells besides its matter, are no matter."""
+    assert not resolver.unheard_of("帮我查一下我儿子现在的学籍挂在哪个学校")
+    long_story = (
+        "我在机械厂干了二十多年，社保一直是单位交的，今年十月份就到退休年龄了，想问问要准备些什么东西"
+    )
+    assert not resolver.unheard_of(long_story)
+    assert "机械厂" in resolver.unheard_of("机械厂退休要准备些什么")
+
+
 def test_an_unknown_matter_gets_an_honest_no_not_a_neighbour(resolver: Resolver) -> None:
     for text in ("补办结婚证去哪里", "摩托车驾照怎么考"):
         decision = resolver.decide(Turn(text))
