@@ -73,12 +73,22 @@ def features(message: str, terms: Sequence[str], hits: Sequence[Hit], index: int
 
 @dataclass(frozen=True)
 class ConfidenceModel:
-    """Logistic weights over FEATURES, and the thresholds chosen with them on the dev split."""
+    """Logistic weights over FEATURES, and the thresholds chosen with them on the dev split.
+
+    `lone_threshold` is for an item that is the only one retrieval finds likely at all (every
+    other below the clarify threshold): a button offering it alone only asks the citizen to
+    confirm what the assistant is almost sure of, so it is answered from a lower probability
+    (chosen on dev, like the others)."""
 
     weights: tuple[float, ...]
     bias: float
     answer_threshold: float
     clarify_threshold: float
+    lone_threshold: float | None = None
+
+    @property
+    def lone_answer_threshold(self) -> float:
+        return self.answer_threshold if self.lone_threshold is None else self.lone_threshold
 
     def probability(self, values: Sequence[float]) -> float:
         z = self.bias + sum(w * v for w, v in zip(self.weights, values, strict=True))
@@ -96,6 +106,7 @@ class ConfidenceModel:
                 "bias": self.bias,
                 "answer_threshold": self.answer_threshold,
                 "clarify_threshold": self.clarify_threshold,
+                "lone_threshold": self.lone_answer_threshold,
             },
             ensure_ascii=False,
             indent=2,
@@ -124,4 +135,5 @@ def load_model(path: Path = MODEL_FILE) -> ConfidenceModel:
         bias=float(raw["bias"]),
         answer_threshold=float(raw["answer_threshold"]),
         clarify_threshold=float(raw["clarify_threshold"]),
+        lone_threshold=float(raw["lone_threshold"]) if "lone_threshold" in raw else None,
     )

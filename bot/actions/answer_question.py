@@ -357,6 +357,9 @@ FEEDBACK_WORDS = re.compile(
 )
 
 
+_FILES_ONE = re.compile("(要|想|想要)(投诉|举报|反映)")
+
+
 def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
     """A question DIET took for a complaint, suggestion or request for a person («老家宅基地
     上盖的房子没有证，想办个不动产证怎么弄»): answered (or candidates offered) when the wording
@@ -375,7 +378,8 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     # «统计建议提案办理情况查询需要什么材料»: words of the item's own name are no complaint, nor
     # is asking how to file one with the item that takes it («出租车绕路多收钱，怎么投诉他»).
     rest = without_names(text, decision.item) if decision.item else text
-    names = "；".join(decision.item.names) if decision.item else ""
+    # «…约不上，我要投诉» files a complaint, whichever item takes complaints.
+    names = "；".join(decision.item.names) if decision.item and not _FILES_ONE.search(text) else ""
     if any(found.group() not in names for found in FEEDBACK_WORDS.finditer(rest)):
         return None
     if (

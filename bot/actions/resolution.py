@@ -188,6 +188,15 @@ class Resolver:
 
     def decide(self, turn: Turn) -> Decision:
         decision = self._decide(turn)
+        if (
+            decision.how == "candidates"
+            and len(decision.candidates) == 1
+            and decision.confidence >= self._model.lone_answer_threshold
+        ):
+            # Offered alone, the item would only ask the citizen to confirm what is nearly
+            # certain (the lone threshold is chosen on dev where such items were right ≥97%).
+            (item,) = decision.candidates
+            decision = replace(decision, outcome=Outcome.answer, item=item, candidates=(), how="named")
         if decision.item is not None and decision.how == "named":
             # 「…办理进度查询需要什么材料」: the name's own words ask nothing. An alias that
             # is itself a question («医保码怎么弄») still asks it when nothing else does.
@@ -285,7 +294,11 @@ class Resolver:
             if closest is not None:
                 asked = question if question_cue(turn.text) else (turn.last_question or question)
                 return Decision(Outcome.answer, asked, closest, how="picked_by_meaning")
-        if current is not None and scores.get(current.id, 0.0) >= self._model.clarify_threshold:
+        if (
+            current is not None
+            and scores.get(current.id, 0.0) >= self._model.clarify_threshold
+            and not self._names_another_matter(turn.text, current)
+        ):
             # Details about the item being discussed («新车6年内免检的也要领吗»), not another item.
             return Decision(Outcome.answer, question, current, confidence=scores[current.id], how="follow_up")
         if current is not None and self._details_of(turn.text, current):
@@ -398,9 +411,9 @@ class Resolver:
 
     def _details_of(self, text: str, current: ServiceItem) -> bool:
         """The message may be details about the current item rather than another matter: no
-        word of turning to another matter, not «那X呢», no wish stated anew; no document or licence the item's
-        wording lacks («补办结婚证去哪里» after 居民身份证补领); at most one word of the
-        clause that asks which the item's wording lacks («在哪申请，直接找班主任就行吗» asks
+        word of turning to another matter, not «那X呢», no wish stated anew; no document or
+        licence the item's wording lacks («补办结婚证去哪里» after 居民身份证补领); at most
+        one word of the clause that asks which the item's wording lacks («在哪申请，直接找班主任就行吗» asks
         about the item; «中考报名在哪报» names what it asks about); and at most one word the
         guide names matters with that the item's wording lacks («我外地户口，能办吗»: 户口 is
         the citizen's case). Places, counts and durations are circumstances, never what is
@@ -429,6 +442,17 @@ class Resolver:
             return False
         matters = {term for term in lacked if self._knowledge.in_some_name(term)}
         return len(matters) < 2
+
+    def _names_another_matter(self, text: str, current: ServiceItem) -> bool:
+        """The message names a document, exam or procedure the current item's wording lacks
+        («那中考报名呢» after 初中入学), or, in a short message, a noun the guide never writes:
+        another matter, however close retrieval finds the current item. (Details told about
+        the current item — «房东不配合», «要带哪些病历» — often use such nouns, so the check
+        is kept to this path, where retrieval alone would carry the old item over.)"""
+        searched = searched_text(self._knowledge, text)
+        about = self._knowledge.about(current)
+        documents = document_terms(searched, naming_terms(self._knowledge, searched))
+        return any(document not in about for document in documents) or bool(self.unheard_of(text))
 
     def _closest(self, text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
         cosines = self._knowledge.cosine_to(text, [item.id for item in offered])

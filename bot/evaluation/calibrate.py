@@ -13,6 +13,10 @@ thresholds on the dev singles:
   «the question is about something the guide does not hold» (a neighbour offered for the
   latter counts three times: it misleads, where a missed candidate only costs a question).
 
+- lone: the lowest at which an item the resolver would offer alone (no other above the clarify
+  threshold) was right at least 97% of the time on the dev singles; it is answered instead.
+
+`--keep-weights` keeps the shipped weights and thresholds and chooses the lone one anew.
 It writes knowledge/confidence_model.json, which the action server reads at start.
 """
 
@@ -20,28 +24,31 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from bot.actions.resolution import naming_terms, searched_text
+from bot.actions.resolution import Outcome, Resolver, Turn, naming_terms, searched_text
 from bot.evaluation.e2e import load_split
 from bot.privacy import mask_personal_data, nlu_placeholders
 from bot.settings import load_settings
 from knowledge.chinese import to_simplified
-from knowledge.confidence import FEATURES, MODEL_FILE, ConfidenceModel, features
+from knowledge.confidence import FEATURES, MODEL_FILE, ConfidenceModel, features, load_model
 from knowledge.evaluate import load_questions
 from knowledge.search import Hit, KnowledgeBase
 from knowledge.service import open_knowledge_base, prepare_knowledge
 
 MAX_WRONG_SHARE = 0.015
+LONE_MIN_PRECISION = 0.97
+LONE_MIN_SUPPORT = 20
 HONEST_NO_WEIGHT = 3.0
 DEPTH = 5
 
 
 @dataclass(frozen=True)
 class Example:
+    raw: str  # the message as the action server reads it: masked, simplified
     text: str
     expected: str | None  # the item id, or None when no item should be answered
     hits: list[Hit]
@@ -64,10 +71,11 @@ def examples(knowledge: KnowledgeBase) -> list[Example]:
     labelled += [(question, item, False) for _area, question, item in load_questions()]
     rows = []
     for raw, expected, from_dev in labelled:
-        text = searched_text(knowledge, to_simplified(nlu_placeholders(mask_personal_data(raw))))
+        read = to_simplified(nlu_placeholders(mask_personal_data(raw)))
+        text = searched_text(knowledge, read)
         hits = knowledge.search(text, k=DEPTH)
         terms = naming_terms(knowledge, text)
-        rows.append(Example(text, expected, hits, knowledge.normalise(text), terms, from_dev))
+        rows.append(Example(read, text, expected, hits, knowledge.normalise(text), terms, from_dev))
     return rows
 
 
@@ -92,6 +100,29 @@ def choose_answer_threshold(outcomes: list[tuple[float, bool, bool]], total: int
     return 0.99
 
 
+def choose_lone_threshold(model: ConfidenceModel, knowledge: KnowledgeBase, rows: list[Example]) -> float:
+    """The lowest probability from which an item that the resolver would offer alone is
+    answered instead: where, from there up, such items were right at least LONE_MIN_PRECISION
+    of the time on the dev singles (a button offering one item alone only asks to confirm).
+    Judged on the resolver's decisions, not on retrieval alone: the checks it makes after
+    retrieval (documents named, nouns the guide never writes) remove most wrong lone items."""
+    resolver = Resolver(knowledge, replace(model, lone_threshold=None))  # lone items offered, not answered
+    lone: list[tuple[float, bool]] = []
+    for row in rows:
+        decision = resolver.decide(Turn(row.raw))
+        if (
+            decision.outcome is Outcome.clarify
+            and decision.how == "candidates"
+            and len(decision.candidates) == 1
+        ):
+            lone.append((decision.confidence, decision.candidates[0].id == row.expected))
+    for threshold in np.arange(model.clarify_threshold, model.answer_threshold, 0.01):
+        above = [right for score, right in lone if score >= threshold]
+        if len(above) >= LONE_MIN_SUPPORT and sum(above) / len(above) >= LONE_MIN_PRECISION:
+            return round(float(threshold), 2)
+    return model.answer_threshold
+
+
 def choose_clarify_threshold(model: ConfidenceModel, rows: list[Example]) -> float:
     best_threshold, best_score = 0.1, -1.0
     for threshold in np.arange(0.02, 0.6, 0.02):
@@ -109,7 +140,7 @@ def choose_clarify_threshold(model: ConfidenceModel, rows: list[Example]) -> flo
     return round(best_threshold, 2)
 
 
-def fit(rows: list[Example]) -> ConfidenceModel:
+def fit(rows: list[Example], knowledge: KnowledgeBase) -> ConfidenceModel:
     x, y = [], []
     for row in rows:
         for n, hit in enumerate(row.hits):
@@ -126,7 +157,8 @@ def fit(rows: list[Example]) -> ConfidenceModel:
     dev = [row for row in rows if row.from_dev]
     answer = choose_answer_threshold(_outcomes(draft, dev), len(dev))
     clarify = min(choose_clarify_threshold(draft, dev), answer)
-    return ConfidenceModel(draft.weights, draft.bias, answer, clarify)
+    thresholds = ConfidenceModel(draft.weights, draft.bias, answer, clarify)
+    return replace(thresholds, lone_threshold=choose_lone_threshold(thresholds, knowledge, dev))
 
 
 def report(model: ConfidenceModel, rows: list[Example]) -> None:
@@ -135,7 +167,10 @@ def report(model: ConfidenceModel, rows: list[Example]) -> None:
     answered = [(s, r) for s, r, _ in outcomes if s >= model.answer_threshold]
     wrong = sum(1 for _, r in answered if not r)
     print(f"  开发集 {len(rows)} 题：直接作答 {len(answered)}，其中答错 {wrong}（{wrong / len(rows):.1%}）")
-    print(f"  作答阈值 {model.answer_threshold}，澄清阈值 {model.clarify_threshold}")
+    print(
+        f"  作答阈值 {model.answer_threshold}，唯一候选作答阈值 {model.lone_answer_threshold}，"
+        f"澄清阈值 {model.clarify_threshold}"
+    )
     for name, weight in zip(FEATURES, model.weights, strict=True):
         print(f"    {name:16}{weight:+.3f}")
 
@@ -145,13 +180,21 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m bot.evaluation.calibrate", description="在开发集上拟合事项置信度"
     )
     parser.add_argument("--dry-run", action="store_true", help="只报告，不写模型文件")
+    parser.add_argument(
+        "--keep-weights", action="store_true", help="保留现有权重与阈值，只重新选择唯一候选作答阈值"
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     prepare_knowledge(settings)
     knowledge = open_knowledge_base(settings)
     print("检索开发集问题 ……", flush=True)
     rows = examples(knowledge)
-    model = fit(rows)
+    if args.keep_weights:
+        shipped = load_model()
+        dev = [row for row in rows if row.from_dev]
+        model = replace(shipped, lone_threshold=choose_lone_threshold(shipped, knowledge, dev))
+    else:
+        model = fit(rows, knowledge)
     report(model, rows)
     if not args.dry_run:
         MODEL_FILE.write_text(model.to_json() + "\n", encoding="utf-8")

@@ -275,7 +275,14 @@ def run_dialogues(client: ChatClient, dialogues: Sequence[Dialogue]) -> list[dic
             result = bucket(turn.expect, seen)
             answered = seen.answers[0][0] if seen.answers else None
             expected_item = turn.expect.answer.item if turn.expect.answer else None
-            if answered is not None and answered == previous_item and expected_item != previous_item:
+            # A right reply (an answer about one of the items a clarification expects) is no
+            # switch answered with the old item.
+            if (
+                answered is not None
+                and answered == previous_item
+                and expected_item != previous_item
+                and result != "right"
+            ):
                 switched_to_old = True
             turns.append({"text": turn.text, "bucket": result, "answered": answered})
             if answered is not None:

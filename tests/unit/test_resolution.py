@@ -411,3 +411,20 @@ def test_after_a_clarification_what_happened_to_the_document_picks_its_remedy(re
     decision = resolver.decide(turn)
     assert decision.outcome is Outcome.answer and decision.item is not None
     assert (decision.item.id, decision.question) == (offered[0], QuestionType.steps)
+
+
+def test_an_item_retrieval_finds_alone_and_likely_is_answered_not_offered(resolver: Resolver) -> None:
+    """Below the answer threshold but above the lone one, with no other item likely at all."""
+    decision = resolver.decide(Turn("我下个月满60了，办退休要准备什么"))
+    assert decision.outcome is Outcome.answer and decision.item is not None
+    assert decision.item.id == "social_security.retirement_pension_claim"
+    assert resolver._model.lone_answer_threshold <= decision.confidence < resolver._model.answer_threshold
+
+
+def test_another_exam_is_no_detail_of_the_current_item(resolver: Resolver) -> None:
+    """Retrieval finds 初中入学 close to «那中考报名呢», but the message names another exam."""
+    enrollment = "education.junior_middle_school_enrollment"
+    switched = resolver.decide(
+        Turn("那中考报名呢", current_item=enrollment, last_question=QuestionType.steps)
+    )
+    assert switched.item is None or switched.item.id != enrollment
