@@ -11,7 +11,7 @@ CHARTS := charts/node_modules/echarts/dist/echarts.min.js
 ESLINT := tools/jslint/node_modules/.bin/eslint
 JS_DIRS := bot/console/static connectors/webchat/static
 
-.PHONY: help setup run train index test test-unit lint eval bench bench-reports clean
+.PHONY: help setup setup-runtime run train index test test-unit lint eval bench bench-reports clean
 
 help:
 	@echo "make setup   创建两个虚拟环境（可重复运行）"
@@ -19,7 +19,11 @@ help:
 	@echo "make test    代码检查 + 全部测试"
 	@echo "make eval    端到端评测（经 /api/v1/chat）、检索、领域分类与 NLU 评测"
 
-setup: $(VENV)/.installed $(RASA_VENV)/.installed $(CHARTS) $(ESLINT)
+setup: setup-runtime $(ESLINT)
+
+# What the servers need (both virtualenvs, the charts), without the development tools: the
+# image (deploy/Dockerfile) runs this, as ESLint needs a newer Node.js than Debian's.
+setup-runtime: $(VENV)/.installed $(RASA_VENV)/.installed $(CHARTS)
 
 $(CHARTS): charts/package.json charts/package-lock.json
 	npm ci --prefix charts --ignore-scripts --no-audit --no-fund

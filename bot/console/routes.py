@@ -16,6 +16,7 @@ from bot.gateway.auth import LOGIN_CSRF_COOKIE, SESSION_COOKIE, StaffStoreDep, c
 from bot.gateway.deps import LoginGuardDep, SettingsDep, client_address
 from bot.gateway.throttle import RateLimitedError
 from bot.persistence.staff import StaffStore
+from bot.reports.summary import default_dates
 from bot.settings import REPO_ROOT
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -90,7 +91,7 @@ async def logout(
     return response
 
 
-async def _signed_in_page(request: Request, staff_store: StaffStore, name: str) -> Response:
+async def _signed_in_page(request: Request, staff_store: StaffStore, name: str, **values: str) -> Response:
     """A console page for the staff member of the session cookie, else the login form."""
     token = request.cookies.get(SESSION_COOKIE, "")
     staff = await run_in_threadpool(staff_store.staff_for_token, token) if token else None
@@ -102,6 +103,7 @@ async def _signed_in_page(request: Request, staff_store: StaffStore, name: str) 
         username=staff.username,
         role=staff.role.value,
         areas=",".join(staff.visible_areas() or []),
+        **values,
     )
 
 
@@ -111,9 +113,14 @@ async def console(request: Request, staff_store: StaffStoreDep) -> Response:
 
 
 @router.get("/reports")
-async def reports(request: Request, staff_store: StaffStoreDep) -> Response:
-    """Reports and the 差评 follow-up list; the numbers come from /api/v1/reports."""
-    return await _signed_in_page(request, staff_store, "reports.html")
+async def reports(request: Request, staff_store: StaffStoreDep, settings: SettingsDep) -> Response:
+    """Reports and the 差评 follow-up list; the numbers come from /api/v1/reports. The date
+    inputs start at the API's default range, today being the gateway's (the figures are
+    bucketed by day in its TIMEZONE), not the browser's clock."""
+    date_from, date_to = default_dates(settings.timezone)
+    return await _signed_in_page(
+        request, staff_store, "reports.html", date_from=date_from.isoformat(), date_to=date_to.isoformat()
+    )
 
 
 @router.get("/vendor/echarts.min.js")

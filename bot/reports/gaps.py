@@ -8,9 +8,10 @@ matched well enough), or a handoff for one of those reasons (`fallback`, `unansw
 `data.reason`), the question is the citizen's message just before it.
 
 Questions are grouped by their multilingual-e5 query vectors (the ones the search computes,
-cached on disk by text, so a question is embedded once) with scikit-learn's agglomerative
-clustering: average cosine linkage, cut at TOPIC_DISTANCE. No number of topics is fixed in
-advance: a period with three distinct questions gets three topics, not ten.
+cached on disk by text, model and engine, so a question is embedded once) with
+scikit-learn's agglomerative clustering: average cosine linkage, cut at TOPIC_DISTANCE. No
+number of topics is fixed in advance: a period with three distinct questions gets three
+topics, not ten.
 
 Questions a supervisor already turned into an FAQ draft or marked out of scope
 (`gap_decisions`, by text) are left out, so the report shows what is still to do.

@@ -42,6 +42,7 @@ from bot.persistence.models import (
 from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
 from bot.reports.epoch import SECOND, epoch_microseconds
 
+DEFAULT_DAYS = 30  # a report given no dates covers the last 30 days up to today
 UNCLAIMED = "（未接单）"  # the «staff member» of tickets nobody claimed
 FIRST_RESPONSE_NORM_SECONDS = 180  # the national hotline norm for text channels: 3 minutes
 HANDOFF_REASONS: dict[str, str] = {
@@ -74,6 +75,13 @@ class ReportFilter(BaseModel):
         start = dt.datetime.combine(self.date_from, dt.time(), tzinfo=zone)
         end = dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(), tzinfo=zone)
         return start.astimezone(dt.UTC), end.astimezone(dt.UTC)
+
+
+def default_dates(timezone: str) -> tuple[dt.date, dt.date]:
+    """The range a report covers when given no dates: DEFAULT_DAYS up to today in the
+    gateway's timezone (the one the figures are bucketed in), not the browser's."""
+    today = dt.datetime.now(ZoneInfo(timezone)).date()
+    return today - dt.timedelta(days=DEFAULT_DAYS - 1), today
 
 
 class Count(BaseModel):

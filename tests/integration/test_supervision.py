@@ -21,6 +21,7 @@ from tests.staff import PASSWORD, bearer, ensure_staff
 
 pytestmark = pytest.mark.integration
 SCREENSHOTS = REPO_ROOT / "var" / "screenshots"
+BROWSER_ZONES = ("Pacific/Pago_Pago", "Pacific/Kiritimati")  # UTC-11 and UTC+14
 
 
 def test_a_transfer_and_a_bad_rating_through_the_real_dialogue(
@@ -78,7 +79,12 @@ def test_the_reports_page_in_a_browser(
     say(gateway, "sv2", "我家的狗走丢了能帮我找吗")  # most likely unanswered: a gap, or nothing
     say(gateway, "sv2a", "公积金租房提取要什么材料")  # an answer: a row of the bot's answers
     base = f"http://127.0.0.1:{settings.port}"
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    # The browser in a timezone whose date is not the gateway's (Pago Pago and Kiritimati are
+    # 25 hours apart, so one of them always differs): the default range must still end on the
+    # gateway's today, the day its figures are counted in.
+    today = dt.datetime.now(ZoneInfo(settings.timezone)).date()
+    elsewhere = next(z for z in BROWSER_ZONES if dt.datetime.now(ZoneInfo(z)).date() != today)
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, timezone_id=elsewhere)
     refused: list[str] = []
     page.on("console", lambda message: refused.append(message.text) if message.type == "error" else None)
     page.goto(f"{base}/console")
@@ -86,6 +92,8 @@ def test_the_reports_page_in_a_browser(
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()
     page.goto(f"{base}/console/reports")
+    expect(page.locator("#report-status")).to_contain_text(f"{today - dt.timedelta(days=29)} 至 {today}，")
+    expect(page.get_by_label("截止日期")).to_have_value(today.isoformat())
     satisfaction = page.locator("table", has=page.locator("caption", has_text="满意度（好差评）"))
     expect(satisfaction.locator("tbody tr")).to_have_count(5)
     expect(satisfaction).to_contain_text("非常不满意")
@@ -111,11 +119,10 @@ def test_the_reports_page_in_a_browser(
     expect(page.locator("#drill-note")).to_be_hidden()  # a figure of conversations: nothing to explain
     for caption in ("会话量（按渠道）", "满意度（按领域）", "机器人答复（按问题类型）"):
         expect(page.locator("table caption", has_text=caption)).to_have_count(1)
-    # the range up to the gateway's today: the browser's own date may be a day behind it
-    today = dt.datetime.now(ZoneInfo(settings.timezone)).date().isoformat()
-    page.get_by_label("截止日期").fill(today)
+    week = today - dt.timedelta(days=6)  # a shorter range, still up to the default end
+    page.get_by_label("起始日期").fill(week.isoformat())
     page.get_by_role("button", name="查询").click()
-    expect(page.locator("#report-status")).to_contain_text(f"至 {today}")
+    expect(page.locator("#report-status")).to_contain_text(f"{week} 至 {today}，")
     answers = page.locator("table", has=page.locator("caption", has_text="机器人答复（按问题类型）"))
     answers.locator("tbody tr th a").first.click()
     expect(page.locator("#drill-note")).to_contain_text("图中的数字按机器人答复计")

@@ -12,12 +12,15 @@ import pytest
 from bot.console.pages import STATIC, page, render
 
 PAGES = ("console.html", "reports.html")
+DATES = {"date_from": "2024-05-02", "date_to": "2024-05-31"}  # the reports page's default range
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_a_value_with_script_is_text_in_elements_and_attributes(name: str) -> None:
     hostile = '<script>alert("x")</script>'
-    text = render(name, csrf='"><script>alert(1)</script>', username=hostile, role="staff", areas="a'b")
+    text = render(
+        name, csrf='"><script>alert(1)</script>', username=hostile, role="staff", areas="a'b", **DATES
+    )
     scripts = re.findall(r"<script[^>]*>", text)
     assert all(tag.startswith("<script src=") for tag in scripts), scripts
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;（staff）" in text
@@ -34,7 +37,7 @@ def test_the_login_error_is_escaped() -> None:
 
 @pytest.mark.parametrize("name", [*PAGES, "login.html"])
 def test_plain_values_give_the_page_the_replacement_gave(name: str) -> None:
-    values = {"csrf": "abc123", "username": "wang", "role": "staff", "areas": "housing", "error": ""}
+    values = {"csrf": "abc123", "username": "wang", "role": "staff", "areas": "housing", "error": "", **DATES}
     expected = (STATIC / name).read_text(encoding="utf-8")
     for key, value in values.items():
         expected = expected.replace("{{" + key + "}}", value)

@@ -19,6 +19,7 @@ import jsonschema_rs
 import pytest
 import yaml
 
+from bot.console.routes import ECHARTS
 from bot.gateway.app import create_app
 from bot.runner import SERVICES
 from bot.settings import REPO_ROOT, Settings
@@ -36,6 +37,11 @@ LIST_SETTINGS = {
     for field in Settings.model_fields.values()
     if field.alias and get_origin(field.annotation) is list
 }
+# `make <target>` in a Dockerfile RUN instruction; `NAME := value` and `target: prerequisites`
+# in the Makefile.
+MAKE_CALL = re.compile(r"(?:^RUN|&&|;)\s*make\s+([\w-]+)")
+MAKE_VARIABLE = re.compile(r"^(\w+)\s*:=\s*(.*)$", re.MULTILINE)
+MAKE_RULE = re.compile(r"^([^\s:=#][^:=]*):(?!=)(.*)$", re.MULTILINE)
 # `${NAME:?message}` and `${NAME:-default}` in the Compose file, as Compose interpolates them.
 INTERPOLATION = re.compile(r"\$\{(\w+)(?::([?-])([^}]*))?\}")
 
@@ -169,6 +175,72 @@ def test_kubernetes_probes_ports_and_resources_agree_with_the_gateway() -> None:
     assert service["spec"]["selector"] == _one("Deployment")["spec"]["selector"]["matchLabels"]
     assert [p["targetPort"] for p in service["spec"]["ports"]] == ["http"]
     assert _one("Deployment")["spec"]["replicas"] >= 2
+
+
+def _dockerfile_stages() -> list[list[str]]:
+    """The Dockerfile's stages, each a list of its instructions (continuation lines joined,
+    comments dropped), the FROM first."""
+    text = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    instructions = re.sub(r"\\\n\s*", " ", "\n".join(lines)).splitlines()
+    stages: list[list[str]] = []
+    for instruction in filter(str.strip, instructions):
+        if instruction.startswith("FROM "):
+            stages.append([])
+        stages[-1].append(instruction.strip())
+    return stages
+
+
+def _make_prerequisites(target: str) -> set[str]:
+    """Every file or target `make <target>` builds, its variables expanded (the Makefile
+    defines them with `:=` only)."""
+    text = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    variables = dict(MAKE_VARIABLE.findall(text))
+
+    def expand(value: str) -> str:
+        return re.sub(r"\$\((\w+)\)", lambda m: variables[m.group(1)], value)
+
+    rules = {expand(name.strip()): expand(needs).split() for name, needs in MAKE_RULE.findall(text)}
+    built: set[str] = set()
+    pending = [target]
+    while pending:
+        name = pending.pop()
+        if name not in built:
+            built.add(name)
+            pending.extend(rules.get(name, []))
+    return built
+
+
+def test_the_image_stage_running_make_installs_npm_and_builds_the_charts() -> None:
+    """`make setup-runtime` runs `npm ci --prefix charts` (ECharts for the reports page), so the
+    stage running it installs npm; it leaves out ESLint, whose Node.js (>= 20.19) Debian
+    bookworm, the base of the image, lacks."""
+    [(stage, target)] = [
+        (stage, call.group(1))
+        for stage in _dockerfile_stages()
+        for instruction in stage
+        if instruction.startswith("RUN ") and (call := MAKE_CALL.search(instruction))
+    ]
+    installed = {
+        package
+        for instruction in stage
+        if instruction.startswith("RUN ")
+        for command in instruction[4:].split("&&")
+        if (words := command.split())[:2] == ["apt-get", "install"]
+        for package in words[2:]
+        if not package.startswith("-")
+    }
+    assert {"npm", "nodejs", "make", "gcc"} <= installed, installed
+    built = _make_prerequisites(target)
+    charts = ECHARTS.relative_to(REPO_ROOT).as_posix()  # the file the gateway serves
+    assert {charts, ".venv/.installed", ".venv-rasa/.installed"} <= built, built
+    assert not [name for name in built if name.startswith("tools/jslint/")], built
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "npm ci --prefix charts " in makefile
+    # `make setup` (a developer's machine) still installs everything the image's target does
+    assert built <= _make_prerequisites("setup")
+    # a developer's node_modules never reaches the image (the image runs its own npm ci)
+    assert "**/node_modules" in (REPO_ROOT / ".dockerignore").read_text(encoding="utf-8").split()
 
 
 def _mebibytes(quantity: str) -> float:

@@ -3,14 +3,17 @@ transfers (转办) as staff, supervisors and citizens see them."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
 from bot.gateway.app import create_app
 from bot.persistence.follow_ups import FollowUpStore
+from bot.reports.summary import default_dates
 from bot.settings import Settings
 from tests.citizen import citizen_headers, citizen_socket
 from tests.conftest import make_settings
@@ -155,6 +158,10 @@ def test_the_reports_page_needs_a_login_and_runs_no_inline_script(settings: Sett
         console_login(browser, "sup")
         page = browser.get("/console/reports")
         assert page.status_code == 200 and 'data-role="supervisor"' in page.text
+        # the default range ends on the gateway's today, not on the browser's (issue 17)
+        start, end = default_dates(settings.timezone)
+        assert (end - start).days == 29 and end == dt.datetime.now(ZoneInfo(settings.timezone)).date()
+        assert f'name="from" value="{start}"' in page.text and f'name="to" value="{end}"' in page.text
         policy = page.headers["content-security-policy"]
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy
         scripts = re.findall(r"<script[^>]*>", page.text)

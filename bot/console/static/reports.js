@@ -340,10 +340,8 @@
   }
 
   function start() {
-    const today = new Date();
-    const iso = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 10);
-    form.elements.to.value = iso(today);
-    form.elements.from.value = iso(new Date(today.getTime() - 29 * 86400000));
+    // The date inputs arrive filled by the gateway: the last 30 days up to *its* today (the
+    // figures are counted by day in its timezone; the browser's clock may be a day behind).
     for (const area of myAreas) { const o = el("option", AREAS[area] || area); o.value = area; form.elements.area.append(o); }
     form.addEventListener("submit", (event) => { event.preventDefault(); load(); });
     $("#overdue-only").addEventListener("change", () => loadFollowUps());

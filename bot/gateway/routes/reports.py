@@ -29,7 +29,7 @@ from bot.reports.follow_up_list import FollowUpList
 from bot.reports.gaps import GapReport, GapReportResult
 from bot.reports.list_tables import conversation_table, counted_note, follow_up_list_table, transfer_table
 from bot.reports.staff_figures import MAX_LISTED, MEASURES, StaffReport
-from bot.reports.summary import ReportFilter, Summary, SummaryReport, claimed_by
+from bot.reports.summary import DEFAULT_DAYS, ReportFilter, Summary, SummaryReport, claimed_by, default_dates
 from bot.reports.tables import (
     Table,
     follow_up_table,
@@ -47,7 +47,6 @@ from knowledge.render import QuestionType
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=error_responses(401, 403))
 
-DEFAULT_DAYS = 30
 MAX_DAYS = 366
 ReportName = Literal[
     "staff_by_area",
@@ -150,7 +149,7 @@ def report_filter(
     settings_timezone = settings.timezone
     if area and area not in {a.value for a in Area}:
         raise HTTPException(status_code=422, detail=f"area：未知的领域「{area}」")
-    end = date_to or dt.datetime.now(ZoneInfo(settings_timezone)).date()
+    end = date_to or default_dates(settings_timezone)[1]
     start = date_from or end - dt.timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise HTTPException(status_code=422, detail="from：起始日期不能晚于截止日期 to")
