@@ -319,16 +319,23 @@ def outweighs_intent(turn: Turn, decision: Decision) -> bool:
     return decision.how == "follow_up" and question_cue(turn.text) is not None
 
 
+def asks_again(turn: Turn) -> bool:
+    """«那X呢» in a conversation that asked something before: the same question about X.
+    Without a question before, «今天股市行情怎么样» asks nothing of the guide."""
+    return turn.last_question is not None and keeps_question(turn.text)
+
+
 def reply_to_non_question(
     dispatcher: CollectingDispatcher, turn: Turn, decision: Decision
 ) -> list[EventType]:
     """The usual reply to a goodbye, small talk or an out-of-scope message, marked for channels
     and `make eval`. An out-of-scope message with a question cue is a government matter the
-    guide lacks («结婚证在哪办»), which deserves an honest no rather than «not my job» — when
-    retrieval found anything near it at all (a maths problem is still out of scope)."""
+    guide lacks («结婚证在哪办», «那电动车上牌呢» after another question), which deserves an
+    honest no rather than «not my job» — when retrieval found anything near it at all (a
+    maths problem is still out of scope)."""
     if (
         turn.intent == "out_of_scope"
-        and question_cue(turn.text) is not None
+        and (question_cue(turn.text) is not None or asks_again(turn))
         and naming_part(turn.text)
         and decision.confidence >= HONEST_NO_FLOOR
     ):

@@ -29,6 +29,7 @@ from bot.actions.answer_question import (
     ActionAnswerQuestion,
     answer_from_faq,
     answer_item,
+    asks_again,
     current_turn,
     knowledge_or_apology,
     offer_candidates,
@@ -100,12 +101,14 @@ class ActionFallback(Action):
             return list(RESET_FALLBACK)
         if decision.outcome is Outcome.clarify and decision.how == "candidates" and cue is not None:
             return [*offer_candidates(dispatcher, decision), *RESET_FALLBACK]
+        asks_the_guide = cue is not None or asks_again(turn)
         if (
             decision.outcome is Outcome.honest_no
-            and cue is not None
+            and asks_the_guide
             and decision.confidence >= HONEST_NO_FLOOR
         ):
-            # A clear question about something the guide does not hold: say so, guess no neighbour.
+            # A clear question about something the guide does not hold («那驾校教练员证呢» asks
+            # the question before about it): say so, guess no neighbour.
             return say_honest_no(dispatcher, decision)
 
         misses = int(tracker.get_slot("fallback_count") or 0)

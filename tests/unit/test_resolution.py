@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.actions.answer_question import asks_again
 from bot.actions.question_cues import naming_part, question_cue, without_personal_numbers
 from bot.actions.resolution import Outcome, Resolver, Turn, button_titles, pick_offered, question_for
 from knowledge.confidence import load_model
@@ -428,3 +429,11 @@ def test_another_exam_is_no_detail_of_the_current_item(resolver: Resolver) -> No
         Turn("那中考报名呢", current_item=enrollment, last_question=QuestionType.steps)
     )
     assert switched.item is None or switched.item.id != enrollment
+
+
+def test_na_x_ne_asks_the_guide_again_only_after_a_question() -> None:
+    """«那电动车上牌呢» after «二手车过户要带啥» asks for materials of a matter the guide may
+    lack (an honest no, not «not my job»); «今天股市行情怎么样» in a new conversation does not."""
+    assert asks_again(Turn("那电动车上牌呢", last_question=QuestionType.materials))
+    assert not asks_again(Turn("今天股市行情怎么样"))
+    assert not asks_again(Turn("那要多少钱", last_question=QuestionType.materials))  # its own cue
