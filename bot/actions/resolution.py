@@ -76,7 +76,7 @@ _WISH = re.compile("(?<!不)想(?!问|请问|了解|咨询|知道|确认)")
 # lost or broken one is replaced (补领、补发), an expired one renewed (换领), and one never
 # held is applied for the first time (首次申领).
 _VARIANTS = (
-    (re.compile("丢|遗失|掉了|找不到|不见了|坏了|损坏|破损|弄坏|被偷"), re.compile("补")),
+    (re.compile("丢|遗失|掉了|找不到|找不回|找不着|不见了|坏了|损坏|破损|弄坏|被偷"), re.compile("补")),
     (re.compile("过期|到期|失效"), re.compile("换")),
     (
         re.compile("头一回|第一次|首次|初次|没办过|没拿过|没领过|新办|刚出生|刚生下来"),
@@ -270,14 +270,21 @@ class Resolver:
             and not offered
             and not turns_away(turn.text)
             and not self._names_in_own_words(turn.text, decision.item, current)
+            and not _same_document(decision.item, current)
         ):
             # «考试要交多少钱» after 网约车驾驶员证: retrieval's confident other item is named by
-            # nothing the citizen wrote beyond what the current item says too.
+            # nothing the citizen wrote beyond what the current item says too. Another procedure
+            # of the same document («就是签注用完了» after 往来港澳通行证签发) is no stranger.
             decision = replace(decision, outcome=Outcome.honest_no)
         if decision.outcome is Outcome.answer:
             return decision
         if current is not None and (corrects(turn.text) or self._details_of(turn.text, current)):
             # «原来那张丢了», «不是续，我还没办过»: what happened to the document being discussed.
+            variant = self._variant(turn, current, question)
+            if variant is not None:
+                return variant
+        if current is not None and tells_what_happened(turn.text) and not self._documents(turn.text):
+            # «那找不回来要补一张呢» after 社会保障卡挂失: what happened to the same document.
             variant = self._variant(turn, current, question)
             if variant is not None:
                 return variant
@@ -307,6 +314,16 @@ class Resolver:
             together, _ = self._retrieve(f"{current.name}，{turn.text}", question)
             if together.outcome is Outcome.answer and together.item == current:
                 return replace(together, how="follow_up")
+        if (
+            current is not None
+            and decision.outcome is Outcome.clarify
+            and len(decision.candidates) == 1
+            and _same_document(decision.candidates[0], current)
+        ):
+            # «挂失完了想补张新卡» after 社会保障卡挂失: the one item offered is another
+            # procedure of the document being discussed; the conversation settles it.
+            (item,) = decision.candidates
+            return replace(decision, outcome=Outcome.answer, item=item, candidates=(), how="variant")
         return decision
 
     def _confirmed_alone(self, text: str, decision: Decision) -> Decision:
@@ -443,16 +460,19 @@ class Resolver:
         matters = {term for term in lacked if self._knowledge.in_some_name(term)}
         return len(matters) < 2
 
+    def _documents(self, text: str) -> list[str]:
+        """The documents, exams or procedures a message names («结婚证», «中考»)."""
+        searched = searched_text(self._knowledge, text)
+        return document_terms(searched, naming_terms(self._knowledge, searched))
+
     def _names_another_matter(self, text: str, current: ServiceItem) -> bool:
         """The message names a document, exam or procedure the current item's wording lacks
         («那中考报名呢» after 初中入学), or, in a short message, a noun the guide never writes:
         another matter, however close retrieval finds the current item. (Details told about
         the current item — «房东不配合», «要带哪些病历» — often use such nouns, so the check
         is kept to this path, where retrieval alone would carry the old item over.)"""
-        searched = searched_text(self._knowledge, text)
         about = self._knowledge.about(current)
-        documents = document_terms(searched, naming_terms(self._knowledge, searched))
-        return any(document not in about for document in documents) or bool(self.unheard_of(text))
+        return any(document not in about for document in self._documents(text)) or bool(self.unheard_of(text))
 
     def _closest(self, text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
         cosines = self._knowledge.cosine_to(text, [item.id for item in offered])
@@ -548,6 +568,12 @@ def _remedy_among(text: str, offered: Sequence[ServiceItem]) -> ServiceItem | No
         return None
     named = [item for item in offered if remedy.search(item.name)]
     return named[0] if len(named) == 1 else None
+
+
+def _same_document(item: ServiceItem, other: ServiceItem) -> bool:
+    """Two items of one document, told apart by the procedure after it (社会保障卡挂失与解挂 and
+    社会保障卡补领、换领; 往来港澳通行证签发 and 往来港澳通行证再次签注)."""
+    return item.id != other.id and _shared_prefix(item.name, other.name) >= _DOCUMENT_PREFIX
 
 
 def _shared_prefix(a: str, b: str) -> int:

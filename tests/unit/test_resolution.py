@@ -437,3 +437,17 @@ def test_na_x_ne_asks_the_guide_again_only_after_a_question() -> None:
     assert asks_again(Turn("那电动车上牌呢", last_question=QuestionType.materials))
     assert not asks_again(Turn("今天股市行情怎么样"))
     assert not asks_again(Turn("那要多少钱", last_question=QuestionType.materials))  # its own cue
+
+
+def test_another_procedure_of_the_document_discussed_is_taken_from_the_conversation(
+    resolver: Resolver,
+) -> None:
+    """After 社会保障卡挂失, «那找不回来要补一张呢» and «挂失完了想补张新卡» are its 补领; after
+    往来港澳通行证签发, «就是签注用完了» is its 签注, not a stranger to give an honest no."""
+    lost = "social_security.ss_card_loss_report"
+    for text in ("那找不回来要补一张呢", "挂失完了想补张新卡，要带什么"):
+        decision = resolver.decide(Turn(text, current_item=lost, last_question=QuestionType.steps))
+        assert decision.item is not None and decision.item.id == "social_security.ss_card_replacement", text
+    permit = "certificates.hk_macau_permit"
+    endorsed = resolver.decide(Turn("证已经有了，就是签注用完了", current_item=permit))
+    assert endorsed.item is not None and endorsed.item.id == "certificates.hk_macau_endorsement"
