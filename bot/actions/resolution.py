@@ -270,7 +270,7 @@ class Resolver:
             and not offered
             and not turns_away(turn.text)
             and not self._names_in_own_words(turn.text, decision.item, current)
-            and not _same_document(decision.item, current)
+            and not (decision.item is not None and _same_document(decision.item, current))
         ):
             # «考试要交多少钱» after 网约车驾驶员证: retrieval's confident other item is named by
             # nothing the citizen wrote beyond what the current item says too. Another procedure
