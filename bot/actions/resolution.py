@@ -170,7 +170,8 @@ def pick_offered(part: str, offered: Sequence[ServiceItem]) -> ServiceItem | Non
     shares a character; None when that does not single one out."""
     ordinals = ("第一", "第二", "第三")
     for position, ordinal in enumerate(ordinals[: len(offered)]):
-        if ordinal in part:
+        # «第一次办» says the document was never held, not which button.
+        if re.search(f"{ordinal}(?!次|回)", part):
             return offered[position]
     scores = sorted(((_similarity(part, item), n) for n, item in enumerate(offered)), reverse=True)
     if not scores or (len(scores) > 1 and scores[1][0] == scores[0][0]):

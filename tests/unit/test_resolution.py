@@ -276,6 +276,20 @@ def test_pick_offered_needs_a_single_clear_match(kb: KnowledgeBase) -> None:
     offered = [item for item in items if item is not None]
     assert pick_offered("第二个", offered) is offered[1]
     assert pick_offered("身份证", offered) is None  # both share it
+    assert pick_offered("第一次孩子刚出生", offered) is None  # «第一次» is no ordinal
+
+
+def test_first_time_after_a_clarification_is_the_first_issue_whatever_the_button_order(
+    resolver: Resolver,
+) -> None:
+    offered = (
+        "healthcare.birth_medical_certificate_reissue",
+        "healthcare.birth_medical_certificate_first_issue",
+    )
+    decision = resolver.decide(
+        Turn("第一次办，孩子刚出生", offered=offered, last_question=QuestionType.location)
+    )
+    assert decision.item is not None and decision.item.id == offered[1]
 
 
 def _twin(item: ServiceItem, department: str, place: str) -> ServiceItem:
