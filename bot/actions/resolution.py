@@ -5,7 +5,9 @@ Three cases, in this order (DESIGN.md, "How an answer is chosen"):
 (a) the message names or describes an item: a clicked button's item, else retrieval over
     names, aliases, situations and text, with a calibrated confidence
     (`knowledge.confidence`). Above the answer threshold → answer; above the clarify
-    threshold → candidates; below → an honest «not in the guide» (never a neighbour's answer);
+    threshold → candidates, except that one candidate alone above the lone threshold is
+    answered (a single button only asks to confirm); below → an honest «not in the guide»
+    (never a neighbour's answer), as for a short question naming a noun the guide never writes;
 (b) the message names nothing (「那要多少钱」「在哪里办」): it refers to the candidates just
     offered (ask again among them, or take the one the citizen picks in words: 「补办的那个」)
     or else to the current item;
