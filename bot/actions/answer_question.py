@@ -19,7 +19,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import knowledge_provider
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import intent_of, latest_intent
-from bot.actions.question_cues import keeps_question, naming_part, question_cue, states_a_wish
+from bot.actions.question_cues import (
+    files_a_complaint,
+    keeps_question,
+    naming_part,
+    question_cue,
+    states_a_wish,
+)
 from bot.actions.resolution import (
     Decision,
     Outcome,
@@ -364,9 +370,6 @@ FEEDBACK_WORDS = re.compile(
 )
 
 
-_FILES_ONE = re.compile("(要|想|想要)(投诉|举报|反映)")
-
-
 def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
     """A question DIET took for a complaint, suggestion or request for a person («老家宅基地
     上盖的房子没有证，想办个不动产证怎么弄»): answered (or candidates offered) when the wording
@@ -386,7 +389,7 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     # is asking how to file one with the item that takes it («出租车绕路多收钱，怎么投诉他»).
     rest = without_names(text, decision.item) if decision.item else text
     # «…约不上，我要投诉» files a complaint, whichever item takes complaints.
-    names = "；".join(decision.item.names) if decision.item and not _FILES_ONE.search(text) else ""
+    names = "；".join(decision.item.names) if decision.item and not files_a_complaint(text) else ""
     if any(found.group() not in names for found in FEEDBACK_WORDS.finditer(rest)):
         return None
     if (

@@ -36,7 +36,7 @@ from bot.actions.answer_question import (
     resolver,
     say_honest_no,
 )
-from bot.actions.feedback import states_a_complaint, submit
+from bot.actions.feedback import complains_about, submit
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, intent_of, latest_intent, question_of
 from bot.actions.question_cues import keeps_question, naming_part, question_cue
@@ -91,11 +91,13 @@ class ActionFallback(Action):
         understood = decision.how in SETTLED_BY_CONVERSATION or (
             decision.how in ("named", "follow_up") and (asks or goes_on)
         )
-        if understood and decision.item is not None:
-            return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
-        if states_a_complaint(text):  # «举报…套取补贴»: not a guess at the item it mentions
+        if complains_about(text, decision.item):
+            # «举报…骗领补贴»: not an answer about the item it mentions, even when it names one
+            # and says 材料; «…怎么投诉他» with the item that takes such complaints is a question.
             submit(dispatcher, tracker, HandoffReason.complaint, text.strip())
             return list(RESET_FALLBACK)
+        if understood and decision.item is not None:
+            return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
         offered_at = decision.confidence if decision.outcome is Outcome.clarify and cue is not None else 0.0
         if answer_from_faq(dispatcher, knowledge, text, offered_at):
             return list(RESET_FALLBACK)

@@ -17,9 +17,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.answer_question import question_in_disguise
 from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
 from bot.actions.intents import latest_intent
+from bot.actions.question_cues import files_a_complaint
 from bot.area_classifier import AREA_TERMS_LONGEST_FIRST
 from bot.contracts.areas import AREA_LABELS
 from knowledge.chinese import to_simplified
+from knowledge.schema import ServiceItem
 
 MIN_DESCRIPTION_CHARS = 6
 KIND_NAMES = {HandoffReason.complaint: "投诉", HandoffReason.suggestion: "建议"}
@@ -48,6 +50,18 @@ _COMPLAINT = re.compile("投诉|投述|举报|曝光|乱收费|不作为|刁难|
 def states_a_complaint(text: str) -> bool:
     """A complaint with something in it: a complaint word and a description."""
     return bool(_COMPLAINT.search(to_simplified(text))) and describes_something(text)
+
+
+def complains_about(text: str, item: ServiceItem | None) -> bool:
+    """A complaint with something in it («举报有家中介用假材料骗领技能提升补贴»), unless it asks
+    how to file one with the item that takes such complaints («出租车司机绕路多收我钱，怎么投诉
+    他» and 城市公共交通和出租汽车服务投诉处理)."""
+    if not states_a_complaint(text):
+        return False
+    if item is None or files_a_complaint(text):
+        return True
+    names = "；".join(item.names)
+    return any(word not in names for word in _COMPLAINT.findall(to_simplified(text)))
 
 
 def _left_over(text: str) -> str:

@@ -137,6 +137,15 @@ _CORRECTION = re.compile(r"^(不是|不对|我问的是|我说的是|我是说|�
 _WISH_TO_DO = re.compile("(想|想要|打算|准备)(办|申请|弄|开|考|领|补|换|转|迁|评|注册|登记)")
 
 
+# «…约不上，我要投诉»: the citizen files a complaint (whichever item takes complaints).
+_FILES_A_COMPLAINT = re.compile("(要|想|想要)(投诉|举报|反映)")
+
+
+def files_a_complaint(text: str) -> bool:
+    """The message says the citizen wants to complain («我要投诉», «想举报»)."""
+    return bool(_FILES_A_COMPLAINT.search(text))
+
+
 def states_a_wish(text: str) -> bool:
     """The message says the citizen wants to get something done («想办个房产证»)."""
     return bool(_WISH_TO_DO.search(text))
