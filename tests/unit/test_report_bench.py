@@ -21,8 +21,10 @@ def test_the_report_bench_runs_and_cleans_up(capsys: pytest.CaptureFixture[str])
     assert main(["--messages", "2000", "--tickets", "200", "--ratings", "100", "--rounds", "2"]) == 0
     printed = capsys.readouterr().out
     assert "填充 2,000 条消息、200 张工单、100 条评价" in printed
-    for path in ("summary", "staff", "volume", "gaps", "breakdowns", "bot-answers"):
+    for path in ("summary", "staff", "volume", "gaps", "breakdowns", "bot-answers", "conversations"):
         assert f"/api/v1/reports/{path}" in printed
+    for narrowed in ("question_type=fee", "item=item-7", "weekday=2&hour=10"):
+        assert f"/conversations?{narrowed}" in printed  # the lists behind the answer rows and heat map
     assert bench_databases() <= before  # its own throwaway database is gone
 
 
