@@ -87,11 +87,17 @@ _VARIANTS = (
 )
 
 
+def _remedy_words(text: str) -> re.Pattern[str] | None:
+    """How a guide names the remedy for what the message says happened to a document (lost →
+    补, expired → 换, never held → 首次/申领), ignoring what it says did not («不是丢了，是过期了»)."""
+    meant = without_negated(text)
+    return next((words for pattern, words in _VARIANTS if pattern.search(meant)), None)
+
+
 def tells_what_happened(text: str) -> bool:
     """The message says what happened to a document (lost, expired, never held): a situation,
     never a farewell, whatever DIET reads into «丢了，要补办»."""
-    meant = without_negated(text)
-    return any(pattern.search(meant) for pattern, _ in _VARIANTS)
+    return _remedy_words(text) is not None
 
 
 # Item names put the document first and the procedure after («居住证签注», «居住证申领»):
@@ -365,8 +371,7 @@ class Resolver:
     def _variant(self, turn: Turn, current: ServiceItem, question: QuestionType) -> Decision | None:
         """«弄丢了» after 出生医学证明首次签发: the same document's item whose name says it
         replaces, renews or first issues the document, when the guide has exactly one."""
-        meant = without_negated(turn.text)  # «不是丢了，是过期了»
-        remedy = next((words for pattern, words in _VARIANTS if pattern.search(meant)), None)
+        remedy = _remedy_words(turn.text)
         if remedy is None or remedy.search(current.name):
             return None
         found = self._knowledge.search(f"{current.name}{remedy.pattern}", k=_SEARCH_DEPTH)
@@ -565,8 +570,7 @@ class Resolver:
 def _remedy_among(text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
     """The one offered item whose name says it remedies what the message says happened to the
     document (lost → 补领, expired → 换领, never held → 首次申领); None unless exactly one."""
-    meant = without_negated(text)
-    remedy = next((words for pattern, words in _VARIANTS if pattern.search(meant)), None)
+    remedy = _remedy_words(text)
     if remedy is None:
         return None
     named = [item for item in offered if remedy.search(item.name)]
