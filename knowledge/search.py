@@ -298,6 +298,9 @@ class KnowledgeBase:
     def is_common_noun(self, term: str) -> bool:
         return self._segmenter.is_common_noun(term)
 
+    def is_verb(self, term: str) -> bool:
+        return self._segmenter.is_verb(term)
+
     def in_some_name(self, term: str) -> bool:
         """The (normalised) term is written in some item's name or alias: a word citizens and
         the guide use to name matters (注销, 招聘会), not a detail of one (班主任, 手机)."""

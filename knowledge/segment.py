@@ -14,6 +14,8 @@ from knowledge.chinese import to_simplified
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 # jieba's part-of-speech tags of common nouns: noun, other proper noun, verbal noun, organisation.
 _COMMON_NOUN_TAGS = frozenset({"n", "nz", "vn", "nt"})
+# jieba's tags of words that name an action or event: verb, verbal noun, verb used as adverb.
+_VERB_TAGS = frozenset({"v", "vn", "vd"})
 # Function words that say nothing about which service is meant.
 _STOPWORDS = frozenset(
     """
@@ -32,6 +34,7 @@ class Segmenter:
         self._tokenizer.initialize()
         # The dictionary's common nouns (~16 MiB): read on the first question that needs them.
         self._nouns: frozenset[str] | None = None
+        self._verbs: frozenset[str] = frozenset()
         if userdict is not None and userdict.exists():
             self._tokenizer.load_userdict(str(userdict))
         # Canonical terms map to themselves so that 住房公积金 is not rewritten by 公积金→住房公积金;
@@ -56,13 +59,29 @@ class Segmenter:
         """The word is a common noun of jieba's dictionary (a thing or an organisation, not a
         place, a person's name or a time): «烟草», «护士», «自行车»; not «上周», «广州», nor
         a piece the segmenter guessed («我查»)."""
+        return word in self._word_classes()[0]
+
+    def is_verb(self, word: str) -> bool:
+        """The word names an action or event in jieba's dictionary («离婚», «收养», «生育»),
+        not a thing, a place or a pronoun («出生日期», «那边»)."""
+        return word in self._word_classes()[1]
+
+    def _word_classes(self) -> tuple[frozenset[str], frozenset[str]]:
+        """The common nouns and the verbs of jieba's dictionary, read on first use (most
+        processes never ask, and the sets cost some megabytes)."""
         if self._nouns is None:
+            nouns, verbs = set(), set()
             with self._tokenizer.get_dict_file() as dictionary:
-                entries = (line.decode("utf-8").split() for line in dictionary)
-                self._nouns = frozenset(
-                    entry[0] for entry in entries if len(entry) == 3 and entry[2] in _COMMON_NOUN_TAGS
-                )
-        return word in self._nouns
+                for line in dictionary:
+                    entry = line.decode("utf-8").split()
+                    if len(entry) != 3:
+                        continue
+                    if entry[2] in _COMMON_NOUN_TAGS:
+                        nouns.add(entry[0])
+                    if entry[2] in _VERB_TAGS:
+                        verbs.add(entry[0])
+            self._nouns, self._verbs = frozenset(nouns), frozenset(verbs)
+        return self._nouns, self._verbs
 
     def spelling_words(self, text: str) -> set[str]:
         """The dictionary words a text is written with (no synonyms), for putting mistypes right:

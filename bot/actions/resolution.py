@@ -55,7 +55,8 @@ SIBLING_FLOOR = 0.2
 # own (结婚证, 健康证, 执业医师, 中考, 劳动仲裁, 维修基金): an item that never mentions one
 # is a neighbour, not what was asked about.
 _DOCUMENT = re.compile(
-    "..(证|证书|证明|卡|照|执照|许可|许可证)$|.师$|(中考|高考|自考|成考|考研)$|..(仲裁|鉴定|基金)$"
+    "..(证|证书|证明|卡|照|执照|许可|许可证)$|.师$|(中考|高考|自考|成考|考研)$|..(仲裁|鉴定|基金|登记)$"
+    "|[^交缴纳免退扣报完]税$"
 )
 # Provinces, cities, counties and «老家»: where the citizen is, never which matter.
 _PLACE = re.compile(
@@ -310,6 +311,14 @@ class Resolver:
             if closest is not None:
                 asked = question if question_cue(turn.text) else (turn.last_question or question)
                 return Decision(Outcome.answer, asked, closest, how="picked_by_meaning")
+        if current is not None:
+            # «之前办过证了，这次只要续签» after 往来港澳通行证签发: another procedure of the same
+            # document, named by a word the current item never uses.
+            procedure = self._other_procedure(turn.text, current, scores)
+            if procedure is not None:
+                asked = question if question_cue(turn.text) else (turn.last_question or question)
+                confidence = scores[procedure.id]
+                return Decision(Outcome.answer, asked, procedure, confidence=confidence, how="variant")
         if (
             current is not None
             and scores.get(current.id, 0.0) >= self._model.clarify_threshold
@@ -335,6 +344,26 @@ class Resolver:
             return replace(decision, outcome=Outcome.answer, item=item, candidates=(), how="variant")
         return decision
 
+    def _other_procedure(
+        self, text: str, current: ServiceItem, scores: dict[str, float]
+    ) -> ServiceItem | None:
+        """The one item retrieval found for the same document as `current` whose names hold a
+        word of the message that the current item's wording lacks (续签 in 港澳通行证续签), and
+        whose wording holds every noun of the message («那电动车上牌呢» after 机动车转移登记 is
+        not 机动车注册登记, which registers no 电动车)."""
+        about = self._knowledge.about(current)
+        words = [word for word in self._words(text) if word not in about]
+        nouns = [word for word in words if self._knowledge.is_common_noun(word)]
+        found = [
+            item
+            for item in (self._knowledge.item(item_id) for item_id in scores)
+            if item is not None
+            and _same_document(item, current)
+            and any(word in self._names(item) for word in words)
+            and all(noun in self._knowledge.about(item) for noun in nouns)
+        ]
+        return found[0] if len(found) == 1 else None
+
     def _confirmed_alone(self, text: str, decision: Decision) -> Decision:
         """One candidate, which the naming words alone name outright («教育局认定教资的窗口周六
         上班不» is 认定教资 asked about a window's hours): the answer, as long as every
@@ -348,7 +377,7 @@ class Resolver:
         if alone.outcome is not Outcome.answer or alone.item != item:
             return decision
         names = self._names(item)
-        documents = document_terms(searched, naming_terms(self._knowledge, searched))
+        documents = document_terms(self._knowledge, searched, naming_terms(self._knowledge, searched))
         if any(document not in names for document in documents):
             return decision
         return Decision(Outcome.answer, decision.question, item, confidence=alone.confidence, how="named")
@@ -471,7 +500,7 @@ class Resolver:
     def _documents(self, text: str) -> list[str]:
         """The documents, exams or procedures a message names («结婚证», «中考»)."""
         searched = searched_text(self._knowledge, text)
-        return document_terms(searched, naming_terms(self._knowledge, searched))
+        return document_terms(self._knowledge, searched, naming_terms(self._knowledge, searched))
 
     def _names_another_matter(self, text: str, current: ServiceItem) -> bool:
         """The message names a document, exam or procedure the current item's wording lacks
@@ -532,7 +561,7 @@ class Resolver:
         best_score, best = ranked[0]
         top = hits[best].item
         same_name = [hits[n].item for s, n in ranked if hits[n].item.name == top.name]
-        documents = document_terms(text, terms)
+        documents = document_terms(self._knowledge, text, terms)
         sought = [document for document in documents if not _BROUGHT.search(text.split(document)[0][-3:])]
         if (
             best_score >= self._model.answer_threshold
@@ -611,15 +640,23 @@ def _lacks_any(hit: Hit, documents: Sequence[str]) -> bool:
 
 # A category word the segmenter splits off its document («劳动|仲裁», «记录|证明»).
 _BARE_CATEGORY = frozenset({"仲裁", "鉴定", "基金", "证明", "证书", "执照", "许可证"})
+# A registration is a procedure of its own when named by the event it records («离婚|登记»,
+# «收养|登记»), not by where or what is written down («那边登记», «出生日期登记错了»).
+_REGISTRATION = "登记"
 
 
-def document_terms(text: str, terms: Sequence[str]) -> list[str]:
+def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) -> list[str]:
     """The terms of `text` that name a document, licence, profession, exam or procedure, a
     category word split off by the segmenter joined to the word before it («劳动仲裁»)."""
     found = []
     for n, term in enumerate(terms):
-        if term in _BARE_CATEGORY and n > 0 and terms[n - 1] + term in text:
-            term = terms[n - 1] + term
+        joined = terms[n - 1] + term if n > 0 else ""
+        if (
+            joined
+            and joined in text
+            and (term in _BARE_CATEGORY or (term == _REGISTRATION and knowledge.is_verb(terms[n - 1])))
+        ):
+            term = joined
         if _DOCUMENT.search(term):
             found.append(term)
     return found

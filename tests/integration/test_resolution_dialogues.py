@@ -66,6 +66,21 @@ def test_a_switch_to_a_matter_the_guide_lacks_is_an_honest_no(gateway: httpx.Cli
     assert "居民身份证" not in reply["messages"][0]["text"]
     # The old item is no longer the context: an elliptical question now asks which item.
     assert answered(say(gateway, "r-unknown", "那要多少钱")) is None
+    # A registration and a tax the guide lacks, asked mid-conversation: no old item, no neighbour.
+    say(gateway, "r-unknown-2", "公积金贷款要什么条件")
+    reply = say(gateway, "r-unknown-2", "买房的契税怎么交")
+    assert answered(reply) is None and "honest_no" in kinds(reply), reply
+    say(gateway, "r-unknown-3", "护照多久能办好")
+    reply = say(gateway, "r-unknown-3", "那离婚登记去哪办")
+    assert answered(reply) is None and "honest_no" in kinds(reply), reply
+
+
+def test_another_procedure_of_the_same_document_is_taken_from_the_conversation(gateway: httpx.Client) -> None:
+    say(gateway, "r-procedure", "港澳通行证咋办理")
+    reply = say(gateway, "r-procedure", "之前办过证了，这次只要续签")
+    assert answered(reply) == ("certificates.hk_macau_endorsement", "steps"), reply
+    endorsement = "certificates.hk_macau_endorsement"
+    assert answered(say(gateway, "r-procedure", "这个要收费不")) == (endorsement, "fee")
 
 
 def test_after_candidates_a_typed_follow_up_and_a_typed_choice_are_understood(gateway: httpx.Client) -> None:

@@ -9,7 +9,17 @@ import pytest
 
 from bot.actions.answer_question import asks_again
 from bot.actions.question_cues import naming_part, question_cue, without_personal_numbers
-from bot.actions.resolution import Outcome, Resolver, Turn, button_titles, pick_offered, question_for
+from bot.actions.resolution import (
+    Outcome,
+    Resolver,
+    Turn,
+    button_titles,
+    document_terms,
+    naming_terms,
+    pick_offered,
+    question_for,
+    searched_text,
+)
 from knowledge.confidence import load_model
 from knowledge.render import QuestionType
 from knowledge.schema import ServiceItem
@@ -465,3 +475,39 @@ def test_another_procedure_of_the_document_discussed_is_taken_from_the_conversat
     permit = "certificates.hk_macau_permit"
     endorsed = resolver.decide(Turn("证已经有了，就是签注用完了", current_item=permit))
     assert endorsed.item is not None and endorsed.item.id == "certificates.hk_macau_endorsement"
+    # a word only the other procedure's names use (续签), with nothing else beside it
+    renewed = resolver.decide(
+        Turn("之前办过证了，这次只要续签", current_item=permit, last_question=QuestionType.steps)
+    )
+    assert renewed.item is not None and renewed.item.id == "certificates.hk_macau_endorsement"
+    assert renewed.question is QuestionType.steps
+    # …but a thing the other procedure never registers is no procedure of this document
+    scooter = resolver.decide(Turn("那电动车上牌呢", current_item="transport.vehicle_transfer"))
+    assert scooter.outcome is Outcome.honest_no, scooter
+
+
+@pytest.mark.parametrize(
+    ("text", "current"),
+    [("那离婚登记去哪办", "certificates.ordinary_passport"),  # 生育登记服务 shares only 登记
+     ("买房的契税怎么交", "housing.provident_fund_loan")],  # a tax is a matter of its own
+)  # fmt: skip
+def test_a_registration_or_tax_the_guide_lacks_is_an_honest_no_mid_conversation(
+    resolver: Resolver, text: str, current: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, last_question=QuestionType.location))
+    assert decision.outcome is Outcome.honest_no and not decision.candidates, decision
+
+
+def test_a_registration_is_a_procedure_only_when_named_by_its_event(kb: KnowledgeBase) -> None:
+    """«离婚|登记» is one procedure; «那边|登记», «出生日期|登记错了» are where and what is written."""
+
+    def documents(text: str) -> list[str]:
+        searched = searched_text(kb, text)
+        return document_terms(kb, searched, naming_terms(kb, searched))
+
+    assert documents("那离婚登记去哪办") == ["离婚登记"]
+    assert documents("想领养一个孩子，收养登记去哪办") == ["收养登记"]
+    assert documents("户口本上我的出生日期登记错了，还能改不") == []
+    assert documents("老公是外地户口，我们能在这边登记吗") == []
+    assert documents("买房的契税怎么交") == ["契税"]
+    assert documents("这个要交税吗") == []
