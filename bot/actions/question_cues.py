@@ -151,6 +151,17 @@ def states_a_wish(text: str) -> bool:
     return bool(_WISH_TO_DO.search(text))
 
 
+# Words and marks with which a message asks something, whatever it asks.
+_ASKING = re.compile(
+    "[？?吗呢嘛么]|怎|咋|啥|什么|哪|几|多少|多久|能不能|可不可以|是不是|有没有|要不要|行不行|如何|请问|问一下|问下|想知道"
+)
+
+
+def asks_something(text: str) -> bool:
+    """The message asks something; «证已经有了，就是签注用完了», «跨省的那个» only tell."""
+    return bool(_ASKING.search(without_personal_numbers(text)))
+
+
 def question_cue(text: str) -> QuestionType | None:
     """The question type the wording asks; None when nothing is asked. Citizens put the
     background first and the question last, so the cue that starts last wins, except that

@@ -28,6 +28,7 @@ from enum import StrEnum
 from bot.actions.intents import INTENT_QUESTIONS
 from bot.actions.question_cues import (
     asks_only,
+    asks_something,
     corrects,
     keeps_question,
     naming_part,
@@ -162,6 +163,10 @@ def question_for(turn: Turn) -> QuestionType:
         return cue
     if turn.last_question is not None and keeps_question(turn.text):
         return turn.last_question
+    if turn.last_question is not None and not asks_something(turn.text) and not states_a_wish(turn.text):
+        # «跨省的那个», «证已经有了，就是签注用完了»: told, not asked; the question asked
+        # before stands.
+        return turn.last_question
     intent_question = INTENT_QUESTIONS.get(turn.intent or "")
     if intent_question is not None:
         return intent_question
@@ -213,7 +218,11 @@ class Resolver:
             # Without any cue the question stands as decided («今年九月上幼儿园» answers «which
             # one?» and keeps the question asked before).
             rest = without_names(turn.text, decision.item, runs=True)
-            if rest != turn.text and question_cue(rest) is not None:
+            cue = question_cue(rest)
+            only_named = cue is None and question_cue(turn.text) is not None and naming_part(rest)
+            if rest != turn.text and (cue is not None or only_named):
+                # A cue only the name held, beside words of the citizen's own («不是，我是教师资格
+                # 证书丢了要补»: 资格), asks nothing either.
                 return replace(decision, question=question_for(replace(turn, text=rest)))
         return decision
 

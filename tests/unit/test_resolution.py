@@ -419,6 +419,34 @@ def test_a_cue_inside_the_items_own_name_asks_nothing(resolver: Resolver) -> Non
     assert decision.question is QuestionType.steps
 
 
+@pytest.mark.parametrize(
+    ("text", "current", "last", "item"),
+    [("跨省的那个", "certificates.hukou_cross_province_transfer", QuestionType.location,
+      "certificates.hukou_cross_province_transfer"),
+     ("证已经有了，就是签注用完了", HK_PERMIT, QuestionType.materials, "certificates.hk_macau_endorsement"),
+     # «资格» is the name's, not an eligibility question; the correction keeps the question
+     ("不是，我是教师资格证书丢了要补", "education.teacher_qualification", QuestionType.steps,
+      "education.teacher_certificate_reissue")],
+)  # fmt: skip
+def test_a_message_that_only_tells_goes_on_with_the_question_asked_before(
+    resolver: Resolver, text: str, current: str, last: QuestionType, item: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, last_question=last))
+    assert decision.item is not None and decision.item.id == item, decision
+    assert decision.question is last
+
+
+def test_a_told_wish_or_a_new_question_is_not_the_question_asked_before() -> None:
+    assert question_for(Turn("想办个港澳通行证", last_question=QuestionType.fee)) is QuestionType.steps
+    assert question_for(Turn("港澳通行证要多久", last_question=QuestionType.fee)) is QuestionType.time_limit
+    assert question_for(Turn("跨省的那个", last_question=QuestionType.fee)) is QuestionType.fee
+
+
+def test_an_alias_that_is_itself_a_question_still_asks_it_mid_conversation(resolver: Resolver) -> None:
+    decision = resolver.decide(Turn("医保码怎么弄", last_question=QuestionType.fee))
+    assert decision.item is not None and decision.question is QuestionType.steps
+
+
 def test_a_wish_with_no_question_asks_how(resolver: Resolver) -> None:
     assert question_for(Turn("村里老宅翻新完了，想办个房产证")) is QuestionType.steps
     asked_where = Turn("村里老宅翻新完了，想办个房产证", intent="ask_location")
