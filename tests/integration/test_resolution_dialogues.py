@@ -155,3 +155,9 @@ def test_a_choice_in_words_is_read_with_the_message_that_named_the_matter(gatewa
     say(gateway, "r-earlier", "去哪办")
     reply = say(gateway, "r-earlier", "我是农民，没有单位，一直在村里")
     assert answered(reply) == ("social_security.resident_pension_enrollment", "location"), reply
+
+
+def test_a_message_that_only_tells_keeps_the_question_asked_before(gateway: httpx.Client) -> None:
+    say(gateway, "r-tells", "港澳通行证要什么材料")
+    reply = say(gateway, "r-tells", "证已经有了，就是签注用完了")
+    assert answered(reply) == ("certificates.hk_macau_endorsement", "materials"), reply
