@@ -266,7 +266,8 @@ class Resolver:
             return Decision(Outcome.ask_item, question, how="no_item")
         decision, scores = self._retrieve(turn.text, question)
         decision = self._confirmed_alone(turn.text, decision)
-        if decision.how == "candidates" and self.unheard_of(turn.text):
+        told = current is not None and not asks_something(turn.text)
+        if decision.how == "candidates" and not told and self.unheard_of(turn.text):
             decision = replace(decision, outcome=Outcome.honest_no, candidates=(), how="unheard_of")
         if offered:
             # The citizen answers «which one?»: the question asked before stands unless this
@@ -486,7 +487,7 @@ class Resolver:
         about = self._knowledge.about(current)
 
         def lacking(part: str) -> list[str]:
-            return [
+            terms = [
                 term
                 for term in self._words(part)
                 if term not in about
@@ -495,6 +496,8 @@ class Resolver:
                 and not _ASKING_PIECE.search(term)
                 and not _POINTING.fullmatch(term)
             ]
+            # one word, not two: the search reads «夫妻店» also as «夫妻»
+            return [term for term in terms if not any(term != other and term in other for other in terms)]
 
         lacked = lacking(text)
         if any(_DOCUMENT.search(term) for term in lacked):
@@ -518,7 +521,10 @@ class Resolver:
         the current item — «房东不配合», «要带哪些病历» — often use such nouns, so the check
         is kept to this path, where retrieval alone would carry the old item over.)"""
         about = self._knowledge.about(current)
-        return any(document not in about for document in self._documents(text)) or bool(self.unheard_of(text))
+        if any(document not in about for document in self._documents(text)):
+            return True
+        # «就个体户，夫妻店» tells the case of the matter discussed; it asks about nothing new.
+        return asks_something(text) and bool(self.unheard_of(text))
 
     def _closest(self, text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
         cosines = self._knowledge.cosine_to(text, [item.id for item in offered])
@@ -571,7 +577,12 @@ class Resolver:
         top = hits[best].item
         same_name = [hits[n].item for s, n in ranked if hits[n].item.name == top.name]
         documents = document_terms(self._knowledge, text, terms)
-        sought = [document for document in documents if not _BROUGHT.search(text.split(document)[0][-3:])]
+        sought = [
+            document
+            for document in documents
+            if not _BROUGHT.search(text.split(document)[0][-3:])
+            and not _ACTED_ON.match(text.partition(document)[2])
+        ]
         if (
             best_score >= self._model.answer_threshold
             and len(same_name) == 1
@@ -617,8 +628,18 @@ def _remedy_among(text: str, offered: Sequence[ServiceItem]) -> ServiceItem | No
 
 def _same_document(item: ServiceItem, other: ServiceItem) -> bool:
     """Two items of one document, told apart by the procedure after it (社会保障卡挂失与解挂 and
-    社会保障卡补领、换领; 往来港澳通行证签发 and 往来港澳通行证再次签注)."""
-    return item.id != other.id and _shared_prefix(item.name, other.name) >= _DOCUMENT_PREFIX
+    社会保障卡补领、换领; 往来港澳通行证签发 and 往来港澳通行证再次签注), or one procedure and
+    its variant, whose name only adds words to it (企业注销登记 and 企业简易注销登记)."""
+    if item.id == other.id:
+        return False
+    shorter, longer = sorted((item.name, other.name), key=len)
+    return _shared_prefix(item.name, other.name) >= _DOCUMENT_PREFIX or _adds_words_to(longer, shorter)
+
+
+def _adds_words_to(longer: str, shorter: str) -> bool:
+    """`longer` is `shorter` with words put in (企业简易注销登记, 企业注销登记)."""
+    remaining = iter(longer)
+    return len(shorter) > _DOCUMENT_PREFIX and all(ch in remaining for ch in shorter)
 
 
 def _shared_prefix(a: str, b: str) -> int:
@@ -673,6 +694,9 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
 
 # Words before a document the citizen brings along («要带户口本吗»), not one they seek.
 _BROUGHT = re.compile("带|提供|提交|交|拿|用")
+# Words after a document the citizen already holds and wants ended or changed («营业执照注销»):
+# the procedure is named after the business or holder, not after the document.
+_ACTED_ON = re.compile("注销|变更|吊销|撤销|年报|迁移|迁出")
 
 
 def _names_one_of(hit: Hit, documents: Sequence[str]) -> bool:

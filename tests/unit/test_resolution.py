@@ -539,3 +539,36 @@ def test_a_registration_is_a_procedure_only_when_named_by_its_event(kb: Knowledg
     assert documents("老公是外地户口，我们能在这边登记吗") == []
     assert documents("买房的契税怎么交") == ["契税"]
     assert documents("这个要交税吗") == []
+
+
+def test_a_document_ended_or_changed_is_not_sought(resolver: Resolver) -> None:
+    """«营业执照注销»: the 营业执照 is held and to be cancelled; the deregistration items are
+    named after the business, not the document, and are still what is asked about."""
+    decision = resolver.decide(Turn("营业执照注销要什么材料"))
+    found = [decision.item] if decision.item is not None else list(decision.candidates)
+    assert found and all("注销" in item.name for item in found), decision
+
+
+def test_a_variant_of_the_procedure_discussed_is_picked_by_the_word_it_adds(resolver: Resolver) -> None:
+    """企业简易注销登记 only adds 简易 to 企业注销登记: «简易的那个» after it is that one."""
+    decision = resolver.decide(
+        Turn(
+            "简易的那个要多久",
+            current_item="enterprise_licensing.enterprise_deregistration",
+            last_question=QuestionType.steps,
+        )
+    )
+    simplified = "enterprise_licensing.enterprise_simplified_deregistration"
+    assert decision.item is not None and decision.item.id == simplified
+    assert decision.question is QuestionType.time_limit
+
+
+def test_a_case_told_about_the_item_discussed_is_no_unknown_matter(resolver: Resolver) -> None:
+    """«夫妻店» is written nowhere in the guide, but «就个体户，夫妻店» asks nothing new: it says
+    which case the item discussed is about, and the question asked before stands."""
+    current = "enterprise_licensing.individual_business_registration"
+    decision = resolver.decide(Turn("就个体户，夫妻店", current_item=current, last_question=QuestionType.fee))
+    assert decision.item is not None and decision.item.id == current, decision
+    assert decision.question is QuestionType.fee
+    # a short question naming a noun the guide never writes still gets an honest no
+    assert resolver.decide(Turn("烟草专卖零售许可证怎么办", current_item=current)).item is None
