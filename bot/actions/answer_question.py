@@ -27,6 +27,7 @@ from bot.actions.question_cues import (
     states_a_wish,
 )
 from bot.actions.resolution import (
+    SHORT_NAMING,
     Decision,
     Outcome,
     Resolver,
@@ -373,7 +374,8 @@ FEEDBACK_WORDS = re.compile(
 def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
     """A question DIET took for a complaint, suggestion or request for a person («老家宅基地
     上盖的房子没有证，想办个不动产证怎么弄»): answered (or candidates offered) when the wording
-    asks something, names an item and has no word of a complaint; None otherwise."""
+    asks something, names an item and has no word of a complaint; told honestly that the guide
+    lacks it when it asks about a matter the guide does not hold; None otherwise."""
     text = tracker.latest_message.get("text") or ""
     turn = current_turn(tracker)
     asks = question_cue(text) is not None or keeps_question(text) or states_a_wish(text)
@@ -399,4 +401,14 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
     if asks and decision.outcome is Outcome.clarify and decision.how == "candidates":
         return offer_candidates(dispatcher, decision)
+    if (
+        question_cue(text) is not None
+        and len(naming_part(text)) <= SHORT_NAMING
+        and decision.outcome is Outcome.honest_no
+        and decision.confidence >= HONEST_NO_FLOOR
+    ):
+        # «老小区加装电梯有补贴吗» asks about a matter the guide lacks: the honest no (which
+        # still offers a person), not a suggestion filed in the citizen's name. A long message
+        # tells circumstances retrieval reads poorly; a person reads it better.
+        return say_honest_no(dispatcher, decision)
     return None

@@ -107,7 +107,7 @@ def tells_what_happened(text: str) -> bool:
 _DOCUMENT_PREFIX = 3
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 # Up to this many naming characters a message is about its matter, not its circumstances.
-_SHORT_NAMING = 15
+SHORT_NAMING = 15
 # Nouns of the citizen's circumstances, never the matter: their people and the offices they go to.
 _CIRCUMSTANCE = re.compile(
     "儿子|女儿|老婆|老公|媳妇|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家长|同事|朋友|老乡|员工|中心|大厅"
@@ -397,7 +397,7 @@ class Resolver:
         许可证怎么办»: 烟草; «护士执业证注册»: 护士): the matter asked about is not in the guide,
         and its neighbours (药品零售许可, 执业药师注册) are not worth offering. A long message
         tells circumstances too («我在机械厂干了二十多年…»), so it is left to retrieval."""
-        if len(naming_part(text)) > _SHORT_NAMING:
+        if len(naming_part(text)) > SHORT_NAMING:
             return []
         return [
             term

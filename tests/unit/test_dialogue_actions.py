@@ -197,3 +197,18 @@ async def test_asking_how_to_complain_is_answered_by_the_item_that_takes_complai
     told = tracker("小区物业电梯坏了一个月也不修，我要投诉", "complaint")
     _, filled = await run(ActionStartFeedback(), told)
     assert filled["feedback_kind"] == "complaint"
+
+
+async def test_a_question_about_a_matter_the_guide_lacks_taken_for_feedback_is_an_honest_no(
+    installed: KnowledgeBase,
+) -> None:
+    """«老小区加装电梯有补贴吗» (DIET: suggestion) asks; the guide has no such item, so the citizen
+    hears that, with a person on offer, instead of a suggestion filed in their name. A real
+    complaint with a question in it is still handed over."""
+    asked = tracker("我们小区想加装电梯，政府的补贴怎么申请", "suggestion")
+    [message], _ = await run(ActionStartFeedback(), asked)
+    assert message["custom"]["type"] == "honest_no"
+    assert message["buttons"] == [{"title": "转人工", "payload": "/request_human"}]
+    complaint = tracker("窗口工作人员态度太差了，该找哪个部门投诉", "complaint")
+    _, filled = await run(ActionStartFeedback(), complaint)
+    assert filled["feedback_kind"] == "complaint"
