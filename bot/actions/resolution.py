@@ -53,8 +53,8 @@ PICK_MARGIN = 0.015
 # «那X呢» read in the frame of the previous question: the least probability of the sibling.
 SIBLING_FLOOR = 0.2
 # Words that name a document, licence, profession, exam or procedure, each a matter of its
-# own (结婚证, 健康证, 执业医师, 中考, 劳动仲裁, 维修基金): an item that never mentions one
-# is a neighbour, not what was asked about.
+# own (结婚证, 健康证, 执业医师, 中考, 劳动仲裁, 维修基金, 离婚登记, 契税; «交税», «退税» are
+# acts, not taxes): an item that never mentions one is a neighbour, not what was asked about.
 _DOCUMENT = re.compile(
     "..(证|证书|证明|卡|照|执照|许可|许可证)$|.师$|(中考|高考|自考|成考|考研)$|..(仲裁|鉴定|基金|登记)$"
     "|[^交缴纳免退扣报完]税$"
