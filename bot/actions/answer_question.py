@@ -315,6 +315,10 @@ def outweighs_intent(turn: Turn, decision: Decision) -> bool:
     («好的») or a follow-up without a question cue («知道了») stays the intent's reply, and so
     do candidates: DIET's «out of scope» is the better guess for a matter the guide lacks
     («烟草零售许可证咋办» would be offered 药品经营许可)."""
+    if decision.outcome is Outcome.clarify and decision.how == "candidates":
+        # «卖吃的要办的那个证怎么办»: candidates that every noun of a question is written for
+        # (a noun the guide never writes is an honest no before this) outweigh «out of scope».
+        return turn.intent == "out_of_scope" and question_cue(turn.text) is not None
     if decision.outcome is not Outcome.answer:
         return False
     if decision.how in _OUTWEIGH_ANY_INTENT:

@@ -157,6 +157,22 @@ async def test_a_question_about_the_current_item_stands_against_an_out_of_scope_
     assert messages[0]["custom"]["item_id"] == "certificates.id_card_reissue"
 
 
+async def test_candidates_for_a_question_stand_against_an_out_of_scope_intent(
+    installed: KnowledgeBase,
+) -> None:
+    """«卖吃的要办的那个证怎么办» (DIET: out of scope) asks, and the guide holds the licences it
+    may mean: they are offered. A maths problem, with no candidates, stays out of scope."""
+    tracker = recorded("materials_without_item")
+    tracker.latest_message["intent"] = {"name": "out_of_scope", "confidence": 0.99}
+    tracker.latest_message["text"] = "卖吃的要办的那个证怎么办"
+    messages, _ = await run(tracker)
+    assert messages[0]["custom"]["type"] == "clarify", messages[0]["text"]
+    assert "enterprise_licensing.food_business_license" in messages[0]["custom"]["item_ids"]
+    tracker.latest_message["text"] = "一元二次方程怎么解"
+    messages, _ = await run(tracker)
+    assert messages[0]["custom"]["type"] == "out_of_scope", messages[0]
+
+
 async def test_a_goodbye_after_an_answer_stays_a_goodbye(installed: KnowledgeBase) -> None:
     tracker = recorded("fee_follow_up")
     tracker.latest_message["intent"] = {"name": "goodbye", "confidence": 0.97}
