@@ -313,8 +313,8 @@ def outweighs_intent(turn: Turn, decision: Decision) -> bool:
     conversation shows to be a question: «原来那张丢了» after «which card?», «房东不配合，我一个
     租客自己能去办吗» about the item just answered. A word or two picked out of the candidates
     («好的») or a follow-up without a question cue («知道了») stays the intent's reply, and so
-    do candidates: DIET's «out of scope» is the better guess for a matter the guide lacks
-    («烟草零售许可证咋办» would be offered 药品经营许可)."""
+    do candidates for anything but a question DIET calls out of scope (a matter the guide
+    lacks, «烟草零售许可证咋办», is an honest no before candidates are found)."""
     if decision.outcome is Outcome.clarify and decision.how == "candidates":
         # «卖吃的要办的那个证怎么办»: candidates that every noun of a question is written for
         # (a noun the guide never writes is an honest no before this) outweigh «out of scope».
