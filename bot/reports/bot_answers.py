@@ -9,21 +9,22 @@ area, not the conversation's tickets as the other reports do: most answered conv
 never reach staff, so they have no ticket to take an area from. A place answer has no area
 and is left out once an area is chosen.
 
-The database groups the range's answers by (type, question, item) — a few hundred rows for a
-month — so the messages themselves never leave it; the range is read through the
-(created_at, role, conversation_id) index of migration 0009. Names come from the knowledge
-tables, for the listed items only. `answers_counted` is the same selection as a condition on
-one reply, for the conversations behind a row (bot/reports/conversation_list.py).
+The database groups the range's answers by (type, question, item, area) — a few hundred rows
+for a month — so the messages themselves never leave it. The four are read from the columns
+the database generates from each reply's data (models.REPLY_FIELDS, migration 0010), not by
+parsing the JSON of every reply in the range: on SQLite the range and the four come from the
+index ix_messages_range_reply alone. Names come from the knowledge tables, for the listed
+items only. `answers_counted` is the same selection as a condition on one reply, for the
+conversations behind a row (bot/reports/conversation_list.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Engine, String, and_, column, func, select, true
+from sqlalchemy import ColumnElement, Engine, and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.contracts.conversation import Role
@@ -35,7 +36,6 @@ ANSWER_TYPES = ("answer", "faq", "place")
 FAQ = "faq"
 FAQ_LABEL = "常见问题（FAQ）"
 TOP_ITEMS = 20
-Answer = tuple[str | None, str | None, str | None, str | None]  # type, question, item, area
 
 
 def question_label(key: str) -> str:
@@ -81,15 +81,16 @@ class BotAnswersReport:
             Message.role == Role.bot.value,
             *SummaryReport.in_scope(Message.conversation_id, scope.model_copy(update={"areas": None})),
         ]
+        fields = (Message.reply_type, Message.reply_question, Message.reply_item_id, Message.reply_area)
         with Session(self._engine) as session:
-            if self._engine.dialect.name == "sqlite":
-                grouped = self._sqlite_groups(session, where)
-            else:
-                grouped = self._groups(session, where)
             questions: Counter[str] = Counter()
             items: dict[tuple[str, str], Counter[str]] = {}
-            for (kind, question, item, area), count in grouped.items():
-                if kind not in ANSWER_TYPES or (scope.areas is not None and area not in scope.areas):
+            for kind, question, item, area, count in session.execute(
+                select(*fields, func.count())
+                .where(*where, Message.reply_type.in_(ANSWER_TYPES))
+                .group_by(*fields)
+            ):
+                if scope.areas is not None and area not in scope.areas:
                     continue
                 key = FAQ if kind == FAQ else (question or "")
                 questions[key] += count
@@ -120,65 +121,24 @@ class BotAnswersReport:
             ],
         )
 
-    @staticmethod
-    def _groups(session: Session, where: list[ColumnElement[bool]]) -> Counter[Answer]:
-        """The answers per (type, question, item, area), grouped by PostgreSQL. json_to_record
-        reads the four fields out of one parse of the reply's data (each `#>>` would parse
-        the stored JSON text again: 40% slower at scale)."""
-        data = (
-            func.json_to_record(Message.payload["data"])
-            .table_valued(
-                column("type", String),
-                column("question", String),
-                column("item_id", String),
-                column("area", String),
-            )
-            .render_derived(name="answer", with_types=True)
-        )
-        fields = (data.c.type, data.c.question, data.c.item_id, data.c.area)
-        rows = session.execute(
-            select(*fields, func.count())
-            .select_from(Message)
-            .join(data, true())  # a function in FROM sees the row before it
-            .where(*where, data.c.type.in_(ANSWER_TYPES))
-            .group_by(*fields)
-        )
-        return Counter({(k, q, i, a): n for k, q, i, a, n in rows})
-
-    @staticmethod
-    def _sqlite_groups(session: Session, where: list[ColumnElement[bool]]) -> Counter[Answer]:
-        """The same, from SQLite: json_extract with four paths parses each reply once (four
-        calls would parse it four times, most of the report's time at scale) and returns
-        them as one JSON array, which the database groups by; the bot's other replies (a few
-        kinds) are grouped too and left out here."""
-        fields = func.json_extract(
-            Message.payload, '$."data"."type"', '$."data"."question"', '$."data"."item_id"', '$."data"."area"'
-        )
-        rows = session.execute(select(fields, func.count()).where(*where).group_by(fields))
-        grouped: Counter[Answer] = Counter()
-        for text, count in rows:
-            kind, question, item, area = json.loads(text)
-            grouped[kind, question, item, area] += count
-        return grouped
-
 
 def answers_counted(
     question_type: str | None, item: str | None, areas: tuple[str, ...] | None
 ) -> ColumnElement[bool]:
     """That a message is one of the answers `build` counts in the row of that question type
     (a QuestionType value, or «faq») and/or about that item, within the areas (the answer's
-    own, as `build` reads them; None: all). The range and channel are the caller's."""
-    data = Message.payload
-    kind = data[("data", "type")].as_string()
+    own, as `build` reads them; None: all). The range and channel are the caller's. Read
+    from the generated columns, as `build` reads them: no reply's JSON is parsed."""
+    kind = Message.reply_type
     where: list[ColumnElement[bool]] = [Message.role == Role.bot.value, kind.in_(ANSWER_TYPES)]
     if question_type == FAQ:
         where.append(kind == FAQ)
     elif question_type:
-        where += [kind != FAQ, data[("data", "question")].as_string() == question_type]
+        where += [kind != FAQ, Message.reply_question == question_type]
     if item:
-        where += [kind == "answer", data[("data", "item_id")].as_string() == item]
+        where += [kind == "answer", Message.reply_item_id == item]
     if areas is not None:
-        where.append(data[("data", "area")].as_string().in_(areas))
+        where.append(Message.reply_area.in_(areas))
     return and_(*where)
 
 

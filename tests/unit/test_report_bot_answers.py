@@ -6,18 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import JSON, DateTime, Engine, bindparam, text, update
 from sqlalchemy.orm import Session
 
+from bot.contracts.conversation import Role
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Conversation, KnowledgeItem, Message
-from bot.persistence.store import create_db_engine
+from bot.persistence.store import ConversationStore, create_db_engine
 from bot.reports.bot_answers import BotAnswersReport, BotAnswersResult
 from bot.reports.breakdown_tables import bot_answer_tables
 from bot.reports.conversation_list import Containing, ConversationList
 from bot.reports.summary import ReportFilter
+from tests.query_plans import query_plans
 from tests.unit.test_reports import WEEK, at
 
 START = at(9, 29, 12).astimezone(dt.UTC)
@@ -158,3 +161,63 @@ def test_the_answer_lists_keep_the_reports_channel_and_area_rules(engine: Engine
 def narrowed(link: dict[str, str] | None) -> dict[str, str]:
     assert link is not None
     return {key: link[key] for key in ("question_type", "item") if key in link}
+
+
+def test_a_reply_counts_in_its_row_whoever_wrote_it_and_moves_when_rewritten(engine: Engine) -> None:
+    """The four fields the answer rows and their lists select are columns the database
+    generates from the payload (migration 0010): a reply stored by the conversation store (a
+    Core insert) or by plain SQL counts like the ORM's rows above, and one whose payload is
+    rewritten moves to its new row."""
+    store = ConversationStore(engine)
+    conversation = store.open_conversation("rest", "u3").id
+    store.append(conversation, Role.citizen, "补办身份证多少钱")
+    fee = store.append(conversation, Role.bot, "…", {"data": {**ID_CARD, "question": "fee"}})
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO messages (conversation_id, role, text, payload, created_at) "
+                "VALUES (:conversation, 'bot', '…', :payload, :moment)"
+            ).bindparams(
+                bindparam("payload", type_=JSON), bindparam("moment", type_=DateTime(timezone=True))
+            ),
+            {
+                "conversation": conversation,
+                "payload": {"data": {"type": "faq", "faq_id": "faq-2", "area": "housing"}},
+                "moment": fee.created_at,
+            },
+        )
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    now = ReportFilter(date_from=today - dt.timedelta(days=1), date_to=today + dt.timedelta(days=1))
+    assert counts(BotAnswersReport(engine).build(now)) == [
+        ("faq", "常见问题（FAQ）", 1),
+        ("fee", "收费标准", 1),
+    ]
+    assert behind(engine, now, question_type="fee") == {conversation: 1}
+    assert behind(engine, now, item="id_card_reissue") == {conversation: 1}
+    assert behind(engine, now, question_type="faq") == {conversation: 1}
+    housing = now.model_copy(update={"areas": ("housing",)})
+    assert behind(engine, housing, question_type="faq") == {conversation: 1}
+    with engine.begin() as connection:
+        connection.execute(
+            update(Message)
+            .where(Message.id == fee.id)
+            .values(payload={"data": {**FUND, "question": "steps"}})
+        )
+    assert behind(engine, now, question_type="fee") == {}
+    assert behind(engine, now, item="id_card_reissue") == {}
+    assert behind(engine, now, item="fund_withdrawal", question_type="steps") == {conversation: 1}
+    store.close()
+
+
+def test_the_answer_rows_and_lists_read_the_range_index_of_reply_fields(engine: Engine) -> None:
+    """The report and the lists behind its rows read the range through ix_messages_range_reply,
+    which holds the four fields: on SQLite the replies' rows are then never read (an index
+    preferred to it, such as 0009's narrower one, would fetch every reply of the range)."""
+    week = ReportFilter(**WEEK)
+    with query_plans(engine, lambda statement: "reply_type" in statement) as plans:
+        BotAnswersReport(engine).build(week)
+        ConversationList(engine).search(week, containing=Containing(question_type="fee"))
+        housing = week.model_copy(update={"areas": ("housing",)})
+        ConversationList(engine).search(housing, containing=Containing(item="x"))
+    assert len(plans) == 5  # the report's one; each list's count and page
+    assert all("ix_messages_range_reply" in plan for plan in plans), plans

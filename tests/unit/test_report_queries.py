@@ -11,11 +11,10 @@ import datetime as dt
 import random
 from collections import Counter
 from collections.abc import Iterator
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from bot.office_hours import OfficeHours
@@ -28,6 +27,7 @@ from bot.reports.staff_figures import MEASURES, OfficeClock, StaffReport
 from bot.reports.summary import ReportFilter
 from bot.reports.volume import VolumeReport
 from bot.work_calendar import WorkCalendar
+from tests.query_plans import query_plans
 
 START = dt.datetime(2026, 10, 20, tzinfo=dt.UTC)  # the range holds Europe's and America's switch
 
@@ -146,22 +146,7 @@ class NoVectors:
 
 
 def test_the_gap_query_reads_the_partial_index_of_gap_replies(engine: Engine) -> None:
-    plans: list[str] = []
-
-    def explain(
-        conn: object, cursor: Any, statement: str, params: object, context: object, many: bool
-    ) -> None:
-        if "LIMIT" in statement and not statement.startswith("EXPLAIN"):
-            prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
-            if engine.dialect.name == "postgresql":  # the planner's view of a big table
-                cursor.execute("SET LOCAL enable_seqscan = off")
-            cursor.execute(prefix + statement, params)
-            plans.append(" ".join(str(row) for row in cursor.fetchall()))
-
-    event.listen(engine, "before_cursor_execute", explain)
-    try:
+    with query_plans(engine, lambda statement: "LIMIT" in statement) as plans:
         result = GapReport(engine, NoVectors(), None).build(scope("Asia/Shanghai"))  # type: ignore[arg-type]
-    finally:
-        event.remove(engine, "before_cursor_execute", explain)
     assert result.topics == [] and len(plans) == 1
     assert "ix_messages_gap_replies" in plans[0]
