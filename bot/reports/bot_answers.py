@@ -27,12 +27,15 @@ from sqlalchemy import ColumnElement, Engine, String, and_, column, func, select
 from sqlalchemy.orm import Session
 
 from bot.contracts.conversation import Role
+from bot.contracts.replies import ANSWER_TYPES as REPLY_ANSWER_TYPES
+from bot.contracts.replies import ReplyType
 from bot.persistence.models import KnowledgeItem, Message
 from bot.reports.summary import ReportFilter, SummaryReport
 from knowledge.render import QUESTION_LABELS, QuestionType
 
-ANSWER_TYPES = ("answer", "faq", "place")
-FAQ = "faq"
+ANSWER_TYPES = tuple(kind.value for kind in REPLY_ANSWER_TYPES)
+FAQ = ReplyType.faq.value
+ANSWER = ReplyType.answer.value
 FAQ_LABEL = "常见问题（FAQ）"
 TOP_ITEMS = 20
 Answer = tuple[str | None, str | None, str | None, str | None]  # type, question, item, area
@@ -93,7 +96,7 @@ class BotAnswersReport:
                     continue
                 key = FAQ if kind == FAQ else (question or "")
                 questions[key] += count
-                if kind == "answer" and item:
+                if kind == ANSWER and item:
                     items.setdefault((item, area or ""), Counter())[key] += count
             top = sorted(items.items(), key=lambda pair: (-pair[1].total(), pair[0]))[:TOP_ITEMS]
             names = dict(
@@ -176,7 +179,7 @@ def answers_counted(
     elif question_type:
         where += [kind != FAQ, data[("data", "question")].as_string() == question_type]
     if item:
-        where += [kind == "answer", data[("data", "item_id")].as_string() == item]
+        where += [kind == ANSWER, data[("data", "item_id")].as_string() == item]
     if areas is not None:
         where.append(data[("data", "area")].as_string().in_(areas))
     return and_(*where)
