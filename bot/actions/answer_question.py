@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
-from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
+from bot.actions.handoff import classify_area, handoff_payload
 from bot.actions.intents import intent_of, latest_intent
 from bot.actions.question_cues import (
     files_a_complaint,
@@ -37,6 +37,8 @@ from bot.actions.resolution import (
     tells_what_happened,
     without_names,
 )
+from bot.contracts.replies import Answer, AskItem, Clarify, Faq, HonestNo, OutOfScope, Place
+from bot.contracts.tickets import HandoffReason
 from bot.ratings import RATING_PROMPT, rating_buttons
 from knowledge.render import QUESTION_LABELS, QuestionType, has_answer, render_answer, render_place
 from knowledge.schema import ServiceItem, ServicePlace
@@ -168,14 +170,13 @@ def answer_item(
     dispatcher.utter_message(
         text=render_answer(item, question, places),
         buttons=follow_up_buttons(item, question),
-        json_message={
-            "type": "answer",
-            "item_id": item.id,
-            "area": item.area.value,
-            "question": question.value,
-            "source": item.source,
-            "last_verified": item.last_verified.isoformat(),
-        },
+        json_message=Answer(
+            item_id=item.id,
+            area=item.area,
+            question=question.value,
+            source=item.source,
+            last_verified=item.last_verified.isoformat(),
+        ).dump(),
     )
     if not has_answer(item, question, places):
         text = tracker.latest_message.get("text") or ""
@@ -197,11 +198,9 @@ def offer_candidates(dispatcher: CollectingDispatcher, decision: Decision) -> li
     dispatcher.utter_message(
         text=ASK_WHICH_ITEM,
         buttons=candidate_buttons(decision.question, decision.candidates),
-        json_message={
-            "type": "clarify",
-            "question": decision.question.value,
-            "item_ids": [item.id for item in decision.candidates],
-        },
+        json_message=Clarify(
+            question=decision.question.value, item_ids=[item.id for item in decision.candidates]
+        ).dump(),
     )
     return [
         SlotSet(QUESTION_SLOT, decision.question.value),
@@ -215,7 +214,7 @@ def say_honest_no(dispatcher: CollectingDispatcher, decision: Decision) -> list[
     dispatcher.utter_message(
         text=HONEST_NO,
         buttons=[{"title": "转人工", "payload": "/request_human"}],
-        json_message={"type": "honest_no", "question": decision.question.value},
+        json_message=HonestNo(question=decision.question.value).dump(),
     )
     return [SlotSet(SLOT, None), SlotSet(CANDIDATES_SLOT, None), *RESET_FALLBACK]
 
@@ -241,12 +240,7 @@ def answer_from_faq(
     faq = faqs[0].faq
     dispatcher.utter_message(
         text=f"【常见问题】{faq.q}\n{faq.a}\n如需了解具体事项，请告诉我事项名称，例如“补办身份证”。",
-        json_message={
-            "type": "faq",
-            "faq_id": faq.id,
-            "area": faq.area.value,
-            "confidence": faqs[0].confidence,
-        },
+        json_message=Faq(faq_id=faq.id, area=faq.area, confidence=faqs[0].confidence).dump(),
     )
     return True
 
@@ -275,7 +269,7 @@ class ActionAnswerQuestion(Action):
             # («车管所周六能去把到期的驾照换了吗» asks about 驾驶证换领 there).
             dispatcher.utter_message(
                 text=render_place(place, question),
-                json_message={"type": "place", "place_id": place.id, "question": question.value},
+                json_message=Place(place_id=place.id, question=question.value).dump(),
             )
             return list(RESET_FALLBACK)
         if turn.intent in NON_QUESTION_REPLIES and not outweighs_intent(turn, decision):
@@ -299,7 +293,7 @@ class ActionAnswerQuestion(Action):
                 ),
             )
             return list(RESET_FALLBACK)
-        dispatcher.utter_message(text=NO_ITEM_FOUND, json_message={"type": "ask_item"})
+        dispatcher.utter_message(text=NO_ITEM_FOUND, json_message=AskItem().dump())
         return [SlotSet("fallback_count", 1)]
 
 
@@ -353,14 +347,14 @@ def reply_to_non_question(
         dispatcher.utter_message(
             text=HONEST_NO,
             buttons=[{"title": "转人工", "payload": "/request_human"}],
-            json_message={"type": "honest_no"},
+            json_message=HonestNo().dump(),
         )
         return [SlotSet(SLOT, None), SlotSet(CANDIDATES_SLOT, None)]
     for response in NON_QUESTION_REPLIES[turn.intent or "out_of_scope"]:
         if response == ASK_RATING:
             dispatcher.utter_message(text=RATING_PROMPT, buttons=rating_buttons())
             continue
-        marker = {"type": "out_of_scope"} if turn.intent in ("out_of_scope", "chitchat") else None
+        marker = OutOfScope().dump() if turn.intent in ("out_of_scope", "chitchat") else None
         dispatcher.utter_message(response=response, json_message=marker)
     return []
 

@@ -37,10 +37,12 @@ from bot.actions.answer_question import (
     say_honest_no,
 )
 from bot.actions.feedback import complains_about, submit
-from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
+from bot.actions.handoff import classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, intent_of, latest_intent, question_of
 from bot.actions.question_cues import keeps_question, naming_part, question_cue
 from bot.actions.resolution import SETTLED_BY_CONVERSATION, Outcome
+from bot.contracts.replies import ConfirmGuess, Rephrase
+from bot.contracts.tickets import HandoffReason
 from knowledge.render import QUESTION_LABELS
 
 # A question intent ranked this high is a guess worth confirming.
@@ -124,7 +126,7 @@ class ActionFallback(Action):
         intent = _best_question_intent(tracker)
         item = decision.item or (decision.candidates[0] if decision.candidates else None)
         if item is None:
-            dispatcher.utter_message(text=ASK_REPHRASE, json_message={"type": "rephrase"})
+            dispatcher.utter_message(text=ASK_REPHRASE, json_message=Rephrase().dump())
             return [SlotSet("fallback_count", 1), SlotSet("pending_guess", None)]
         question = decision.question if cue is not None else question_of(intent)
         guess_intent = intent_of(question) if cue is not None else (intent or "ask_overview")
@@ -132,7 +134,7 @@ class ActionFallback(Action):
         dispatcher.utter_message(
             text=f"您是想了解「{item.name}」的{QUESTION_LABELS[question]}吗？",
             buttons=[{"title": "是的", "payload": payload}, {"title": "不是", "payload": "/deny"}],
-            json_message={"type": "confirm_guess", "item_id": item.id, "question": question.value},
+            json_message=ConfirmGuess(item_id=item.id, question=question.value).dump(),
         )
         guess = json.dumps({"intent": guess_intent, "item": item.id})
         return [SlotSet("fallback_count", 1), SlotSet("pending_guess", guess)]
@@ -156,7 +158,7 @@ class ActionConfirmReply(Action):
             dispatcher.utter_message(text=PLAIN_AFFIRM if affirmed else PLAIN_DENY)
             return []
         if not affirmed:
-            dispatcher.utter_message(text=AFTER_DENY, json_message={"type": "rephrase"})
+            dispatcher.utter_message(text=AFTER_DENY, json_message=Rephrase().dump())
             return [SlotSet("pending_guess", None)]
         guess = json.loads(str(pending))
         knowledge = knowledge_or_apology(dispatcher)
@@ -164,6 +166,6 @@ class ActionConfirmReply(Action):
             return []
         item = knowledge.resolve(str(guess.get("item", "")))
         if item is None:
-            dispatcher.utter_message(text=AFTER_DENY, json_message={"type": "rephrase"})
+            dispatcher.utter_message(text=AFTER_DENY, json_message=Rephrase().dump())
             return [SlotSet("pending_guess", None)]
         return answer_item(dispatcher, tracker, knowledge, item, question_of(guess.get("intent")))

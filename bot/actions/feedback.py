@@ -15,11 +15,12 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answer_question import question_in_disguise
-from bot.actions.handoff import HandoffReason, classify_area, handoff_payload
+from bot.actions.handoff import classify_area, handoff_payload
 from bot.actions.intents import latest_intent
 from bot.actions.question_cues import files_a_complaint
 from bot.area_classifier import AREA_TERMS_LONGEST_FIRST
 from bot.contracts.areas import AREA_LABELS
+from bot.contracts.tickets import HandoffReason
 from knowledge.chinese import to_simplified
 from knowledge.schema import ServiceItem
 

@@ -7,7 +7,6 @@ this reason, in this area», with what it knows (item, question, description).
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -16,19 +15,11 @@ from bot.actions import knowledge_provider
 from bot.actions.intents import INTENT_QUESTIONS, latest_intent
 from bot.area_classifier import AreaPrediction, named_area
 from bot.contracts.areas import Area
+from bot.contracts.replies import HandoffRequest
+from bot.contracts.tickets import HandoffReason
 from knowledge.schema import ServiceItem
 
-HANDOFF = "handoff"
-
-
-class HandoffReason(StrEnum):
-    request_human = "request_human"
-    complaint = "complaint"
-    suggestion = "suggestion"
-    fallback = "fallback"  # two failed attempts to understand in a row
-    unanswered = "unanswered"  # a clear question about a known item the knowledge base cannot answer
-    low_confidence = "low_confidence"  # twice no service item matched the question well enough
-
+__all__ = ["HandoffReason", "classify_area", "handoff_payload"]
 
 # Below this the classifier's area gives way to the area of the item being discussed.
 CONFIDENT_AREA = 0.6
@@ -79,15 +70,14 @@ def handoff_payload(
 ) -> dict[str, Any]:
     intent = latest_intent(tracker)
     question = INTENT_QUESTIONS.get(intent or "")
-    return {
-        "type": HANDOFF,
-        "reason": reason.value,
-        "area": area.area.value,
-        "area_confidence": area.confidence,
-        "area_named_by_citizen": area.explicit,
-        "description": description,
-        "service_item": tracker.get_slot("service_item"),
-        "intent": intent,
-        "question_type": question.value if question is not None else None,
-        "slots": {name: tracker.get_slot(name) for name in HANDOFF_SLOTS if tracker.get_slot(name)},
-    }
+    return HandoffRequest(
+        reason=reason,
+        area=area.area,
+        area_confidence=area.confidence,
+        area_named_by_citizen=area.explicit,
+        description=description,
+        service_item=tracker.get_slot("service_item"),
+        intent=intent,
+        question_type=question.value if question is not None else None,
+        slots={name: tracker.get_slot(name) for name in HANDOFF_SLOTS if tracker.get_slot(name)},
+    ).dump()

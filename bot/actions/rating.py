@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answer_question import ActionAnswerQuestion
 from bot.actions.question_cues import naming_part
+from bot.contracts.replies import Rating
 from bot.ratings import BAD_SCORES, SATISFACTION_LEVELS
 from knowledge.chinese import to_simplified
 
@@ -86,5 +87,5 @@ class ActionStoreRating(Action):
         if score is None:
             dispatcher.utter_message(text=ASK_AGAIN)
             return []
-        dispatcher.utter_message(text=thanks_for(score), json_message={"type": "rating", "score": score})
+        dispatcher.utter_message(text=thanks_for(score), json_message=Rating(score=score).dump())
         return []

@@ -1,6 +1,8 @@
 """What a conversation is made of, as every layer sees it: who owns it (`ConversationState`),
-who said a message (`Role`), a conversation and a stored message as the store hands them
-out, a message on its way in from a channel and on its way out to one, and a turn's result.
+the moves between states (`STATE_TRANSITIONS`), who said a message (`Role`), a
+conversation and a stored message as the store hands them out, a message on its way in from
+a channel and on its way out to one (its `data` typed in `bot.contracts.replies`), and a
+turn's result.
 
 Shared by the persistence, the conversation router, the HTTP routes and every connector, so
 it sits in the core and imports nothing of ours.
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-HANDOFF = "handoff"  # data.type of the handoff request an action sends
+from bot.contracts.replies import ReplyData, parse_reply
 
 
 class ConversationState(StrEnum):
@@ -23,6 +25,31 @@ class ConversationState(StrEnum):
     queued = "queued"
     human = "human"
     closed = "closed"
+
+
+# Who may take a conversation over from whom (TicketStore moves the state and refuses any
+# other move): a handoff queues it, a claim gives it to a person, a transfer queues it again
+# (in another area), resolving hands it back to the bot and closing ends it; a citizen who
+# writes to a closed conversation starts over with the bot.
+STATE_TRANSITIONS: dict[ConversationState, frozenset[ConversationState]] = {
+    ConversationState.bot: frozenset({ConversationState.queued}),
+    ConversationState.queued: frozenset(
+        {ConversationState.human, ConversationState.queued, ConversationState.bot, ConversationState.closed}
+    ),
+    ConversationState.human: frozenset(
+        {ConversationState.queued, ConversationState.bot, ConversationState.closed}
+    ),
+    ConversationState.closed: frozenset({ConversationState.bot}),
+}
+
+
+class StateTransitionError(ValueError):
+    """A conversation moved in a way `STATE_TRANSITIONS` does not allow."""
+
+
+def check_transition(from_state: ConversationState, to_state: ConversationState) -> None:
+    if to_state not in STATE_TRANSITIONS[from_state]:
+        raise StateTransitionError(f"会话状态不能从 {from_state.value} 变为 {to_state.value}")
 
 
 class Role(StrEnum):
@@ -70,6 +97,11 @@ class OutgoingMessage:
     buttons: list[dict[str, str]] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict)
     role: Role = Role.bot
+
+    @property
+    def reply(self) -> ReplyData | None:
+        """`data` as its typed kind (None for a message without one)."""
+        return parse_reply(self.data)
 
     @classmethod
     def from_stored(cls, message: StoredMessage) -> OutgoingMessage:

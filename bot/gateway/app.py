@@ -31,6 +31,7 @@ from bot.gateway.routes import (
     follow_ups,
     health,
     kb,
+    labels,
     locks,
     parse,
     reports,
@@ -194,6 +195,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(locks.router)
     app.include_router(staff_sessions.router)
     app.include_router(tickets.router)
+    app.include_router(labels.router)
     app.include_router(follow_ups.router)
     app.include_router(reports.router)
     app.include_router(console.router)

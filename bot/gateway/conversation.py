@@ -12,13 +12,21 @@ from typing import Any
 from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.conversation import (
-    HANDOFF,
     ConversationState,
     ConversationView,
     OutgoingMessage,
     Role,
     StoredMessage,
     TurnResult,
+)
+from bot.contracts.replies import (
+    HandoffRequest,
+    NoReply,
+    Rating,
+    ReplyType,
+    SecondRatingRecorded,
+    parse_reply,
+    reply_type,
 )
 from bot.gateway.handoff import HandoffService
 from bot.gateway.rasa_client import RasaClient, normalise_rasa_messages
@@ -29,6 +37,13 @@ from bot.ratings import RATING_SCORES, SATISFACTION_LEVELS, SECOND_RATING
 from knowledge.chinese import to_simplified
 
 NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
+
+
+def handoff_request(data: dict[str, Any]) -> HandoffRequest:
+    """The handoff an action asked for; one of the wrong shape (logged by `parse_reply`) is
+    still a request for a person, with the defaults."""
+    request = parse_reply(data)
+    return request if isinstance(request, HandoffRequest) else HandoffRequest()
 
 
 class ConversationRouter:
@@ -66,11 +81,11 @@ class ConversationRouter:
             await self._rasa.send(conversation.sender_key, to_simplified(nlu_placeholders(masked)))
         )
         if not replies:
-            replies = [{"text": NO_REPLY, "buttons": [], "data": {"type": "no_reply"}}]
+            replies = [{"text": NO_REPLY, "buttons": [], "data": NoReply().dump()}]
         stored = await run_in_threadpool(self._store_replies, conversation.id, replies)
-        request = next((r["data"] for r in replies if r["data"].get("type") == HANDOFF), None)
+        request = next((r["data"] for r in replies if reply_type(r["data"]) is ReplyType.handoff), None)
         if request is not None:
-            stored.append(await self._handoff.open(conversation, request))
+            stored.append(await self._handoff.open(conversation, handoff_request(request)))
             conversation = await run_in_threadpool(self._store.get_conversation, conversation.id)
         return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
 
@@ -86,16 +101,16 @@ class ConversationRouter:
         reply = {
             "text": text,
             "buttons": [],
-            "data": {"type": "second_rating_recorded", "recorded": recorded},
+            "data": SecondRatingRecorded(recorded=recorded).dump(),
         }
         stored = await run_in_threadpool(self._store_replies, conversation.id, [reply])
         return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
 
     def _store_replies(self, conversation_id: str, replies: list[dict[str, Any]]) -> list[StoredMessage]:
         for reply in replies:
-            data = reply["data"]
-            if data.get("type") == "rating" and data.get("score") in RATING_SCORES:
-                self._ratings.record_rating(conversation_id, int(data["score"]))
+            rating = parse_reply(reply["data"]) if reply_type(reply["data"]) is ReplyType.rating else None
+            if isinstance(rating, Rating) and rating.score in RATING_SCORES:
+                self._ratings.record_rating(conversation_id, rating.score)
         return self._store.append_many(
             conversation_id,
             Role.bot,

@@ -20,10 +20,23 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.areas import AREA_LABELS, Area
 from bot.contracts.conversation import ConversationView, Role, StoredMessage
+from bot.contracts.replies import (
+    BackToBot,
+    Claimed,
+    Closed,
+    HandoffAck,
+    HandoffRequest,
+    Queued,
+    ReplyType,
+    StaffReply,
+    Transferred,
+    reply_type,
+)
+from bot.contracts.tickets import HandoffReason, TicketStatus
 from bot.gateway.bus import CONSOLE, EventBus, conversation_topic
 from bot.gateway.rasa_client import RasaClient, RasaUnavailableError, normalise_rasa_messages
 from bot.office_hours import OfficeHours, format_opening
-from bot.persistence.models import TicketStatus, utcnow
+from bot.persistence.models import utcnow
 from bot.persistence.staff import StaffView
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import NewTicket, TicketConflictError, TicketStore, TicketView
@@ -33,9 +46,8 @@ from knowledge.search import KnowledgeBase
 logger = logging.getLogger(__name__)
 
 RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
-ACK = "handoff_ack"  # data.type of the acknowledgement with the case number
 TRANSCRIPT_MESSAGES = 30
-PRIORITY = {"complaint": 1, "suggestion": 3}  # everything else: 2
+PRIORITY = {HandoffReason.complaint: 1, HandoffReason.suggestion: 3}  # everything else: 2
 BACK_TO_BOT = "工作人员已处理完您的问题，接下来由智能助手继续为您服务。"
 CLOSED = "本次人工服务已结束，感谢您的耐心。如有新的问题，直接发消息即可。"
 # Who the citizen is told now handles a transferred case (the sample district's departments,
@@ -113,7 +125,7 @@ class HandoffService:
         self._pushers[channel] = pusher
 
     # --- citizen side ------------------------------------------------------------------
-    async def open(self, conversation: ConversationView, request: dict[str, Any]) -> StoredMessage:
+    async def open(self, conversation: ConversationView, request: HandoffRequest) -> StoredMessage:
         """Turn the bot's handoff request into a ticket; returns the stored acknowledgement."""
         new = await run_in_threadpool(self._new_ticket, conversation, request)
         ticket, created = await run_in_threadpool(self._tickets.open_ticket, new)
@@ -147,7 +159,7 @@ class HandoffService:
             conversation.id,
             Role.system,
             text,
-            {"data": {"type": "queued", "case_number": ticket.case_number, "queue_position": position}},
+            {"data": Queued(case_number=ticket.case_number, queue_position=position).dump()},
         )
         return [note]
 
@@ -194,7 +206,7 @@ class HandoffService:
             ticket.conversation_id,
             Role.system,
             f"工作人员已接单（受理编号 {ticket.case_number}），正在为您处理。",
-            {"data": {"type": "claimed", "case_number": ticket.case_number}},
+            {"data": Claimed(case_number=ticket.case_number).dump()},
         )
         await self._publish_message(ticket, note)
         return ticket
@@ -212,13 +224,12 @@ class HandoffService:
             Role.system,
             transfer_notice(ticket.case_number, to_area, position),
             {
-                "data": {
-                    "type": "transferred",
-                    "case_number": ticket.case_number,
-                    "area": to_area.value,
-                    "department": AREA_DEPARTMENTS[to_area],
-                    "queue_position": position,
-                }
+                "data": Transferred(
+                    case_number=ticket.case_number,
+                    area=to_area,
+                    department=AREA_DEPARTMENTS[to_area],
+                    queue_position=position,
+                ).dump()
             },
         )
         await self._publish_message(ticket, note)
@@ -231,7 +242,7 @@ class HandoffService:
             ticket.conversation_id,
             Role.staff,
             mask_personal_data(text),
-            {"data": {"type": "staff_reply", "case_number": ticket.case_number}},
+            {"data": StaffReply(case_number=ticket.case_number).dump()},
         )
         notice = await self._publish_message(ticket, message)
         await self._publish_ticket(ticket, "replied")
@@ -247,7 +258,7 @@ class HandoffService:
         if status == TicketStatus.resolved:
             replies = await self._resume_rasa(conversation.sender_key)
         else:
-            replies = [{"text": CLOSED, "buttons": [], "data": {"type": "closed"}}]
+            replies = [{"text": CLOSED, "buttons": [], "data": Closed().dump()}]
         stored = []
         notices = []
         for reply in replies:
@@ -264,21 +275,20 @@ class HandoffService:
         return StaffAction(ticket, stored, next((n for n in notices if n), None))
 
     # --- helpers -----------------------------------------------------------------------
-    def _new_ticket(self, conversation: ConversationView, request: dict[str, Any]) -> NewTicket:
-        reason = str(request.get("reason") or "request_human")
-        item_id = request.get("service_item")
-        item = self._knowledge.resolve(str(item_id)) if item_id else None
+    def _new_ticket(self, conversation: ConversationView, request: HandoffRequest) -> NewTicket:
+        reason = request.reason
+        item = self._knowledge.resolve(request.service_item) if request.service_item else None
         transcript = self._store.recent(conversation.id, TRANSCRIPT_MESSAGES)
         last_answer = next(
             (
                 m.text
                 for m in reversed(transcript)
-                if m.role == Role.bot and m.payload.get("data", {}).get("type") == "answer"
+                if m.role == Role.bot and reply_type(m.payload.get("data")) is ReplyType.answer
             ),
             None,
         )
         packet = {
-            **{k: v for k, v in request.items() if k != "type"},
+            **{k: v for k, v in request.as_given().items() if k != "type"},
             "service_item_name": item.name if item else None,
             "last_bot_answer": last_answer,
             "transcript": [
@@ -288,11 +298,11 @@ class HandoffService:
         return NewTicket(
             conversation_id=conversation.id,
             channel=conversation.channel,
-            area=str(request.get("area") or "other"),
-            reason=reason,
+            area=request.area.value,
+            reason=reason.value,
             priority=PRIORITY.get(reason, 2),
             service_item=item.id if item else None,
-            question_type=request.get("question_type"),
+            question_type=request.question_type,
             packet=packet,
         )
 
@@ -311,14 +321,13 @@ class HandoffService:
                 f"工作人员将于 {format_opening(opening)} 起按顺序回复，"
                 "回复会发到这里，您离开后再回来也能看到。"
             )
-        data = {
-            "type": ACK,
-            "case_number": ticket.case_number,
-            "queue_position": position,
-            "office_open": opening is None,
-            "next_opening": opening.isoformat() if opening else None,
-        }
-        return self._store.append(conversation_id, Role.system, text, {"data": data})
+        data = HandoffAck(
+            case_number=ticket.case_number,
+            queue_position=position,
+            office_open=opening is None,
+            next_opening=opening.isoformat() if opening else None,
+        )
+        return self._store.append(conversation_id, Role.system, text, {"data": data.dump()})
 
     async def _pause_rasa(self, sender: str) -> None:
         try:
@@ -342,7 +351,7 @@ class HandoffService:
                 replies = normalise_rasa_messages(await self._rasa.trigger_intent(sender, RESOLVED_INTENT))
             except RasaUnavailableError:
                 logger.warning("Rasa 会话 %s 已恢复，但取不到它的回复，改由网关发送回到机器人的提示", sender)
-        return replies or [{"text": BACK_TO_BOT, "buttons": [], "data": {"type": "back_to_bot"}}]
+        return replies or [{"text": BACK_TO_BOT, "buttons": [], "data": BackToBot().dump()}]
 
     async def _publish_ticket(self, ticket: TicketView, change: str, from_area: str | None = None) -> None:
         """`from_area`: a transferred ticket is news for the area it left as well."""

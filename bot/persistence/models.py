@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.contracts.conversation import ConversationState
+from bot.contracts.tickets import TicketStatus as TicketStatus  # re-exported: its old home
 
 
 def utcnow() -> dt.datetime:
@@ -126,14 +127,7 @@ class Rating(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
-class TicketStatus(StrEnum):
-    queued = "queued"  # waiting in its area's queue
-    claimed = "claimed"  # a staff member has it
-    resolved = "resolved"  # answered; the conversation went back to the bot
-    closed = "closed"  # ended without going back to the bot
-
-
-# The statuses of a ticket still being worked on (TicketStore.OPEN_STATUSES), as SQL.
+# The statuses of a ticket still being worked on (OPEN_TICKET_STATUSES), as SQL.
 OPEN_TICKET_CONDITION = "status IN ('queued', 'claimed')"
 
 

@@ -18,7 +18,8 @@ from sqlalchemy import Engine, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.contracts.conversation import ConversationState
+from bot.contracts.conversation import ConversationState, check_transition
+from bot.contracts.tickets import OPEN_TICKET_STATUSES
 from bot.persistence.models import (
     Conversation,
     HandoffEvent,
@@ -31,7 +32,7 @@ from bot.persistence.models import (
 )
 
 CASE_PREFIX = "ZW"
-OPEN_STATUSES = (TicketStatus.queued.value, TicketStatus.claimed.value)
+OPEN_STATUSES = tuple(s.value for s in OPEN_TICKET_STATUSES)
 # handoff_events.reason when an open case is answered outside the console (by a WeCom member
 # in the WeCom app): the conversation's state does not change, but who answers does.
 ELSEWHERE = "handled_elsewhere"
@@ -380,11 +381,13 @@ class TicketStore:
         ticket_id: int | None,
         staff_id: int | None = None,
     ) -> None:
-        """The state change and its audit row; `target` None: the state stays, who answers
-        changes (an event all the same)."""
+        """The state change (one `STATE_TRANSITIONS` allows) and its audit row; `target`
+        None: the state stays, who answers changes (an event all the same)."""
         conversation = session.get(Conversation, conversation_id)
         if conversation is None:
             raise LookupError(conversation_id)
+        if target is not None:
+            check_transition(ConversationState(conversation.state), target)
         to_state = conversation.state if target is None else target.value
         session.add(
             HandoffEvent(

@@ -28,12 +28,15 @@ from sqlalchemy import ColumnElement, Engine, and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.contracts.conversation import Role
+from bot.contracts.replies import ANSWER_TYPES as REPLY_ANSWER_TYPES
+from bot.contracts.replies import ReplyType
 from bot.persistence.models import KnowledgeItem, Message
 from bot.reports.summary import ReportFilter, SummaryReport
 from knowledge.render import QUESTION_LABELS, QuestionType
 
-ANSWER_TYPES = ("answer", "faq", "place")
-FAQ = "faq"
+ANSWER_TYPES = tuple(kind.value for kind in REPLY_ANSWER_TYPES)
+FAQ = ReplyType.faq.value
+ANSWER = ReplyType.answer.value
 FAQ_LABEL = "常见问题（FAQ）"
 TOP_ITEMS = 20
 
@@ -94,7 +97,7 @@ class BotAnswersReport:
                     continue
                 key = FAQ if kind == FAQ else (question or "")
                 questions[key] += count
-                if kind == "answer" and item:
+                if kind == ANSWER and item:
                     items.setdefault((item, area or ""), Counter())[key] += count
             top = sorted(items.items(), key=lambda pair: (-pair[1].total(), pair[0]))[:TOP_ITEMS]
             names = dict(
@@ -136,7 +139,7 @@ def answers_counted(
     elif question_type:
         where += [kind != FAQ, Message.reply_question == question_type]
     if item:
-        where += [kind == "answer", Message.reply_item_id == item]
+        where += [kind == ANSWER, Message.reply_item_id == item]
     if areas is not None:
         where.append(Message.reply_area.in_(areas))
     return and_(*where)

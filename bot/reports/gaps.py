@@ -39,6 +39,8 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
 
 from bot.contracts.conversation import Role
+from bot.contracts.replies import GAP_REPLY_TYPES, ReplyType
+from bot.contracts.tickets import HandoffReason
 from bot.persistence.gap_decisions import question_key
 from bot.persistence.models import GAP_REPLY_CONDITION, Conversation, GapDecision, Message, Ticket, as_utc
 from bot.privacy import mask_personal_data
@@ -54,8 +56,12 @@ MAX_QUESTIONS = 3000  # the most recent gaps of a range; a longer list is marked
 EXAMPLES = 3
 CLOSEST_ITEMS = 3
 
-GAP_REPLIES = ("honest_no", "rephrase", "ask_item")
-GAP_HANDOFF_REASONS = ("fallback", "unanswered", "low_confidence")
+GAP_REPLIES = tuple(kind.value for kind in GAP_REPLY_TYPES)
+GAP_HANDOFF_REASONS = tuple(
+    reason.value
+    for reason in (HandoffReason.fallback, HandoffReason.unanswered, HandoffReason.low_confidence)
+)
+HANDOFF = ReplyType.handoff.value
 GAP_KINDS: dict[str, str] = {
     "honest_no": "如实告知指南中没有",
     "rephrase": "未理解，请市民换个说法",
@@ -169,7 +175,7 @@ class GapReport:
                 reply.created_at >= earliest,
                 reply.created_at < end,
                 sql_text(GAP_REPLY_CONDITION[self._engine.dialect.name]),  # ix_messages_gap_replies
-                or_(kind.in_(GAP_REPLIES), and_(kind == "handoff", reason.in_(GAP_HANDOFF_REASONS))),
+                or_(kind.in_(GAP_REPLIES), and_(kind == HANDOFF, reason.in_(GAP_HANDOFF_REASONS))),
             )
             .order_by(reply.id.desc())
             .limit(MAX_QUESTIONS + 1)
@@ -182,7 +188,7 @@ class GapReport:
                 Ticket.reason == reason,
                 *ticket_owner(scope.model_copy(update={"areas": None})),
             )
-            query = query.where(kind == "handoff", handed.exists())
+            query = query.where(kind == HANDOFF, handed.exists())
         with Session(self._engine) as session:
             replies = session.execute(query).all()
             truncated = len(replies) > MAX_QUESTIONS
@@ -205,8 +211,8 @@ class GapReport:
             found.append(
                 GapQuestion(
                     text=text,
-                    kind=reply_reason if reply_kind == "handoff" else reply_kind,
-                    area=reply_area if reply_kind == "handoff" else None,
+                    kind=reply_reason if reply_kind == HANDOFF else reply_kind,
+                    area=reply_area if reply_kind == HANDOFF else None,
                     asked_at=moment,
                     current=moment >= start,
                 )

@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, Engine, Select, Subquery, and_, func, sele
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.contracts.conversation import Role
+from bot.contracts.tickets import HANDOFF_REASON_LABELS
 from bot.persistence.follow_ups import FOLLOW_UP_LABELS, OPEN_FOLLOW_UP_STATES
 from bot.persistence.models import (
     Conversation,
@@ -45,14 +46,7 @@ from bot.reports.epoch import SECOND, epoch_microseconds
 DEFAULT_DAYS = 30  # a report given no dates covers the last 30 days up to today
 UNCLAIMED = "（未接单）"  # the «staff member» of tickets nobody claimed
 FIRST_RESPONSE_NORM_SECONDS = 180  # the national hotline norm for text channels: 3 minutes
-HANDOFF_REASONS: dict[str, str] = {
-    "request_human": "市民要求人工",
-    "complaint": "投诉",
-    "suggestion": "建议",
-    "fallback": "连续未理解",
-    "unanswered": "知识库无答案",
-    "low_confidence": "未找到匹配事项",
-}
+HANDOFF_REASONS: dict[str, str] = {reason.value: label for reason, label in HANDOFF_REASON_LABELS.items()}
 
 
 class ReportFilter(BaseModel):

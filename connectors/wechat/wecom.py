@@ -30,9 +30,10 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
-from bot.contracts.conversation import HANDOFF, ConversationState, OutgoingMessage
+from bot.contracts.conversation import ConversationState, OutgoingMessage
+from bot.contracts.replies import HandoffAck, HandoffRequest
 from bot.gateway.conversation import ConversationRouter
-from bot.gateway.handoff import ACK, HandoffService
+from bot.gateway.handoff import HandoffService
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import TicketConflictError
 from bot.persistence.wechat import PUSHED, WechatStore
@@ -130,7 +131,7 @@ class WeComConnector(WechatConnector):
                 await self._move(open_kfid, userid, BOT)
             await run_in_threadpool(self._wechat.settle, key, PUSHED)
             await self.send_all(sender, replies)
-            if self._mode == WECOM and any(m.data.get("type") == HANDOFF for m in replies):
+            if self._mode == WECOM and any(isinstance(m.reply, HandoffRequest) for m in replies):
                 await self._hand_to_wecom(open_kfid, userid, replies)
 
     async def _take_back(self, sender: str) -> None:
@@ -145,8 +146,8 @@ class WeComConnector(WechatConnector):
         """After the handoff reply (with the case number) has gone out: WeCom's members take
         the citizen, the one mapped to the ticket's area or else whoever WeCom's queue picks.
         If WeCom refuses both, the session stays in 1 and the console answers, as in `console`."""
-        case = next((m.data.get("case_number") for m in replies if m.data.get("type") == ACK), None)
-        ticket = await self._handoff.ticket(str(case)) if case else None
+        ack = next((r for r in (m.reply for m in replies) if isinstance(r, HandoffAck)), None)
+        ticket = await self._handoff.ticket(ack.case_number) if ack is not None else None
         if ticket is None:
             return
         servicer = self._servicers.get(ticket.area, "")

@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from bot.contracts.areas import Area
+from bot.contracts.replies import HandoffRequest
+from bot.contracts.tickets import HANDOFF_REASON_LABELS, HandoffReason
 from bot.gateway.app import create_app
 from bot.gateway.handoff import BACK_TO_BOT, HandoffService
 from bot.settings import Settings
@@ -177,7 +180,9 @@ def test_outside_office_hours_the_citizen_is_told_when_staff_will_reply(tmp_path
         state = client.app.state  # type: ignore[attr-defined]
         handoff: HandoffService = state.handoff
         conversation = state.store.open_conversation("rest", "night1")
-        request = {"type": "handoff", "reason": "request_human", "area": "housing", "description": "我要人工"}
+        request = HandoffRequest(
+            reason=HandoffReason.request_human, area=Area.housing, description="我要人工"
+        )
         assert client.portal is not None
         ack = client.portal.call(handoff.open, conversation, request)
         assert "现在是非工作时间（工作时间：周一至周日 0:00-0:01" in ack.text
@@ -185,3 +190,15 @@ def test_outside_office_hours_the_citizen_is_told_when_staff_will_reply(tmp_path
         assert ack.payload["data"]["office_open"] is False and ack.payload["data"]["case_number"]
         polled = client.get("/api/v1/chat/night1/messages", headers=citizen_headers("night1")).json()
         assert polled["state"] == "queued" and polled["messages"][-1]["text"] == ack.text
+
+
+def test_the_console_takes_its_labels_from_the_api(client: TestClient) -> None:
+    assert client.get("/api/v1/labels").status_code == 401
+    labels = client.get("/api/v1/labels", headers=bearer(client, "zhou")).json()
+    assert list(labels["areas"]) == [area.value for area in Area] and labels["areas"]["housing"] == "住房"
+    assert labels["handoff_reasons"] == {r.value: label for r, label in HANDOFF_REASON_LABELS.items()}
+    assert labels["ticket_statuses"]["queued"] == "排队中"
+    assert labels["follow_up_statuses"]["pending"] == "待回访"
+    for script in ("console.js", "reports.js"):
+        source = client.get(f"/console/static/{script}").text
+        assert "/api/v1/labels" in source and "市民要求人工" not in source and "资质认定" not in source

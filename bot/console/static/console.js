@@ -1,22 +1,16 @@
 // 工作台：队列、工单详情、回复、接单、结束；通过 WebSocket 实时更新。所有文字都用 textContent 插入。
 "use strict";
 (function () {
-  const AREAS = {
-    education: "教育", social_security: "社保", employment: "就业", healthcare: "医疗",
-    housing: "住房", transport: "交通", certificates: "证件办理",
-    enterprise_licensing: "企业办证", qualification: "资质认定", other: "其他",
-  };
-  const REASONS = {
-    request_human: "市民要求人工", complaint: "投诉", suggestion: "建议", fallback: "连续未理解",
-    unanswered: "知识库无答案", low_confidence: "未找到匹配事项",
-  };
-  const STATUS = { queued: "排队中", claimed: "处理中", resolved: "已解决", closed: "已结束" };
+  // Labels of areas, handoff reasons and ticket statuses: GET /api/v1/labels, at start.
+  let AREAS = {};
+  let REASONS = {};
+  let STATUS = {};
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const staffMeta = document.querySelector('meta[name="staff"]');
   const me = staffMeta.content;
   const isAdmin = staffMeta.dataset.role === "admin";
   const readOnly = staffMeta.dataset.role === "supervisor";
-  const myAreas = staffMeta.dataset.areas ? staffMeta.dataset.areas.split(",") : Object.keys(AREAS);
+  let myAreas = [];
   const $ = (sel, root) => (root || document).querySelector(sel);
   let tickets = [];
   let selected = null; // case number
@@ -228,6 +222,12 @@
   }
 
   async function start() {
+    const labels = await api("GET", "/api/v1/labels");
+    AREAS = labels.areas;
+    REASONS = labels.handoff_reasons;
+    STATUS = labels.ticket_statuses;
+    myAreas = staffMeta.dataset.areas ? staffMeta.dataset.areas.split(",") : Object.keys(AREAS);
+    for (const option of $("#status-filter").options) if (STATUS[option.value]) option.textContent = STATUS[option.value];
     for (const area of myAreas) { const o = el("option", AREAS[area] || area); o.value = area; $("#area-filter").append(o); }
     for (const sel of ["#area-filter", "#status-filter"]) $(sel).addEventListener("change", loadQueue);
     let debounce = null;

@@ -1,15 +1,11 @@
 // 效能报表：筛选、指标表格（可访问的 <table>）、导出链接、差评回访任务。所有文字都用 textContent 插入。
 "use strict";
 (function () {
-  const AREAS = {
-    education: "教育", social_security: "社保", employment: "就业", healthcare: "医疗",
-    housing: "住房", transport: "交通", certificates: "证件办理",
-    enterprise_licensing: "企业办证", qualification: "资质认定", other: "其他",
-  };
+  let AREAS = {}; // the areas' labels: GET /api/v1/labels, at start
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
   const staffMeta = document.querySelector('meta[name="staff"]');
   const readOnly = staffMeta.dataset.role === "supervisor";
-  const myAreas = staffMeta.dataset.areas ? staffMeta.dataset.areas.split(",") : Object.keys(AREAS);
+  let myAreas = [];
   const form = document.getElementById("report-filter");
   const $ = (sel, root) => (root || document).querySelector(sel);
 
@@ -339,7 +335,9 @@
     return row;
   }
 
-  function start() {
+  async function start() {
+    AREAS = (await api("GET", "/api/v1/labels")).areas;
+    myAreas = staffMeta.dataset.areas ? staffMeta.dataset.areas.split(",") : Object.keys(AREAS);
     // The date inputs arrive filled by the gateway: the last 30 days up to *its* today (the
     // figures are counted by day in its timezone; the browser's clock may be a day behind).
     for (const area of myAreas) { const o = el("option", AREAS[area] || area); o.value = area; form.elements.area.append(o); }

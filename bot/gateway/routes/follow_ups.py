@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
+from bot.contracts.replies import SecondRating
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas
 from bot.gateway.deps import SettingsDep
 from bot.gateway.errors import error_responses
@@ -99,7 +100,7 @@ async def advance(request: Request, task_id: TaskId, body: AdvanceRequest, staff
         handoff = cast(HandoffService, request.app.state.handoff)
         ask = {
             "buttons": second_rating_buttons(task.id),
-            "data": {"type": "second_rating", "follow_up": task.id},
+            "data": SecondRating(follow_up=task.id).dump(),
         }
         await handoff.tell_citizen(task.conversation_id, SECOND_RATING_PROMPT, ask)
     return task.as_json()

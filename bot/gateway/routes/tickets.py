@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.areas import Area
+from bot.contracts.tickets import TicketStatus
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas, websocket_staff
 from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.errors import error_responses
@@ -20,7 +21,6 @@ from bot.gateway.handoff import HandoffService, message_json
 from bot.gateway.params import parse_statuses
 from bot.gateway.sockets import Event, error_frame, relay
 from bot.persistence.faq_drafts import FaqDraftStore
-from bot.persistence.models import TicketStatus
 from bot.persistence.staff import StaffView
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import OPEN_STATUSES, TicketConflictError, TicketStore, TicketView
