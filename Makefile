@@ -10,16 +10,27 @@ CHARTS := charts/node_modules/echarts/dist/echarts.min.js
 # ESLint for the browser scripts (console, reports, widget), pinned in tools/jslint/package-lock.json.
 ESLINT := tools/jslint/node_modules/.bin/eslint
 JS_DIRS := bot/console/static connectors/webchat/static
+# The development tools (pytest, ruff, mypy, the benchmarks' helpers) in the main virtualenv.
+DEV_INSTALLED := $(VENV)/.installed-dev
+LOCK_ARGS := --universal --python-version 3.11 --generate-hashes --quiet --custom-compile-command "make lock" $(UV_ARGS)
+# Tests that assert what a trained or fitted model scores, and benchmark-like checks
+# (pyproject.toml's markers): `make test-scores` runs them, `make test-unit` leaves them out.
+SCORES := model_scores or benchmark
 
-.PHONY: help setup setup-runtime run train index test test-unit lint eval bench bench-reports clean
+.PHONY: help setup setup-runtime lock run train index test test-unit test-scores test-integration lint eval bench \
+	bench-reports clean
 
 help:
 	@echo "make setup   创建两个虚拟环境（可重复运行）"
 	@echo "make run     按需训练、建索引，启动全部服务"
 	@echo "make test    代码检查 + 全部测试"
+	@echo "make test-unit         单元测试（不含模型分数、基准与集成测试）"
+	@echo "make test-scores       依赖训练所得模型分数的测试与基准类测试"
+	@echo "make test-integration  集成测试（真实 Rasa、动作服务、网关）"
+	@echo "make lock    按 pyproject.toml 重新生成带哈希的锁定文件（requirements/runtime.lock、dev.lock）"
 	@echo "make eval    端到端评测（经 /api/v1/chat）、检索、领域分类与 NLU 评测"
 
-setup: setup-runtime $(ESLINT)
+setup: setup-runtime $(DEV_INSTALLED) $(ESLINT)
 
 # What the servers need (both virtualenvs, the charts), without the development tools: the
 # image (deploy/Dockerfile) runs this, as ESLint needs a newer Node.js than Debian's.
@@ -33,9 +44,22 @@ $(ESLINT): tools/jslint/package.json tools/jslint/package-lock.json
 	npm ci --prefix tools/jslint --ignore-scripts --no-audit --no-fund
 	touch $(ESLINT)
 
-$(VENV)/.installed: requirements/main.lock bot/scripts/make-venv.sh knowledge/e5_engine.py
-	bot/scripts/make-venv.sh main $(VENV) requirements/main.lock
+# The main virtualenv: the runtime lock (what the servers import), then, for development, the
+# dev lock (tests, linters, benchmarks) on top. Both lock files carry every file's hash and
+# are installed with --require-hashes; `make lock` writes them from pyproject.toml.
+$(VENV)/.installed: requirements/runtime.lock bot/scripts/make-venv.sh knowledge/e5_engine.py
+	bot/scripts/make-venv.sh main $(VENV) requirements/runtime.lock
 	$(PY) -m knowledge.e5_engine
+
+$(DEV_INSTALLED): $(VENV)/.installed requirements/dev.lock bot/scripts/make-venv.sh
+	bot/scripts/make-venv.sh main-dev $(VENV) requirements/dev.lock
+
+# Runtime pins from [project] dependencies, development pins from the dev group, resolved for
+# Python 3.11+ on any platform; versions already in a lock file are kept unless a requirement
+# moves them (delete a line, or pass UV_ARGS=--upgrade-package=NAME, to move one on purpose).
+lock: $(DEV_INSTALLED)
+	$(VENV)/bin/uv pip compile pyproject.toml $(LOCK_ARGS) -o requirements/runtime.lock
+	$(VENV)/bin/uv pip compile --group dev -c requirements/runtime.lock $(LOCK_ARGS) -o requirements/dev.lock
 
 $(RASA_VENV)/.installed: requirements/rasa.lock requirements/rasa-stock.txt bot/scripts/make-venv.sh
 	bot/scripts/make-venv.sh rasa $(RASA_VENV) requirements/rasa.lock
@@ -49,17 +73,27 @@ train: setup
 index: setup
 	$(PY) -m knowledge reindex
 
-lint: $(VENV)/.installed $(ESLINT)
+lint: $(DEV_INSTALLED) $(ESLINT)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(ESLINT) --config tools/jslint/eslint.config.js --max-warnings 0 $(JS_DIRS)
 
-test-unit: $(VENV)/.installed
-	$(PY) -m pytest -q -m "not integration"
-
+# `make test` (what .ci/run calls) runs every test, marked or not, in one pytest run; the
+# targets below run its parts on their own.
 test: setup lint
 	$(PY) -m pytest -q
+
+test-unit: $(DEV_INSTALLED)
+	$(PY) -m pytest -q -m "not integration and not ($(SCORES))"
+
+# Two of them talk to the trained model through the running system (integration), so the
+# whole setup.
+test-scores: setup
+	$(PY) -m pytest -q -m "$(SCORES)"
+
+test-integration: setup
+	$(PY) -m pytest -q -m "integration"
 
 clean:
 	rm -rf var models .pytest_cache .mypy_cache .ruff_cache

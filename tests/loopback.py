@@ -17,9 +17,14 @@ def serving(app: Any, port: int) -> Iterator[None]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
+    # A gateway's start-up (migrations, the index) can take well over 10 s on a busy two-core
+    # machine; serving before it has started only turns into «connection refused» later.
+    deadline = time.monotonic() + 60
+    while not server.started and thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.05)
+    if not server.started:
+        server.should_exit = True
+        raise RuntimeError(f"测试服务器没有在 127.0.0.1:{port} 上启动")
     try:
         yield
     finally:

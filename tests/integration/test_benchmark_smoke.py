@@ -15,7 +15,7 @@ import pytest
 from bot.runner import Supervisor
 from bot.settings import REPO_ROOT, Settings
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.benchmark]
 
 
 def test_bench_smoke_runs_every_part_and_writes_its_report(

@@ -96,6 +96,7 @@ def test_traditional_chinese_is_understood_and_kept_as_written(
     assert tracker["latest_message"]["text"] == "补办驾驶证要带什么材料"
 
 
+@pytest.mark.model_scores
 def test_parse_reports_intent_entity_and_area(gateway: httpx.Client) -> None:
     response = gateway.post("/api/v1/parse", json={"text": "我身份證丟了，補辦身份證要帶什麼材料"})
     assert response.status_code == 200, response.text
@@ -264,6 +265,7 @@ def test_goodbye_asks_for_a_rating_which_is_stored(
         store.close()
 
 
+@pytest.mark.model_scores
 def test_parse_classifies_the_area_of_a_complaint_and_finds_places(gateway: httpx.Client) -> None:
     complaint = gateway.post("/api/v1/parse", json={"text": "出租车司机绕路多收钱"}).json()
     assert complaint["intent"] == "complaint" and complaint["area"] == "transport"

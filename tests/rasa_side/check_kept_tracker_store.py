@@ -1,4 +1,4 @@
-"""Run under .venv-rasa (tests/unit/test_kept_tracker_store.py starts it): our kept tracker
+"""Run under .venv-rasa (tests/unit/bot/scripts/test_kept_tracker_store.py starts it): our kept tracker
 store (bot/scripts/kept_tracker_store.py) against Rasa's stock `SQLTrackerStore`.
 
 The same seeded conversations (new sessions, slots, another server writing in between, a turn

@@ -1,4 +1,4 @@
-"""Run under .venv-rasa (tests/unit/test_rasa_launcher_guards.py starts it): the two guards
+"""Run under .venv-rasa (tests/unit/bot/scripts/test_rasa_launcher_guards.py starts it): the two guards
 of our Rasa launcher (bot/scripts/rasa_server.py), on the real lock file and environment and
 on made-up ones. Prints one JSON line of findings; exits non-zero when a check fails."""
 

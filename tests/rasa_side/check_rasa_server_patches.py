@@ -1,4 +1,4 @@
-"""Run under .venv-rasa (tests/unit/test_rasa_server_patches.py starts it): each of our
+"""Run under .venv-rasa (tests/unit/bot/scripts/test_rasa_server_patches.py starts it): each of our
 replacements in bot/scripts/rasa_server.py against the Rasa or sklearn code it replaces, on
 random and real-looking inputs. Prints one JSON line of findings; exits non-zero on a mismatch."""
 

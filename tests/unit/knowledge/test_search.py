@@ -14,6 +14,7 @@ from knowledge.service import open_store, prepare_knowledge
 from knowledge.synonyms import load_synonyms
 
 
+@pytest.mark.model_scores
 @pytest.mark.parametrize(
     ("question", "item_id"),
     [
@@ -31,6 +32,7 @@ def test_names_and_aliases_find_the_item_first(kb: KnowledgeBase, question: str,
     assert hits[0].confidence >= 0.9
 
 
+@pytest.mark.model_scores
 def test_text_match_is_less_confident_than_a_name(kb: KnowledgeBase) -> None:
     hits = kb.search("提取公积金交房租")
     assert hits[0].item.id == "housing.provident_fund_rent_withdrawal"
@@ -58,6 +60,7 @@ def test_seeding_and_index_happen_only_when_inputs_change(settings: Settings) ->
     assert backend.count("item") == len(store.items()) >= 9
 
 
+@pytest.mark.model_scores
 def test_traditional_chinese_finds_the_same_item(kb: KnowledgeBase) -> None:
     assert to_simplified("補辦身份證要帶什麼材料") == "补办身份证要带什么材料"
     hits = kb.search("補辦駕駛證要帶什麼材料")
@@ -72,6 +75,7 @@ def test_loose_faq_pairs_are_retrievable(kb: KnowledgeBase) -> None:
     assert "周" in hits[0].faq.q
 
 
+@pytest.mark.model_scores
 def test_faq_confidence_separates_paraphrases_from_near_misses(kb: KnowledgeBase) -> None:
     close = kb.search_faqs("办证件要不要提前预约")
     assert close[0].faq.q == "办证件要提前预约吗？" and close[0].confidence >= 0.6

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,13 +13,14 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
 from bot.actions.answer_question import ActionAnswerQuestion
+from bot.settings import REPO_ROOT
 from knowledge.search import KnowledgeBase
 
 RESET = [
     {"event": "slot", "timestamp": None, "name": "fallback_count", "value": 0},
     {"event": "slot", "timestamp": None, "name": "pending_guess", "value": None},
 ]
-TRACKERS = Path(__file__).resolve().parent.parent / "fixtures" / "trackers"
+TRACKERS = REPO_ROOT / "tests" / "fixtures" / "trackers"
 
 
 def recorded(name: str, **changes: Any) -> Tracker:

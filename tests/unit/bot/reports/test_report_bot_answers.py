@@ -21,7 +21,7 @@ from bot.reports.breakdown_tables import bot_answer_tables
 from bot.reports.conversation_list import Containing, ConversationList
 from bot.reports.summary import ReportFilter
 from tests.query_plans import query_plans
-from tests.unit.test_reports import WEEK, at
+from tests.unit.bot.reports.week import WEEK, at
 
 START = at(9, 29, 12).astimezone(dt.UTC)
 ID_CARD = {"type": "answer", "item_id": "id_card_reissue", "area": "certificates"}

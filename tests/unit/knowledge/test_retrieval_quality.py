@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.settings import REPO_ROOT
 from knowledge.bench import main as bench_main
 from knowledge.evaluate import evaluate, load_questions
 from knowledge.search import KnowledgeBase
+
+pytestmark = pytest.mark.benchmark
 
 
 def test_held_out_recall_at_3_is_at_least_095(kb: KnowledgeBase) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,9 +21,10 @@ from bot.actions.feedback import (
     describes_something,
 )
 from bot.actions.rating import ActionStoreRating, rating_score
+from bot.settings import REPO_ROOT
 from knowledge.search import KnowledgeBase
 
-TRACKERS = Path(__file__).resolve().parent.parent / "fixtures" / "trackers"
+TRACKERS = REPO_ROOT / "tests" / "fixtures" / "trackers"
 
 
 def tracker(text: str, intent: str, slots: dict[str, Any] | None = None, **latest: Any) -> Tracker:

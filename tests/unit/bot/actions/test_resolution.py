@@ -466,6 +466,7 @@ def test_after_a_clarification_what_happened_to_the_document_picks_its_remedy(re
     assert (decision.item.id, decision.question) == (offered[0], QuestionType.steps)
 
 
+@pytest.mark.model_scores
 def test_an_item_retrieval_finds_alone_and_likely_is_answered_not_offered(resolver: Resolver) -> None:
     """Below the answer threshold but above the lone one, with no other item likely at all."""
     decision = resolver.decide(Turn("我下个月满60了，办退休要准备什么"))

@@ -25,7 +25,7 @@ from bot.reports.tables import summary_tables, volume_table
 from bot.reports.transfer_list import TransferList
 from bot.reports.volume import VolumeReport
 from bot.work_calendar import WorkCalendar
-from tests.unit.test_reports import TODAY, WEEK, at, seed_week
+from tests.unit.bot.reports.week import TODAY, WEEK, at, seed_week
 
 HOURS = OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:30", [], [], "Asia/Shanghai")
 

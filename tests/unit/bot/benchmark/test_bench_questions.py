@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
+
 from bot.benchmark.conversations import GREETINGS, conversation_stream
 from bot.benchmark.questions import QuestionPool, eval_questions, follow_up_forms
 from bot.evaluation.e2e import load_split
+
+pytestmark = pytest.mark.benchmark
 
 
 def first_questions(seed: int, count: int) -> list[str]:

@@ -19,7 +19,7 @@ from knowledge.render import QuestionType, has_answer, render_answer
 from knowledge.schema import Phones
 from knowledge.service import import_catalog, open_knowledge_base, open_store, prepare_knowledge
 
-FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "catalog" / "gd_shape_synthetic.jsonl"
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "catalog" / "gd_shape_synthetic.jsonl"
 GD_MAPPING = REPO_ROOT / "knowledge" / "mappings" / "gd_catalog.yml"
 REAL_CATALOG = REPO_ROOT.parent / "shared" / "eval" / "gd_catalog_sample.jsonl"
 

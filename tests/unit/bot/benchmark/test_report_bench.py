@@ -9,6 +9,8 @@ import pytest
 from bot.benchmark.reports import main
 from tests.postgres import ADMIN_DSN
 
+pytestmark = pytest.mark.benchmark
+
 
 def bench_databases() -> set[str]:
     with psycopg.connect(ADMIN_DSN, autocommit=True) as admin:
