@@ -163,7 +163,13 @@ def question_for(turn: Turn) -> QuestionType:
         return cue
     if turn.last_question is not None and keeps_question(turn.text):
         return turn.last_question
-    if turn.last_question is not None and not asks_something(turn.text) and not states_a_wish(turn.text):
+    pressed = turn.text.startswith("/")  # a button's payload asks through its intent
+    if (
+        turn.last_question is not None
+        and not pressed
+        and not asks_something(turn.text)
+        and not states_a_wish(turn.text)
+    ):
         # «跨省的那个», «证已经有了，就是签注用完了»: told, not asked; the question asked
         # before stands.
         return turn.last_question

@@ -440,6 +440,9 @@ def test_a_told_wish_or_a_new_question_is_not_the_question_asked_before() -> Non
     assert question_for(Turn("想办个港澳通行证", last_question=QuestionType.fee)) is QuestionType.steps
     assert question_for(Turn("港澳通行证要多久", last_question=QuestionType.fee)) is QuestionType.time_limit
     assert question_for(Turn("跨省的那个", last_question=QuestionType.fee)) is QuestionType.fee
+    # a pressed button («收费标准» after the materials) asks through its payload's intent
+    pressed = Turn("/ask_fee", intent="ask_fee", last_question=QuestionType.materials)
+    assert question_for(pressed) is QuestionType.fee
 
 
 def test_an_alias_that_is_itself_a_question_still_asks_it_mid_conversation(resolver: Resolver) -> None:
