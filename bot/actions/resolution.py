@@ -179,6 +179,13 @@ def question_for(turn: Turn) -> QuestionType:
     return QuestionType.steps if states_a_wish(turn.text) else QuestionType.overview
 
 
+def asked_about(turn: Turn, question: QuestionType) -> QuestionType:
+    """The question for an item the conversation settles (a candidate picked, another
+    procedure of the same document): the one this message asks in words, else the one asked
+    before — «补办的那个» answers «which one?» and asks nothing new."""
+    return question if question_cue(turn.text) else (turn.last_question or question)
+
+
 def _similarity(part: str, item: ServiceItem) -> tuple[int, int]:
     """(longest common run, characters in common) between the words and the item's names."""
     return max((longest_common(part, name), len(set(part) & set(name))) for name in item.names)
@@ -253,12 +260,14 @@ class Resolver:
                 if found.item not in (None, picked) or (found.candidates and picked not in found.candidates):
                     picked = None
             if picked is not None:
-                asked = question if question_cue(turn.text) else (turn.last_question or question)
-                return Decision(Outcome.answer, asked, picked, confidence=1.0, how="picked")
+                return Decision(
+                    Outcome.answer, asked_about(turn, question), picked, confidence=1.0, how="picked"
+                )
             remedied = _remedy_among(turn.text, offered)
             if remedied is not None:  # «孩子刚生下来，还没拿过» among 首次签发 and 补发
-                asked = question if question_cue(turn.text) else (turn.last_question or question)
-                return Decision(Outcome.answer, asked, remedied, confidence=1.0, how="variant")
+                return Decision(
+                    Outcome.answer, asked_about(turn, question), remedied, confidence=1.0, how="variant"
+                )
         current = self._knowledge.item(turn.current_item) if turn.current_item else None
         if not naming_part(turn.text):
             if len(offered) > 1:
@@ -279,7 +288,7 @@ class Resolver:
             # The citizen answers «which one?»: the question asked before stands unless this
             # message asks another, and a fragment («给刚出生的宝宝办») is read together with
             # the question it answers, unless it names an offered item or one outright.
-            asked = question if question_cue(turn.text) else (turn.last_question or question)
+            asked = asked_about(turn, question)
             alone = decision.item is not None and (
                 decision.item in offered or decision.confidence >= NAMED_CONFIDENCE
             )
@@ -325,16 +334,20 @@ class Resolver:
             # offered item closest in meaning, when it stands out from the others.
             closest = self._closest(turn.text, offered)
             if closest is not None:
-                asked = question if question_cue(turn.text) else (turn.last_question or question)
-                return Decision(Outcome.answer, asked, closest, how="picked_by_meaning")
+                return Decision(Outcome.answer, asked_about(turn, question), closest, how="picked_by_meaning")
         if current is not None:
             # «之前办过证了，这次只要续签» after 往来港澳通行证签发: another procedure of the same
             # document, named by a word the current item never uses.
             procedure = self._other_procedure(turn.text, current, scores)
             if procedure is not None:
-                asked = question if question_cue(turn.text) else (turn.last_question or question)
                 confidence = scores[procedure.id]
-                return Decision(Outcome.answer, asked, procedure, confidence=confidence, how="variant")
+                return Decision(
+                    Outcome.answer,
+                    asked_about(turn, question),
+                    procedure,
+                    confidence=confidence,
+                    how="variant",
+                )
         if (
             current is not None
             and scores.get(current.id, 0.0) >= self._model.clarify_threshold
@@ -428,8 +441,9 @@ class Resolver:
         tied = len(shared) > 1 and shared[1][0] == shared[0][0]
         if not shared or shared[0][0] < _DOCUMENT_PREFIX or tied:
             return None
-        asked = question if question_cue(turn.text) else (turn.last_question or question)
-        return Decision(Outcome.answer, asked, shared[0][1], confidence=1.0, how="variant")
+        return Decision(
+            Outcome.answer, asked_about(turn, question), shared[0][1], confidence=1.0, how="variant"
+        )
 
     def _words(self, text: str) -> list[str]:
         """The naming words of at least two characters of a message, as retrieval reads it."""
