@@ -56,6 +56,7 @@ NON_QUESTION_REPLIES: dict[str, tuple[str, ...]] = {
     "out_of_scope": ("utter_out_of_scope",),
     "chitchat": ("utter_chitchat",),
     "goodbye": ("utter_goodbye", ASK_RATING),
+    "thanks": ("utter_thanks",),
     "bot_challenge": ("utter_bot_challenge",),
 }
 PLACE_QUESTIONS = frozenset({QuestionType.location, QuestionType.hours, QuestionType.contact})

@@ -102,7 +102,7 @@ _FUNCTION_WORDS = (  # noqa: SIM905 (a word list reads better as text)
     "小孩|孩子|小朋友|老人|家人|别人|代办|代理|委托|外地|本地|异地|外省|本市|加急|急用|着急|"
     "不在|几年|多少年|几分|几套|几个|几次|交了|缴了|扣了|还剩|余额|进度|哪一步|到账|"
     "学校|教育局|社保局|人社局|医保局|公积金中心|车管所|交警队|派出所|公安局|街道|社区|政务中心|政务大厅|大厅|"
-    "申请|审批|审核|批下来|批|填写|填报|填|提交|问题|打|到账|时候|时间|一般|大概|才|还要|先|之后|以后|然后|完|"
+    "的事情|的事儿|的事|方面|申请|审批|审核|批下来|批|填写|填报|填|提交|问题|打|到账|时候|时间|一般|大概|才|还要|先|之后|以后|然后|完|"
     "哪个|部门|单位|窗口|地方|找|问问|问|准备|提供|顺便|另外|对了|已经|现在|刚|这种|那种|带|带上|拿|交|网上|线上|手机上|微信上|小程序|不是|不对|我问的是|我说的是|我是说|问的是|说的是|搞错了|错了|一样|同样|也是|介绍|说说|讲讲|详细|具体|如果|要是|的话|情况|里|哪|儿|能|拿|拿到|下|个|些|吧|好|谢谢|身份证号码|身份证号|手机号码|手机号|手机"
 ).split("|")
 
@@ -127,7 +127,7 @@ _NON_NAMING = re.compile(
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
 # 「那X呢」「X呢」, and corrections 「不是，我问的是X」: the same question about another item.
 _SAME_QUESTION = re.compile(
-    r"^((那|那么|还有)?.{1,24}(呢|怎么样)[？?。!！]*|(那|那么|还有)[^，。？?,]{1,20}呢[，,].*)$"
+    r"^((那|那么|还有)?.{1,24}(呢|怎么样)[？?。!！]*|(那|那么|还有)[^，。？?,\s]{1,20}呢[，,\s].*)$"
 )
 _CORRECTION = re.compile(r"^(不是|不对|我问的是|我说的是|我是说|搞错了|错了)")
 
@@ -203,9 +203,14 @@ def naming_part(text: str) -> str:
     return part if len(part) > 1 else ""
 
 
+# Words that stand for «the matter» itself («驾驶证的事», «学籍方面»): whole words only, since
+# 事 is part of names too (交通事故, 事业单位).
+_MATTER_WORDS = frozenset({"事", "事情", "事儿", "方面"})
+
+
 def asks_only(word: str) -> bool:
-    """True for a word that only asks or qualifies (「材料」「怎么」「孩子」), never names."""
-    return not _PUNCTUATION.sub("", _NON_NAMING.sub("", word.lower()))
+    """True for a word that only asks or qualifies (「材料」「怎么」「孩子」「事」), never names."""
+    return word in _MATTER_WORDS or not _PUNCTUATION.sub("", _NON_NAMING.sub("", word.lower()))
 
 
 def corrects(text: str) -> bool:

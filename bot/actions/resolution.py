@@ -355,7 +355,11 @@ class Resolver:
         ):
             # Details about the item being discussed («新车6年内免检的也要领吗»), not another item.
             return Decision(Outcome.answer, question, current, confidence=scores[current.id], how="follow_up")
-        if current is not None and self._details_of(turn.text, current):
+        if (
+            current is not None
+            and self._details_of(turn.text, current)
+            and not self._points_elsewhere(turn.text, decision, scores, current)
+        ):
             # «我普通话只有二级乙等，够不够» after 教师资格认定: details about the item being
             # discussed, which retrieval, read with the item's name, finds to be about it.
             together, _ = self._retrieve(f"{current.name}，{turn.text}", question)
@@ -372,6 +376,26 @@ class Resolver:
             (item,) = decision.candidates
             return replace(decision, outcome=Outcome.answer, item=item, candidates=(), how="variant")
         return decision
+
+    def _points_elsewhere(
+        self, text: str, decision: Decision, scores: dict[str, float], current: ServiceItem
+    ) -> bool:
+        """Retrieval, reading the message alone, finds another item likely and the current one
+        unlikely, and the clause that asks has a word of that item's names the current item
+        never uses («上个月被裁了，失业金怎么领» after 生源地助学贷款): the message is about that
+        item, however well it reads with the current item's name put in front. Not «我社保才交了
+        半年，够条件不» after 人才购房补贴 (the asking clause is about the current item), nor
+        «网上能登记不» after 生育登记 (失业登记 is found by a word the current item has too)."""
+        # One item singled out: several found by a word («外地户口可以交吗»: 户口) tell a case.
+        found = decision.item or (decision.candidates[0] if len(decision.candidates) == 1 else None)
+        threshold = self._model.clarify_threshold
+        return (
+            found is not None
+            and found != current
+            and decision.confidence >= threshold
+            and scores.get(current.id, 0.0) < threshold
+            and self._names_in_own_words(_asking_clause(text), found, current)
+        )
 
     def _other_procedure(
         self, text: str, current: ServiceItem, scores: dict[str, float]
@@ -522,9 +546,7 @@ class Resolver:
         lacked = lacking(text)
         if any(_DOCUMENT.search(term) for term in lacked):
             return False
-        clauses = [clause for clause in _CLAUSE.split(text) if clause]
-        asking = [clause for clause in clauses if question_cue(clause) is not None] or clauses[-1:]
-        if asking and len(lacking(asking[-1])) >= 2:
+        if len(lacking(_asking_clause(text))) >= 2:
             return False
         matters = {term for term in lacked if self._knowledge.in_some_name(term)}
         return len(matters) < 2
@@ -602,6 +624,7 @@ class Resolver:
             for document in documents
             if not _BROUGHT.search(text.split(document)[0][-3:])
             and not _ACTED_ON.match(text.partition(document)[2])
+            and not _ACTED_ON.search(text.partition(document)[0][-2:])
         ]
         if (
             best_score >= self._model.answer_threshold
@@ -634,6 +657,13 @@ class Resolver:
             return clarify, probabilities
         unknown = Decision(Outcome.honest_no, question, confidence=best_score, how="below_threshold")
         return unknown, probabilities
+
+
+def _asking_clause(text: str) -> str:
+    """The last clause of the message that asks something (its last clause if none does)."""
+    clauses = [clause for clause in _CLAUSE.split(text) if clause]
+    asking = [clause for clause in clauses if question_cue(clause) is not None] or clauses[-1:]
+    return asking[-1] if asking else ""
 
 
 def _remedy_among(text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
@@ -714,8 +744,8 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
 
 # Words before a document the citizen brings along («要带户口本吗»), not one they seek.
 _BROUGHT = re.compile("带|提供|提交|交|拿|用")
-# Words after a document the citizen already holds and wants ended or changed («营业执照注销»):
-# the procedure is named after the business or holder, not after the document.
+# Words around a document the citizen already holds and wants ended or changed («营业执照注销»,
+# «注销营业执照»): the procedure is named after the business or holder, not after the document.
 _ACTED_ON = re.compile("注销|变更|吊销|撤销|年报|迁移|迁出")
 
 

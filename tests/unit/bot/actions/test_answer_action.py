@@ -173,6 +173,19 @@ async def test_candidates_for_a_question_stand_against_an_out_of_scope_intent(
     assert messages[0]["custom"]["type"] == "out_of_scope", messages[0]
 
 
+async def test_thanks_that_go_on_to_ask_get_the_answer(installed: KnowledgeBase) -> None:
+    """«好的谢谢 哦对了…年检合格标志在哪领» (DIET: thanks) asks on; plain thanks are thanked."""
+    tracker = recorded("fee_follow_up")
+    tracker.latest_message["intent"] = {"name": "thanks", "confidence": 0.9}
+    tracker.latest_message["text"] = "好的谢谢 哦对了过完户还要年检吧 机动车检验合格标志在哪领"
+    messages, _ = await run(tracker)
+    assert messages[0]["custom"]["type"] == "answer", messages[0]["text"]
+    assert messages[0]["custom"]["item_id"] != "certificates.id_card_reissue"
+    tracker.latest_message["text"] = "好的谢谢"
+    messages, _ = await run(tracker)
+    assert [m.get("response") for m in messages] == ["utter_thanks"]
+
+
 async def test_a_goodbye_after_an_answer_stays_a_goodbye(installed: KnowledgeBase) -> None:
     tracker = recorded("fee_follow_up")
     tracker.latest_message["intent"] = {"name": "goodbye", "confidence": 0.97}

@@ -233,6 +233,12 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("employment.job_referral", "最近有招聘会吗，在哪开", False),
         ("enterprise_licensing.abnormal_list_removal", "这两年生意差，想先歇一阵子不干了，要办什么", False),
         ("healthcare.insurance_record_query_and_certificate", "老人卧床几年了，长期护理保险怎么申请", False),
+        # the asking clause names one other item outright, however well it reads with the
+        # current item's name in front; a case told before the question stays
+        ("education.student_loan_origin", "另外问个我自己的事，上个月被裁了，失业金怎么领", False),
+        ("housing.talent_housing_subsidy", "我社保才交了半年，够条件不", True),
+        ("social_security.flexible_employment_pension", "外地户口可以交吗", True),
+        ("healthcare.birth_registration_service", "网上能登记不", True),
     ],
 )
 def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
@@ -240,6 +246,25 @@ def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
 ) -> None:
     decision = resolver.decide(Turn(text, current_item=current, last_question=QuestionType.materials))
     assert (decision.item is not None and decision.item.id == current) is stays, decision
+
+
+def test_a_matter_spoken_of_as_a_whole_offers_its_items(resolver: Resolver) -> None:
+    # «驾驶证的事»: 事 names nothing, so every item named after the licence is a candidate
+    decision = resolver.decide(Turn("驾驶证的事 要带哪些材料"))
+    assert decision.outcome is Outcome.clarify
+    assert {item.id for item in decision.candidates} >= {
+        "transport.driving_license_reissue",
+        "transport.driving_license_renewal",
+    }
+
+
+def test_a_document_to_be_ended_is_not_one_sought(resolver: Resolver) -> None:
+    # «注销营业执照»: the licence is held and ended; the business's deregistration is the item,
+    # not an honest no for want of an item named after the licence
+    decision = resolver.decide(Turn("注销营业执照需要什么材料"))
+    assert decision.outcome is not Outcome.honest_no
+    found = [decision.item] if decision.item else list(decision.candidates)
+    assert "enterprise_licensing.enterprise_deregistration" in {item.id for item in found if item}
 
 
 @pytest.mark.parametrize(
@@ -493,6 +518,8 @@ def test_na_x_ne_asks_the_guide_again_only_after_a_question() -> None:
     assert asks_again(Turn("那电动车上牌呢", last_question=QuestionType.materials))
     assert not asks_again(Turn("今天股市行情怎么样"))
     assert not asks_again(Turn("那要多少钱", last_question=QuestionType.materials))  # its own cue
+    # «那医保呢 医保关系也得转过来吧»: WeChat users separate clauses with a space, not a comma
+    assert asks_again(Turn("那医保呢 医保关系也得转过来吧", last_question=QuestionType.steps))
 
 
 def test_another_procedure_of_the_document_discussed_is_taken_from_the_conversation(
