@@ -737,11 +737,13 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
             and (term in _BARE_CATEGORY or (term == _REGISTRATION and knowledge.is_verb(terms[n - 1])))
         ):
             term = joined
-        if _DOCUMENT.search(term):
+        if _DOCUMENT.search(term) and not _ANY_DOCUMENT.match(term):
             found.append(term)
     return found
 
 
+# «换新证», «办个新卡»: a document spoken of by what is done to it, not by which one it is.
+_ANY_DOCUMENT = re.compile("^[换补办领拿]?[个张本]?[新旧原老]?(证|卡|证件)$")
 # Words before a document the citizen brings along («要带户口本吗»), not one they seek.
 _BROUGHT = re.compile("带|提供|提交|交|拿|用")
 # Words around a document the citizen already holds and wants ended or changed («营业执照注销»,

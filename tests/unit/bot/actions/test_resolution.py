@@ -258,6 +258,17 @@ def test_a_matter_spoken_of_as_a_whole_offers_its_items(resolver: Resolver) -> N
     }
 
 
+def test_a_new_document_is_no_document_of_its_own(resolver: Resolver) -> None:
+    # «换新证» says what is done to the document being discussed, not which document it is
+    turn = Turn(
+        "我看了下反正也快到期了，干脆直接换新证，换领的话要带什么",
+        current_item="certificates.id_card_reissue",
+        last_question=QuestionType.materials,
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.item.id == "certificates.id_card_renewal", decision
+
+
 def test_a_document_to_be_ended_is_not_one_sought(resolver: Resolver) -> None:
     # «注销营业执照»: the licence is held and ended; the business's deregistration is the item,
     # not an honest no for want of an item named after the licence
