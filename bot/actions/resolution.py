@@ -329,6 +329,16 @@ class Resolver:
             sibling = self._sibling(f"{turn.previous_text}，{turn.text}", turn.text, current, question)
             if sibling is not None:
                 return sibling
+        if told and turn.previous_text and not turn.previous_text.startswith("/") and current is not None:
+            # «我是个体户» after 营业执照注销 answered as 企业注销登记: the case told makes the
+            # question asked before one about another item, which its own words name.
+            together, _ = self._retrieve(f"{turn.previous_text}，{turn.text}", question)
+            if (
+                together.outcome is Outcome.answer
+                and together.item not in (None, current)
+                and self._names_in_own_words(turn.text, together.item, current)
+            ):
+                return replace(together, question=asked_about(turn, question), how="with_previous")
         if len(offered) > 1:
             # The citizen is answering «which one?» in their own words («到期了换新的»): the
             # offered item closest in meaning, when it stands out from the others.

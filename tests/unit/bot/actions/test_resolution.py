@@ -269,6 +269,21 @@ def test_a_new_document_is_no_document_of_its_own(resolver: Resolver) -> None:
     assert decision.item is not None and decision.item.id == "certificates.id_card_renewal", decision
 
 
+def test_a_case_told_after_an_answer_moves_the_question_to_the_item_it_names(resolver: Resolver) -> None:
+    # «我是个体户» after 营业执照注销 was answered as 企业注销登记: the same question, the
+    # item the told case names; a case the current item covers stays (see the test above)
+    turn = Turn(
+        "我是个体户",
+        current_item="enterprise_licensing.enterprise_deregistration",
+        last_question=QuestionType.materials,
+        previous_text="营业执照注销要什么材料",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None
+    assert decision.item.id == "enterprise_licensing.individual_business_deregistration", decision
+    assert decision.question is QuestionType.materials
+
+
 def test_a_document_to_be_ended_is_not_one_sought(resolver: Resolver) -> None:
     # «注销营业执照»: the licence is held and ended; the business's deregistration is the item,
     # not an honest no for want of an item named after the licence
