@@ -253,9 +253,13 @@ class Resolver:
             compact = "".join(ch for ch in meant if ch.isalnum())
             part = naming_part(meant)
             picked = pick_offered(part or (compact if len(compact) <= 3 else ""), offered)
-            if picked is not None and len(offered) == 1 and len(part) > 3:
+            foreign = picked is not None and any(
+                document not in self._names(picked) for document in self._documents(turn.text)
+            )
+            if picked is not None and len(offered) == 1 and (len(part) > 3 or foreign):
                 # One candidate shares a word or two with a message that may name another
-                # matter outright («是想把城乡居民养老并到职工养老里» after 养老保险关系转移).
+                # matter outright («是想把城乡居民养老并到职工养老里» after 养老保险关系转移;
+                # «那叉车证呢» shares only 证 with 职业技能等级认定's «考技能等级证»).
                 found, _ = self._retrieve(turn.text, question)
                 if found.item not in (None, picked) or (found.candidates and picked not in found.candidates):
                     picked = None
@@ -385,6 +389,19 @@ class Resolver:
             # procedure of the document being discussed; the conversation settles it.
             (item,) = decision.candidates
             return replace(decision, outcome=Outcome.answer, item=item, candidates=(), how="variant")
+        if current is not None and _asks_for_counterpart(turn.text, current):
+            # «正式上牌一般要多久» after the temporary plate: never the temporary one again; the
+            # other items retrieval found at all are offered, or the guide honestly lacks it.
+            others = tuple(
+                item
+                for item_id, probability in sorted(scores.items(), key=lambda pair: -pair[1])
+                if item_id != current.id
+                and probability >= _COUNTERPART_FLOOR
+                and (item := self._knowledge.item(item_id)) is not None
+            )[:MAX_CANDIDATES]
+            outcome = Outcome.clarify if others else Outcome.honest_no
+            confidence = scores[others[0].id] if others else 0.0
+            return Decision(outcome, question, None, others, confidence, how="counterpart")
         return decision
 
     def _points_elsewhere(
@@ -536,7 +553,7 @@ class Resolver:
         guide names matters with that the item's wording lacks («我外地户口，能办吗»: 户口 is
         the citizen's case). Places, counts and durations are circumstances, never what is
         asked about."""
-        if turns_away(text) or _WISH.search(text):
+        if turns_away(text) or _WISH.search(text) or _asks_for_counterpart(text, current):
             return False
         about = self._knowledge.about(current)
 
@@ -568,12 +585,15 @@ class Resolver:
 
     def _names_another_matter(self, text: str, current: ServiceItem) -> bool:
         """The message names a document, exam or procedure the current item's wording lacks
-        («那中考报名呢» after 初中入学), or, in a short message, a noun the guide never writes:
+        («那中考报名呢» after 初中入学), the counterpart of what the item's name says it is
+        («正式…» after a temporary one), or, in a short message, a noun the guide never writes:
         another matter, however close retrieval finds the current item. (Details told about
         the current item — «房东不配合», «要带哪些病历» — often use such nouns, so the check
         is kept to this path, where retrieval alone would carry the old item over.)"""
         about = self._knowledge.about(current)
         if any(document not in about for document in self._documents(text)):
+            return True
+        if _asks_for_counterpart(text, current):
             return True
         # «就个体户，夫妻店» tells the case of the matter discussed; it asks about nothing new.
         return asks_something(text) and bool(self.unheard_of(text))
@@ -669,6 +689,11 @@ class Resolver:
         return unknown, probabilities
 
 
+def _asks_for_counterpart(text: str, current: ServiceItem) -> bool:
+    """«正式上牌…» after 核发机动车临时行驶车号牌: the counterpart of what the name says."""
+    return any(word in current.name and other in text for word, other in _COUNTERPARTS)
+
+
 def _asking_clause(text: str) -> str:
     """The last clause of the message that asks something (its last clause if none does)."""
     clauses = [clause for clause in _CLAUSE.split(text) if clause]
@@ -752,6 +777,11 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
     return found
 
 
+# Qualifiers an item's name says it is, and the words that ask for its counterpart
+# («正式上牌一般要多久» after 核发机动车临时行驶车号牌 is about the plate, not the temporary one).
+_COUNTERPARTS = (("临时", "正式"),)
+# Below the clarify threshold: the message read alone finds mostly the item it is not about.
+_COUNTERPART_FLOOR = 0.1
 # «换新证», «办个新卡»: a document spoken of by what is done to it, not by which one it is.
 _ANY_DOCUMENT = re.compile("^[换补办领拿]?[个张本]?[新旧原老]?(证|卡|证件)$")
 # Words before a document the citizen brings along («要带户口本吗»), not one they seek.

@@ -284,6 +284,31 @@ def test_a_case_told_after_an_answer_moves_the_question_to_the_item_it_names(res
     assert decision.question is QuestionType.materials
 
 
+def test_the_counterpart_of_the_current_item_is_never_the_current_item(resolver: Resolver) -> None:
+    turn = Turn(
+        "正式上牌一般要多久",
+        current_item="transport.temporary_plate",
+        last_question=QuestionType.steps,
+        previous_text="新车刚提 还没上牌想先开回家 临时号牌怎么办",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is None, decision
+    assert "transport.temporary_plate" not in {item.id for item in decision.candidates}
+
+
+def test_a_document_named_after_a_clarification_is_no_pick_of_the_one_offered(resolver: Resolver) -> None:
+    # «那叉车证呢» shares only 证 with the one candidate offered (职业技能等级认定, «考技能等级证»)
+    turn = Turn(
+        "那叉车证呢",
+        last_question=QuestionType.location,
+        offered=("employment.skill_level_certification",),
+        previous_text="登高证怎么考 在哪报名",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None
+    assert decision.item.id == "qualification.special_equipment_operator_certificate", decision
+
+
 def test_a_document_to_be_ended_is_not_one_sought(resolver: Resolver) -> None:
     # «注销营业执照»: the licence is held and ended; the business's deregistration is the item,
     # not an honest no for want of an item named after the licence
