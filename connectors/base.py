@@ -2,6 +2,11 @@
 InputChannel/OutputChannel): inbound updates become a normalised message handed to the
 conversation router; everything said to a citizen leaves through one `send`.
 
+A connector owns its channel: its HTTP routes (`routes`, mounted whether or not the channel
+is configured, answering 404 while it is off), how it is built from the settings
+(`from_context`, None when not configured), its start and stop in the gateway's lifespan,
+and `send`. `connectors/registry.py` lists them; the app factory only iterates that list.
+
 A channel renders what it can: buttons become an inline keyboard on Telegram, clickable
 buttons in the widget, and numbered lines («回复数字即可») where a channel has no buttons.
 """
@@ -10,10 +15,19 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import ClassVar
+from dataclasses import dataclass
+from typing import ClassVar, Self, TypeVar
+
+from fastapi import APIRouter
+from sqlalchemy import Engine
+from starlette.requests import HTTPConnection
 
 from bot.contracts.conversation import InboundMessage, OutgoingMessage, TurnResult
+from bot.gateway.bus import EventBus
 from bot.gateway.conversation import ConversationRouter
+from bot.gateway.handoff import HandoffService
+from bot.persistence.store import ConversationStore
+from bot.settings import Settings
 
 
 def buttons_as_lines(message: OutgoingMessage) -> str:
@@ -65,13 +79,39 @@ def _longest_prefix(line: str, limit: int, size: Callable[[str], int]) -> int:
     return low
 
 
+@dataclass(frozen=True)
+class ChannelContext:
+    """What the gateway hands every connector when it starts (created in its lifespan)."""
+
+    settings: Settings
+    engine: Engine
+    store: ConversationStore
+    bus: EventBus
+    router: ConversationRouter
+    handoff: HandoffService
+
+
 class Connector(ABC):
     """A channel. `handle` is the way in; `send` the one way out."""
 
     name: ClassVar[str]
+    routes: ClassVar[APIRouter]
 
     def __init__(self, router: ConversationRouter) -> None:
         self.router = router
+
+    @classmethod
+    @abstractmethod
+    def from_context(cls, context: ChannelContext) -> Self | None:
+        """The connector as the settings configure it; None (said once in the log) when the
+        channel is not configured."""
+
+    # Optional hooks (empty by design, not abstract): most channels have nothing to start.
+    async def start(self) -> None:  # noqa: B027
+        """Called once in the gateway's lifespan, before the first request."""
+
+    async def stop(self) -> None:  # noqa: B027
+        """Called once when the gateway shuts down."""
 
     async def handle(self, inbound: InboundMessage) -> TurnResult:
         return await self.router.handle_citizen_message(inbound.channel, inbound.sender_id, inbound.text)
@@ -79,3 +119,12 @@ class Connector(ABC):
     @abstractmethod
     async def send(self, recipient: str, message: OutgoingMessage) -> None:
         """Deliver one message (text, buttons, lists and links) to a citizen on this channel."""
+
+
+AnyConnector = TypeVar("AnyConnector", bound=Connector)
+
+
+def connector_of(connection: HTTPConnection, kind: type[AnyConnector]) -> AnyConnector | None:
+    """The running connector of this kind (for its routes), None while its channel is off."""
+    found = connection.app.state.channels.connector_for(kind.name)
+    return found if isinstance(found, kind) else None

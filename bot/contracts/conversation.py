@@ -87,7 +87,6 @@ class InboundMessage:
     channel: str
     sender_id: str
     text: str
-    meta: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

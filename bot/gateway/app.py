@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 
 from bot.area_classifier import BackgroundAreaClassifier
 from bot.console import routes as console
-from bot.contracts.conversation import OutgoingMessage
 from bot.gateway.body_limit import BodySizeLimitMiddleware
 from bot.gateway.bus import make_bus
 from bot.gateway.conversation import ConversationRouter
@@ -25,7 +24,6 @@ from bot.gateway.login_guard import LoginGuard
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.routes import (
     auth,
-    chat,
     docs,
     faq_drafts,
     follow_ups,
@@ -54,40 +52,12 @@ from bot.reports.summary import SummaryReport
 from bot.reports.volume import VolumeReport
 from bot.settings import Settings, load_settings
 from bot.work_calendar import WorkCalendar
-from connectors.rest import RestConnector
-from connectors.telegram import routes as telegram_routes
-from connectors.telegram.connector import CHANNEL as TELEGRAM
-from connectors.telegram.connector import TelegramConnector
-from connectors.webchat import routes as webchat
-from connectors.wechat import routes as wechat_routes
-from connectors.wechat.setup import start_wechat, start_wecom
+from connectors.base import ChannelContext
+from connectors.registry import Channels, channel_routes
 from knowledge.dense import embedder_for
 from knowledge.service import open_knowledge_base, open_store, prepare_knowledge
 
 logger = logging.getLogger(__name__)
-
-
-async def start_telegram(
-    settings: Settings, router: ConversationRouter, store: ConversationStore, handoff: HandoffService
-) -> TelegramConnector | None:
-    """Telegram when `TELEGRAM_TOKEN` is set (webhook with a URL, else polling); said once."""
-    if not settings.telegram_token:
-        logger.info("未设置 TELEGRAM_TOKEN，本次不启用 Telegram 渠道")
-        return None
-    connector = TelegramConnector(
-        router,
-        store,
-        settings.telegram_token,
-        settings.telegram_api_url,
-        polling=not settings.telegram_webhook_url,
-    )
-    await connector.start(settings.telegram_webhook_url, settings.effective_telegram_secret)
-    handoff.register_pusher(
-        TELEGRAM, lambda chat_id, message: connector.send(chat_id, OutgoingMessage.from_stored(message))
-    )
-    mode = f"webhook {settings.telegram_webhook_url}" if settings.telegram_webhook_url else "轮询"
-    logger.info("Telegram 渠道已启用（%s）", mode)
-    return connector
 
 
 def configure_logging(level: str) -> None:
@@ -134,8 +104,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await run_in_threadpool(prepare_knowledge, settings)
         app.state.knowledge = await run_in_threadpool(open_knowledge_base, settings)
         app.state.knowledge_store = open_store(settings)
+        app.state.channels = channels = Channels()
         app.state.handoff = HandoffService(
-            store, app.state.tickets, rasa, bus, OfficeHours.from_settings(settings), app.state.knowledge
+            store,
+            app.state.tickets,
+            rasa,
+            bus,
+            OfficeHours.from_settings(settings),
+            app.state.knowledge,
+            channels,
         )
         app.state.follow_ups = FollowUpStore(
             engine,
@@ -157,20 +134,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         app.state.volume = VolumeReport(engine)
         app.state.router = ConversationRouter(store, rasa, app.state.handoff, app.state.follow_ups)
-        app.state.rest = RestConnector(app.state.router, store, bus)
-        app.state.telegram = await start_telegram(settings, app.state.router, store, app.state.handoff)
-        app.state.wechat = start_wechat(settings, engine, app.state.router, store, app.state.handoff)
-        app.state.wecom = start_wecom(settings, engine, app.state.router, store, app.state.handoff)
+        await channels.start(
+            ChannelContext(settings, engine, store, bus, app.state.router, app.state.handoff)
+        )
         app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
         logger.info("网关已启动：%s（工作台 %s/console）", settings.gateway_url, settings.gateway_url)
         try:
             yield
         finally:
-            if app.state.telegram is not None:
-                await app.state.telegram.stop()
-            for wechat in (app.state.wechat, app.state.wecom):
-                if wechat is not None:
-                    await wechat.stop()
+            await channels.stop()
             await bus.aclose()
             await rasa.aclose()
             store.close()
@@ -188,7 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(docs.router)
     app.include_router(health.router)
-    app.include_router(chat.router)
+    for routes in channel_routes():  # REST (with the widget's page and script), Telegram, WeChat
+        app.include_router(routes)
     app.include_router(kb.router)
     app.include_router(faq_drafts.router)
     app.include_router(auth.router)
@@ -199,9 +172,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(follow_ups.router)
     app.include_router(reports.router)
     app.include_router(console.router)
-    app.include_router(telegram_routes.router)
-    app.include_router(wechat_routes.router)
-    app.include_router(webchat.router)
     # Outermost last: headers go on every response, CORS answers for the widget's routes
     # (413s included), and an oversized body is refused before anything reads it.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_request_bytes)

@@ -4,22 +4,23 @@ citizen's channel, and the return to the bot.
 The ticket store moves the state; this service adds what people see: the acknowledgement
 with case number and queue position (or when staff will be back), live events for the
 console and the citizen, and Rasa's pause/resume around the time a person has the
-conversation. Anything a citizen should see is stored first, then published, so a citizen
-who is offline finds it with `GET /api/v1/chat/{sender}/messages` later.
+conversation. Anything a citizen should see is stored first, then sent through the
+connector of the conversation's channel (`connector_for`, from the registry in
+connectors/registry.py), so a citizen who is offline finds it with
+`GET /api/v1/chat/{sender}/messages` later.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.areas import AREA_LABELS, Area
-from bot.contracts.conversation import ConversationView, Role, StoredMessage
+from bot.contracts.conversation import ConversationView, OutgoingMessage, Role, StoredMessage
 from bot.contracts.replies import (
     BackToBot,
     Claimed,
@@ -33,7 +34,7 @@ from bot.contracts.replies import (
     reply_type,
 )
 from bot.contracts.tickets import HandoffReason, TicketStatus
-from bot.gateway.bus import CONSOLE, EventBus, conversation_topic
+from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.rasa_client import RasaClient, RasaUnavailableError, normalise_rasa_messages
 from bot.office_hours import OfficeHours, format_opening
 from bot.persistence.models import utcnow
@@ -74,12 +75,20 @@ def transfer_notice(case_number: str, area: Area, position: int) -> str:
     )
 
 
-Pusher = Callable[[str, StoredMessage], Awaitable[None]]
+class ChannelConnector(Protocol):
+    async def send(self, recipient: str, message: OutgoingMessage) -> None: ...
+
+
+class ConnectorLookup(Protocol):
+    """The running connectors by channel name (`Channels` in connectors/registry.py; this
+    layer does not import the connectors, which sit above it)."""
+
+    def connector_for(self, channel: str) -> ChannelConnector | None: ...
 
 
 class PushRefusedError(Exception):
-    """A pushing channel that may not deliver this message now (WeChat more than 48 hours
-    after the citizen's last message). The message is stored; the text says so to staff."""
+    """A channel that may not deliver this message now (WeChat more than 48 hours after the
+    citizen's last message). The message is stored; the text says so to staff."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +119,7 @@ class HandoffService:
         bus: EventBus,
         hours: OfficeHours,
         knowledge: KnowledgeBase,
+        channels: ConnectorLookup,
     ) -> None:
         self._store = store
         self._tickets = tickets
@@ -117,12 +127,7 @@ class HandoffService:
         self._bus = bus
         self._hours = hours
         self._knowledge = knowledge
-        self._pushers: dict[str, Pusher] = {}
-
-    def register_pusher(self, channel: str, pusher: Pusher) -> None:
-        """Channels that deliver by pushing (Telegram) are sent to by the replica where the
-        staff member acted; socket clients (widget, REST WebSocket) get the bus event."""
-        self._pushers[channel] = pusher
+        self._channels = channels
 
     # --- citizen side ------------------------------------------------------------------
     async def open(self, conversation: ConversationView, request: HandoffRequest) -> StoredMessage:
@@ -369,8 +374,8 @@ class HandoffService:
     async def _publish_message(
         self, ticket: TicketView, message: StoredMessage, to_citizen: bool = True
     ) -> str | None:
-        """Console, citizen sockets and the channel's pusher; returns why the pusher could
-        not deliver (None when delivered or nothing to push)."""
+        """To the console and (with `to_citizen`) the citizen; returns why the citizen's
+        channel could not deliver it (None when delivered or nothing to deliver)."""
         event = {
             "type": "message",
             "case_number": ticket.case_number,
@@ -380,31 +385,30 @@ class HandoffService:
         await self._bus.publish(CONSOLE, event)
         if not to_citizen:
             return None
-        return await self._to_citizen(ticket.conversation_id, ticket.channel, event, message)
+        conversation = await run_in_threadpool(self._store.get_conversation, ticket.conversation_id)
+        return await self._to_citizen(conversation, message)
 
     async def tell_citizen(self, conversation_id: str, text: str, payload: dict[str, Any]) -> StoredMessage:
         """A system message outside any ticket (the 追评 question after 已整改), delivered
-        like a staff reply: citizen sockets and the channel's pusher."""
+        like a staff reply."""
         message = await run_in_threadpool(self._store.append, conversation_id, Role.system, text, payload)
         conversation = await run_in_threadpool(self._store.get_conversation, conversation_id)
-        event = {"type": "message", "message": message_json(message)}
-        await self._to_citizen(conversation_id, conversation.channel, event, message)
+        await self._to_citizen(conversation, message)
         return message
 
-    async def _to_citizen(
-        self, conversation_id: str, channel: str, event: dict[str, Any], message: StoredMessage
-    ) -> str | None:
-        await self._bus.publish(conversation_topic(conversation_id), event)
-        pusher = self._pushers.get(channel)
-        if pusher is not None:
-            conversation = await run_in_threadpool(self._store.get_conversation, conversation_id)
-            try:
-                await pusher(conversation.external_id, message)
-            except PushRefusedError as exc:
-                return str(exc)
-            except Exception:  # stored already: the citizen still finds it in the history
-                logger.exception("推送到 %s 渠道失败（消息已保存）", channel)
-                return "消息已保存，但推送到用户所在渠道失败；用户下次打开对话时可在记录中看到。"
+    async def _to_citizen(self, conversation: ConversationView, message: StoredMessage) -> str | None:
+        """Through the channel's connector, on the replica where staff acted (the REST
+        connector publishes on the bus, so a socket on any replica gets it)."""
+        connector = self._channels.connector_for(conversation.channel)
+        if connector is None:  # a channel not configured here: the message stays in the store
+            return None
+        try:
+            await connector.send(conversation.external_id, OutgoingMessage.from_stored(message))
+        except PushRefusedError as exc:
+            return str(exc)
+        except Exception:  # stored already: the citizen still finds it in the history
+            logger.exception("推送到 %s 渠道失败（消息已保存）", conversation.channel)
+            return "消息已保存，但推送到用户所在渠道失败；用户下次打开对话时可在记录中看到。"
         return None
 
 

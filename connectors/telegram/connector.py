@@ -1,9 +1,10 @@
 """The Telegram connector (python-telegram-bot 22, the `customwebhookbot` pattern).
 
-The Application is built without an updater in webhook mode: the gateway's route checks the
-`secret_token` header and puts `Update.de_json(...)` on the application's queue; the
-Application is started and stopped in the gateway's lifespan. Without a public URL
-(`TELEGRAM_WEBHOOK_URL` unset) it polls, for local development.
+On when `TELEGRAM_TOKEN` is set. The Application is built without an updater in webhook
+mode: the webhook route (`/telegram/webhook`, here) checks the `secret_token` header and puts
+`Update.de_json(...)` on the application's queue; the Application is started and stopped in
+the gateway's lifespan. Without a public URL (`TELEGRAM_WEBHOOK_URL` unset) it polls, for
+local development.
 
 Updates of different chats are handled concurrently, one chat's in order (ordering.py);
 outgoing calls go through python-telegram-bot's AIORateLimiter (Telegram's flood limits,
@@ -18,8 +19,10 @@ read back from the stored message (which survives restarts).
 from __future__ import annotations
 
 import logging
-from typing import Any
+import secrets
+from typing import Any, Self
 
+from fastapi import APIRouter, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import MessageLimit
@@ -35,10 +38,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.contracts.conversation import InboundMessage, OutgoingMessage
+from bot.contracts.conversation import InboundMessage, OutgoingMessage, Role
 from bot.gateway.conversation import ConversationRouter
 from bot.persistence.store import ConversationStore
-from connectors.base import Connector, split_text
+from connectors.base import ChannelContext, Connector, connector_of, split_text
 from connectors.telegram.ordering import PerChatOrderedProcessor
 
 logger = logging.getLogger(__name__)
@@ -47,6 +50,7 @@ CHANNEL = "telegram"
 START_PAYLOAD = "/greet"  # Rasa reads «/intent» as that intent: /start greets
 TROUBLE = "抱歉，系统暂时出了点问题，请稍后再试；急事请拨打 12345 政务服务便民热线。"
 BUTTON_EXPIRED = "这个按钮已失效，请直接输入您的问题。"
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -65,8 +69,17 @@ def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(rows)
 
 
+def notice(text: str) -> OutgoingMessage:
+    """A message of the connector's own (not stored: it answers nothing the router saw)."""
+    return OutgoingMessage(0, text, role=Role.system)
+
+
+router = APIRouter(include_in_schema=False)
+
+
 class TelegramConnector(Connector):
     name = CHANNEL
+    routes = router
 
     def __init__(
         self,
@@ -76,9 +89,13 @@ class TelegramConnector(Connector):
         api_url: str,
         request: BaseRequest | None = None,
         polling: bool = False,
+        webhook_url: str = "",
+        secret_token: str = "",
     ) -> None:
         super().__init__(router)
         self._store = store
+        self._webhook_url = webhook_url
+        self.secret_token = secret_token
         builder: ApplicationBuilder[Any, Any, Any, Any, Any, Any] = (
             ApplicationBuilder()
             .token(token)
@@ -96,17 +113,38 @@ class TelegramConnector(Connector):
         self.application.add_handler(CallbackQueryHandler(self._on_button))
         self.application.add_error_handler(self._on_error)
 
+    @classmethod
+    def from_context(cls, context: ChannelContext) -> Self | None:
+        """A webhook with `TELEGRAM_WEBHOOK_URL`, else polling; said once either way."""
+        settings = context.settings
+        if not settings.telegram_token:
+            logger.info("未设置 TELEGRAM_TOKEN，本次不启用 Telegram 渠道")
+            return None
+        return cls(
+            context.router,
+            context.store,
+            settings.telegram_token,
+            settings.telegram_api_url,
+            polling=not settings.telegram_webhook_url,
+            webhook_url=settings.telegram_webhook_url,
+            secret_token=settings.effective_telegram_secret,
+        )
+
     # --- lifecycle (the gateway's lifespan) --------------------------------------------
-    async def start(self, webhook_url: str = "", secret_token: str = "") -> None:
+    async def start(self) -> None:
         await self.application.initialize()
         await self.application.start()
-        if webhook_url:
+        if self._webhook_url:
             await self.application.bot.set_webhook(
-                webhook_url, secret_token=secret_token or None, allowed_updates=["message", "callback_query"]
+                self._webhook_url,
+                secret_token=self.secret_token or None,
+                allowed_updates=["message", "callback_query"],
             )
         elif self.application.updater is not None:
             await self.application.bot.delete_webhook()
             await self.application.updater.start_polling(allowed_updates=["message", "callback_query"])
+        mode = f"webhook {self._webhook_url}" if self._webhook_url else "轮询"
+        logger.info("Telegram 渠道已启用（%s）", mode)
 
     async def stop(self) -> None:
         if self.application.updater is not None and self.application.updater.running:
@@ -151,7 +189,7 @@ class TelegramConnector(Connector):
             self._payload_of, str(query.data or ""), str(update.effective_chat.id)
         )
         if payload is None:
-            await self.application.bot.send_message(update.effective_chat.id, BUTTON_EXPIRED)
+            await self.send(str(update.effective_chat.id), notice(BUTTON_EXPIRED))
             return
         await self._reply(update.effective_chat.id, payload)
 
@@ -169,6 +207,22 @@ class TelegramConnector(Connector):
         logger.error("处理 Telegram 消息出错：%r", context.error, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat is not None:
             try:
-                await self.application.bot.send_message(update.effective_chat.id, TROUBLE)
+                await self.send(str(update.effective_chat.id), notice(TROUBLE))
             except Exception:
                 logger.exception("无法向 Telegram 用户发送出错提示")
+
+
+@router.post("/telegram/webhook")
+async def webhook(request: Request) -> Response:
+    """The webhook Telegram posts updates to; the `secret_token` header is checked on every call."""
+    connector = connector_of(request, TelegramConnector)
+    if connector is None:
+        raise HTTPException(status_code=404, detail="未启用 Telegram")
+    presented = request.headers.get(SECRET_HEADER, "")
+    if not secrets.compare_digest(presented.encode(), connector.secret_token.encode()):
+        raise HTTPException(status_code=403, detail="secret_token 不正确")
+    data: Any = await request.json()
+    if not isinstance(data, dict):
+        raise HTTPException(status_code=422, detail="更新应为 JSON 对象")
+    await connector.feed(data)
+    return Response(status_code=200)

@@ -1,4 +1,5 @@
-"""`/` (a mock district home page with the widget) and `/widget.js` (the one script tag)."""
+"""`/` (a mock district home page with the widget) and `/widget.js` (the one script tag),
+mounted by the REST connector (connectors/rest.py), whose channel the widget speaks."""
 
 from __future__ import annotations
 

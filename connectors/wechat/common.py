@@ -6,6 +6,9 @@ Both deliver by API calls that may be refused later than the citizen expects: We
 account write to a citizen only within 48 hours of the citizen's last message (and only a
 few messages). A reply that cannot be pushed is stored, kept in `wechat_unpushed` and sent
 with the answer to the citizen's next message; the staff member is told.
+
+Both are built from the settings by `from_context` (None, said once, when not configured)
+and keep their access token where `token_storage` says.
 """
 
 from __future__ import annotations
@@ -19,15 +22,17 @@ from typing import Any, ClassVar
 
 from starlette.concurrency import run_in_threadpool
 from wechatpy.exceptions import WeChatClientException
+from wechatpy.session import SessionStorage
 
-from bot.contracts.conversation import ConversationState, InboundMessage, OutgoingMessage, Role, StoredMessage
+from bot.contracts.conversation import ConversationState, InboundMessage, OutgoingMessage, Role
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.handoff import PushRefusedError
 from bot.persistence.models import utcnow
 from bot.persistence.store import ConversationStore
 from bot.persistence.wechat import WechatStore
+from bot.settings import Settings
 from connectors.base import Connector, buttons_as_lines, split_text, utf8_size
-from connectors.wechat.client import scrub
+from connectors.wechat.client import DatabaseStorage, scrub
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,17 @@ OUTSIDE_WINDOW = (
     "市民下次发消息时会一并收到这条回复。"
 )
 PUSH_FAILED = "回复已保存，但微信拒绝推送（{reason}）；市民下次发消息时会一并收到这条回复。"
+
+
+def token_storage(settings: Settings, wechat: WechatStore) -> SessionStorage:
+    """Redis when the deployment has one (every replica reads it anyway), else the app DB."""
+    if settings.redis_url:
+        import redis
+        from wechatpy.session.redisstorage import RedisStorage
+
+        client = redis.Redis.from_url(settings.redis_url)  # connects lazily, on first use
+        return RedisStorage(client, prefix=f"{settings.redis_prefix}wechat")
+    return DatabaseStorage(wechat)
 
 
 def render(message: OutgoingMessage) -> str:
@@ -125,24 +141,19 @@ class WechatConnector(Connector):
     def send_part(self, external_id: str, text: str) -> None:
         """One text through the product's API (blocking: called in a worker thread)."""
 
-    async def send(self, recipient: str, message: OutgoingMessage) -> None:
-        for part in split_text(render(message), TEXT_LIMIT_BYTES, utf8_size):
-            await run_in_threadpool(self.send_part, recipient, part)
+    async def send(self, recipient: str, message: OutgoingMessage, *, answering: bool = False) -> None:
+        """Every message to a citizen, in parts under the byte limit.
 
-    async def send_all(self, recipient: str, messages: list[OutgoingMessage]) -> None:
-        """A turn's answer through the API, in order; a failure is logged (the answer is
-        stored and the citizen sees it in the history)."""
-        for message in messages:
-            try:
-                await self.send(recipient, message)
-            except Exception as exc:
-                logger.error("通过%s接口发送失败：%s", self.name, scrub(repr(exc)))
-                return
-
-    async def push(self, external_id: str, message: StoredMessage) -> None:
-        """A staff reply (or the bot taking over again): pushed inside WeChat's window,
-        otherwise kept for the citizen's next message and refused with a notice for staff."""
-        conversation = await run_in_threadpool(self._store.find_conversation, self.name, external_id)
+        `answering`: the answer to what the citizen has just sent (inside WeChat's window by
+        definition, even for a message we could not read and did not store); a failure is
+        raised to the caller. Anything else (a staff reply, a queue note, the bot taking over
+        again, a follow-up question) goes out only inside WeChat's window; otherwise, or when
+        WeChat refuses it, it is kept for the citizen's next message and PushRefusedError says
+        so for staff."""
+        if answering:
+            await self._deliver(recipient, message)
+            return
+        conversation = await run_in_threadpool(self._store.find_conversation, self.name, recipient)
         if conversation is None:
             return
         last = await run_in_threadpool(self._wechat.last_citizen_message_at, conversation.id)
@@ -150,7 +161,7 @@ class WechatConnector(Connector):
             await run_in_threadpool(self._wechat.keep_unpushed, conversation.id, message.id)
             raise PushRefusedError(OUTSIDE_WINDOW.format(hours=self._window.total_seconds() / 3600))
         try:
-            await self.send(external_id, OutgoingMessage.from_stored(message))
+            await self._deliver(recipient, message)
         except WeChatClientException as exc:
             await run_in_threadpool(self._wechat.keep_unpushed, conversation.id, message.id)
             reason = self.refusals.get(exc.errcode or 0, f"错误码 {exc.errcode}")
@@ -160,3 +171,17 @@ class WechatConnector(Connector):
             await run_in_threadpool(self._wechat.keep_unpushed, conversation.id, message.id)
             logger.error("无法连接微信接口：%s", scrub(repr(exc)))
             raise PushRefusedError(PUSH_FAILED.format(reason="无法连接微信接口")) from None
+
+    async def _deliver(self, recipient: str, message: OutgoingMessage) -> None:
+        for part in split_text(render(message), TEXT_LIMIT_BYTES, utf8_size):
+            await run_in_threadpool(self.send_part, recipient, part)
+
+    async def send_all(self, recipient: str, messages: list[OutgoingMessage]) -> None:
+        """A turn's answer through the API, in order; a failure is logged (the answer is
+        stored and the citizen sees it in the history)."""
+        for message in messages:
+            try:
+                await self.send(recipient, message, answering=True)
+            except Exception as exc:
+                logger.error("通过%s接口发送失败：%s", self.name, scrub(repr(exc)))
+                return

@@ -1,4 +1,7 @@
-"""The WeChat Official Account connector.
+"""The WeChat Official Account connector (on when `WECHAT_TOKEN`, `WECHAT_APP_ID` and
+`WECHAT_APP_SECRET` are set) and its callback `/wechat/callback`: the URL check (GET) and
+every message or event (POST); anything not signed by WeChat for this account is refused
+with 403 before it is parsed or stored.
 
 WeChat posts each message to the callback and waits 5 seconds for the reply; with no reply
 it retries (three tries in all). So a turn that finishes within `WECHAT_PASSIVE_SECONDS`
@@ -16,19 +19,24 @@ staff replies are handled as for every WeChat product (connectors/wechat/common.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.conversation import OutgoingMessage
 from bot.gateway.conversation import ConversationRouter
 from bot.persistence.store import ConversationStore
 from bot.persistence.wechat import PASSIVE, PUSHED, RUNNING, WechatStore
-from connectors.base import utf8_size
+from connectors.base import ChannelContext, connector_of, utf8_size
 from connectors.wechat.client import OfficialAccountClient
-from connectors.wechat.common import GREET_PAYLOAD, TEXT_LIMIT_BYTES, WechatConnector, render
-from connectors.wechat.protocol import CallbackProtocol
+from connectors.wechat.common import GREET_PAYLOAD, TEXT_LIMIT_BYTES, WechatConnector, render, token_storage
+from connectors.wechat.protocol import CallbackProtocol, CallbackRefusedError
+
+logger = logging.getLogger(__name__)
 
 CHANNEL = "wechat"
 SUCCESS = "success"  # what WeChat takes for «no passive reply, do not retry»
@@ -51,8 +59,12 @@ def passive_text(messages: list[OutgoingMessage]) -> str | None:
     return text if utf8_size(text) <= TEXT_LIMIT_BYTES else None
 
 
+router = APIRouter(include_in_schema=False)
+
+
 class OfficialAccountConnector(WechatConnector):
     name = CHANNEL
+    routes = router
     refusals = REFUSALS
 
     def __init__(
@@ -69,6 +81,33 @@ class OfficialAccountConnector(WechatConnector):
         self.protocol = protocol
         self._client = client
         self._passive_seconds = passive_seconds
+
+    @classmethod
+    def from_context(cls, context: ChannelContext) -> Self | None:
+        """Said once either way."""
+        settings = context.settings
+        if not settings.wechat_enabled:
+            logger.info("未设置 WECHAT_TOKEN、WECHAT_APP_ID、WECHAT_APP_SECRET，本次不启用微信公众号渠道")
+            return None
+        wechat = WechatStore(context.engine)
+        client = OfficialAccountClient(
+            settings.wechat_app_id,
+            settings.wechat_app_secret,
+            settings.wechat_api_url,
+            token_storage(settings, wechat),
+        )
+        protocol = CallbackProtocol(settings.wechat_token, settings.wechat_app_id, settings.wechat_aes_key)
+        mode = "安全模式" if protocol.safe_mode else "明文模式"
+        logger.info("微信公众号渠道已启用（%s，回调地址 /wechat/callback）", mode)
+        return cls(
+            context.router,
+            context.store,
+            wechat,
+            protocol,
+            client,
+            settings.wechat_passive_seconds,
+            settings.wechat_push_window_hours,
+        )
 
     # --- inbound -------------------------------------------------------------------------
     async def on_callback(self, params: Mapping[str, str], body: bytes) -> str:
@@ -137,3 +176,33 @@ class OfficialAccountConnector(WechatConnector):
 
     def send_part(self, external_id: str, text: str) -> None:
         self._client.send_text(external_id, text)
+
+
+def _connector(request: Request) -> OfficialAccountConnector:
+    connector = connector_of(request, OfficialAccountConnector)
+    if connector is None:
+        raise HTTPException(status_code=404, detail="未启用微信公众号渠道")
+    return connector
+
+
+@router.get("/wechat/callback")
+async def verify_url(request: Request) -> Response:
+    connector = _connector(request)
+    try:
+        echostr = connector.protocol.verify_url(request.query_params)
+    except CallbackRefusedError as exc:
+        raise HTTPException(status_code=403, detail=f"微信签名校验失败：{exc}") from exc
+    return PlainTextResponse(echostr)
+
+
+@router.post("/wechat/callback")
+async def callback(request: Request) -> Response:
+    connector = _connector(request)
+    body = await request.body()
+    try:
+        reply = await connector.on_callback(request.query_params, body)
+    except CallbackRefusedError as exc:
+        raise HTTPException(status_code=403, detail=f"微信签名校验失败：{exc}") from exc
+    if reply == SUCCESS:
+        return PlainTextResponse(SUCCESS)
+    return Response(reply, media_type="application/xml")

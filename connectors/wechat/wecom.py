@@ -1,4 +1,7 @@
-"""WeCom 微信客服: customer service for ordinary WeChat users, run from a WeCom corp.
+"""WeCom 微信客服: customer service for ordinary WeChat users, run from a WeCom corp (on
+when `WECOM_CORP_ID`, `WECOM_SECRET`, `WECOM_TOKEN` and `WECOM_AES_KEY` are set). Its
+callback is `/wecom/callback` (the URL check and each notice, refused with 403 unless WeCom
+signed it).
 
 A callback carries no message, only «something new» and a token: the connector answers
 `success` at once and reads the new messages with `kf/sync_msg` from the cursor it keeps in
@@ -26,8 +29,10 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Self
 
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.conversation import ConversationState, OutgoingMessage
@@ -37,9 +42,10 @@ from bot.gateway.handoff import HandoffService
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import TicketConflictError
 from bot.persistence.wechat import PUSHED, WechatStore
+from connectors.base import ChannelContext, connector_of
 from connectors.wechat.client import WeComClient, scrub
-from connectors.wechat.common import WechatConnector
-from connectors.wechat.protocol import WeComProtocol
+from connectors.wechat.common import WechatConnector, token_storage
+from connectors.wechat.protocol import CallbackRefusedError, WeComProtocol
 
 logger = logging.getLogger(__name__)
 
@@ -64,8 +70,12 @@ def text_of(message: dict[str, Any]) -> str | None:
     return None
 
 
+router = APIRouter(include_in_schema=False)
+
+
 class WeComConnector(WechatConnector):
     name = CHANNEL
+    routes = router
     refusals = REFUSALS
 
     def __init__(
@@ -87,6 +97,45 @@ class WeComConnector(WechatConnector):
         self._mode = mode
         self._servicers = dict(servicers or {})  # area → WeCom userid (`wecom` mode)
         self._reading: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @classmethod
+    def from_context(cls, context: ChannelContext) -> Self | None:
+        """Said once either way."""
+        settings = context.settings
+        if not settings.wecom_enabled:
+            logger.info(
+                "未设置 WECOM_CORP_ID、WECOM_SECRET、WECOM_TOKEN、WECOM_AES_KEY，"
+                "本次不启用企业微信「微信客服」渠道"
+            )
+            return None
+        wechat = WechatStore(context.engine)
+        client = WeComClient(
+            settings.wecom_corp_id,
+            settings.wecom_secret,
+            settings.wecom_api_url,
+            token_storage(settings, wechat),
+        )
+        protocol = WeComProtocol(settings.wecom_token, settings.wecom_corp_id, settings.wecom_aes_key)
+        servicers = settings.wecom_servicer_map
+        if settings.wecom_handoff == WECOM:
+            routed = "、".join(f"{area}→{userid}" for area, userid in servicers.items()) or "无"
+            how = f"转人工交给企业微信接待人员（按领域指定：{routed}；其余进待接入池）"
+        else:
+            how = "转人工由工作台经接口回复"
+            if servicers:
+                logger.warning("WECOM_SERVICERS 只在 WECOM_HANDOFF=wecom 时使用，本次忽略")
+        logger.info("企业微信「微信客服」渠道已启用（回调地址 /wecom/callback，%s）", how)
+        return cls(
+            context.router,
+            context.store,
+            wechat,
+            protocol,
+            client,
+            settings.wechat_push_window_hours,
+            context.handoff,
+            settings.wecom_handoff,
+            servicers,
+        )
 
     async def on_callback(self, params: Mapping[str, str], body: bytes) -> str:
         fields = await run_in_threadpool(self.protocol.open, params, body)
@@ -186,3 +235,29 @@ class WeComConnector(WechatConnector):
     def send_part(self, external_id: str, text: str) -> None:
         open_kfid, _, userid = external_id.partition(":")
         self._client.send_text(open_kfid, userid, text)
+
+
+def _wecom(request: Request) -> WeComConnector:
+    connector = connector_of(request, WeComConnector)
+    if connector is None:
+        raise HTTPException(status_code=404, detail="未启用企业微信「微信客服」渠道")
+    return connector
+
+
+@router.get("/wecom/callback")
+async def wecom_verify_url(request: Request) -> Response:
+    try:
+        echostr = _wecom(request).protocol.verify_url(request.query_params)
+    except CallbackRefusedError as exc:
+        raise HTTPException(status_code=403, detail=f"企业微信签名校验失败：{exc}") from exc
+    return PlainTextResponse(echostr)
+
+
+@router.post("/wecom/callback")
+async def wecom_callback(request: Request) -> Response:
+    connector = _wecom(request)
+    try:
+        reply = await connector.on_callback(request.query_params, await request.body())
+    except CallbackRefusedError as exc:
+        raise HTTPException(status_code=403, detail=f"企业微信签名校验失败：{exc}") from exc
+    return PlainTextResponse(reply)

@@ -10,7 +10,7 @@ import pytest
 
 from bot.runner import Supervisor, children
 from bot.settings import Settings
-from connectors.telegram.routes import SECRET_HEADER
+from connectors.telegram.connector import SECRET_HEADER
 from tests.conftest import make_settings
 from tests.fake_telegram import FakeTelegram, button_update, running_fake_telegram, text_update
 from tests.staff import bearer, ensure_staff

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from bot.gateway.app import create_app
-from connectors.telegram.routes import SECRET_HEADER
+from connectors.telegram.connector import SECRET_HEADER
 from tests.conftest import make_settings
 from tests.fake_rasa import running_fake_rasa
 from tests.fake_telegram import FakeTelegram, running_fake_telegram, text_update

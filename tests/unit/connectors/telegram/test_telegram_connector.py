@@ -25,6 +25,7 @@ from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
 from bot.work_calendar import WorkCalendar
 from connectors.base import buttons_as_lines, split_text
+from connectors.registry import Channels
 from connectors.telegram.connector import CHANNEL, TelegramConnector
 from knowledge.search import KnowledgeBase
 from tests.conftest import make_settings
@@ -41,7 +42,7 @@ async def connector(
     store = ConversationStore(engine)
     rasa = RasaClient(["http://127.0.0.1:9"], "http://127.0.0.1:9", 1.0)
     hours = OfficeHours.parse("mon-sun 00:00-24:00", [], [], "Asia/Shanghai")
-    handoff = HandoffService(store, TicketStore(engine), rasa, LocalBus(), hours, kb)
+    handoff = HandoffService(store, TicketStore(engine), rasa, LocalBus(), hours, kb, Channels())
     request = OfflineRequest()
     telegram = TelegramConnector(
         ConversationRouter(store, rasa, handoff, FollowUpStore(engine, WorkCalendar())),
@@ -111,7 +112,7 @@ async def test_staff_messages_are_labelled(connector: tuple[TelegramConnector, O
 def test_without_a_token_the_gateway_says_once_that_telegram_is_off(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.gateway.app")
+    caplog.set_level(logging.INFO, logger="connectors.telegram.connector")
     with TestClient(create_app(make_settings(tmp_path / "var"))) as client:
         assert client.get("/healthz").status_code == 200
         assert client.post("/telegram/webhook", json={}).status_code == 404

@@ -25,9 +25,8 @@ from bot.persistence.wechat import WechatStore
 from bot.settings import Settings
 from connectors.base import split_text, utf8_size
 from connectors.wechat.client import DatabaseStorage, OfficialAccountClient, scrub
-from connectors.wechat.common import TEXT_LIMIT_BYTES, UNSUPPORTED
+from connectors.wechat.common import TEXT_LIMIT_BYTES, UNSUPPORTED, token_storage
 from connectors.wechat.connector import CHANNEL
-from connectors.wechat.setup import token_storage
 from tests.conftest import make_settings
 from tests.fake_rasa import FakeRasa, running_fake_rasa
 from tests.fake_wechat import (
@@ -286,12 +285,12 @@ def test_the_token_is_fetched_once_shared_refreshed_early_and_never_logged(
 def test_without_settings_the_channel_is_off_and_said_once(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="connectors.wechat.setup")
+    caplog.set_level(logging.INFO, logger="connectors.wechat")
     with TestClient(create_app(make_settings(tmp_path / "var", PARSE_ENDPOINT=False))) as client:
         assert client.get("/wechat/callback").status_code == 404
         assert client.post("/wechat/callback", content=b"<xml/>").status_code == 404
         assert client.post("/wecom/callback", content=b"<xml/>").status_code == 404
-    notices = [r.getMessage() for r in caplog.records if r.name == "connectors.wechat.setup"]
+    notices = [r.getMessage() for r in caplog.records if r.name.startswith("connectors.wechat.")]
     assert notices == [
         "未设置 WECHAT_TOKEN、WECHAT_APP_ID、WECHAT_APP_SECRET，本次不启用微信公众号渠道",
         "未设置 WECOM_CORP_ID、WECOM_SECRET、WECOM_TOKEN、WECOM_AES_KEY，本次不启用企业微信「微信客服」渠道",
