@@ -10,14 +10,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from connectors.base import ChannelContext, Connector
-from connectors.rest import RestConnector
+from connectors.rest import RestConnector, WidgetConnector
 from connectors.telegram.connector import TelegramConnector
 from connectors.wechat.connector import OfficialAccountConnector
 from connectors.wechat.wecom import WeComConnector
 
-# REST (with the web widget, which talks to it), Telegram, WeChat Official Account, WeCom.
+# REST, the web widget (served by the REST routes, recorded and pushed as its own channel),
+# Telegram, WeChat Official Account, WeCom.
 CONNECTORS: tuple[type[Connector], ...] = (
     RestConnector,
+    WidgetConnector,
     TelegramConnector,
     OfficialAccountConnector,
     WeComConnector,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
-from typing import Annotated, Any, Self, cast
+from typing import Annotated, Any, ClassVar, Literal, Self, cast
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -39,7 +39,13 @@ from bot.persistence.store import ConversationStore
 from connectors.base import ChannelContext, Connector, connector_of
 from connectors.webchat import routes as webchat
 
-CHANNEL = "rest"
+CHANNEL: Literal["rest"] = "rest"
+# The web widget says who it is (`"channel": "widget"` in the body, `?channel=widget` on the
+# history and the socket), so its conversations are recorded as the widget's; any other
+# caller of these routes is `rest`. The two are one connector's routes, two channels' data.
+WIDGET: Literal["widget"] = "widget"
+ChatChannel = Literal["rest", "widget"]
+CHAT_CHANNELS: tuple[str, ...] = (CHANNEL, WIDGET)
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 channel_routes = APIRouter()  # the chat routes, then the widget's page and script
@@ -54,6 +60,7 @@ class ChatRequest(BaseModel):
 
     sender_id: SenderId
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT_CHARS)]
+    channel: ChatChannel = Field(default=CHANNEL, description="rest（默认）或 widget（网站对话窗口）")
 
 
 class Button(BaseModel):
@@ -91,7 +98,7 @@ class ChatResponse(BaseModel):
 
 
 class RestConnector(Connector):
-    name = CHANNEL
+    name: ClassVar[str] = CHANNEL
     routes = channel_routes
 
     def __init__(self, router: ConversationRouter, store: ConversationStore, bus: EventBus) -> None:
@@ -107,7 +114,7 @@ class RestConnector(Connector):
     async def send(self, recipient: str, message: OutgoingMessage) -> None:
         """To the citizen's open sockets, as `{"type": "message", …}` (the same shape as a
         replayed message); a citizen without one finds it in the history."""
-        conversation = await run_in_threadpool(self._store.find_conversation, CHANNEL, recipient)
+        conversation = await run_in_threadpool(self._store.find_conversation, self.name, recipient)
         if conversation is not None:
             event = _message_event(ChatMessage.of(message).model_dump())
             await self._bus.publish(conversation_topic(conversation.id), event)
@@ -120,13 +127,21 @@ def get_rest(connection: HTTPConnection) -> RestConnector:
     return connector
 
 
+class WidgetConnector(RestConnector):
+    """The web widget's channel: served by the REST connector's routes (it has none of its
+    own), its later messages pushed to the same sockets, its conversations recorded as `widget`."""
+
+    name: ClassVar[str] = WIDGET
+    routes = APIRouter()
+
+
 RestDep = Annotated[RestConnector, Depends(get_rest)]
 
 
-async def is_new_conversation(connection: HTTPConnection, sender_id: str) -> bool:
+async def is_new_conversation(connection: HTTPConnection, sender_id: str, channel: str = CHANNEL) -> bool:
     """No conversation yet for this sender: the reply that opens it carries the token."""
     conversations = cast(ConversationRouter, connection.app.state.router)
-    return await conversations.find(CHANNEL, sender_id) is None
+    return await conversations.find(channel, sender_id) is None
 
 
 def token_if(connection: HTTPConnection, sender_id: str, issue: bool) -> str | None:
@@ -148,8 +163,8 @@ async def limit(connection: HTTPConnection, sender_id: str, *, reading: bool = F
 @router.post("", response_model=ChatResponse, responses=error_responses(429, 503))
 async def chat(body: ChatRequest, request: Request, rest: RestDep) -> ChatResponse:
     await limit(request, body.sender_id)
-    opening = await is_new_conversation(request, body.sender_id)
-    result = await rest.handle(InboundMessage(CHANNEL, body.sender_id, body.text))
+    opening = await is_new_conversation(request, body.sender_id, body.channel)
+    result = await rest.handle(InboundMessage(body.channel, body.sender_id, body.text))
     return ChatResponse(
         conversation_id=result.conversation.id,
         state=result.conversation.state.value,
@@ -171,11 +186,12 @@ async def messages_after(
     api_key: ApiKeyHeaderDep,
     after: Annotated[RowId, Query()] = 0,
     history: Annotated[bool, Query(description="连同市民自己的消息一起返回（重建聊天记录用）")] = False,
+    channel: Annotated[ChatChannel, Query(description="rest（默认）或 widget（网站对话窗口）")] = CHANNEL,
 ) -> ChatResponse:
     """Needs the conversation token (`X-Conversation-Token`) or an integrator's `X-API-Key`."""
     await limit(request, sender_id, reading=True)
     require_conversation_access(request, sender_id, token, api_key)
-    found = await conversations.messages_after(CHANNEL, sender_id, after, history)
+    found = await conversations.messages_after(channel, sender_id, after, history)
     if found is None:
         raise HTTPException(status_code=404, detail="没有找到该用户的会话")
     conversation, messages = found
@@ -192,12 +208,18 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
     queue notes and the return to the bot are pushed as `{"type": "message", …}` the moment
     they are stored. `?after=ID` first replays what was stored while the citizen was away.
     A socket that opens a conversation gets its token in each reply; joining an existing one
-    needs `?token=` (or `X-API-Key`): otherwise an error message, then close 4401/4403."""
+    needs `?token=` (or `X-API-Key`): otherwise an error message, then close 4401/4403.
+    `?channel=widget` (the web widget) records the conversation as the widget's; another
+    value than `rest` or `widget` is closed with 4422."""
     if not SENDER_PATTERN.match(sender_id) or len(sender_id) > 128:
         await websocket.close(code=4422, reason="invalid sender_id")
         return
+    channel = websocket.query_params.get("channel") or CHANNEL
+    if channel not in CHAT_CHANNELS:
+        await websocket.close(code=4422, reason="invalid channel")
+        return
     await websocket.accept()
-    opening = await is_new_conversation(websocket, sender_id)
+    opening = await is_new_conversation(websocket, sender_id, channel)
     refused = None if opening else socket_access_error(websocket, sender_id)
     if refused is not None:
         await close_with_error(websocket, refused.detail, refused.close_code)
@@ -211,13 +233,12 @@ async def chat_socket(websocket: WebSocket, sender_id: str) -> None:
     conversations = cast(ConversationRouter, websocket.app.state.router)
     rest = get_rest(websocket)
     bus = cast(EventBus, websocket.app.state.bus)
-    conversation = await conversations.open(CHANNEL, sender_id)
+    conversation = await conversations.open(channel, sender_id)
     async with bus.subscribe(conversation_topic(conversation.id)) as pushed:
-        found = await conversations.messages_after(CHANNEL, sender_id, after) if after else None
+        found = await conversations.messages_after(channel, sender_id, after) if after else None
         missed = [_message_event(ChatMessage.of(m).model_dump()) for m in (found[1] if found else [])]
-        await relay(
-            websocket, pushed, _pushed, partial(_socket_turn, websocket, rest, sender_id, token), missed
-        )
+        turn = partial(_socket_turn, websocket, rest, sender_id, channel, token)
+        await relay(websocket, pushed, _pushed, turn, missed)
 
 
 def _message_event(message: dict[str, Any]) -> Event:
@@ -229,7 +250,7 @@ def _pushed(event: Event) -> Event:
 
 
 async def _socket_turn(
-    websocket: WebSocket, rest: RestConnector, sender_id: str, token: str | None, body: Any
+    websocket: WebSocket, rest: RestConnector, sender_id: str, channel: str, token: str | None, body: Any
 ) -> Event:
     try:
         await limit(websocket, sender_id)
@@ -237,12 +258,12 @@ async def _socket_turn(
         return {**error_frame(exc.detail), "retry_after": exc.retry_after}
     try:
         request = ChatRequest.model_validate(
-            {**(body if isinstance(body, dict) else {}), "sender_id": sender_id}
+            {**(body if isinstance(body, dict) else {}), "sender_id": sender_id, "channel": channel}
         )
     except ValidationError:
         return error_frame(f"消息格式不正确：需要 1–{MAX_TEXT_CHARS} 个字符的 text")
     try:
-        result = await rest.handle(InboundMessage(CHANNEL, sender_id, request.text))
+        result = await rest.handle(InboundMessage(channel, sender_id, request.text))
     except RasaUnavailableError:
         return error_frame(ASSISTANT_UNAVAILABLE)
     return {

@@ -43,7 +43,7 @@ from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.staff import SessionPolicy, StaffStore
+from bot.persistence.staff import SessionPolicy, StaffStore, uncovered_warning
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import TicketStore
 from bot.reports.gaps import GapReport
@@ -138,6 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ChannelContext(settings, engine, store, bus, app.state.router, app.state.handoff)
         )
         app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
+        warning = uncovered_warning(await run_in_threadpool(app.state.staff.uncovered_areas))
+        if warning:
+            logger.warning(warning)
         logger.info("网关已启动：%s（工作台 %s/console）", settings.gateway_url, settings.gateway_url)
         try:
             yield

@@ -99,7 +99,29 @@ class StaffAction:
     notice: str | None = None
 
 
-def message_json(message: StoredMessage) -> dict[str, Any]:
+def button_titles(messages: list[StoredMessage]) -> dict[int, str]:
+    """For each citizen message (oldest first in `messages`) that is the payload of a button
+    the conversation offered before it (`/ask_fee{"service_item": …}`), the button's title, by
+    message id: what the citizen pressed, as they saw it. The stored text stays the payload
+    (it is what Rasa was sent); only what staff read changes."""
+    offered: dict[str, str] = {}
+    titles: dict[int, str] = {}
+    for message in messages:
+        if message.role == Role.citizen:
+            title = offered.get(message.text.strip())
+            if title:
+                titles[message.id] = title
+            continue
+        for button in message.payload.get("buttons") or []:
+            if isinstance(button, dict) and button.get("payload") and button.get("title"):
+                offered[str(button["payload"])] = str(button["title"])
+    return titles
+
+
+def message_json(message: StoredMessage, pressed: str | None = None) -> dict[str, Any]:
+    """A message as staff see it; `pressed`: the title of the button whose payload the
+    citizen's message is, shown as its text (the payload stays in `button_payload`)."""
+    shown: dict[str, Any] = {"text": pressed, "button_payload": message.text} if pressed else {}
     return {
         "id": message.id,
         "role": message.role.value,
@@ -107,7 +129,14 @@ def message_json(message: StoredMessage) -> dict[str, Any]:
         "buttons": list(message.payload.get("buttons", [])),
         "data": dict(message.payload.get("data", {})),
         "created_at": message.created_at.isoformat(),
+        **shown,
     }
+
+
+def transcript_json(messages: list[StoredMessage]) -> list[dict[str, Any]]:
+    """Messages (oldest first) as staff see them, pressed buttons by their titles."""
+    titles = button_titles(messages)
+    return [message_json(m, titles.get(m.id)) for m in messages]
 
 
 class HandoffService:
@@ -151,7 +180,8 @@ class HandoffService:
         if ticket is None:  # state without a ticket should not happen; never drop the text
             logger.warning("会话 %s 处于 %s 状态但没有未结工单", conversation.id, conversation.state)
             return []
-        await self._publish_message(ticket, message, to_citizen=False)
+        pressed = await self._pressed(conversation, message)
+        await self._publish_message(ticket, message, to_citizen=False, pressed=pressed)
         if ticket.status != TicketStatus.queued:
             return []
         position = await run_in_threadpool(self._tickets.queue_position, ticket)
@@ -284,6 +314,7 @@ class HandoffService:
         reason = request.reason
         item = self._knowledge.resolve(request.service_item) if request.service_item else None
         transcript = self._store.recent(conversation.id, TRANSCRIPT_MESSAGES)
+        titles = button_titles(transcript)
         last_answer = next(
             (
                 m.text
@@ -297,7 +328,8 @@ class HandoffService:
             "service_item_name": item.name if item else None,
             "last_bot_answer": last_answer,
             "transcript": [
-                {"role": m.role.value, "text": m.text, "at": m.created_at.isoformat()} for m in transcript
+                {"role": m.role.value, "text": titles.get(m.id, m.text), "at": m.created_at.isoformat()}
+                for m in transcript
             ],
         }
         return NewTicket(
@@ -313,16 +345,18 @@ class HandoffService:
 
     def _store_ack(self, conversation_id: str, ticket: TicketView, position: int) -> StoredMessage:
         opening = self._hours.next_opening(utcnow())
+        # The position is in the text itself, so every channel tells it (Telegram and WeChat
+        # show only the text; the widget also reads it from the data).
+        ahead = f"您前面还有 {position - 1} 位" if position > 1 else "您是下一位"
         if opening is None:
-            ahead = f"您前面还有 {position - 1} 位" if position > 1 else "您是下一位"
             text = (
                 f"已为您转接人工服务，受理编号：{ticket.case_number}。{ahead}，"
                 "工作人员接单后会在这里直接回复您，请稍候。"
             )
         else:
             text = (
-                f"已为您登记人工服务，受理编号：{ticket.case_number}。现在是非工作时间"
-                f"（工作时间：{self._hours.describe()}），"
+                f"已为您登记人工服务，受理编号：{ticket.case_number}，当前排队第 {position} 位"
+                f"（{ahead}）。现在是非工作时间（工作时间：{self._hours.describe()}），"
                 f"工作人员将于 {format_opening(opening)} 起按顺序回复，"
                 "回复会发到这里，您离开后再回来也能看到。"
             )
@@ -371,8 +405,19 @@ class HandoffService:
             event["from_area"] = from_area
         await self._bus.publish(CONSOLE, event)
 
+    async def _pressed(self, conversation: ConversationView, message: StoredMessage) -> str | None:
+        """The title of the button a citizen's message pressed, from the recent transcript."""
+        if not message.text.startswith("/"):
+            return None
+        recent = await run_in_threadpool(self._store.recent, conversation.id, TRANSCRIPT_MESSAGES)
+        return button_titles(recent).get(message.id)
+
     async def _publish_message(
-        self, ticket: TicketView, message: StoredMessage, to_citizen: bool = True
+        self,
+        ticket: TicketView,
+        message: StoredMessage,
+        to_citizen: bool = True,
+        pressed: str | None = None,
     ) -> str | None:
         """To the console and (with `to_citizen`) the citizen; returns why the citizen's
         channel could not deliver it (None when delivered or nothing to deliver)."""
@@ -380,7 +425,7 @@ class HandoffService:
             "type": "message",
             "case_number": ticket.case_number,
             "area": ticket.area,
-            "message": message_json(message),
+            "message": message_json(message, pressed),
         }
         await self._bus.publish(CONSOLE, event)
         if not to_citizen:

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.contracts.areas import Area
+from bot.contracts.areas import AREA_LABELS, Area
 from bot.persistence.models import Staff, StaffRole, StaffSession, as_utc, utcnow
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-]{2,64}$")
@@ -115,6 +115,18 @@ def parse_areas(raw: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(areas))
 
 
+def uncovered_warning(areas: Iterable[Area]) -> str | None:
+    """The Chinese warning for queues nobody works (None when every queue is covered)."""
+    listed = "、".join(f"{AREA_LABELS[area]}（{area.value}）" for area in areas)
+    if not listed:
+        return None
+    return (
+        f"以下队列没有在职的工作人员负责，转入的工单无人接单：{listed}。"
+        "管理员虽可查看全部领域，但不算专人负责；"
+        "请用 python -m bot staff add 用户名 --areas 领域 指定负责人。"
+    )
+
+
 def _view(row: Staff) -> StaffView:
     return StaffView(row.id, row.username, StaffRole(row.role), tuple(row.areas or ()))
 
@@ -163,6 +175,18 @@ class StaffStore:
                 row.password_hash = _hasher.hash(password)
                 session.commit()
             return _view(row)
+
+    def uncovered_areas(self) -> list[Area]:
+        """Every queue (the nine areas and `other`, in that order) that no active staff member
+        has among their areas. Admins see every queue but are nobody's assigned worker, and
+        supervisors never claim, so neither covers one. The start-up warning and the reports
+        both ask this."""
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(Staff.areas).where(Staff.active, Staff.role == StaffRole.staff.value)
+            )
+            covered = {area for areas in rows for area in (areas or ())}
+        return [area for area in Area if area.value not in covered]
 
     def usernames(self) -> list[str]:
         """Every account's name, active or not (for the list of login locks)."""

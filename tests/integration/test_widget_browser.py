@@ -132,10 +132,15 @@ def test_a_question_is_answered_with_a_numbered_list_and_its_source(page: Page, 
     sender = page.evaluate("() => localStorage.getItem('zw-widget-sender')")
     assert re.fullmatch(r"w-[0-9a-f]+", sender), sender
     token = page.evaluate("() => localStorage.getItem('zw-widget-token')")
-    history = f"{base}/api/v1/chat/{sender}/messages?history=true"
+    history = f"{base}/api/v1/chat/{sender}/messages?history=true&channel=widget"
     assert httpx.get(history, timeout=10).status_code == 401  # the sender id alone reads nothing
     kept = httpx.get(history, headers={"X-Conversation-Token": token}, timeout=10)
     assert kept.json()["messages"][0]["text"] == "补办身份证要带什么材料"
+    # the widget's conversation is the widget channel's, not the REST API's
+    as_rest = httpx.get(
+        history.replace("&channel=widget", ""), headers={"X-Conversation-Token": token}, timeout=10
+    )
+    assert as_rest.status_code == 404
 
 
 @pytest.mark.parametrize("token", [None, "forged-token-of-thirty-chars-xx"])

@@ -91,7 +91,10 @@
     const who = { citizen: "市民", bot: "机器人", staff: "工作人员", system: "系统" }[m.role] || m.role;
     const line = el("li", null, "msg " + m.role);
     line.dataset.id = m.id;
-    line.append(el("span", who, "who"), el("span", m.text, "text"));
+    // a pressed button: its title, as the citizen saw it (the payload sent to Rasa on hover)
+    const text = el("span", m.button_payload ? "［按钮］" + m.text : m.text, "text");
+    if (m.button_payload) text.title = m.button_payload;
+    line.append(el("span", who, "who"), text);
     return line;
   }
 

@@ -101,6 +101,7 @@
       holder.append(renderTable("volume", volume.table));
       for (const [name, table] of Object.entries(breakdowns.tables)) holder.append(renderTable(name, table));
       for (const [name, table] of Object.entries(answers.tables)) holder.append(renderTable(name, table));
+      showUncovered(data.uncovered_queues || []);
       drawCharts(data, volume, breakdowns, answers);
       const names = $("#staff-names");  // who can be chosen: those in the staff breakdown
       if (!names.children.length) for (const g of breakdowns.by_staff) { const o = el("option"); o.value = g.key; names.append(o); }
@@ -110,6 +111,16 @@
     }
     loadFollowUps();
     loadGaps();
+  }
+
+  // Queues nobody covers (as of now, whatever the dates): their tickets wait with nobody to claim them.
+  function showUncovered(queues) {
+    const note = $("#uncovered-queues");
+    note.hidden = !queues.length;
+    note.textContent = queues.length
+      ? "无人负责的队列：" + queues.map((q) => q.label + "（" + q.area + "）").join("、") +
+        "。没有在职的工作人员负责这些领域，转入的工单无人接单；请管理员用 python -m bot staff add 用户名 --areas 领域 指定负责人。"
+      : "";
   }
 
   // Charts (Apache ECharts, served by the gateway); the same numbers are in the tables below.

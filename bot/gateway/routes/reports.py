@@ -14,13 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from bot.contracts.areas import Area
+from bot.contracts.areas import AREA_LABELS, Area
 from bot.gateway.auth import StaffDep, readable_areas
 from bot.gateway.deps import SettingsDep
 from bot.gateway.errors import error_responses
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.gap_decisions import GapDecisionStore
-from bot.persistence.staff import StaffView
+from bot.persistence.staff import StaffStore, StaffView
 from bot.reports.bot_answers import FAQ, BotAnswersReport
 from bot.reports.breakdown_tables import bot_answer_tables, breakdown_tables
 from bot.reports.breakdowns import BreakdownReport
@@ -223,10 +223,26 @@ async def _summary(request: Request, scope: ReportFilter) -> Summary:
     return await run_in_threadpool(reports.build, scope, today)
 
 
+async def _uncovered(request: Request, scope: ReportFilter) -> list[dict[str, str]]:
+    """The queues (within the caller's areas) that no active staff member covers, as of now:
+    a ticket there waits with nobody to claim it. The same list the gateway warns of at start-up."""
+    staff = cast(StaffStore, request.app.state.staff)
+    areas = await run_in_threadpool(staff.uncovered_areas)
+    return [
+        {"area": area.value, "label": AREA_LABELS[area]}
+        for area in areas
+        if scope.areas is None or area.value in scope.areas
+    ]
+
+
 @router.get("/summary")
 async def summary(request: Request, scope: ScopeDep) -> dict[str, Any]:
+    """总体指标；`uncovered_queues` 为当前没有在职工作人员负责的队列（不受日期筛选影响）。"""
     figures = await _summary(request, scope)
-    return _with_tables(figures, summary_tables(figures))
+    return {
+        **_with_tables(figures, summary_tables(figures)),
+        "uncovered_queues": await _uncovered(request, scope),
+    }
 
 
 @router.get("/export")
@@ -351,7 +367,10 @@ def _staff_report(request: Request) -> StaffReport:
 async def staff_figures(request: Request, scope: ScopeDep) -> dict[str, Any]:
     """按领域、按工作人员：等待、首次响应（含只计工作时间的 3 分钟内占比）、处理时长、N 个工作日内办结。"""
     result = await run_in_threadpool(_staff_report(request).build, scope)
-    return _with_tables(result, staff_tables(result))
+    return {
+        **_with_tables(result, staff_tables(result)),
+        "uncovered_queues": await _uncovered(request, scope),
+    }
 
 
 @router.get("/volume")

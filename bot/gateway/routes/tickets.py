@@ -17,7 +17,7 @@ from bot.contracts.tickets import TicketStatus
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas, websocket_staff
 from bot.gateway.bus import CONSOLE, EventBus
 from bot.gateway.errors import error_responses
-from bot.gateway.handoff import HandoffService, message_json
+from bot.gateway.handoff import HandoffService, message_json, transcript_json
 from bot.gateway.params import parse_statuses
 from bot.gateway.sockets import Event, error_frame, relay
 from bot.persistence.faq_drafts import FaqDraftStore
@@ -114,7 +114,7 @@ async def get_ticket(request: Request, case_number: str, staff: StaffDep) -> dic
     transfers = await run_in_threadpool(_tickets(request).transfers, ticket.id)
     return {
         **(await _with_position(request, ticket)),
-        "messages": [message_json(m) for m in messages],
+        "messages": transcript_json(messages),
         "events": events,
         "transfers": transfers,
     }

@@ -9,7 +9,8 @@
  * 界面放在开放模式的 Shadow DOM 里，样式与宿主页面互不影响。传输优先用 WebSocket
  * （/api/v1/chat/{sender}/ws，断线指数退避重连 1→15 秒），连不上时改用 REST
  * （POST /api/v1/chat，并每 3 秒轮询 /messages?after=…）。页面刷新后用
- * /messages?after=0&history=true 重建聊天记录。
+ * /messages?after=0&history=true 重建聊天记录。每个请求都带 channel=widget（POST 的正文、
+ * 读取消息和 WebSocket 的查询参数），网关把这些会话记为「网站对话窗口」渠道。
  * 会话凭证：开启会话的那次回复带有 conversation_token，与 sender id 一起存在 localStorage；
  * 读取消息时放在 X-Conversation-Token 请求头，WebSocket 用 ?token=。没有凭证的旧会话
  * 或被网关拒绝的凭证（401/403、关闭码 4401/4403）：忘掉旧身份，下一条消息开启新会话。
@@ -36,6 +37,8 @@
   const SENDER_PATTERN = /^[A-Za-z0-9_.:@-]+$/;
   const DEFAULT_COLOR = "#b3261e";
   const ROLES = ["citizen", "bot", "staff", "system"];
+  // 网关把挂件的会话记为 widget 渠道（而非直接调用接口的 rest）：每个请求都带上
+  const CHANNEL = "widget";
 
   const TEXT = {
     greeting: "您好！我是示例区政务咨询助手，可以问我办事要带什么材料、多少钱、在哪里办。",
@@ -845,7 +848,7 @@ textarea:focus { border-color: var(--zw-color); }
         method: "POST",
         headers: { "Content-Type": "application/json" },
         credentials: "omit",
-        body: JSON.stringify({ sender_id: senderId(), text }),
+        body: JSON.stringify({ sender_id: senderId(), text, channel: CHANNEL }),
       });
       const body = await response.json().catch(() => null);
       if (response.ok && body) {
@@ -900,7 +903,7 @@ textarea:focus { border-color: var(--zw-color); }
     try {
       for (let page = 0; page < 50; page++) {
         const response = await fetch(
-          apiUrl(`${senderPath()}/messages?after=${after}&history=true`),
+          apiUrl(`${senderPath()}/messages?after=${after}&history=true&channel=${CHANNEL}`),
           { cache: "no-store", credentials: "omit", headers: tokenHeaders() }
         );
         if (response.status === 404) break; // 还没有会话
@@ -940,6 +943,7 @@ textarea:focus { border-color: var(--zw-color); }
     const url = new URL(apiUrl(`${senderPath()}/ws`), location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     url.searchParams.set("after", String(state.lastId));
+    url.searchParams.set("channel", CHANNEL);
     if (state.token) url.searchParams.set("token", state.token);
     return url.href;
   }
@@ -1025,7 +1029,7 @@ textarea:focus { border-color: var(--zw-color); }
     if (state.polling || !state.sender) return;
     state.polling = true;
     try {
-      const response = await fetch(apiUrl(`${senderPath()}/messages?after=${state.lastId}`), {
+      const response = await fetch(apiUrl(`${senderPath()}/messages?after=${state.lastId}&channel=${CHANNEL}`), {
         cache: "no-store",
         credentials: "omit",
         headers: tokenHeaders(),

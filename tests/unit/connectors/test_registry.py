@@ -27,7 +27,7 @@ from tests.conftest import make_settings
 
 def test_each_channel_is_listed_once_and_the_app_mounts_its_routes(tmp_path: Path) -> None:
     names = [kind.name for kind in CONNECTORS]
-    assert names == ["rest", "telegram", "wechat", "wecom"]
+    assert names == ["rest", "widget", "telegram", "wechat", "wecom"]
     app = create_app(make_settings(tmp_path / "var"))
     mounted = {
         "chat": "/api/v1/chat",
