@@ -1,8 +1,10 @@
 """When staff are at their desks: a weekly schedule, public holidays and 调休 working days.
 
 `OFFICE_HOURS="mon-fri 09:00-12:00,13:30-17:30"` (several day ranges may be joined with `;`),
-`HOLIDAYS=["2026-10-01", …]`, `MAKEUP_WORKDAYS=["2026-10-10", …]`: a holiday is closed all
-day; a make-up working day keeps the hours of a Monday.
+public holidays and 调休 from the maintained `chinese-calendar` package (`bot/work_calendar.py`),
+plus `HOLIDAYS=[…]` / `MAKEUP_WORKDAYS=[…]` from the settings as local additions (and for a year
+the package does not cover yet): a holiday is closed all day; a make-up working day keeps the
+hours of a Monday.
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from bot.settings import Settings
+from bot.work_calendar import WorkCalendar
 
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LABELS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
@@ -63,10 +67,15 @@ class OfficeHours:
         except ValueError as exc:
             raise OfficeHoursError(f"HOLIDAYS / MAKEUP_WORKDAYS 中有不正确的日期：{exc}") from exc
 
-    def _periods(self, day: dt.date) -> tuple[tuple[int, int], ...]:
-        if day in self.holidays:
+    @cached_property
+    def _calendar(self) -> WorkCalendar:
+        return WorkCalendar(self.holidays, self.makeup_workdays)
+
+    def periods(self, day: dt.date) -> tuple[tuple[int, int], ...]:
+        """The open periods of a local day, as (start minute, end minute)."""
+        if self._calendar.is_public_holiday(day):
             return ()
-        if day in self.makeup_workdays:
+        if self._calendar.is_makeup_workday(day):
             return self.weekly.get(0, ())
         return self.weekly.get(day.weekday(), ())
 
@@ -76,7 +85,7 @@ class OfficeHours:
         minute = local.hour * 60 + local.minute
         for offset in range(SEARCH_DAYS):
             day = local.date() + dt.timedelta(days=offset)
-            for start, end in self._periods(day):
+            for start, end in self.periods(day):
                 if offset == 0 and start <= minute < end:
                     return None
                 if offset > 0 or minute < start:

@@ -35,6 +35,27 @@ class WorkCalendar:
             return False
         return True
 
+    def is_public_holiday(self, day: dt.date) -> bool:
+        """A day off by law or by the yearly notice (not an ordinary weekend): listed in the
+        settings (a local addition), or a named holiday the package does not make a workday."""
+        if day in self._holidays:
+            return True
+        try:
+            off, name = chinese_calendar.get_holiday_detail(day)
+        except NotImplementedError:
+            return False
+        return bool(off) and name is not None
+
+    def is_makeup_workday(self, day: dt.date) -> bool:
+        """A weekend day worked in exchange for a holiday (调休): listed in the settings, or a
+        weekend workday in the package."""
+        if day in self._makeup:
+            return True
+        try:
+            return day.weekday() >= 5 and bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            return False
+
     def is_workday(self, day: dt.date) -> bool:
         try:
             return bool(chinese_calendar.is_workday(day))

@@ -241,7 +241,7 @@ def _measure(url: str, timezone: str, cache: Path, rounds: int) -> bool:
     scope = ReportFilter(date_from=today - dt.timedelta(days=29), date_to=today, timezone=timezone)
     # One of each, as the app keeps them
     summary, volume = SummaryReport(engine), VolumeReport(engine)
-    staff = StaffReport(engine, OfficeClock(hours, calendar), calendar, 3)
+    staff = StaffReport(engine, OfficeClock(hours), calendar, 3)
     gaps = GapReport(engine, embedder_for(cache), None)
     breakdowns, bot_answers = BreakdownReport(engine), BotAnswersReport(engine)
     listing = ConversationList(engine)

@@ -128,7 +128,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         calendar = WorkCalendar.from_iso(settings.holidays, settings.makeup_workdays)
         app.state.staff_report = StaffReport(
             engine,
-            OfficeClock(OfficeHours.from_settings(settings), calendar),
+            OfficeClock(OfficeHours.from_settings(settings)),
             calendar,
             settings.resolution_working_days,
         )

@@ -22,7 +22,6 @@ import numpy as np
 
 from bot.office_hours import OfficeHours
 from bot.reports.epoch import DAY, EPOCH_ORDINAL, SECOND, IntArray, wall_microseconds
-from bot.work_calendar import WorkCalendar
 
 MINUTE = 60_000_000  # µs
 MARGIN_DAYS = 366  # a table extended for one day covers a year beyond it
@@ -30,13 +29,12 @@ Periods = tuple[tuple[int, int], ...]  # (opens, closes) in microseconds after l
 
 
 class OfficeClock:
-    """Office seconds between two moments: the weekly hours, on working days of the calendar
-    only; a 调休 weekend working day keeps a Monday's hours."""
+    """Office seconds between two moments: the office hours of each day, which know public
+    holidays and 调休 (`OfficeHours.periods`: a 调休 weekend working day keeps a Monday's hours)."""
 
-    def __init__(self, hours: OfficeHours, calendar: WorkCalendar) -> None:
+    def __init__(self, hours: OfficeHours) -> None:
         self._hours = hours
         self.zone = hours.zone
-        self._calendar = calendar
         self._days: dict[int, Periods] = {}  # by date ordinal
         # (first ordinal, office µs from the anchor day, the first day asked about, to the
         # start of day first + i; negative before the anchor). A value once there never
@@ -120,13 +118,7 @@ class OfficeClock:
     def _periods(self, ordinal: int) -> Periods:
         found = self._days.get(ordinal)
         if found is None:
-            day = dt.date.fromordinal(ordinal)
-            weekday = day.weekday()
-            minutes = (
-                self._hours.weekly.get(weekday if weekday < 5 else 0, ())  # 调休: Monday's hours
-                if self._calendar.is_workday(day)
-                else ()
-            )
+            minutes = self._hours.periods(dt.date.fromordinal(ordinal))
             found = tuple((opens * MINUTE, closes * MINUTE) for opens, closes in minutes)
             self._days[ordinal] = found
         return found

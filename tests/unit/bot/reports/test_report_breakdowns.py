@@ -116,7 +116,7 @@ def listed(engine: Engine, link: dict[str, str], scope: ReportFilter) -> int:
     if link["list"] == "transferred":
         return TransferList(engine).search(scoped, link.get("from_area", ""), link.get("to_area", ""))[0]
     if link["list"] == "tickets":
-        report = StaffReport(engine, OfficeClock(HOURS, WorkCalendar()), WorkCalendar(), 3)
+        report = StaffReport(engine, OfficeClock(HOURS), WorkCalendar(), 3)
         return len(report.tickets(scoped, keep=MEASURES[link["measure"]][1], reason=link.get("reason", "")))
     score = int(link["score"]) if "score" in link else None
     found = ConversationList(engine).search(scoped, link["kind"], score, containing(link))
@@ -239,7 +239,7 @@ def test_the_week_filtered_by_staff_member(engine: Engine) -> None:
         [],
         0,
     )
-    report = StaffReport(engine, OfficeClock(HOURS, WorkCalendar()), WorkCalendar(), 3)
+    report = StaffReport(engine, OfficeClock(HOURS), WorkCalendar(), 3)
     assert [f.key for f in report.build(ReportFilter(**WEEK, staff="seed")).by_staff] == ["seed"]
     breakdowns = BreakdownReport(engine).build(ReportFilter(**WEEK, staff="seed"))
     assert {g.key: g.conversations for g in breakdowns.by_area} == {"housing": 1, "employment": 1}

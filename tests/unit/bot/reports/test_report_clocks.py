@@ -32,8 +32,12 @@ def walked_seconds(hours: OfficeHours, calendar: WorkCalendar, start: dt.datetim
     total, day = 0, first.date()
     while day <= last.date():
         midnight = dt.datetime.combine(day, dt.time(), tzinfo=hours.zone)
-        weekday = day.weekday()
-        periods = hours.weekly.get(weekday if weekday < 5 else 0, ()) if calendar.is_workday(day) else ()
+        if calendar.is_public_holiday(day):
+            periods: tuple[tuple[int, int], ...] = ()
+        elif calendar.is_makeup_workday(day):  # 调休: a Monday's hours
+            periods = hours.weekly.get(0, ())
+        else:  # an ordinary day, weekends included: the weekly schedule (open Saturdays too)
+            periods = hours.weekly.get(day.weekday(), ())
         for opens, closes in periods:
             lower = max(first, midnight + dt.timedelta(minutes=opens))
             upper = min(last, midnight + dt.timedelta(minutes=closes))
@@ -54,7 +58,7 @@ def test_office_time_matches_the_walk_over_the_days(zone: str) -> None:
     calendar = WorkCalendar()
     for spec in SPECS:
         hours = OfficeHours.parse(spec, [], [], zone)
-        clock, wall = OfficeClock(hours, calendar), WallClock(ZoneInfo(zone))
+        clock, wall = OfficeClock(hours), WallClock(ZoneInfo(zone))
         firsts = random_moments(rng, 300)
         lasts = [
             moment
@@ -74,7 +78,7 @@ def test_office_time_matches_the_walk_over_the_days(zone: str) -> None:
 
 def test_the_office_table_grows_both_ways_and_keeps_its_values() -> None:
     hours = OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:30", [], [], "Asia/Shanghai")
-    clock = OfficeClock(hours, WorkCalendar())
+    clock = OfficeClock(hours)
     week = (dt.datetime(2026, 6, 1, tzinfo=dt.UTC), dt.datetime(2026, 6, 8, tzinfo=dt.UTC))
     assert clock.seconds_between(*week) == 5 * 7 * 3600
     # far later, then far earlier: the table is extended on either side, the answers stay

@@ -117,7 +117,7 @@ def test_each_heat_map_row_and_cell_lists_the_messages_it_counted(engine: Engine
 def test_each_staff_figure_counts_the_tickets_listed_behind_it(engine: Engine) -> None:
     calendar = WorkCalendar()
     hours = OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:30", [], [], "Asia/Shanghai")
-    report = StaffReport(engine, OfficeClock(hours, calendar), calendar, 3)
+    report = StaffReport(engine, OfficeClock(hours), calendar, 3)
     week = scope("Asia/Shanghai")
     result = report.build(week)
     counted = {

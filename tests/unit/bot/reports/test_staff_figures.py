@@ -33,7 +33,7 @@ ZONE = ZoneInfo("Asia/Shanghai")
 WEEK = ReportFilter(date_from=dt.date(2026, 9, 28), date_to=dt.date(2026, 10, 4))
 RANGE = "from=2026-09-28&to=2026-10-04"
 CALENDAR = WorkCalendar()
-CLOCK = OfficeClock(OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:30", [], [], "Asia/Shanghai"), CALENDAR)
+CLOCK = OfficeClock(OfficeHours.parse("mon-fri 09:00-12:00,13:30-17:30", [], [], "Asia/Shanghai"))
 
 
 def at(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
