@@ -298,6 +298,14 @@ class ActionAnswerQuestion(Action):
         return [SlotSet("fallback_count", 1)]
 
 
+# Words that close a conversation or thank: a goodbye or thanks DIET reads without any of
+# them is a message about the matter discussed.
+_CLOSING = re.compile(
+    "再见|拜拜|拜|88|谢|辛苦|没(有)?(别的|其他)?(问题|事)了|没了|好的|好吧|行|知道了|明白了|了解了|懂了|"
+    "ok|嗯|好嘞|先这样|就这样|可以了|清楚了|收到",
+    re.IGNORECASE,
+)
+
 # Decisions the conversation makes certain enough to stand against DIET's «not a question»:
 # a name written out, a candidate picked in words or found with the question it answers.
 _OUTWEIGH_ANY_INTENT = frozenset({"named", "with_previous", "picked_by_meaning", "variant"})
@@ -317,6 +325,10 @@ def outweighs_intent(turn: Turn, decision: Decision) -> bool:
     if decision.outcome is not Outcome.answer:
         return False
     if decision.how in _OUTWEIGH_ANY_INTENT:
+        return True
+    if turn.intent in ("goodbye", "thanks") and not _CLOSING.search(turn.text):
+        # «就个体户，夫妻店» (DIET: goodbye) says nothing that closes a conversation: it tells
+        # the case of the item discussed.
         return True
     if decision.how == "picked":
         return tells_what_happened(turn.text) or (

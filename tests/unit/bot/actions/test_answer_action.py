@@ -186,6 +186,17 @@ async def test_thanks_that_go_on_to_ask_get_the_answer(installed: KnowledgeBase)
     assert [m.get("response") for m in messages] == ["utter_thanks"]
 
 
+async def test_a_goodbye_without_a_closing_word_is_about_the_matter(installed: KnowledgeBase) -> None:
+    """DIET read «就个体户，夫妻店» as a goodbye: no word of such a message closes the
+    conversation; it tells the case of the item discussed (here: 就本人，户口在这边)."""
+    tracker = recorded("fee_follow_up")
+    tracker.latest_message["intent"] = {"name": "goodbye", "confidence": 0.81}
+    tracker.latest_message["text"] = "就本人，户口在这边"
+    messages, _ = await run(tracker)
+    assert messages[0]["custom"]["type"] == "answer", messages[0]["text"]
+    assert messages[0]["custom"]["item_id"] == "certificates.id_card_reissue"
+
+
 async def test_a_goodbye_after_an_answer_stays_a_goodbye(installed: KnowledgeBase) -> None:
     tracker = recorded("fee_follow_up")
     tracker.latest_message["intent"] = {"name": "goodbye", "confidence": 0.97}
