@@ -29,6 +29,14 @@ def add_staff(settings: Settings, username: str, *args: str) -> subprocess.Compl
     )
 
 
+def add_accounts(settings: Settings, accounts: dict[str, tuple[str, ...]]) -> Settings:
+    """Each account (username → `staff add` options) created, as a test module's fixture does."""
+    for username, args in accounts.items():
+        result = add_staff(settings, username, *args)
+        assert result.returncode == 0, result.stderr
+    return settings
+
+
 def ensure_staff(settings: Settings, username: str, *args: str) -> None:
     result = add_staff(settings, username, *args)
     assert result.returncode == 0 or "已存在" in result.stderr, result.stderr

@@ -253,10 +253,11 @@ class Resolver:
             compact = "".join(ch for ch in meant if ch.isalnum())
             part = naming_part(meant)
             picked = pick_offered(part or (compact if len(compact) <= 3 else ""), offered)
-            foreign = picked is not None and any(
-                document not in self._names(picked) for document in self._documents(turn.text)
-            )
-            if picked is not None and len(offered) == 1 and (len(part) > 3 or foreign):
+            if (
+                picked is not None
+                and len(offered) == 1
+                and (len(part) > 3 or any(d not in self._names(picked) for d in self._documents(turn.text)))
+            ):
                 # One candidate shares a word or two with a message that may name another
                 # matter outright («是想把城乡居民养老并到职工养老里» after 养老保险关系转移;
                 # «那叉车证呢» shares only 证 with 职业技能等级认定's «考技能等级证»).

@@ -22,20 +22,20 @@ from bot.gateway.handoff import BACK_TO_BOT, HandoffService
 from bot.settings import Settings
 from tests.citizen import citizen_headers, citizen_socket
 from tests.conftest import make_settings
-from tests.staff import PASSWORD, add_staff, bearer, console_login, open_ticket
+from tests.staff import PASSWORD, add_accounts, add_staff, bearer, console_login, open_ticket
 
 
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = make_settings(tmp_path_factory.mktemp("console") / "var", OFFICE_HOURS="mon-sun 00:00-24:00")
-    for username, args in [
-        ("wang", ("--areas", "housing,social_security")),
-        ("zhou", ("--areas", "transport")),
-        ("admin", ("--admin",)),
-    ]:
-        result = add_staff(settings, username, *args)
-        assert result.returncode == 0, result.stderr
-    return settings
+    return add_accounts(
+        settings,
+        {
+            "wang": ("--areas", "housing,social_security"),
+            "zhou": ("--areas", "transport"),
+            "admin": ("--admin",),
+        },
+    )
 
 
 @pytest.fixture(scope="module")

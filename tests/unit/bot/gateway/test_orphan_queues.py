@@ -29,7 +29,7 @@ from bot.persistence.tickets import NewTicket, TicketStore
 from bot.settings import Settings
 from tests.citizen import citizen_headers, citizen_socket
 from tests.conftest import make_settings
-from tests.staff import add_staff, bearer
+from tests.staff import add_accounts, add_staff, bearer
 
 FEE = '/ask_fee{"service_item": "certificates-id-card-reissue"}'
 PLACE = '/ask_place{"service_item": "certificates-id-card-reissue"}'
@@ -38,15 +38,15 @@ PLACE = '/ask_place{"service_item": "certificates-id-card-reissue"}'
 @pytest.fixture(scope="module")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = make_settings(tmp_path_factory.mktemp("orphans") / "var", OFFICE_HOURS="mon-sun 00:00-24:00")
-    for username, args in [
-        ("ling", ("--areas", "other")),
-        ("wang", ("--areas", "housing")),
-        ("boss", ("--admin",)),
-        ("du", ("--role", "supervisor")),
-    ]:
-        result = add_staff(settings, username, *args)
-        assert result.returncode == 0, result.stderr
-    return settings
+    return add_accounts(
+        settings,
+        {
+            "ling": ("--areas", "other"),
+            "wang": ("--areas", "housing"),
+            "boss": ("--admin",),
+            "du": ("--role", "supervisor"),
+        },
+    )
 
 
 @pytest.fixture(scope="module")

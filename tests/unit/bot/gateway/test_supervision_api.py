@@ -17,7 +17,7 @@ from bot.reports.summary import default_dates
 from bot.settings import Settings
 from tests.citizen import citizen_headers, citizen_socket
 from tests.conftest import make_settings
-from tests.staff import add_staff, bearer, console_login, open_ticket
+from tests.staff import add_accounts, add_staff, bearer, console_login, open_ticket
 
 
 @pytest.fixture(scope="module")
@@ -25,15 +25,15 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = make_settings(
         tmp_path_factory.mktemp("supervision") / "var", OFFICE_HOURS="mon-sun 00:00-24:00"
     )
-    for username, args in [
-        ("wang", ("--areas", "housing")),
-        ("chen", ("--areas", "social_security")),
-        ("sup", ("--role", "supervisor")),
-        ("boss", ("--admin",)),
-    ]:
-        result = add_staff(settings, username, *args)
-        assert result.returncode == 0, result.stderr
-    return settings
+    return add_accounts(
+        settings,
+        {
+            "wang": ("--areas", "housing"),
+            "chen": ("--areas", "social_security"),
+            "sup": ("--role", "supervisor"),
+            "boss": ("--admin",),
+        },
+    )
 
 
 @pytest.fixture(scope="module")
