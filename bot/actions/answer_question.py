@@ -321,7 +321,9 @@ def outweighs_intent(turn: Turn, decision: Decision) -> bool:
     if decision.outcome is Outcome.clarify and decision.how == "candidates":
         # «卖吃的要办的那个证怎么办»: candidates that every noun of a question is written for
         # (a noun the guide never writes is an honest no before this) outweigh «out of scope».
-        return turn.intent == "out_of_scope" and question_cue(turn.text) is not None
+        # So do they for «那X呢» after a question («那老大读高一 高中的呢»): the question stands.
+        asks = question_cue(turn.text) is not None or asks_again(turn)
+        return turn.intent == "out_of_scope" and asks
     if decision.outcome is not Outcome.answer:
         return False
     if decision.how in _OUTWEIGH_ANY_INTENT:

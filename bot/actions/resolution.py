@@ -287,7 +287,7 @@ class Resolver:
         decision, scores = self._retrieve(turn.text, question)
         decision = self._confirmed_alone(turn.text, decision)
         told = current is not None and not asks_something(turn.text)
-        if decision.how == "candidates" and not told and self.unheard_of(turn.text):
+        if decision.how == "candidates" and not told and self.unheard_of(turn.text, decision.candidates[:1]):
             decision = replace(decision, outcome=Outcome.honest_no, candidates=(), how="unheard_of")
         if offered:
             # The citizen answers «which one?»: the question asked before stands unless this
@@ -400,6 +400,12 @@ class Resolver:
                 and probability >= _COUNTERPART_FLOOR
                 and (item := self._knowledge.item(item_id)) is not None
             )[:MAX_CANDIDATES]
+            counterpart = _counterpart_by_procedure(turn.text, current, others)
+            if counterpart is not None:  # «那正式补一张新的呢» after 临时居民身份证申领
+                return Decision(
+                    Outcome.answer, asked_about(turn, question), counterpart,
+                    confidence=scores[counterpart.id], how="variant",
+                )  # fmt: skip
             outcome = Outcome.clarify if others else Outcome.honest_no
             confidence = scores[others[0].id] if others else 0.0
             return Decision(outcome, question, None, others, confidence, how="counterpart")
@@ -463,11 +469,13 @@ class Resolver:
             return decision
         return Decision(Outcome.answer, decision.question, item, confidence=alone.confidence, how="named")
 
-    def unheard_of(self, text: str) -> list[str]:
+    def unheard_of(self, text: str, found: Sequence[ServiceItem] = ()) -> list[str]:
         """The nouns of a short question that the guide never writes anywhere («烟草专卖零售
         许可证怎么办»: 烟草; «护士执业证注册»: 护士): the matter asked about is not in the guide,
         and its neighbours (药品零售许可, 执业药师注册) are not worth offering. A long message
-        tells circumstances too («我在机械厂干了二十多年…»), so it is left to retrieval."""
+        tells circumstances too («我在机械厂干了二十多年…»), so it is left to retrieval; so
+        is a noun beside the matter an item `found` is named after («我带的徒弟还没证 他第一次
+        考电工证…», «闺女的出生证明丢了»): whose it is, not what it is."""
         if len(naming_part(text)) > SHORT_NAMING:
             return []
         return [
@@ -476,6 +484,7 @@ class Resolver:
             if not self._knowledge.in_some_wording(term)
             and not _CIRCUMSTANCE.fullmatch(term)
             and self._knowledge.is_common_noun(term)
+            and not any(_beside_the_matter(term, text, item) for item in found)
         ]
 
     def _variant(self, turn: Turn, current: ServiceItem, question: QuestionType) -> Decision | None:
@@ -632,7 +641,10 @@ class Resolver:
                 or (scores[lookups[0]] >= self._model.clarify_threshold > scores[lookups[1]])
             ):
                 scores[lookups[0]] = max(scores[lookups[0]], self._model.answer_threshold)
-        alike = [n for n, hit in enumerate(hits) if names_every_term(hit, terms)]
+        other_rank = {n for n, hit in enumerate(hits) if _of_another_rank(text, hit.item)}
+        for n in other_rank:  # «一级建造师注册» is not 二级建造师执业资格注册
+            scores[n] = 0.0
+        alike = [n for n, hit in enumerate(hits) if names_every_term(hit, terms) and n not in other_rank]
         verbatim = [n for n in alike if hits[n].matched_by != "text"]
         if len(verbatim) == 1:
             # A name or alias written out that accounts for every naming word: as certain as a click.
@@ -690,9 +702,68 @@ class Resolver:
         return unknown, probabilities
 
 
+# A run this long, with a document word in it, shared with an item's name or alias names the
+# item's document in a clause («电工证», «出生证明»; not «外国人» of 外国人开公司).
+_NAMING_RUN = 3
+_DOCUMENT_WORD = re.compile("证|照|许可|卡")
+
+
+def _names_document_of(clause: str, item: ServiceItem) -> bool:
+    for name in item.names:
+        match = SequenceMatcher(None, clause, name, autojunk=False).find_longest_match()
+        run = clause[match.a : match.a + match.size]
+        if match.size >= _NAMING_RUN and _DOCUMENT_WORD.search(run):
+            return True
+    return False
+
+
+def _beside_the_matter(term: str, text: str, item: ServiceItem) -> bool:
+    """`term` stands outside every clause that names `item`'s document, or only as the owner
+    of what is named («闺女的出生证明»)."""
+    clauses = [clause for clause in _CLAUSE.split(text) if clause]
+    naming = [clause for clause in clauses if _names_document_of(clause, item)]
+    return bool(naming) and all(term not in c or f"{term}的" in c for c in naming)
+
+
 def _asks_for_counterpart(text: str, current: ServiceItem) -> bool:
     """«正式上牌…» after 核发机动车临时行驶车号牌: the counterpart of what the name says."""
     return any(word in current.name and other in text for word, other in _COUNTERPARTS)
+
+
+# Grades of one qualification or licence, each series apart.
+_RANKS = (("一级", "二级", "三级"), ("初级", "中级", "高级"), ("甲级", "乙级", "丙级"))
+
+
+def _of_another_rank(text: str, item: ServiceItem) -> bool:
+    """The message asks for one grade and the item's names hold only others of its series."""
+    names = "；".join(item.names)
+    for series in _RANKS:
+        asked = [rank for rank in series if rank in text]
+        held = [rank for rank in series if rank in names]
+        if asked and held and not set(asked) & set(held):
+            return True
+    return False
+
+
+# The procedure words a guide's names use and citizens type alike.
+_PROCEDURE_WORDS = ("补", "换", "首次")
+
+
+def _counterpart_by_procedure(
+    text: str, current: ServiceItem, others: Sequence[ServiceItem]
+) -> ServiceItem | None:
+    """The one item of the same document without the current item's qualifier (临时居民身份证
+    申领 → 居民身份证…) whose name has the procedure the message names (补 → 居民身份证补领)."""
+    base = current.name
+    for word, _ in _COUNTERPARTS:
+        base = base.replace(word, "")
+    named = [word for word in _PROCEDURE_WORDS if word in text]
+    found = [
+        item
+        for item in others
+        if _shared_prefix(item.name, base) >= _DOCUMENT_PREFIX and any(word in item.name for word in named)
+    ]
+    return found[0] if len(found) == 1 else None
 
 
 def _asking_clause(text: str) -> str:
@@ -759,6 +830,9 @@ _BARE_CATEGORY = frozenset({"仲裁", "鉴定", "基金", "证明", "证书", "�
 # A registration is a procedure of its own when named by the event it records («离婚|登记»,
 # «收养|登记»), not by where or what is written down («那边登记», «出生日期登记错了»).
 _REGISTRATION = "登记"
+# A verb with its measure word before a category word («开个|证明», «打个|证明») names no
+# document: the category word stands alone.
+_MEASURED = re.compile("[个张份本]$")
 
 
 def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) -> list[str]:
@@ -770,6 +844,7 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
         if (
             joined
             and joined in text
+            and not _MEASURED.search(terms[n - 1])
             and (term in _BARE_CATEGORY or (term == _REGISTRATION and knowledge.is_verb(terms[n - 1])))
         ):
             term = joined

@@ -296,6 +296,49 @@ def test_the_counterpart_of_the_current_item_is_never_the_current_item(resolver:
     assert "transport.temporary_plate" not in {item.id for item in decision.candidates}
 
 
+def test_the_counterpart_named_by_its_procedure_is_answered(resolver: Resolver) -> None:
+    turn = Turn(
+        "那正式补一张新的呢 要多少钱",
+        current_item="certificates.temporary_id_card",
+        last_question=QuestionType.materials,
+        previous_text="身份证昨天丢了 下礼拜还要坐高铁出差 能先办个临时的吗 要带啥",
+    )
+    decision = resolver.decide(turn)
+    assert decision.outcome is Outcome.answer and decision.item is not None, decision
+    assert (decision.item.id, decision.question) == (ID_CARD, QuestionType.fee)
+
+
+@pytest.mark.parametrize("text", ["那一级建造师的注册呢", "一级建造师注册要多久"])
+def test_another_grade_of_a_qualification_is_not_the_grade_the_guide_holds(
+    resolver: Resolver, text: str
+) -> None:
+    turn = Turn(text, last_question=QuestionType.time_limit)
+    decision = resolver.decide(turn)
+    constructor = "qualification.second_class_constructor_registration"
+    assert decision.item is None or decision.item.id != constructor, decision
+    assert constructor not in {item.id for item in decision.candidates}
+    assert resolver.decide(Turn("二级建造师注册要多久")).item.id == constructor  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        # whose document it is, or where the citizen works, is no matter the guide lacks
+        ("闺女的出生证明搬家的时候弄丢了 补一个要啥材料", "healthcare.birth_medical_certificate_reissue"),
+        ("我带的徒弟还没证 他第一次考电工证要什么条件", "qualification.special_operation_certificate"),
+        ("我在汽修厂干了五年 想考个中级工的等级证 咋报名", "employment.skill_level_certification"),
+        # «开个证明»: a verb and its measure word name no document of their own
+        ("初中毕业证早不知道放哪了 现在找工作要 能开个证明代替吗 咋弄", "education.graduation_certificate_loss"),
+    ],
+)
+def test_a_noun_beside_the_document_named_is_no_unknown_matter(resolver: Resolver, text: str, item: str) -> None:
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.answer and decision.item is not None, decision
+    assert decision.item.id == item
+    # …while a noun in the clause that names the matter still is one
+    assert resolver.decide(Turn("我们准备招一个外籍员工 外国人来华工作许可在哪申请")).outcome is Outcome.honest_no
+
+
 def test_a_document_named_after_a_clarification_is_no_pick_of_the_one_offered(resolver: Resolver) -> None:
     # «那叉车证呢» shares only 证 with the one candidate offered (职业技能等级认定, «考技能等级证»)
     turn = Turn(
