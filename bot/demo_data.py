@@ -1,5 +1,7 @@
 """`python -m bot demo-data --days 90`: plausible sample conversations, tickets, ratings and
-follow-up tasks in an empty database, so a newcomer sees a full dashboard.
+follow-up tasks in an empty database, so a newcomer sees a full dashboard. The bot's and
+staff's messages carry the same `data` the real ones do, built with the reply models of
+`bot.contracts.replies`.
 
 Everything is clearly marked as sample data: conversations are on channel `demo` with senders
 `demo-…`, every text starts with 【演示】, case numbers start with DEMO-. A database that already
@@ -19,6 +21,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.contracts.areas import Area
+from bot.contracts.conversation import Role
+from bot.contracts.replies import Answer, AskItem, HandoffRequest, HonestNo, Rephrase, ReplyData, StaffReply
+from bot.contracts.tickets import HandoffReason, TicketStatus
 from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
 from bot.persistence.models import Conversation, Message, Ticket
@@ -28,31 +34,32 @@ from bot.work_calendar import WorkCalendar
 
 DEMO_CHANNEL = "demo"
 MARK = "【演示】"
-# (area, question the bot answered)
-ANSWERED = [  # (area, question, the item answered about, the question type it answered)
-    ("housing", "公积金租房提取要什么材料", "housing.provident_fund_rent_withdrawal", "materials"),
-    ("social_security", "社保卡丢了怎么补办", "social_security.ss_card_replacement", "steps"),
-    ("certificates", "补办身份证要带什么材料", "certificates.id_card_reissue", "materials"),
-    ("education", "小学入学报名需要哪些材料", "education.primary_school_enrollment", "materials"),
-    ("transport", "驾驶证到期怎么换证", "transport.driving_license_renewal", "steps"),
-    ("employment", "失业金怎么申领", "employment.unemployment_insurance_benefit", "steps"),
-    ("healthcare", "医保异地就医怎么备案", "healthcare.cross_province_medical_filing", "steps"),
+DEMO_SOURCE = MARK + "示例区政务服务中心办事指南（样例数据）"  # the answers' `source`
+ANSWERED: list[tuple[Area, str, str, str]] = [
+    # (area, question, the item answered about, the question type it answered)
+    (Area.housing, "公积金租房提取要什么材料", "housing.provident_fund_rent_withdrawal", "materials"),
+    (Area.social_security, "社保卡丢了怎么补办", "social_security.ss_card_replacement", "steps"),
+    (Area.certificates, "补办身份证要带什么材料", "certificates.id_card_reissue", "materials"),
+    (Area.education, "小学入学报名需要哪些材料", "education.primary_school_enrollment", "materials"),
+    (Area.transport, "驾驶证到期怎么换证", "transport.driving_license_renewal", "steps"),
+    (Area.employment, "失业金怎么申领", "employment.unemployment_insurance_benefit", "steps"),
+    (Area.healthcare, "医保异地就医怎么备案", "healthcare.cross_province_medical_filing", "steps"),
     (
-        "enterprise_licensing",
+        Area.enterprise_licensing,
         "个体户营业执照怎么办",
         "enterprise_licensing.individual_business_registration",
         "steps",
     ),
 ]
 # (area, question the bot could not answer, how it said so)
-UNANSWERED = [
-    ("certificates", "结婚证在哪里办", "honest_no"),
-    ("certificates", "结婚登记去哪里办理", "honest_no"),
-    ("other", "养狗要办证吗", "rephrase"),
-    ("other", "狗证怎么办理", "ask_item"),
-    ("housing", "小区停车位太少怎么办", "honest_no"),
+UNANSWERED: list[tuple[Area, str, ReplyData]] = [
+    (Area.certificates, "结婚证在哪里办", HonestNo()),
+    (Area.certificates, "结婚登记去哪里办理", HonestNo()),
+    (Area.other, "养狗要办证吗", Rephrase()),
+    (Area.other, "狗证怎么办理", AskItem()),
+    (Area.housing, "小区停车位太少怎么办", HonestNo()),
 ]
-REASONS = ["request_human", "complaint", "suggestion", "fallback", "unanswered", "low_confidence"]
+REASONS: list[HandoffReason] = list(HandoffReason)
 SCORES = [5, 5, 5, 5, 4, 4, 4, 3, 2, 1]
 
 
@@ -121,41 +128,53 @@ def _turns(
 ) -> bool:
     """One question and the bot's reply; sometimes a gap, sometimes a ticket. True: a ticket."""
 
-    def say(role: str, text: str, data: dict[str, object], at: dt.datetime) -> None:
+    def say(role: Role, text: str, reply: ReplyData | None, at: dt.datetime) -> None:
+        """One stored message; `reply` its data (a citizen's message carries none)."""
         counts["messages"] += 1
+        data = reply.dump() if reply is not None else {}
         session.add(
-            Message(conversation_id=key, role=role, text=MARK + text, payload={"data": data}, created_at=at)
+            Message(
+                conversation_id=key, role=role.value, text=MARK + text, payload={"data": data}, created_at=at
+            )
         )
 
     roll = chance.random()
     if roll < 0.15:
-        area, question, kind = chance.choice(UNANSWERED)
-        say("citizen", question, {}, start)
-        say("bot", "这个问题办事指南中暂时没有。", {"type": kind}, start + dt.timedelta(seconds=1))
+        _, question, admitted = chance.choice(UNANSWERED)
+        say(Role.citizen, question, None, start)
+        say(Role.bot, "这个问题办事指南中暂时没有。", admitted, start + dt.timedelta(seconds=1))
         return False
     area, question, item, asked = chance.choice(ANSWERED)
-    say("citizen", question, {}, start)
-    answer: dict[str, object] = {"type": "answer", "area": area, "item_id": item, "question": asked}
-    say("bot", "以下是办理指南。", answer, start + dt.timedelta(seconds=1))
+    say(Role.citizen, question, None, start)
+    answer = Answer(
+        item_id=item,
+        area=area,
+        question=asked,
+        source=DEMO_SOURCE,
+        last_verified=start.date().isoformat(),
+    )
+    say(Role.bot, "以下是办理指南。", answer, start + dt.timedelta(seconds=1))
     if roll > 0.25:
         return False
     reason = chance.choice(REASONS)
     created = start + dt.timedelta(minutes=1)
-    say("citizen", "我要人工", {}, created)
-    say("bot", "正在为您转接人工。", {"type": "handoff", "reason": reason, "area": area}, created)
+    case_number = f"DEMO-{number:07d}"
+    say(Role.citizen, "我要人工", None, created)
+    say(Role.bot, "正在为您转接人工。", HandoffRequest(reason=reason, area=area), created)
     claimed = created + dt.timedelta(seconds=chance.randint(20, 1800)) if chance.random() < 0.9 else None
     replied = claimed + dt.timedelta(seconds=chance.randint(10, 600)) if claimed else None
     resolved = replied + dt.timedelta(hours=chance.choice([0.2, 1, 3, 30, 80, 150])) if replied else None
     if replied is not None:
-        say("staff", "您好，已为您查询。", {"type": "staff_reply"}, replied)
+        say(Role.staff, "您好，已为您查询。", StaffReply(case_number=case_number), replied)
+    status = TicketStatus.resolved if resolved else (TicketStatus.claimed if claimed else TicketStatus.queued)
     session.add(
         Ticket(
-            case_number=f"DEMO-{number:07d}",
+            case_number=case_number,
             conversation_id=key,
             channel=DEMO_CHANNEL,
-            area=area,
-            status="resolved" if resolved else ("claimed" if claimed else "queued"),
-            reason=reason,
+            area=area.value,
+            status=status.value,
+            reason=reason.value,
             priority=2,
             packet={"demo": True},
             note=MARK,

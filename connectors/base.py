@@ -34,7 +34,7 @@ def buttons_as_lines(message: OutgoingMessage) -> str:
     """The text with its buttons as numbered choices, for channels without buttons."""
     if not message.buttons:
         return message.text
-    choices = "\n".join(f"{number}. {button['title']}" for number, button in enumerate(message.buttons, 1))
+    choices = "\n".join(f"{number}. {button.title}" for number, button in enumerate(message.buttons, 1))
     return f"{message.text}\n{choices}\n（回复数字即可选择）"
 
 

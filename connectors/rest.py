@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
-from bot.contracts.conversation import InboundMessage, OutgoingMessage
+from bot.contracts.conversation import Button, InboundMessage, OutgoingMessage
 from bot.gateway.bus import EventBus, conversation_topic
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.conversation_access import (
@@ -63,11 +63,6 @@ class ChatRequest(BaseModel):
     channel: ChatChannel = Field(default=CHANNEL, description="rest（默认）或 widget（网站对话窗口）")
 
 
-class Button(BaseModel):
-    title: str
-    payload: str
-
-
 class ChatMessage(BaseModel):
     id: int
     role: str
@@ -81,7 +76,7 @@ class ChatMessage(BaseModel):
             id=message.id,
             role=message.role.value,
             text=message.text,
-            buttons=[Button(**b) for b in message.buttons],
+            buttons=message.buttons,
             data=message.data,
         )
 
@@ -164,7 +159,7 @@ async def limit(connection: HTTPConnection, sender_id: str, *, reading: bool = F
 async def chat(body: ChatRequest, request: Request, rest: RestDep) -> ChatResponse:
     await limit(request, body.sender_id)
     opening = await is_new_conversation(request, body.sender_id, body.channel)
-    result = await rest.handle(InboundMessage(body.channel, body.sender_id, body.text))
+    result = await rest.handle(InboundMessage(channel=body.channel, sender_id=body.sender_id, text=body.text))
     return ChatResponse(
         conversation_id=result.conversation.id,
         state=result.conversation.state.value,
@@ -263,7 +258,7 @@ async def _socket_turn(
     except ValidationError:
         return error_frame(f"消息格式不正确：需要 1–{MAX_TEXT_CHARS} 个字符的 text")
     try:
-        result = await rest.handle(InboundMessage(channel, sender_id, request.text))
+        result = await rest.handle(InboundMessage(channel=channel, sender_id=sender_id, text=request.text))
     except RasaUnavailableError:
         return error_frame(ASSISTANT_UNAVAILABLE)
     return {

@@ -11,9 +11,11 @@ it sits in the core and imports nothing of ours.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from bot.contracts.replies import ReplyData, parse_reply
 
@@ -80,21 +82,42 @@ class StoredMessage:
     created_at: dt.datetime
 
 
-@dataclass(frozen=True)
-class InboundMessage:
-    """What any channel's update boils down to."""
+class InboundMessage(BaseModel):
+    """What any channel's update boils down to: built once per citizen message by the
+    connector that received it, and handed to the conversation router."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     channel: str
     sender_id: str
     text: str
 
 
-@dataclass(frozen=True)
-class OutgoingMessage:
+class Button(BaseModel):
+    """A choice offered with a message: the title shown, the payload sent back when chosen
+    (an intent like `/choose_item{…}`, or the text itself)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    payload: str
+
+
+class OutgoingMessage(BaseModel):
+    """One message on its way to a citizen's channel: built once per message (from the store,
+    or by a connector for its own notices) and rendered by the connector.
+
+    `data` stays the JSON the message was stored with, so nothing a channel reads is lost
+    (the gateway adds `case_number` to the bot's replies that end a handoff, whatever their
+    kind, and some replies carry no kind at all); `reply` is its typed view, parsed when asked.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     id: int
     text: str
-    buttons: list[dict[str, str]] = field(default_factory=list)
-    data: dict[str, Any] = field(default_factory=dict)
+    buttons: list[Button] = Field(default_factory=list)
+    data: dict[str, Any] = Field(default_factory=dict)
     role: Role = Role.bot
 
     @property
@@ -105,11 +128,11 @@ class OutgoingMessage:
     @classmethod
     def from_stored(cls, message: StoredMessage) -> OutgoingMessage:
         return cls(
-            message.id,
-            message.text,
-            list(message.payload.get("buttons", [])),
-            dict(message.payload.get("data", {})),
-            message.role,
+            id=message.id,
+            text=message.text,
+            buttons=message.payload.get("buttons") or [],
+            data=message.payload.get("data") or {},
+            role=message.role,
         )
 
 

@@ -4,8 +4,9 @@ A rating is stored with, when it is 不满意 or 非常不满意, a follow-up ta
 transaction, so a 差评 can never be recorded without its task. The task belongs to the area of
 the conversation's latest ticket, else of the last item the bot answered about, else `other`,
 and is due a number of working days later (Chinese calendar, see bot/work_calendar.py). It
-moves 待回访 → 已回访 → 整改中 → 已整改, or to 不属实 once the citizen has been called back;
-every move keeps its note, who and when. A task not finished by its due date is overdue.
+moves 待回访 → 已回访 → 整改中 → 已整改, or to 不属实 once the citizen has been called back
+(the statuses, labels and moves are `bot.contracts.follow_ups`); every move keeps its note, who
+and when. A task not finished by its due date is overdue.
 """
 
 from __future__ import annotations
@@ -19,11 +20,19 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.contracts.conversation import Role
+from bot.contracts.follow_ups import (
+    DONE_FOLLOW_UP_STATUSES,
+    FOLLOW_UP_STATUS_LABELS,
+    OPEN_FOLLOW_UP_STATUSES,
+    FollowUpStatus,
+    FollowUpTransitionError,
+    check_follow_up_transition,
+    next_follow_up_statuses,
+)
 from bot.persistence.models import (
     Conversation,
     FollowUp,
     FollowUpNote,
-    FollowUpStatus,
     Message,
     Rating,
     Staff,
@@ -34,27 +43,13 @@ from bot.persistence.models import (
 from bot.ratings import BAD_SCORES
 from bot.work_calendar import WorkCalendar
 
-FOLLOW_UP_LABELS: dict[FollowUpStatus, str] = {
-    FollowUpStatus.pending: "待回访",
-    FollowUpStatus.contacted: "已回访",
-    FollowUpStatus.rectifying: "整改中",
-    FollowUpStatus.rectified: "已整改",
-    FollowUpStatus.unfounded: "不属实",
-}
-NEXT_STATES: dict[FollowUpStatus, frozenset[FollowUpStatus]] = {
-    FollowUpStatus.pending: frozenset({FollowUpStatus.contacted}),
-    FollowUpStatus.contacted: frozenset({FollowUpStatus.rectifying, FollowUpStatus.unfounded}),
-    FollowUpStatus.rectifying: frozenset({FollowUpStatus.rectified}),
-    FollowUpStatus.rectified: frozenset(),
-    FollowUpStatus.unfounded: frozenset(),
-}
-DONE_STATES = frozenset(status for status, after in NEXT_STATES.items() if not after)
-OPEN_FOLLOW_UP_STATES = tuple(s.value for s in FollowUpStatus if s not in DONE_STATES)
+OPEN_STATUSES = tuple(s.value for s in OPEN_FOLLOW_UP_STATUSES)  # as stored
 AREA_LOOKBACK_MESSAGES = 50
 
 
 class FollowUpError(ValueError):
-    """A follow-up step that is not allowed from the task's current state (message in Chinese)."""
+    """A follow-up step that is not allowed from the task's current state, or that someone
+    else's step got in before (message in Chinese)."""
 
 
 @dataclass(frozen=True)
@@ -85,10 +80,10 @@ class FollowUpView:
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         data["status"] = self.status.value
-        data["status_label"] = FOLLOW_UP_LABELS[self.status]
-        following = NEXT_STATES[self.status]
+        data["status_label"] = FOLLOW_UP_STATUS_LABELS[self.status]
         data["next_statuses"] = [
-            {"status": s.value, "label": FOLLOW_UP_LABELS[s]} for s in FollowUpStatus if s in following
+            {"status": s.value, "label": FOLLOW_UP_STATUS_LABELS[s]}
+            for s in next_follow_up_statuses(self.status)
         ]
         data["due_on"] = self.due_on.isoformat()
         data["created_at"] = self.created_at.isoformat()
@@ -149,12 +144,10 @@ class FollowUpStore:
             if task is None:
                 raise LookupError(task_id)
             current = FollowUpStatus(task.status)
-            if target not in NEXT_STATES[current]:
-                allowed = "、".join(FOLLOW_UP_LABELS[s] for s in NEXT_STATES[current]) or "无（已办结）"
-                raise FollowUpError(
-                    f"回访任务当前为「{FOLLOW_UP_LABELS[current]}」，不能改为「{FOLLOW_UP_LABELS[target]}」；"
-                    f"可改为：{allowed}"
-                )
+            try:
+                check_follow_up_transition(current, target)
+            except FollowUpTransitionError as exc:
+                raise FollowUpError(str(exc)) from exc
             now = utcnow()
             result = session.execute(
                 update(FollowUp)
@@ -229,7 +222,7 @@ class FollowUpStore:
         if statuses:
             query = query.where(FollowUp.status.in_(statuses))
         if overdue_only:
-            query = query.where(FollowUp.status.in_(OPEN_FOLLOW_UP_STATES), FollowUp.due_on < self.today())
+            query = query.where(FollowUp.status.in_(OPEN_STATUSES), FollowUp.due_on < self.today())
         query = query.order_by(FollowUp.due_on, FollowUp.id).limit(limit)
         with self._sessions() as session:
             return [self._view(session, task) for task in session.scalars(query)]
@@ -286,7 +279,7 @@ class FollowUpStore:
             due_on=task.due_on,
             created_at=as_utc(task.created_at),
             updated_at=as_utc(task.updated_at),
-            overdue=status not in DONE_STATES and task.due_on < self.today(),
+            overdue=status not in DONE_FOLLOW_UP_STATUSES and task.due_on < self.today(),
             notes=notes,
             second_score=task.second_score,
         )

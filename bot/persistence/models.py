@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from bot.contracts.conversation import ConversationState
+from bot.contracts.follow_ups import FollowUpStatus
 from bot.contracts.tickets import TicketStatus as TicketStatus  # re-exported: its old home
 
 
@@ -209,16 +210,6 @@ class TicketTransfer(Base):
     reason: Mapped[str] = mapped_column(Text)
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-
-
-class FollowUpStatus(StrEnum):
-    """回访与整改: 待回访 → 已回访 → 整改中 → 已整改, or 不属实 once the facts are checked."""
-
-    pending = "pending"  # 待回访
-    contacted = "contacted"  # 已回访
-    rectifying = "rectifying"  # 整改中
-    rectified = "rectified"  # 已整改
-    unfounded = "unfounded"  # 不属实
 
 
 class FollowUp(Base):

@@ -12,7 +12,8 @@ from typing import NamedTuple
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from bot.persistence.models import FollowUp, FollowUpStatus, Ticket
+from bot.contracts.follow_ups import FollowUpStatus
+from bot.persistence.models import FollowUp, Ticket
 from bot.reports.summary import ReportFilter, follow_up_scope
 
 KINDS = {

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.persistence.follow_ups import FOLLOW_UP_LABELS
-from bot.persistence.models import FollowUpStatus
+from bot.contracts.follow_ups import FOLLOW_UP_STATUS_LABELS, FollowUpStatus
 from bot.ratings import SATISFACTION_LEVELS
 from bot.reports.conversation_list import EVERY_MESSAGE, Containing, ListedConversation
 from bot.reports.follow_up_list import ListedFollowUp
@@ -92,7 +91,7 @@ def follow_up_list_table(tasks: Sequence[ListedFollowUp]) -> Table:
                 area_label(t.area),
                 channel_label(t.channel),
                 t.score,
-                FOLLOW_UP_LABELS[FollowUpStatus(t.status)],
+                FOLLOW_UP_STATUS_LABELS[FollowUpStatus(t.status)],
                 t.due_on.isoformat(),
                 t.created_at.isoformat(),
                 t.second_score,

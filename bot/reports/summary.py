@@ -28,12 +28,11 @@ from sqlalchemy import ColumnElement, Engine, Select, Subquery, and_, func, sele
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.contracts.conversation import Role
+from bot.contracts.follow_ups import FOLLOW_UP_STATUS_LABELS, OPEN_FOLLOW_UP_STATUSES, FollowUpStatus
 from bot.contracts.tickets import HANDOFF_REASON_LABELS
-from bot.persistence.follow_ups import FOLLOW_UP_LABELS, OPEN_FOLLOW_UP_STATES
 from bot.persistence.models import (
     Conversation,
     FollowUp,
-    FollowUpStatus,
     Message,
     Rating,
     Staff,
@@ -368,7 +367,7 @@ class SummaryReport:
                 ).all()
             )
         )
-        still_open = and_(*where, FollowUp.status.in_(OPEN_FOLLOW_UP_STATES))
+        still_open = and_(*where, FollowUp.status.in_([s.value for s in OPEN_FOLLOW_UP_STATUSES]))
         open_now, overdue = session.execute(
             select(func.count(), func.count().filter(FollowUp.due_on < today)).where(still_open)
         ).one()
@@ -388,7 +387,7 @@ class SummaryReport:
         return FollowUpFigures(
             created=sum(created.values()),
             by_status=[
-                Count(key=s.value, label=FOLLOW_UP_LABELS[s], count=created.get(s.value, 0))
+                Count(key=s.value, label=FOLLOW_UP_STATUS_LABELS[s], count=created.get(s.value, 0))
                 for s in FollowUpStatus
             ],
             open=open_now,

@@ -12,7 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from bot.contracts.areas import AREA_LABELS, Area
-from bot.persistence.follow_ups import FOLLOW_UP_LABELS, FollowUpView
+from bot.contracts.follow_ups import FOLLOW_UP_STATUS_LABELS, OPEN_FOLLOW_UP_STATUSES
+from bot.persistence.follow_ups import FollowUpView
 from bot.reports.gaps import GAP_KINDS, GapReportResult
 from bot.reports.staff_figures import StaffFigures, StaffReportResult, TicketTimes
 from bot.reports.summary import Count, Durations, Summary
@@ -116,7 +117,7 @@ def summary_tables(summary: Summary) -> dict[str, Table]:
         (
             "未办结回访任务（当前）",
             follow_ups.open,
-            {"list": "follow_ups", "status": "pending,contacted,rectifying"},
+            {"list": "follow_ups", "status": ",".join(OPEN_FOLLOW_UP_STATUSES)},
         ),
         ("超期回访任务（当前）", follow_ups.overdue, {"list": "follow_ups", "overdue": "true"}),
         ("追评数（整改后市民再评价）", follow_ups.second_ratings, tasks_link("second_rated")),
@@ -185,7 +186,7 @@ def follow_up_table(tasks: Sequence[FollowUpView]) -> Table:
                 area_label(t.area),
                 t.channel,
                 t.score,
-                FOLLOW_UP_LABELS[t.status],
+                FOLLOW_UP_STATUS_LABELS[t.status],
                 t.due_on.isoformat(),
                 "超期" if t.overdue else "",
                 t.created_at.isoformat(),

@@ -63,7 +63,7 @@ def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
     if not message.buttons:
         return None
     rows = [
-        [InlineKeyboardButton(button["title"], callback_data=button_data(message.id, index))]
+        [InlineKeyboardButton(button.title, callback_data=button_data(message.id, index))]
         for index, button in enumerate(message.buttons)
     ]
     return InlineKeyboardMarkup(rows)
@@ -71,7 +71,7 @@ def keyboard(message: OutgoingMessage) -> InlineKeyboardMarkup | None:
 
 def notice(text: str) -> OutgoingMessage:
     """A message of the connector's own (not stored: it answers nothing the router saw)."""
-    return OutgoingMessage(0, text, role=Role.system)
+    return OutgoingMessage(id=0, text=text, role=Role.system)
 
 
 router = APIRouter(include_in_schema=False)
@@ -167,7 +167,7 @@ class TelegramConnector(Connector):
             await self.application.bot.send_message(int(recipient), part, reply_markup=markup)
 
     async def _reply(self, chat_id: int, text: str) -> None:
-        result = await self.handle(InboundMessage(CHANNEL, str(chat_id), text))
+        result = await self.handle(InboundMessage(channel=CHANNEL, sender_id=str(chat_id), text=text))
         for message in result.messages:
             await self.send(str(chat_id), message)
 

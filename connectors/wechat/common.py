@@ -105,15 +105,17 @@ class WechatConnector(Connector):
     async def citizen_turn(self, external_id: str, text: str | None) -> list[OutgoingMessage]:
         """What the citizen should see for a message (None: one we cannot read). Never raises."""
         if text is None:
-            return [OutgoingMessage(0, UNSUPPORTED, role=Role.system)]
+            return [OutgoingMessage(id=0, text=UNSUPPORTED, role=Role.system)]
         try:
             choice = await run_in_threadpool(self._choice, external_id, text)
-            result = await self.handle(InboundMessage(self.name, external_id, choice or text))
+            result = await self.handle(
+                InboundMessage(channel=self.name, sender_id=external_id, text=choice or text)
+            )
             owed = await run_in_threadpool(self._take_unpushed, result.conversation.id, external_id)
             return owed + result.messages
         except Exception:
             logger.exception("处理微信消息出错")
-            return [OutgoingMessage(0, TROUBLE, role=Role.system)]
+            return [OutgoingMessage(id=0, text=TROUBLE, role=Role.system)]
 
     def _choice(self, external_id: str, text: str) -> str | None:
         """The payload of button `text` (a number) in the bot's last message, if any."""

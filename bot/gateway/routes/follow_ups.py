@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
+from bot.contracts.follow_ups import FollowUpStatus
 from bot.contracts.replies import SecondRating
 from bot.gateway.auth import READ_ONLY, StaffDep, readable_areas
 from bot.gateway.deps import SettingsDep
@@ -17,13 +18,12 @@ from bot.gateway.errors import error_responses
 from bot.gateway.handoff import HandoffService
 from bot.gateway.params import parse_statuses
 from bot.persistence.follow_ups import FollowUpError, FollowUpStore, FollowUpView
-from bot.persistence.models import FollowUpStatus
 from bot.persistence.staff import StaffView
 from bot.ratings import SECOND_RATING_PROMPT, second_rating_buttons
 from bot.reports.summary import ReportFilter, claimed_by
 
 router = APIRouter(prefix="/api/v1/follow-ups", tags=["follow-ups"], responses=error_responses(401, 403))
-STATUS_HELP = "逗号分隔：pending,contacted,rectifying,rectified,unfounded"
+STATUS_HELP = "逗号分隔：" + ",".join(FollowUpStatus)
 TaskId = Annotated[int, Path(ge=1, le=2**62)]
 OPEN_START, OPEN_END = dt.date(1970, 1, 1), dt.date(9000, 12, 31)  # a range open on one side
 

@@ -8,10 +8,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from bot.contracts.areas import AREA_LABELS
+from bot.contracts.follow_ups import FOLLOW_UP_STATUS_LABELS
 from bot.contracts.tickets import HANDOFF_REASON_LABELS, TICKET_STATUS_LABELS
 from bot.gateway.auth import StaffDep
 from bot.gateway.errors import error_responses
-from bot.persistence.follow_ups import FOLLOW_UP_LABELS
 
 router = APIRouter(prefix="/api/v1/labels", tags=["labels"], responses=error_responses(401))
 
@@ -31,7 +31,7 @@ LABELS = Labels(
     areas={area.value: label for area, label in AREA_LABELS.items()},
     handoff_reasons={reason.value: label for reason, label in HANDOFF_REASON_LABELS.items()},
     ticket_statuses={status.value: label for status, label in TICKET_STATUS_LABELS.items()},
-    follow_up_statuses={status.value: label for status, label in FOLLOW_UP_LABELS.items()},
+    follow_up_statuses={status.value: label for status, label in FOLLOW_UP_STATUS_LABELS.items()},
 )
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.areas import AREA_LABELS, Area
+from bot.contracts.follow_ups import FollowUpStatus
 from bot.gateway.auth import StaffDep, readable_areas
 from bot.gateway.deps import SettingsDep
 from bot.gateway.errors import error_responses
@@ -113,10 +114,7 @@ TaskKind = Annotated[
     Literal["created", "second_rated", "awaiting_second"],
     Query(description="回访任务明细：期间新增、期间有追评、已整改待追评（当前）"),
 ]
-TaskStatus = Annotated[
-    Literal["", "pending", "contacted", "rectifying", "rectified", "unfounded"],
-    Query(description="回访任务明细：按状态"),
-]
+TaskStatus = Annotated[Literal[""] | FollowUpStatus, Query(description="回访任务明细：按状态")]
 SecondScore = Annotated[int | None, Query(ge=1, le=5, description="回访任务明细：追评分值")]
 ScoreParam = Annotated[
     int | None, Query(ge=1, le=5, description="会话明细：期间有该分值评价的会话（kind=rated）")
@@ -446,7 +444,7 @@ async def _tasks(
     request: Request, scope: ReportFilter, kind: str, status: str, second_score: int | None
 ) -> tuple[int, Table]:
     count, tasks = await run_in_threadpool(
-        FollowUpList(_engine(request)).search, scope, kind, status, second_score
+        FollowUpList(_engine(request)).search, scope, kind, str(status), second_score
     )
     return count, follow_up_list_table(tasks)
 

@@ -67,16 +67,16 @@
   const config = readConfig(SCRIPT);
 
   function readConfig(script) {
-    const data = (script && script.dataset) || {};
+    const attributes = (script && script.dataset) || {}; // data-gateway、data-title、data-color
     let gateway = location.origin;
     try {
       if (script && script.src) gateway = new URL(script.src, location.href).origin;
     } catch (_) {
       /* 保持默认 */
     }
-    if (data.gateway) {
+    if (attributes.gateway) {
       try {
-        const url = new URL(data.gateway, location.href);
+        const url = new URL(attributes.gateway, location.href);
         if (url.protocol === "http:" || url.protocol === "https:") {
           gateway = (url.origin + url.pathname).replace(/\/+$/, "");
         }
@@ -84,8 +84,8 @@
         /* 地址无效时沿用默认 */
       }
     }
-    const title = (data.title || "").trim() || "政务咨询";
-    const wanted = (data.color || "").trim();
+    const title = (attributes.title || "").trim() || "政务咨询";
+    const wanted = (attributes.color || "").trim();
     const color = wanted && window.CSS && CSS.supports("color", wanted) ? wanted : DEFAULT_COLOR;
     return { gateway, title, color };
   }
@@ -684,10 +684,14 @@ textarea:focus { border-color: var(--zw-color); }
     ui.status.hidden = false;
   }
 
+  // 消息的 data 由 bot/contracts/replies.py 定义（按 type 区分）。这里只读其中三个字段：
+  // type；case_number（handoff_ack、queued、claimed、transferred、back_to_bot、closed 带有，
+  // 网关还会把它加到人工服务结束后机器人的回复上）；queue_position（handoff_ack、queued、
+  // transferred 带有）。tests/unit/connectors/webchat/test_widget_contract.py 核对这些名称。
   function applyData(role, data, id) {
     const type = data.type;
-    if (type === "handoff_ack" || type === "queued") {
-      setStatus("queued", data, id);
+    if (type === "handoff_ack" || type === "queued" || type === "transferred") {
+      setStatus("queued", data, id); // 转办：换到另一领域的队列重新排队
     } else if (type === "claimed") {
       setStatus("claimed", data, id);
     } else if (

@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.contracts.conversation import Role
+from bot.contracts.replies import ReplyType, parse_reply, reply_type
 from bot.demo_data import MARK, DemoDataError, fill
 from bot.persistence.models import Conversation, FollowUp, Message, Ticket
 from bot.persistence.store import create_db_engine
@@ -31,6 +33,15 @@ def test_demo_data_fills_an_empty_database_once(database_url: str, tmp_path: Pat
         assert all(text.startswith(MARK) for text in session.scalars(select(Message.text)))
         assert all(case.startswith("DEMO-") for case in session.scalars(select(Ticket.case_number)))
         assert session.scalar(select(func.count()).select_from(FollowUp))  # some 差评 among them
+        said = session.scalars(select(Message.payload).where(Message.role != Role.citizen.value)).all()
+        for payload in said:  # the bot's and staff's data: a reply model's, dumped
+            reply = parse_reply(payload["data"])
+            assert reply is not None and reply.dump() == payload["data"], payload
+        assert {reply_type(payload["data"]) for payload in said} >= {
+            ReplyType.answer,
+            ReplyType.handoff,
+            ReplyType.staff_reply,
+        }
     week = SummaryReport(engine).build(ReportFilter(date_from=dt.date(2026, 10, 5), date_to=TODAY), TODAY)
     assert week.conversations == done.conversations and week.ratings == done.ratings
     answers = BotAnswersReport(engine).build(ReportFilter(date_from=dt.date(2026, 10, 5), date_to=TODAY))

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.contracts.conversation import Role
+from bot.contracts.follow_ups import FollowUpStatus
 from bot.persistence.follow_ups import FollowUpError, FollowUpStore
 from bot.persistence.migrate import upgrade_to_head
-from bot.persistence.models import FollowUpStatus
 from bot.persistence.staff import StaffStore
 from bot.persistence.store import ConversationStore, create_db_engine
 from bot.persistence.tickets import NewTicket, TicketStore

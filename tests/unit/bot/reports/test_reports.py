@@ -298,8 +298,15 @@ def test_the_follow_up_tasks_behind_the_figures_through_the_api(client: TestClie
     assert [row[2] for row in mine["table"]["rows"]] == ["住房"]
     pending = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created&status=pending", headers=sup)
     assert pending.json()["count"] == 2
-    bad = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=later", headers=sup)
-    assert bad.status_code == 422
+    rectified = client.get(
+        f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created&status=rectified", headers=sup
+    )
+    assert rectified.json()["count"] == 0
+    every = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&task=created&status=", headers=sup)
+    assert every.json()["count"] == 2  # an empty status is no filter
+    for bad_query in ("task=later", "status=done"):  # a status not in FollowUpStatus is refused
+        bad = client.get(f"/api/v1/reports/follow-up-tasks?{RANGE}&{bad_query}", headers=sup)
+        assert bad.status_code == 422, bad_query
     exported = client.get(
         f"/api/v1/reports/export?report=follow_up_tasks&task=created&format=csv&{RANGE}", headers=sup
     )

@@ -68,7 +68,9 @@ def test_split_text_keeps_lines_whole_and_under_the_limit() -> None:
 
 def test_buttons_degrade_to_numbered_lines() -> None:
     message = OutgoingMessage(
-        1, "请选择：", [{"title": "是的", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}]
+        id=1,
+        text="请选择：",
+        buttons=[{"title": "是的", "payload": "/affirm"}, {"title": "不是", "payload": "/deny"}],
     )
     assert buttons_as_lines(message) == "请选择：\n1. 是的\n2. 不是\n（回复数字即可选择）"
 
@@ -79,7 +81,7 @@ async def test_a_long_answer_is_split_and_the_keyboard_rides_on_the_last_part(
     telegram, request = connector
     long_text = "\n".join(f"{n}. 第{n}项材料：" + "复印件" * 40 for n in range(1, 80))
     buttons = [{"title": "收费标准", "payload": '/ask_fee{"service_item": "certificates.id_card_reissue"}'}]
-    await telegram.send("77", OutgoingMessage(5, long_text, buttons))
+    await telegram.send("77", OutgoingMessage(id=5, text=long_text, buttons=buttons))
     sent = request.sent()
     assert len(sent) >= 3 and all(len(part["text"]) <= 4096 for part in sent)
     assert "\n".join(part["text"] for part in sent) == long_text
@@ -105,7 +107,7 @@ async def test_callback_data_is_resolved_only_within_the_same_chat(
 
 async def test_staff_messages_are_labelled(connector: tuple[TelegramConnector, OfflineRequest]) -> None:
     telegram, request = connector
-    await telegram.send("77", OutgoingMessage(9, "您好，已为您查询。", role=Role.staff))
+    await telegram.send("77", OutgoingMessage(id=9, text="您好，已为您查询。", role=Role.staff))
     assert request.sent()[-1]["text"] == "【工作人员】您好，已为您查询。"
 
 
