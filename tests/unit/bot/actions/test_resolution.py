@@ -328,15 +328,21 @@ def test_another_grade_of_a_qualification_is_not_the_grade_the_guide_holds(
         ("我带的徒弟还没证 他第一次考电工证要什么条件", "qualification.special_operation_certificate"),
         ("我在汽修厂干了五年 想考个中级工的等级证 咋报名", "employment.skill_level_certification"),
         # «开个证明»: a verb and its measure word name no document of their own
-        ("初中毕业证早不知道放哪了 现在找工作要 能开个证明代替吗 咋弄", "education.graduation_certificate_loss"),
+        (
+            "初中毕业证早不知道放哪了 现在找工作要 能开个证明代替吗 咋弄",
+            "education.graduation_certificate_loss",
+        ),
     ],
 )
-def test_a_noun_beside_the_document_named_is_no_unknown_matter(resolver: Resolver, text: str, item: str) -> None:
+def test_a_noun_beside_the_document_named_is_no_unknown_matter(
+    resolver: Resolver, text: str, item: str
+) -> None:
     decision = resolver.decide(Turn(text))
     assert decision.outcome is Outcome.answer and decision.item is not None, decision
     assert decision.item.id == item
     # …while a noun in the clause that names the matter still is one
-    assert resolver.decide(Turn("我们准备招一个外籍员工 外国人来华工作许可在哪申请")).outcome is Outcome.honest_no
+    foreign = resolver.decide(Turn("我们准备招一个外籍员工 外国人来华工作许可在哪申请"))
+    assert foreign.outcome is Outcome.honest_no, foreign
 
 
 def test_a_document_named_after_a_clarification_is_no_pick_of_the_one_offered(resolver: Resolver) -> None:
