@@ -182,6 +182,10 @@ def test_a_message_is_read_answered_and_the_session_given_to_the_assistant(wecom
     assert wecom.say("wm-user-1", "你好") == ["收到：你好"]
     assert wecom.wechat.wecom_states["wm-user-1"] == 1  # 智能助手接待
     store = WechatStore(create_db_engine(wecom.settings.effective_database_url))
+    # The connector saves its cursor after it has sent the reply: wait for it, briefly.
+    deadline = time.monotonic() + 5
+    while store.cursor(OPEN_KFID) != str(len(wecom.wechat.wecom_inbox)) and time.monotonic() < deadline:
+        time.sleep(0.02)
     assert store.cursor(OPEN_KFID) == str(len(wecom.wechat.wecom_inbox))
 
 
