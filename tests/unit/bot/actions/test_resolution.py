@@ -37,6 +37,11 @@ def resolver(kb: KnowledgeBase) -> Resolver:
 @pytest.mark.parametrize(
     ("text", "question"),
     [("那要多少钱", QuestionType.fee), ("能领多少钱", QuestionType.benefit),
+     # 那 typed for 哪, 多就 for 多久 (not «三点多就放学»), what one must pay is no record
+     ("这个在那开", QuestionType.location), ("审验花钱不", QuestionType.fee),
+     ("认定下来能赔多少钱", QuestionType.benefit), ("用手机能报名不", QuestionType.online),
+     ("帮我看看城乡居民医保一年一个人得交多少", QuestionType.fee), ("补办要多就", QuestionType.time_limit),
+     ("孩子三点多就放学了 学校课后服务怎么报", QuestionType.steps), ("要去登记吗 怎么登", QuestionType.steps),
      ("最多能贷多少", QuestionType.benefit),
      ("我的社保交了几年", QuestionType.record), ("在哪里办", QuestionType.location),
      ("我在厂里上班，听说能领一笔补贴，有多少钱", QuestionType.benefit), ("要多久", QuestionType.time_limit),
