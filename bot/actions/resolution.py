@@ -253,16 +253,19 @@ class Resolver:
             compact = "".join(ch for ch in meant if ch.isalnum())
             part = naming_part(meant)
             picked = pick_offered(part or (compact if len(compact) <= 3 else ""), offered)
-            if (
-                picked is not None
-                and len(offered) == 1
-                and (len(part) > 3 or any(d not in self._names(picked) for d in self._documents(turn.text)))
+            takes_back = corrects(turn.text) and len(part) > 3
+            if picked is not None and (
+                (len(offered) == 1 and self._names_more(turn.text, part, picked)) or takes_back
             ):
                 # One candidate shares a word or two with a message that may name another
                 # matter outright («是想把城乡居民养老并到职工养老里» after 养老保险关系转移;
-                # «那叉车证呢» shares only 证 with 职业技能等级认定's «考技能等级证»).
+                # «那叉车证呢» shares only 证 with 职业技能等级认定's «考技能等级证»); a
+                # correction («不对 我说错了 是公司的执照») may take back what the candidates
+                # were found for, so its words must find the one picked.
                 found, _ = self._retrieve(turn.text, question)
-                if found.item not in (None, picked) or (found.candidates and picked not in found.candidates):
+                agrees = found.item == picked or picked in found.candidates
+                elsewhere = found.item not in (None, picked) or bool(found.candidates and not agrees)
+                if elsewhere or (takes_back and not agrees):
                     picked = None
             if picked is not None:
                 return Decision(
@@ -450,6 +453,11 @@ class Resolver:
             and all(noun in self._knowledge.about(item) for noun in nouns)
         ]
         return found[0] if len(found) == 1 else None
+
+    def _names_more(self, text: str, part: str, picked: ServiceItem) -> bool:
+        """The message says more than a pick: a longer naming part, or a document the picked
+        item's names lack."""
+        return len(part) > 3 or any(d not in self._names(picked) for d in self._documents(text))
 
     def _confirmed_alone(self, text: str, decision: Decision) -> Decision:
         """One candidate, which the naming words alone name outright («教育局认定教资的窗口周六

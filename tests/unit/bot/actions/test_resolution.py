@@ -301,6 +301,22 @@ def test_the_counterpart_of_the_current_item_is_never_the_current_item(resolver:
     assert "transport.temporary_plate" not in {item.id for item in decision.candidates}
 
 
+def test_a_correction_after_candidates_picks_none_that_its_words_do_not_find(resolver: Resolver) -> None:
+    """«不对 我说错了 是公司的执照» takes back what the 个体户 candidates were found for."""
+    offered = (
+        "enterprise_licensing.individual_business_change",
+        "enterprise_licensing.individual_business_registration",
+    )
+    turn = Turn(
+        "不对 我说错了 是公司的执照 要加经营范围",
+        last_question=QuestionType.materials,
+        offered=offered,
+        previous_text="个体户营业执照变更要啥材料",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is None or decision.item.id not in offered, decision
+
+
 def test_the_counterpart_named_by_its_procedure_is_answered(resolver: Resolver) -> None:
     turn = Turn(
         "那正式补一张新的呢 要多少钱",
