@@ -335,7 +335,9 @@ class Resolver:
             # «那养老保险呢» after «换工作去了外省，医保怎么转过去»: the new words in the frame of
             # the previous question, for an item other than the current one that they name.
             sibling = self._sibling(f"{turn.previous_text}，{turn.text}", turn.text, current, question)
-            if sibling is not None:
+            # A correction that picked none of the candidates offered takes them back.
+            taken_back = corrects(turn.text) and sibling is not None and sibling.item in offered
+            if sibling is not None and not taken_back:
                 return sibling
         if told and turn.previous_text and not turn.previous_text.startswith("/") and current is not None:
             # «我是个体户» after 营业执照注销 answered as 企业注销登记: the case told makes the

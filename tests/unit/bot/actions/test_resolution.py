@@ -5,6 +5,8 @@ server in tests/integration/test_resolution_dialogues.py."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from bot.actions.answer_question import asks_again
@@ -314,6 +316,9 @@ def test_a_correction_after_candidates_picks_none_that_its_words_do_not_find(res
         previous_text="个体户营业执照变更要啥材料",
     )
     decision = resolver.decide(turn)
+    assert decision.item is None or decision.item.id not in offered, decision
+    # the same with the first candidate kept as the current item
+    decision = resolver.decide(replace(turn, current_item=offered[1], intent="deny"))
     assert decision.item is None or decision.item.id not in offered, decision
 
 
