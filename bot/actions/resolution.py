@@ -52,6 +52,8 @@ _LOOKUP = re.compile("查询|查档|记录查|信息查")
 PICK_MARGIN = 0.015
 # «那X呢» read in the frame of the previous question: the least probability of the sibling.
 SIBLING_FLOOR = 0.2
+# The same for an item chosen because it answers the question kept and the one named does not.
+ANSWERING_FLOOR = 0.02
 # Words that name a document, licence, profession, exam or procedure, each a matter of its
 # own (结婚证, 健康证, 执业医师, 中考, 劳动仲裁, 维修基金, 离婚登记, 契税; «交税», «退税» are
 # acts, not taxes): an item that never mentions one is a neighbour, not what was asked about.
@@ -319,6 +321,21 @@ class Resolver:
             # nothing the citizen wrote beyond what the current item says too. Another procedure
             # of the same document («就是签注用完了» after 往来港澳通行证签发) is no stranger.
             decision = replace(decision, outcome=Outcome.honest_no)
+        if (
+            decision.outcome is Outcome.answer
+            and decision.item is not None
+            and current is not None
+            and keeps_question(turn.text)
+            and turn.previous_text
+            and not has_answer(decision.item, question, self._knowledge.places_of(decision.item))
+        ):
+            # «那上了小学以后呢» after 学前资助一年有多少: 小学入学 pays nothing; the item that
+            # answers the question kept, which the framed words find and name, is meant.
+            answering = self._answering_sibling(
+                f"{turn.previous_text}，{turn.text}", turn.text, current, question
+            )
+            if answering is not None:
+                return answering
         if decision.outcome is Outcome.answer:
             return decision
         if current is not None and (corrects(turn.text) or self._details_of(turn.text, current)):
@@ -553,6 +570,23 @@ class Resolver:
                 if not has_answer(item, question, self._knowledge.places_of(item)):
                     continue
             return Decision(Outcome.answer, question, item, confidence=probability, how="sibling")
+        return None
+
+    def _answering_sibling(
+        self, framed: str, text: str, current: ServiceItem, question: QuestionType
+    ) -> Decision | None:
+        """The likeliest item other than `current`, for the framed text, that answers `question`
+        and whose wording holds a word of `text` (above ANSWERING_FLOOR only: the framed text is
+        mostly about `current`)."""
+        _, probabilities = self._retrieve(framed, question)
+        words = self._words(text)
+        for item_id, probability in sorted(probabilities.items(), key=lambda pair: -pair[1]):
+            item = self._knowledge.item(item_id)
+            if item is None or item_id == current.id or probability < ANSWERING_FLOOR:
+                continue
+            about = self._knowledge.about(item)
+            if has_answer(item, question, self._knowledge.places_of(item)) and any(w in about for w in words):
+                return Decision(Outcome.answer, question, item, confidence=probability, how="sibling")
         return None
 
     def _names_in_own_words(self, text: str, item: ServiceItem | None, current: ServiceItem) -> bool:

@@ -322,6 +322,19 @@ def test_a_correction_after_candidates_picks_none_that_its_words_do_not_find(res
     assert decision.item is None or decision.item.id not in offered, decision
 
 
+def test_na_x_ne_goes_to_the_item_that_answers_the_question_kept(resolver: Resolver) -> None:
+    """«那上了小学以后呢» after 学前资助一年有多少: 小学入学 pays nothing."""
+    turn = Turn(
+        "那上了小学以后呢",
+        current_item="education.preschool_financial_aid",
+        last_question=QuestionType.benefit,
+        previous_text="家里经济困难，孩子在读幼儿园，资助一年有多少",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.item.id == "education.compulsory_living_subsidy", decision
+    assert decision.question is QuestionType.benefit
+
+
 def test_the_counterpart_named_by_its_procedure_is_answered(resolver: Resolver) -> None:
     turn = Turn(
         "那正式补一张新的呢 要多少钱",
