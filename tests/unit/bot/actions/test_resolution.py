@@ -322,29 +322,30 @@ def test_a_correction_after_candidates_picks_none_that_its_words_do_not_find(res
     assert decision.item is None or decision.item.id not in offered, decision
 
 
-def test_na_x_ne_goes_to_the_item_that_answers_the_question_kept(resolver: Resolver) -> None:
-    """«那上了小学以后呢» after 学前资助一年有多少: 小学入学 pays nothing."""
-    turn = Turn(
-        "那上了小学以后呢",
-        current_item="education.preschool_financial_aid",
-        last_question=QuestionType.benefit,
-        previous_text="家里经济困难，孩子在读幼儿园，资助一年有多少",
-    )
-    decision = resolver.decide(turn)
-    assert decision.item is not None and decision.item.id == "education.compulsory_living_subsidy", decision
-    assert decision.question is QuestionType.benefit
-
-
-def test_the_counterpart_named_by_its_procedure_is_answered(resolver: Resolver) -> None:
-    turn = Turn(
-        "那正式补一张新的呢 要多少钱",
-        current_item="certificates.temporary_id_card",
-        last_question=QuestionType.materials,
-        previous_text="身份证昨天丢了 下礼拜还要坐高铁出差 能先办个临时的吗 要带啥",
-    )
-    decision = resolver.decide(turn)
+@pytest.mark.parametrize(
+    ("text", "current", "asked", "previous", "item", "question"),
+    [
+        # «那X呢»: 小学入学 pays nothing, the item that answers the question kept is meant
+        (
+            "那上了小学以后呢", "education.preschool_financial_aid", QuestionType.benefit,
+            "家里经济困难，孩子在读幼儿园，资助一年有多少",
+            "education.compulsory_living_subsidy", QuestionType.benefit,
+        ),
+        # the counterpart of a temporary document, named by its procedure (补)
+        (
+            "那正式补一张新的呢 要多少钱", "certificates.temporary_id_card", QuestionType.materials,
+            "身份证昨天丢了 下礼拜还要坐高铁出差 能先办个临时的吗 要带啥",
+            ID_CARD, QuestionType.fee,
+        ),
+    ],
+)  # fmt: skip
+def test_a_follow_up_moves_to_the_item_its_frame_names(
+    resolver: Resolver, text: str, current: str, asked: QuestionType, previous: str, item: str,
+    question: QuestionType,
+) -> None:  # fmt: skip
+    decision = resolver.decide(Turn(text, current_item=current, last_question=asked, previous_text=previous))
     assert decision.outcome is Outcome.answer and decision.item is not None, decision
-    assert (decision.item.id, decision.question) == (ID_CARD, QuestionType.fee)
+    assert (decision.item.id, decision.question) == (item, question)
 
 
 @pytest.mark.parametrize("text", ["那一级建造师的注册呢", "一级建造师注册要多久"])
@@ -359,27 +360,7 @@ def test_another_grade_of_a_qualification_is_not_the_grade_the_guide_holds(
     assert resolver.decide(Turn("二级建造师注册要多久")).item.id == constructor  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(
-    ("text", "item"),
-    [
-        # whose document it is, or where the citizen works, is no matter the guide lacks
-        ("闺女的出生证明搬家的时候弄丢了 补一个要啥材料", "healthcare.birth_medical_certificate_reissue"),
-        ("我带的徒弟还没证 他第一次考电工证要什么条件", "qualification.special_operation_certificate"),
-        ("我在汽修厂干了五年 想考个中级工的等级证 咋报名", "employment.skill_level_certification"),
-        # «开个证明»: a verb and its measure word name no document of their own
-        (
-            "初中毕业证早不知道放哪了 现在找工作要 能开个证明代替吗 咋弄",
-            "education.graduation_certificate_loss",
-        ),
-    ],
-)
-def test_a_noun_beside_the_document_named_is_no_unknown_matter(
-    resolver: Resolver, text: str, item: str
-) -> None:
-    decision = resolver.decide(Turn(text))
-    assert decision.outcome is Outcome.answer and decision.item is not None, decision
-    assert decision.item.id == item
-    # …while a noun in the clause that names the matter still is one
+def test_a_noun_in_the_clause_naming_the_matter_is_still_unknown(resolver: Resolver) -> None:
     foreign = resolver.decide(Turn("我们准备招一个外籍员工 外国人来华工作许可在哪申请"))
     assert foreign.outcome is Outcome.honest_no, foreign
 
@@ -499,7 +480,14 @@ def test_the_clause_saying_what_is_not_meant_is_not_searched(resolver: Resolver)
     ("text", "item"),
     [("教育局认定教师资格的窗口周日上班不", "education.teacher_qualification"),
      ("政务大厅办失业登记的窗口周日开门吗", "employment.unemployment_registration"),
-     ("卖了车办过户要带些啥", "transport.vehicle_transfer")],
+     ("卖了车办过户要带些啥", "transport.vehicle_transfer"),
+     # whose document it is, or where the citizen works, is no matter the guide lacks
+     ("闺女的出生证明搬家的时候弄丢了 补一个要啥材料", "healthcare.birth_medical_certificate_reissue"),
+     ("我带的徒弟还没证 他第一次考电工证要什么条件", "qualification.special_operation_certificate"),
+     ("我在汽修厂干了五年 想考个中级工的等级证 咋报名", "employment.skill_level_certification"),
+     # «开个证明»: a verb and its measure word name no document of their own
+     ("初中毕业证早不知道放哪了 现在找工作要 能开个证明代替吗 咋弄",
+      "education.graduation_certificate_loss")],
 )  # fmt: skip
 def test_one_candidate_its_naming_words_alone_name_is_the_answer(
     resolver: Resolver, text: str, item: str
