@@ -789,23 +789,20 @@ def _of_another_rank(text: str, item: ServiceItem) -> bool:
     return False
 
 
-# The procedure words a guide's names use and citizens type alike.
-_PROCEDURE_WORDS = ("补", "换", "首次")
-
-
 def _counterpart_by_procedure(
     text: str, current: ServiceItem, others: Sequence[ServiceItem]
 ) -> ServiceItem | None:
     """The one item of the same document without the current item's qualifier (临时居民身份证
-    申领 → 居民身份证…) whose name has the procedure the message names (补 → 居民身份证补领)."""
+    申领 → 居民身份证…) whose name has the procedure the message names in a guide's words (补 →
+    居民身份证补领)."""
     base = current.name
     for word, _ in _COUNTERPARTS:
         base = base.replace(word, "")
-    named = [word for word in _PROCEDURE_WORDS if word in text]
+    named = [words for _, words in _VARIANTS if words.search(text)]  # the remedies' own words
     found = [
         item
         for item in others
-        if _shared_prefix(item.name, base) >= _DOCUMENT_PREFIX and any(word in item.name for word in named)
+        if _shared_prefix(item.name, base) >= _DOCUMENT_PREFIX and any(w.search(item.name) for w in named)
     ]
     return found[0] if len(found) == 1 else None
 
