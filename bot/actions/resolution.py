@@ -114,6 +114,12 @@ SHORT_NAMING = 15
 _CIRCUMSTANCE = re.compile(
     "儿子|女儿|老婆|老公|媳妇|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家长|同事|朋友|老乡|员工|中心|大厅"
 )
+# A Latin-letter word the guide never writes names a matter of its own («ETC», «HPV»), except
+# the channels and chat words citizens write in any question («用APP能办吗», «ok»).
+_LATIN_NAME = re.compile("[a-z]{2,}")
+_LATIN_NOT_A_MATTER = frozenset(
+    {"app", "ai", "id", "ok", "pdf", "qq", "wifi", "hi", "bye", "no", "thx", "sms", "ems"}
+)
 
 
 # Decisions the conversation itself settles: a candidate picked, «那X呢» in the previous
@@ -510,7 +516,7 @@ class Resolver:
             for term in self._words(text)
             if not self._knowledge.in_some_wording(term)
             and not _CIRCUMSTANCE.fullmatch(term)
-            and self._knowledge.is_common_noun(term)
+            and (self._knowledge.is_common_noun(term) or _names_by_latin(term))
             and not any(_beside_the_matter(term, text, item) for item in found)
         ]
 
@@ -750,6 +756,10 @@ class Resolver:
 # item's document in a clause («电工证», «出生证明»; not «外国人» of 外国人开公司).
 _NAMING_RUN = 3
 _DOCUMENT_WORD = re.compile("证|照|许可|卡")
+
+
+def _names_by_latin(term: str) -> bool:
+    return bool(_LATIN_NAME.fullmatch(term)) and term not in _LATIN_NOT_A_MATTER
 
 
 def _names_document_of(clause: str, item: ServiceItem) -> bool:

@@ -29,7 +29,7 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from bot.settings import REPO_ROOT, UNTHROTTLED, load_settings
+from knowledge.catalog import load_catalog
 
 E2E_DIR = REPO_ROOT / "knowledge" / "eval" / "e2e"
 SPLITS = ("dev", "test")
@@ -162,11 +163,13 @@ class Observed:
     handoff_area: str | None
     honest_no: bool
     out_of_scope: bool
+    places: tuple[str, ...] = ()  # halls whose own hours or address were answered
 
 
 def observe(reply: dict[str, Any]) -> Observed:
     answers: list[tuple[str, str]] = []
     offered: list[str] = []
+    places: list[str] = []
     handoff_area = None
     honest_no = out_of_scope = False
     for message in reply.get("messages", []):
@@ -176,6 +179,8 @@ def observe(reply: dict[str, Any]) -> Observed:
             answers.append((str(data.get("item_id")), str(data.get("question"))))
         elif kind == "clarify":
             offered += [str(i) for i in data.get("item_ids", [])]
+        elif kind == "place":
+            places.append(str(data.get("place_id")))
         elif kind == "handoff":
             handoff_area = str(data.get("area"))
         elif kind == "honest_no":
@@ -184,10 +189,19 @@ def observe(reply: dict[str, Any]) -> Observed:
             out_of_scope = True
     if handoff_area is None and reply.get("state") in ("queued", "human"):
         handoff_area = "?"
-    return Observed(tuple(answers), tuple(offered), handoff_area, honest_no, out_of_scope)
+    return Observed(tuple(answers), tuple(offered), handoff_area, honest_no, out_of_scope, tuple(places))
 
 
-def bucket(expect: Expectation, seen: Observed) -> Bucket:
+# The questions a hall's own reply answers: «出入境大厅礼拜六上班吗» in a conversation about
+# 护照 is answered by the hall's hours, which is what the citizen asked.
+_PLACE_QUESTIONS = frozenset({"hours", "location"})
+
+
+def bucket(
+    expect: Expectation, seen: Observed, places_of: Mapping[str, Sequence[str]] | None = None
+) -> Bucket:
+    """The outcome of one reply; `places_of` (item id → its halls) lets a hall's own reply
+    count as the answer to an hours or location question about an item handled there."""
     if seen.answers:
         item, question = seen.answers[0]
         if expect.answer is not None and item == expect.answer.item:
@@ -199,6 +213,12 @@ def bucket(expect: Expectation, seen: Observed) -> Bucket:
         return "right"
     if expect.answer is not None and expect.answer.item in seen.offered:
         return "clarified"
+    if (
+        expect.answer is not None
+        and expect.answer.question in _PLACE_QUESTIONS
+        and set(seen.places) & set((places_of or {}).get(expect.answer.item, ()))
+    ):
+        return "right"
     if seen.handoff_area is not None:
         return (
             "right" if expect.handoff is not None and expect.handoff.area == seen.handoff_area else "handoff"
@@ -246,7 +266,9 @@ def _sender() -> str:
     return f"eval-{uuid.uuid4().hex[:16]}"
 
 
-def run_singles(client: ChatClient, singles: Sequence[tuple[str, Single]]) -> list[dict[str, Any]]:
+def run_singles(
+    client: ChatClient, singles: Sequence[tuple[str, Single]], places_of: Mapping[str, Sequence[str]]
+) -> list[dict[str, Any]]:
     def one(entry: tuple[str, Single]) -> dict[str, Any]:
         area, single = entry
         reply = client.say(_sender(), single.text)
@@ -256,7 +278,7 @@ def run_singles(client: ChatClient, singles: Sequence[tuple[str, Single]]) -> li
             "style": single.style,
             "expect": single.expect.kind,
             "text": single.text,
-            "bucket": bucket(single.expect, seen),
+            "bucket": bucket(single.expect, seen, places_of),
             "seen": {"answers": seen.answers, "offered": seen.offered, "handoff": seen.handoff_area},
         }
 
@@ -264,7 +286,9 @@ def run_singles(client: ChatClient, singles: Sequence[tuple[str, Single]]) -> li
         return list(pool.map(one, singles))
 
 
-def run_dialogues(client: ChatClient, dialogues: Sequence[Dialogue]) -> list[dict[str, Any]]:
+def run_dialogues(
+    client: ChatClient, dialogues: Sequence[Dialogue], places_of: Mapping[str, Sequence[str]]
+) -> list[dict[str, Any]]:
     def one(dialogue: Dialogue) -> dict[str, Any]:
         sender = _sender()
         turns = []
@@ -272,7 +296,7 @@ def run_dialogues(client: ChatClient, dialogues: Sequence[Dialogue]) -> list[dic
         switched_to_old = False
         for turn in dialogue.turns:
             seen = observe(client.say(sender, turn.text))
-            result = bucket(turn.expect, seen)
+            result = bucket(turn.expect, seen, places_of)
             answered = seen.answers[0][0] if seen.answers else None
             expected_item = turn.expect.answer.item if turn.expect.answer else None
             # A right reply (an answer about one of the items a clarification expects) is no
@@ -409,6 +433,7 @@ def main(argv: list[str] | None = None) -> int:
     splits = SPLITS if args.split == "all" else (args.split,)
     out = settings.var_dir / "eval" / "e2e.json"
     results: dict[str, Any] = {}
+    places_of = {item.id: item.places for item in load_catalog(settings.knowledge_dir).items.values()}
     with running_stack(args.url):
         client = ChatClient(args.url)
         try:
@@ -417,8 +442,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{name} 集：{len(data.singles)} 个单轮问题，{len(data.dialogues)} 段对话 ……", flush=True
                 )
-                singles = run_singles(client, data.singles)
-                dialogues = run_dialogues(client, data.dialogues)
+                singles = run_singles(client, data.singles, places_of)
+                dialogues = run_dialogues(client, data.dialogues, places_of)
                 results[name] = summarise(data, singles, dialogues)
                 print_table(results[name])
         finally:

@@ -58,6 +58,7 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("缴存证明能自己在网上打吗", QuestionType.online), ("手机上的医保码怎么弄出来", QuestionType.steps),
      ("帮我查一下孩子的学籍信息", QuestionType.record), ("利息国家能贴多少", QuestionType.benefit),
      ("开个证明上哪开", QuestionType.location), ("在哪个app上能交", QuestionType.online),
+     ("考过了几天出证", QuestionType.time_limit),
      ("上周交的申请，钱到账了没有", QuestionType.record), ("免费的那个培训咋报名", QuestionType.steps),
      ("这个证件要怎么核验", QuestionType.steps),
      # a status asked about is a personal record; a window's same-day service a time limit
@@ -141,7 +142,9 @@ def test_a_profession_or_procedure_no_item_mentions_gets_no_neighbour(resolver: 
 @pytest.mark.parametrize(
     ("text", "unheard"),
     [("烟草专卖零售许可证怎么办", "烟草"), ("护士执业证注册要交哪些资料", "护士"),
-     ("法律职业资格证书怎么领", "法律")],
+     ("法律职业资格证书怎么领", "法律"),
+     # a Latin-letter word the guide never writes names a matter too
+     ("车上还想装个ETC 去哪办", "etc"), ("HPV疫苗在哪打", "hpv")],
 )  # fmt: skip
 def test_a_noun_the_guide_never_writes_gets_an_honest_no_not_its_neighbours(
     resolver: Resolver, text: str, unheard: str
@@ -235,6 +238,9 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("social_security.benefit_eligibility_certification", "老人眼睛不好，用手机能弄吗", True),
         ("transport.ride_hailing_driver_license", "我是外地户口，也能办吗", True),
         ("transport.ride_hailing_driver_license", "考试是在哪考", True),
+        # how the citizen asks about the time («交上去…出结果», «考过了…出证») names nothing
+        ("education.migrant_children_enrollment", "交上去大概几天出结果", True),
+        ("employment.skill_level_certification", "考过了几天出证", True),
         # …or what the citizen asks about, a matter of its own
         ("education.student_loan_origin", "孩子明年中考，中考报名去哪报", False),
         ("employment.job_referral", "最近有招聘会吗，在哪开", False),
