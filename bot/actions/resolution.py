@@ -52,6 +52,10 @@ _LOOKUP = re.compile("查询|查档|记录查|信息查")
 PICK_MARGIN = 0.015
 # «那X呢» read in the frame of the previous question: the least probability of the sibling.
 SIBLING_FLOOR = 0.2
+# An item offered beside a best candidate that is itself offered: at least this probable,
+# and this close to the best («医保报销怎么弄»: 手工报销 0.62, not 医保电子凭证激活 0.43).
+RUNNER_UP_FLOOR = 0.3
+RUNNER_UP_SHARE = 0.75
 # The same for an item chosen because it answers the question kept and the one named does not.
 ANSWERING_FLOOR = 0.02
 # Words that name a document, licence, profession, exam or procedure, each a matter of its
@@ -411,12 +415,12 @@ class Resolver:
         if (
             current is not None
             and decision.outcome is Outcome.clarify
-            and len(decision.candidates) == 1
-            and _same_document(decision.candidates[0], current)
+            and len(others := [c for c in decision.candidates if c != current]) == 1
+            and _same_document(others[0], current)
         ):
-            # «挂失完了想补张新卡» after 社会保障卡挂失: the one item offered is another
-            # procedure of the document being discussed; the conversation settles it.
-            (item,) = decision.candidates
+            # «挂失完了想补张新卡» after 社会保障卡挂失: the one item offered besides the current
+            # one is another procedure of the document being discussed; the conversation settles it.
+            (item,) = others
             return replace(decision, outcome=Outcome.answer, item=item, candidates=(), how="variant")
         if current is not None and _asks_for_counterpart(turn.text, current):
             # «正式上牌一般要多久» after the temporary plate: never the temporary one again; the
@@ -429,6 +433,9 @@ class Resolver:
                 and (item := self._knowledge.item(item_id)) is not None
             )[:MAX_CANDIDATES]
             counterpart = _counterpart_by_procedure(turn.text, current, others)
+            if len(others) == 1:
+                # «正式上牌一般要多久» after the temporary plate: the one other item found at all.
+                counterpart = others[0]
             if counterpart is not None:  # «那正式补一张新的呢» after 临时居民身份证申领
                 return Decision(
                     Outcome.answer, asked_about(turn, question), counterpart,
@@ -734,12 +741,19 @@ class Resolver:
                 extra={"runner_up": runner_up},
             )
             return named, probabilities
+        # Once the citizen is asked which item, a close runner-up is offered beside the best
+        # («公积金咋往外取»: 转移 0.53, 退休提取 0.49): a button costs less than a lost turn.
+        # One candidate as likely as the lone threshold is answered instead (`decide`).
+        asks_which = self._model.clarify_threshold <= best_score < self._model.lone_answer_threshold
+        offered_from = (
+            max(RUNNER_UP_FLOOR, RUNNER_UP_SHARE * best_score)
+            if asks_which
+            else self._model.clarify_threshold
+        )
         candidates = tuple(
             hits[n].item
             for s, n in ranked
-            if s >= self._model.clarify_threshold
-            and not _lacks_any(hits[n], documents)
-            and _names_one_of(hits[n], sought)
+            if s >= offered_from and not _lacks_any(hits[n], documents) and _names_one_of(hits[n], sought)
         )[:MAX_CANDIDATES]
         if len(same_name) > 1 and best_score >= self._model.clarify_threshold:
             candidates = tuple(same_name[:MAX_SAME_NAME])

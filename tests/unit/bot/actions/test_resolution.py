@@ -305,8 +305,24 @@ def test_the_counterpart_of_the_current_item_is_never_the_current_item(resolver:
         previous_text="新车刚提 还没上牌想先开回家 临时号牌怎么办",
     )
     decision = resolver.decide(turn)
-    assert decision.item is None, decision
-    assert "transport.temporary_plate" not in {item.id for item in decision.candidates}
+    # the one other item retrieval finds at all is the counterpart, answered rather than offered
+    assert decision.item is not None and decision.item.id == "transport.vehicle_registration", decision
+    assert decision.question is QuestionType.time_limit
+
+
+def test_a_close_runner_up_is_offered_beside_the_best_candidate(resolver: Resolver) -> None:
+    """«公积金咋往外取»: 转移 and 退休提取 are nearly as likely; offering one alone lost the turn."""
+    decision = resolver.decide(Turn("公积金咋往外取"))
+    assert decision.outcome is Outcome.clarify, decision
+    assert {item.id for item in decision.candidates} >= {
+        "housing.provident_fund_account_transfer",
+        "housing.provident_fund_retirement_withdrawal",
+    }
+    # a far runner-up is not: 医保电子凭证激活 is no way to claim back medical costs
+    reimbursement = resolver.decide(Turn("医保报销怎么弄"))
+    assert [item.id for item in reimbursement.candidates] == [
+        "healthcare.manual_medical_expense_reimbursement"
+    ]
 
 
 def test_a_correction_after_candidates_picks_none_that_its_words_do_not_find(resolver: Resolver) -> None:
