@@ -58,7 +58,11 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("缴存证明能自己在网上打吗", QuestionType.online), ("手机上的医保码怎么弄出来", QuestionType.steps),
      ("帮我查一下孩子的学籍信息", QuestionType.record), ("利息国家能贴多少", QuestionType.benefit),
      ("开个证明上哪开", QuestionType.location), ("在哪个app上能交", QuestionType.online),
-     ("考过了几天出证", QuestionType.time_limit),
+     ("考过了几天出证", QuestionType.time_limit), ("想改过来找谁办", QuestionType.location),
+     ("办转学找谁咨询，有电话没", QuestionType.contact),
+     ("能不能用手机刷脸认证", QuestionType.online), ("去哪刷脸认证", QuestionType.location),
+     ("出生证明是医院直接给吗 需要我们做啥", QuestionType.steps),
+     ("第一次申请要住满多久才行", QuestionType.eligibility),
      ("上周交的申请，钱到账了没有", QuestionType.record), ("免费的那个培训咋报名", QuestionType.steps),
      ("这个证件要怎么核验", QuestionType.steps),
      # a status asked about is a personal record; a window's same-day service a time limit
