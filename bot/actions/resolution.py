@@ -116,7 +116,10 @@ _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 SHORT_NAMING = 15
 # Nouns of the citizen's circumstances, never the matter: their people and the offices they go to.
 _CIRCUMSTANCE = re.compile(
-    "儿子|女儿|老婆|老公|媳妇|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家长|同事|朋友|老乡|员工|中心|大厅"
+    "儿子|女儿|老婆|老公|媳妇|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家长|同事|朋友|老乡|员工|中心|大厅|"
+    # kin as citizens write them: 小舅子, 表哥, 二姨, 堂妹, 姑父, 侄女, 外甥…
+    "(小|大|二|三|老|表|堂)?(舅|姨|叔|伯|姑|婶|嫂|哥|姐|弟|妹|侄|甥|孙)(子|妈|父|母|夫|姐|哥|弟|妹|女|儿|媳妇)?|"
+    "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟"
 )
 # A Latin-letter word the guide never writes names a matter of its own («ETC», «HPV»), except
 # the channels and chat words citizens write in any question («用APP能办吗», «ok»).

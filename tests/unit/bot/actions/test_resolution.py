@@ -162,6 +162,7 @@ def test_a_noun_the_guide_never_writes_gets_an_honest_no_not_its_neighbours(
 def test_circumstances_and_long_messages_are_not_read_as_an_unknown_matter(resolver: Resolver) -> None:
     """The citizen's people, and what a long message tells besides its matter, are no matter."""
     assert not resolver.unheard_of("帮我查一下我儿子现在的学籍挂在哪个学校")
+    assert not resolver.unheard_of("我小舅子没单位 他想交养老保险咋弄")  # kin as citizens write them
     long_story = (
         "我在机械厂干了二十多年，社保一直是单位交的，今年十月份就到退休年龄了，想问问要准备些什么东西"
     )
