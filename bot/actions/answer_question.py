@@ -27,7 +27,6 @@ from bot.actions.question_cues import (
     states_a_wish,
 )
 from bot.actions.resolution import (
-    SHORT_NAMING,
     Decision,
     Outcome,
     Resolver,
@@ -48,6 +47,10 @@ SLOT = "service_item"
 QUESTION_SLOT = "question_type"  # the question asked last, kept for 「那X呢」
 CANDIDATES_SLOT = "candidates"  # item ids offered as buttons last, for a typed follow-up
 HONEST_NO_FLOOR = 0.1
+# Past this many naming characters a message DIET took for feedback tells a story («我跟老公
+# 去年买了套二手房，贷款是…»), which a person reads better than retrieval; a question with a
+# detail or two («小区电梯坏了，想用维修基金修，维修基金咋申请使用») is still a question.
+STORY_NAMING = 24
 # The rating question is asked from here, not with the domain's `utter_ask_rating`, so its
 # buttons carry the five 好差评 words (bot/ratings.py) with the domain's payloads.
 ASK_RATING = "ask_rating"
@@ -416,7 +419,7 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return offer_candidates(dispatcher, decision)
     if (
         question_cue(text) is not None
-        and len(naming_part(text)) <= SHORT_NAMING
+        and len(naming_part(text)) <= STORY_NAMING
         and decision.outcome is Outcome.honest_no
         and decision.confidence >= HONEST_NO_FLOOR
     ):

@@ -63,6 +63,7 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("能不能用手机刷脸认证", QuestionType.online), ("去哪刷脸认证", QuestionType.location),
      ("出生证明是医院直接给吗 需要我们做啥", QuestionType.steps),
      ("第一次申请要住满多久才行", QuestionType.eligibility),
+     ("开发商说要网签备案 这个要我们自己去办吗", QuestionType.steps),
      ("上周交的申请，钱到账了没有", QuestionType.record), ("免费的那个培训咋报名", QuestionType.steps),
      ("这个证件要怎么核验", QuestionType.steps),
      # a status asked about is a personal record; a window's same-day service a time limit
