@@ -119,8 +119,11 @@ _CIRCUMSTANCE = re.compile(
     "儿子|女儿|老婆|老公|媳妇|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家长|同事|朋友|老乡|员工|中心|大厅|"
     # kin as citizens write them: 小舅子, 表哥, 二姨, 堂妹, 姑父, 侄女, 外甥…
     "(小|大|二|三|老|表|堂)?(舅|姨|叔|伯|姑|婶|嫂|哥|姐|弟|妹|侄|甥|孙)(子|妈|父|母|夫|姐|哥|弟|妹|女|儿|媳妇)?|"
-    "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟"
+    "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|"
+    "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩"
 )
+# When the citizen's case happens: a circumstance too («老大今年小学毕业»).
+_WHEN = re.compile("(今|明|去|前|后)年|(今|明|昨|前|后)天|(上|下|这)(个)?(月|周|礼拜|星期)|最近|现在|目前")
 # A Latin-letter word the guide never writes names a matter of its own («ETC», «HPV»), except
 # the channels and chat words citizens write in any question («用APP能办吗», «ok»).
 _LATIN_NAME = re.compile("[a-z]{2,}")
@@ -580,7 +583,9 @@ class Resolver:
                 # must answer the question kept («那上了小学以后呢» after 学前资助一年有多少 is
                 # not 小学入学, which pays nothing).
                 about = self._knowledge.about(item)
-                lacked = [word for word in words if word not in about]
+                # «那上初一的呢 老大今年小学毕业»: the naming part's words, the case told aside
+                named = self._words(naming_part(text))
+                lacked = [word for word in named if word not in about and not _circumstantial(word)]
                 if len(lacked) > 1 or any(_DOCUMENT.search(word) for word in lacked):
                     continue
                 if not has_answer(item, question, self._knowledge.places_of(item)):
@@ -628,15 +633,7 @@ class Resolver:
         about = self._knowledge.about(current)
 
         def lacking(part: str) -> list[str]:
-            terms = [
-                term
-                for term in self._words(part)
-                if term not in about
-                and not _PLACE.fullmatch(term)
-                and not _COUNT.match(term)
-                and not _ASKING_PIECE.search(term)
-                and not _POINTING.fullmatch(term)
-            ]
+            terms = [term for term in self._words(part) if term not in about and not _circumstantial(term)]
             # one word, not two: the search reads «夫妻店» also as «夫妻»
             return [term for term in terms if not any(term != other and term in other for other in terms)]
 
@@ -773,6 +770,19 @@ class Resolver:
 # item's document in a clause («电工证», «出生证明»; not «外国人» of 外国人开公司).
 _NAMING_RUN = 3
 _DOCUMENT_WORD = re.compile("证|照|许可|卡")
+
+
+def _circumstantial(term: str) -> bool:
+    """A word of the citizen's case, never the matter asked about: places, counts and durations,
+    times, their people, words that ask or point back."""
+    return bool(
+        _PLACE.fullmatch(term)
+        or _COUNT.match(term)
+        or _ASKING_PIECE.search(term)
+        or _POINTING.fullmatch(term)
+        or _CIRCUMSTANCE.fullmatch(term)
+        or _WHEN.fullmatch(term)
+    )
 
 
 def _names_by_latin(term: str) -> bool:

@@ -365,6 +365,12 @@ def test_a_correction_after_candidates_picks_none_that_its_words_do_not_find(res
             "身份证昨天丢了 下礼拜还要坐高铁出差 能先办个临时的吗 要带啥",
             ID_CARD, QuestionType.fee,
         ),
+        # «那X呢» with the case told after it: 老大, 今年 are circumstances, not other matters
+        (
+            "那上初一的呢 老大今年小学毕业", "education.kindergarten_enrollment", QuestionType.online,
+            "小的明年九月该上幼儿园了 报名能在手机上报吗",
+            "education.junior_middle_school_enrollment", QuestionType.online,
+        ),
     ],
 )  # fmt: skip
 def test_a_follow_up_moves_to_the_item_its_frame_names(
