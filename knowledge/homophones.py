@@ -28,7 +28,9 @@ from functools import lru_cache
 from pypinyin import lazy_pinyin
 
 # Characters so common that a same-sounding word is more likely meant as written.
-_COMMON = frozenset("不去在几是有上用公到了的我你他就也都还要会能可以个一家年级加号度立居取场事工办里")
+COMMON_CHARACTERS = frozenset(
+    "不去在几是有上用公到了的我你他就也都还要会能可以个一家年级加号度立居取场事工办里"
+)
 _SHORT_WORD = 3  # up to this length a stretch that is itself a word is left alone
 _LONG_WORD = 5  # from this length two characters may differ
 _BLURRED_WORD = 3  # from this length a word may be matched by its blurred sound
@@ -142,4 +144,4 @@ class SoundSpeller:
             return True
         # A short stretch: not a word itself, and the character typed is not one of the
         # commonest (不发 is «not sent», not a mistyped 补发).
-        return not self._is_word(stretch) and not _COMMON.intersection(differing)
+        return not self._is_word(stretch) and not COMMON_CHARACTERS.intersection(differing)

@@ -10,6 +10,7 @@ from pathlib import Path
 import jieba
 
 from knowledge.chinese import to_simplified
+from knowledge.homophones import COMMON_CHARACTERS
 
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 # jieba's part-of-speech tags of common nouns: noun, other proper noun, verbal noun, organisation.
@@ -85,12 +86,17 @@ class Segmenter:
 
     def spelling_words(self, text: str) -> set[str]:
         """The dictionary words a text is written with (no synonyms), for putting mistypes right:
-        its words, and the words of three characters or more inside long ones (普通护照 gives
-        护照 only when written alone: 不动产 must not teach 不动). A word the name is cut into
-        counts even when the dictionary lacks it (驾驶证|审验: the guide's own term)."""
+        its words, and the dictionary words inside long ones: of three characters or more, or of
+        two without one of the commonest characters (普通护照 teaches 护照, so «护找» is put right;
+        不动产 must not teach 不动). A word the name is cut into counts even when the dictionary
+        lacks it (驾驶证|审验: the guide's own term)."""
         text = to_simplified(text)
         whole = {w for w in self._tokenizer.lcut(text) if len(w) >= 2}
-        inner = {w for w in self._tokenizer.lcut_for_search(text) if len(w) >= 3 and self.is_word(w)}
+        inner = {
+            w
+            for w in self._tokenizer.lcut_for_search(text)
+            if self.is_word(w) and (len(w) >= 3 or (len(w) == 2 and not COMMON_CHARACTERS.intersection(w)))
+        }
         return {w for w in whole | inner if _WORD.fullmatch(w)}
 
     def cut(self, text: str) -> list[str]:

@@ -16,6 +16,9 @@ from knowledge.search import KnowledgeBase
         ("新办的社报卡多久能拿到", "新办的社保卡多久能拿到"),
         ("生育医疗废用怎么报销", "生育医疗费用怎么报销"),
         ("公基金余额帮我查下", "公积金余额帮我查下"),
+        # two-character words inside a name (普通护照, 驾驶证审验) are the guide's words too
+        ("护找第一次办要多久", "护照第一次办要多久"),
+        ("驾照审严在哪里办", "驾照审验在哪里办"),
     ],
 )
 def test_a_same_sounding_mistype_of_a_guide_word_is_put_right(
