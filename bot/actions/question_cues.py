@@ -34,11 +34,11 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.fee,
-        r"多少钱|收费|费用|要钱|花钱|免费(吗|不|嘛|的吗)|免不免费|工本费|交钱|花多少|要花钱|付费|几块钱|钱的事|收钱|交多少|门票|收不收钱",
+        r"多少钱|收费|费用|要钱|花钱|免费(吗|不|嘛|的吗)|免不免费|工本费|交钱|花多少|要花钱|付费|几块钱|钱的事|收钱|交多少|门票|收不收钱|收不收",
     ),
     (
         QuestionType.materials,
-        r"材料|带什么|带啥|带哪些|要带|准备什么|准备啥|准备哪些|准备些|证件|资料|什么东西|哪些东西|啥东西|"
+        r"材料|带什么|带啥|带哪些|要带|准备什么|准备啥|准备哪些|准备些|证件|资料|什么东西|哪些东西|啥东西|(交|带|准备|提供)那些|"
         r"提交什么|提交哪些|要些什么|(需要|要)(啥|些啥)(?![条证许执资手流])",
     ),
     # «要住满多久» asks a condition, not the time the matter takes (found before 多久 below).
@@ -65,7 +65,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (
         QuestionType.online,
         r"(网上|线上|手机上|用手机|app|小程序|掌上|微信上)((能不能|可不可以|能|可以)?(办|申请|弄|查|做|操作|交|缴|报|改|处理|预约|激活|打印|开|挂失|补|认证|续|登记|签)|"
-        r"[^，。？?,]{0,6}(吗|嘛|不(?=$|[，,。？?！!])))|(app|小程序|公众号)上|不用跑|在家办|网办|(手机|app|网上|线上)[^，。？?,]{0,3}刷脸",
+        r"[^，。？?,]{0,10}(吗|嘛|不(?=$|[，,。？?！!])|行不行|可不可以|成不成))|(app|小程序|公众号)上|不用跑|在家办|网办|(手机|app|网上|线上)[^，。？?,]{0,3}刷脸",
     ),
     (
         QuestionType.eligibility,
@@ -80,7 +80,9 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
         r"更正|修改|纠正|投诉|举报|重置|找回)|"
         r"(怎么|怎样|咋|如何)(给|帮|替|为)|(要|需要|得)(我们|我)?做(啥|什么|些什么|哪些)|"
         # «这个要我们自己去办吗»: who does what is how it is done
-        r"(要|需要|得)(我们|我|自己)+(亲自)?去?(办|弄|跑)(吗|嘛|不)",
+        r"(要|需要|得)(我们|我|自己)+(亲自)?去?(办|弄|跑)(吗|嘛|不)|"
+        # «要她本人去吗», «怎么个办法»
+        r"(要|需要|得|必须)(他|她|我|我们)?本人(亲自)?(去|到场|来|办)|怎么个(办法|弄法|流程|办)",
     ),
     (
         QuestionType.overview,
@@ -94,7 +96,9 @@ BROAD_CUES = frozenset({QuestionType.steps, QuestionType.eligibility, QuestionTy
 _NOUN_CUES = frozenset({"地址", "地点", "电话", "证件", "资料"})
 _CHANGED = re.compile("换|改|变更|迁|更正")
 _COMPILED = tuple((question, re.compile(pattern, re.IGNORECASE)) for question, pattern in _CUES)
-_CLAUSE_END = re.compile(r"[，,。；;！!？?]")
+# A bare amount («一个月多少»): a benefit on its own, the fee where a fee is asked too.
+_AMOUNT_ONLY = re.compile("每月多少|一个月多少|一年多少")
+_CLAUSE_END = re.compile(r"[，,。；;！!？?\s]")
 # Where, online, whom to call: what the answer to a record question says anyway («我的社保交了
 # 几年，在哪查»).
 _ALSO_RECORD = frozenset(
@@ -201,7 +205,12 @@ def question_cue(text: str) -> QuestionType | None:
         return QuestionType.record
     if not found:
         return None
-    return max(found, key=lambda cue: (cue[0], cue[1], -cue[3]))[4]
+    _, start, end, _, asked = max(found, key=lambda cue: (cue[0], cue[1], -cue[3]))
+    # «托管服务要收费吗 一个月多少»: an amount beside a fee cue is the fee
+    fee_asked = any(question is QuestionType.fee for *_, question in found)
+    if asked is QuestionType.benefit and _AMOUNT_ONLY.fullmatch(text[start:end]) and fee_asked:
+        return QuestionType.fee
+    return asked
 
 
 def naming_part(text: str) -> str:
@@ -244,7 +253,8 @@ def without_personal_numbers(text: str) -> str:
     return _PERSONAL_NUMBER.sub("", text)
 
 
-_CLAUSES = re.compile(r"[^，,。；;！!？?]+[，,。；;！!？?]*")
+# Chat messages separate clauses with a space as often as with a comma.
+_CLAUSES = re.compile(r"[^，,。；;！!？?\s]+[，,。；;！!？?\s]*")
 _NEGATED = re.compile(r"^\s*(而)?不是")
 
 

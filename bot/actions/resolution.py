@@ -122,6 +122,8 @@ _CIRCUMSTANCE = re.compile(
     "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|"
     "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩"
 )
+# A charge asked about («收不收中介费», «手续费多少») is a question of cost, not a matter.
+_CHARGE = re.compile(".{1,3}费")
 # When the citizen's case happens: a circumstance too («老大今年小学毕业»).
 _WHEN = re.compile("(今|明|去|前|后)年|(今|明|昨|前|后)天|(上|下|这)(个)?(月|周|礼拜|星期)|最近|现在|目前")
 # A Latin-letter word the guide never writes names a matter of its own («ETC», «HPV»), except
@@ -529,6 +531,7 @@ class Resolver:
             for term in self._words(text)
             if not self._knowledge.in_some_wording(term)
             and not _CIRCUMSTANCE.fullmatch(term)
+            and not _CHARGE.fullmatch(term)
             and (self._knowledge.is_common_noun(term) or _names_by_latin(term))
             and not any(_beside_the_matter(term, text, item) for item in found)
         ]

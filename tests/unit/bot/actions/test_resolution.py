@@ -10,7 +10,7 @@ from dataclasses import replace
 import pytest
 
 from bot.actions.answer_question import asks_again
-from bot.actions.question_cues import naming_part, question_cue, without_personal_numbers
+from bot.actions.question_cues import naming_part, question_cue, without_negated, without_personal_numbers
 from bot.actions.resolution import (
     Outcome,
     Resolver,
@@ -64,6 +64,14 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("出生证明是医院直接给吗 需要我们做啥", QuestionType.steps),
      ("第一次申请要住满多久才行", QuestionType.eligibility),
      ("开发商说要网签备案 这个要我们自己去办吗", QuestionType.steps),
+     ("网上行不行", QuestionType.online), ("用手机可以自己打出来吗", QuestionType.online),
+     ("要她本人去吗 她腿脚不太利索", QuestionType.steps), ("现在要去领养老金怎么个办法", QuestionType.steps),
+     ("转学手续要交那些东西", QuestionType.materials),
+     # a bare amount beside a fee cue is the fee; a charge named is a fee question
+     ("托管服务要收费吗 一个月多少", QuestionType.fee), ("失业金一个月多少", QuestionType.benefit),
+     ("职业介绍能帮我推荐工作吗 收不收中介费", QuestionType.fee),
+     # a space ends a clause: the record told first, the materials asked after
+     ("想查查我名下登记了几套房 不动产登记资料查询要带啥", QuestionType.materials),
      ("上周交的申请，钱到账了没有", QuestionType.record), ("免费的那个培训咋报名", QuestionType.steps),
      ("这个证件要怎么核验", QuestionType.steps),
      # a status asked about is a personal record; a window's same-day service a time limit
@@ -764,3 +772,20 @@ def test_a_case_told_about_the_item_discussed_is_no_unknown_matter(resolver: Res
     assert decision.question is QuestionType.fee
     # a short question naming a noun the guide never writes still gets an honest no
     assert resolver.decide(Turn("烟草专卖零售许可证怎么办", current_item=current)).item is None
+
+
+def test_a_correction_written_with_spaces_drops_what_it_takes_back(resolver: Resolver) -> None:
+    """«不是注销 我说的是卖给别人了 要过户到买家名下»: a space ends the negated clause as a comma
+    does, so 注销 is not searched for and 企业注销 is not the sibling."""
+    assert (
+        without_negated("不是注销 我说的是卖给别人了 要过户到买家名下")
+        == "我说的是卖给别人了 要过户到买家名下"
+    )
+    turn = Turn(
+        "不是注销 我说的是卖给别人了 要过户到买家名下",
+        current_item="transport.vehicle_deregistration",
+        last_question=QuestionType.materials,
+        previous_text="车卖了 注销登记要带什么",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.item.id == "transport.vehicle_transfer", decision
