@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.schema import AreaFile, FaqEntry, PlacesFile, ServiceItem, ServicePlace
+from knowledge.yaml_io import safe_load
 
 PLACES_FILE = "places.yml"
 
@@ -61,10 +63,18 @@ def _describe(path: Path, raw: Any, error: ValidationError) -> list[str]:
 
 def _read_yaml(path: Path, problems: list[str]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _parsed(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         problems.append(f"{path.name}：YAML 格式错误：{exc}")
         return None
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> Any:
+    """A file's YAML, parsed once per process for the same text (the catalog is loaded by
+    every store that is seeded, the training data and the area classifier). Only read: it is
+    validated into new models, never changed in place."""
+    return safe_load(text)
 
 
 def data_files(data_dir: Path) -> list[Path]:
