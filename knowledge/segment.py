@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
 
 from knowledge.chinese import to_simplified
 
+# Texts whose search terms are kept (most recently used first): ~50k short texts, some tens of MB.
+_TERM_CACHE = 50_000
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 # jieba's part-of-speech tags of common nouns: noun, other proper noun, verbal noun, organisation.
 _COMMON_NOUN_TAGS = frozenset({"n", "nz", "vn", "nt"})
@@ -42,6 +45,9 @@ class Segmenter:
         self._canonical = {**{c: c for c in synonyms.values()}, **synonyms}
         terms = sorted(self._canonical, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
+        # The same texts are cut again and again (item passages on every index build, FAQ
+        # questions, citizens' repeated questions); the segmenter never changes once built.
+        self._terms = lru_cache(maxsize=_TERM_CACHE)(self._cut_terms)
 
     def normalise(self, text: str) -> str:
         """Simplified script, lower case, and each synonym variant replaced by its canonical
@@ -99,8 +105,11 @@ class Segmenter:
 
     def terms(self, text: str) -> list[str]:
         """Search terms: search-mode segmentation, stop words and punctuation dropped."""
+        return list(self._terms(text))
+
+    def _cut_terms(self, text: str) -> tuple[str, ...]:
         words = self._tokenizer.lcut_for_search(self.normalise(text))
-        return [w for w in words if _WORD.fullmatch(w) and w not in _STOPWORDS]
+        return tuple(w for w in words if _WORD.fullmatch(w) and w not in _STOPWORDS)
 
 
 def quiet_jieba() -> None:
