@@ -12,8 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from bot import area_classifier
+from bot.persistence import staff as staff_store
 from bot.runner import free_port
 from bot.settings import REPO_ROOT, UNTHROTTLED, Settings
 from knowledge import dense
@@ -59,6 +61,18 @@ def _block_outbound_network() -> Iterator[None]:
     mp = pytest.MonkeyPatch()
     mp.setattr(socket.socket, "connect", _guarded_connect)
     mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    """Staff passwords hashed with Argon2id as in production, at its lowest cost: with
+    argon2-cffi's defaults (64 MiB, 3 passes, 4 lanes) each hash or check took 0.16 s of CPU
+    here, and the tests create accounts and log in a few hundred times. A hash made with other
+    parameters (a server started as its own process) is still checked, then rehashed."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(staff_store, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     yield
     mp.undo()
 
