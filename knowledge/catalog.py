@@ -61,9 +61,9 @@ def _describe(path: Path, raw: Any, error: ValidationError) -> list[str]:
     return problems
 
 
-def _read_yaml(path: Path, problems: list[str]) -> Any:
+def _read_yaml(path: Path, text: str, problems: list[str]) -> Any:
     try:
-        return _parsed(path.read_text(encoding="utf-8"))
+        return _parsed(text)
     except yaml.YAMLError as exc:
         problems.append(f"{path.name}：YAML 格式错误：{exc}")
         return None
@@ -105,11 +105,23 @@ def _check_aliases(catalog: Catalog, problems: list[str]) -> None:
 
 
 def load_catalog(data_dir: Path) -> Catalog:
+    files = tuple((path, path.read_text(encoding="utf-8")) for path in data_files(data_dir))
+    loaded = _load_catalog(data_dir, files)
+    # The items, places and FAQ entries are frozen models, shared by the loads of the same
+    # files in this process; the mappings are the caller's own.
+    return Catalog(dict(loaded.items), dict(loaded.places), dict(loaded.faqs))
+
+
+@lru_cache(maxsize=4)
+def _load_catalog(data_dir: Path, files: tuple[tuple[Path, str], ...]) -> Catalog:
+    """The catalog of these files (path, text), validated once per process for the same
+    texts (every store seeded from the authored files, the training data and the area
+    classifier read it); an invalid one raises every time."""
     problems: list[str] = []
     catalog = Catalog()
     area_files: list[tuple[Path, AreaFile]] = []
-    for path in data_files(data_dir):
-        raw = _read_yaml(path, problems)
+    for path, text in files:
+        raw = _read_yaml(path, text, problems)
         if raw is None:
             continue
         try:
