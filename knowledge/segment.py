@@ -45,9 +45,11 @@ class Segmenter:
         self._canonical = {**{c: c for c in synonyms.values()}, **synonyms}
         terms = sorted(self._canonical, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
-        # The same texts are cut again and again (item passages on every index build, FAQ
-        # questions, citizens' repeated questions); the segmenter never changes once built.
+        # The same texts are cut again and again (item passages on every index build, item
+        # names for every knowledge base opened, FAQ questions, citizens' repeated questions);
+        # the segmenter never changes once built.
         self._terms = lru_cache(maxsize=_TERM_CACHE)(self._cut_terms)
+        self._spellings = lru_cache(maxsize=_TERM_CACHE)(self._spelling_words)
 
     def normalise(self, text: str) -> str:
         """Simplified script, lower case, and each synonym variant replaced by its canonical
@@ -94,10 +96,13 @@ class Segmenter:
         its words, and the words of three characters or more inside long ones (普通护照 gives
         护照 only when written alone: 不动产 must not teach 不动). A word the name is cut into
         counts even when the dictionary lacks it (驾驶证|审验: the guide's own term)."""
+        return set(self._spellings(text))
+
+    def _spelling_words(self, text: str) -> frozenset[str]:
         text = to_simplified(text)
         whole = {w for w in self._tokenizer.lcut(text) if len(w) >= 2}
         inner = {w for w in self._tokenizer.lcut_for_search(text) if len(w) >= 3 and self.is_word(w)}
-        return {w for w in whole | inner if _WORD.fullmatch(w)}
+        return frozenset(w for w in whole | inner if _WORD.fullmatch(w))
 
     def cut(self, text: str) -> list[str]:
         """The text cut into words, every character kept (the pieces join back into it)."""
