@@ -32,9 +32,9 @@ def _pytest_runs(target: str) -> list[str]:
     recipe = re.search(rf"^{re.escape(target)}:.*\n((?:\t.*\n)+)", text, re.MULTILINE)
     assert recipe is not None, target
     return [
-        _expand(found.group(1), variables)
+        found.group(1)
         for line in recipe.group(1).splitlines()
-        if (found := PYTEST.search(line))
+        if (found := PYTEST.search(_expand(line, variables)))
     ]
 
 
