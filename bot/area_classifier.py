@@ -40,6 +40,7 @@ from knowledge.catalog import load_catalog
 from knowledge.chinese import to_simplified
 from knowledge.dense import Embedder, embedder_for
 from knowledge.schema import AREA_TERMS
+from knowledge.yaml_io import safe_load
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,7 @@ def message_examples(messages_dir: Path) -> list[Example]:
     examples: list[Example] = []
     for path in sorted(messages_dir.glob(MESSAGES_GLOB)):
         try:
-            messages = _AreaMessages.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+            messages = _AreaMessages.model_validate(safe_load(path.read_text(encoding="utf-8")))
         except (yaml.YAMLError, ValidationError) as exc:
             raise AreaTrainingError(f"{path}：格式错误：{exc}") from exc
         examples += [(text, messages.area) for text in messages.messages]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from knowledge.schema import AreaFile, FaqEntry, PlacesFile, ServiceItem, ServicePlace
+from knowledge.yaml_io import safe_load
 
 PLACES_FILE = "places.yml"
 
@@ -59,12 +61,20 @@ def _describe(path: Path, raw: Any, error: ValidationError) -> list[str]:
     return problems
 
 
-def _read_yaml(path: Path, problems: list[str]) -> Any:
+def _read_yaml(path: Path, text: str, problems: list[str]) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        return _parsed(text)
     except yaml.YAMLError as exc:
         problems.append(f"{path.name}：YAML 格式错误：{exc}")
         return None
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str) -> Any:
+    """A file's YAML, parsed once per process for the same text (the catalog is loaded by
+    every store that is seeded, the training data and the area classifier). Only read: it is
+    validated into new models, never changed in place."""
+    return safe_load(text)
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -95,11 +105,23 @@ def _check_aliases(catalog: Catalog, problems: list[str]) -> None:
 
 
 def load_catalog(data_dir: Path) -> Catalog:
+    files = tuple((path, path.read_text(encoding="utf-8")) for path in data_files(data_dir))
+    loaded = _load_catalog(data_dir, files)
+    # The items, places and FAQ entries are frozen models, shared by the loads of the same
+    # files in this process; the mappings are the caller's own.
+    return Catalog(dict(loaded.items), dict(loaded.places), dict(loaded.faqs))
+
+
+@lru_cache(maxsize=4)
+def _load_catalog(data_dir: Path, files: tuple[tuple[Path, str], ...]) -> Catalog:
+    """The catalog of these files (path, text), validated once per process for the same
+    texts (every store seeded from the authored files, the training data and the area
+    classifier read it); an invalid one raises every time."""
     problems: list[str] = []
     catalog = Catalog()
     area_files: list[tuple[Path, AreaFile]] = []
-    for path in data_files(data_dir):
-        raw = _read_yaml(path, problems)
+    for path, text in files:
+        raw = _read_yaml(path, text, problems)
         if raw is None:
             continue
         try:

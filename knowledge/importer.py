@@ -23,6 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from knowledge.schema import ServiceItem
+from knowledge.yaml_io import safe_load
 
 LIST_FIELDS = frozenset({"aliases", "eligibility", "materials", "fees", "steps", "places", "legal_basis"})
 SUPPORTED = (".json", ".jsonl", ".yaml", ".yml", ".csv", ".xlsx")
@@ -162,7 +163,7 @@ def _rows_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def _rows_yaml(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    data = safe_load(path.read_text(encoding="utf-8-sig"))
     if isinstance(data, dict):
         data = data.get("items", [])
     if not isinstance(data, list):
@@ -213,7 +214,7 @@ def load_mapping(path: Path | None) -> Mapping:
     if path is None:
         return Mapping()
     try:
-        return Mapping.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
+        return Mapping.model_validate(safe_load(path.read_text(encoding="utf-8")) or {})
     except (yaml.YAMLError, ValidationError) as exc:
         raise ImportFileError(f"映射文件 {path.name} 有误：{exc}") from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
+from functools import lru_cache
 from pathlib import Path
 
 import jieba
@@ -12,6 +13,8 @@ import jieba
 from knowledge.chinese import to_simplified
 from knowledge.homophones import COMMON_CHARACTERS
 
+# Texts whose search terms are kept (most recently used first): ~50k short texts, some tens of MB.
+_TERM_CACHE = 50_000
 _WORD = re.compile(r"[\w]+", re.UNICODE)
 # jieba's part-of-speech tags of common nouns: noun, other proper noun, verbal noun, organisation.
 _COMMON_NOUN_TAGS = frozenset({"n", "nz", "vn", "nt"})
@@ -43,6 +46,11 @@ class Segmenter:
         self._canonical = {**{c: c for c in synonyms.values()}, **synonyms}
         terms = sorted(self._canonical, key=len, reverse=True)
         self._pattern = re.compile("|".join(map(re.escape, terms))) if terms else None
+        # The same texts are cut again and again (item passages on every index build, item
+        # names for every knowledge base opened, FAQ questions, citizens' repeated questions);
+        # the segmenter never changes once built.
+        self._terms = lru_cache(maxsize=_TERM_CACHE)(self._cut_terms)
+        self._spellings = lru_cache(maxsize=_TERM_CACHE)(self._spelling_words)
 
     def normalise(self, text: str) -> str:
         """Simplified script, lower case, and each synonym variant replaced by its canonical
@@ -90,6 +98,9 @@ class Segmenter:
         two without one of the commonest characters (普通护照 teaches 护照, so «护找» is put right;
         不动产 must not teach 不动). A word the name is cut into counts even when the dictionary
         lacks it (驾驶证|审验: the guide's own term)."""
+        return set(self._spellings(text))
+
+    def _spelling_words(self, text: str) -> frozenset[str]:
         text = to_simplified(text)
         whole = {w for w in self._tokenizer.lcut(text) if len(w) >= 2}
         inner = {
@@ -97,7 +108,7 @@ class Segmenter:
             for w in self._tokenizer.lcut_for_search(text)
             if self.is_word(w) and (len(w) >= 3 or (len(w) == 2 and not COMMON_CHARACTERS.intersection(w)))
         }
-        return {w for w in whole | inner if _WORD.fullmatch(w)}
+        return frozenset(w for w in whole | inner if _WORD.fullmatch(w))
 
     def cut(self, text: str) -> list[str]:
         """The text cut into words, every character kept (the pieces join back into it)."""
@@ -105,8 +116,11 @@ class Segmenter:
 
     def terms(self, text: str) -> list[str]:
         """Search terms: search-mode segmentation, stop words and punctuation dropped."""
+        return list(self._terms(text))
+
+    def _cut_terms(self, text: str) -> tuple[str, ...]:
         words = self._tokenizer.lcut_for_search(self.normalise(text))
-        return [w for w in words if _WORD.fullmatch(w) and w not in _STOPWORDS]
+        return tuple(w for w in words if _WORD.fullmatch(w) and w not in _STOPWORDS)
 
 
 def quiet_jieba() -> None:

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
+from knowledge.yaml_io import safe_load
 
 
 def load_synonyms(path: Path) -> dict[str, str]:
     """Map each variant to its canonical term."""
     if not path.exists():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     mapping: dict[str, str] = {}
     for block in data.get("nlu", []):
         canonical = block.get("synonym")

@@ -3,6 +3,7 @@ sockets may be connected to, so an accidental call to the internet fails loudly.
 
 from __future__ import annotations
 
+import fcntl
 import ipaddress
 import socket
 import threading
@@ -11,10 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 
 from bot import area_classifier
+from bot.persistence import staff as staff_store
 from bot.runner import free_port
 from bot.settings import REPO_ROOT, UNTHROTTLED, Settings
+from knowledge import dense
 from knowledge.search import KnowledgeBase
 from knowledge.service import open_knowledge_base, prepare_knowledge
 from tests.citizen import CONVERSATION_SECRET
@@ -57,6 +61,42 @@ def _block_outbound_network() -> Iterator[None]:
     mp = pytest.MonkeyPatch()
     mp.setattr(socket.socket, "connect", _guarded_connect)
     mp.setattr(socket.socket, "connect_ex", _guarded_connect_ex)
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    """Staff passwords hashed with Argon2id as in production, at its lowest cost: with
+    argon2-cffi's defaults (64 MiB, 3 passes, 4 lanes) each hash or check took 0.16 s of CPU
+    here, and the tests create accounts and log in a few hundred times. A hash made with other
+    parameters (a server started as its own process) is still checked, then rehashed."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(staff_store, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    yield
+    mp.undo()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_embedding_run_at_a_time() -> Iterator[None]:
+    """The unit tests run in two worker processes (pytest-xdist) that share one embedding
+    cache. With it empty (a fresh clone), both would embed the same few thousand texts at
+    once, each at half speed; instead the vectors a process lacks are read or embedded under
+    a lock on the cache file, so the second reads what the first wrote."""
+    read_or_embed = dense.Embedder._read_or_embed
+
+    def one_at_a_time(embedder: dense.Embedder, *args: Any, **kwargs: Any) -> None:
+        lock_path = embedder._cache_path.with_name(embedder._cache_path.name + ".lock")
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with lock_path.open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                read_or_embed(embedder, *args, **kwargs)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(dense.Embedder, "_read_or_embed", one_at_a_time)
     yield
     mp.undo()
 

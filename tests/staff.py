@@ -1,15 +1,20 @@
-"""Staff accounts for tests, created through the real command line as an operator would."""
+"""Staff accounts for tests, created through the `python -m bot staff add` command (its parser
+and code, in this process; `staff_command` runs it as a process of its own)."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import subprocess
 import sys
+from unittest import mock
 
 import httpx
 from fastapi.testclient import TestClient
 
+from bot import __main__ as bot_main
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import NewTicket, TicketStore
 from bot.settings import REPO_ROOT, Settings
@@ -18,6 +23,30 @@ PASSWORD = "s3cret-pass"
 
 
 def add_staff(settings: Settings, username: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot staff add USERNAME ARGS` with STAFF_PASSWORD set, run in this process:
+    the command's own argument parser and code, its exit code and what it prints (a new
+    interpreter per account cost about 2 s of CPU, for some forty accounts a run).
+    `staff_command` runs the real command line in a process of its own."""
+    argv = ["staff", "add", username, *args]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with (
+        mock.patch.dict(os.environ, {"STAFF_PASSWORD": PASSWORD}),
+        mock.patch.object(bot_main, "load_settings", lambda: settings),
+        contextlib.redirect_stdout(stdout),
+        contextlib.redirect_stderr(stderr),
+    ):
+        try:
+            returncode = bot_main.main(argv)
+        except SystemExit as exc:  # argparse refusing the arguments
+            returncode = exc.code if isinstance(exc.code, int) else 1
+    return subprocess.CompletedProcess(
+        [sys.executable, "-m", "bot", *argv], returncode, stdout.getvalue(), stderr.getvalue()
+    )
+
+
+def staff_command(settings: Settings, username: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot staff add USERNAME ARGS` as an operator runs it: a process of its own,
+    the settings from the environment, the password from STAFF_PASSWORD."""
     env = {**os.environ, **settings.as_environment(), "STAFF_PASSWORD": PASSWORD}
     return subprocess.run(
         [sys.executable, "-m", "bot", "staff", "add", username, *args],

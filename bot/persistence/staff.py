@@ -16,7 +16,7 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -132,9 +132,12 @@ def _view(row: Staff) -> StaffView:
 
 
 class StaffStore:
-    def __init__(self, engine: Engine, policy: SessionPolicy | None = None) -> None:
+    def __init__(
+        self, engine: Engine, policy: SessionPolicy | None = None, clock: Callable[[], dt.datetime] = utcnow
+    ) -> None:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
         self.policy = policy or SessionPolicy()
+        self._clock = clock  # the current UTC time: sessions start, idle and end by it
 
     def add(
         self, username: str, password: str, areas: Iterable[str], role: StaffRole = StaffRole.staff
@@ -203,7 +206,7 @@ class StaffStore:
         client held before (`replacing`, e.g. the cookie sent with the login form) ends, so a
         session id planted before the login is never the one signed in."""
         token = secrets.token_urlsafe(32)
-        now = utcnow()
+        now = self._clock()
         with self._sessions() as session:
             if replacing:
                 session.execute(delete(StaffSession).where(StaffSession.token_hash == _digest(replacing)))
@@ -226,7 +229,7 @@ class StaffStore:
             login = session.get(StaffSession, _digest(token))
             if login is None:
                 return None
-            now = utcnow()
+            now = self._clock()
             ends_at = as_utc(login.created_at) + self.policy.absolute
             if as_utc(login.expires_at) <= now or ends_at <= now:
                 session.delete(login)
@@ -241,7 +244,7 @@ class StaffStore:
 
     def sessions_of(self, username: str) -> list[SessionView] | None:
         """This account's live sessions, newest first; None when there is no such account."""
-        now = utcnow()
+        now = self._clock()
         with self._sessions() as session:
             staff_id = session.scalar(select(Staff.id).where(Staff.username == username))
             if staff_id is None:

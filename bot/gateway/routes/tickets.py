@@ -7,7 +7,6 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, cast
 
-import yaml
 from fastapi import APIRouter, HTTPException, Query, Request, WebSocket
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +23,7 @@ from bot.persistence.faq_drafts import FaqDraftStore
 from bot.persistence.staff import StaffView
 from bot.persistence.store import ConversationStore
 from bot.persistence.tickets import OPEN_STATUSES, TicketConflictError, TicketStore, TicketView
+from knowledge.yaml_io import safe_load
 
 router = APIRouter(prefix="/api/v1/tickets", tags=["tickets"], responses=error_responses(401, 403))
 
@@ -98,7 +98,7 @@ async def list_tickets(
 @router.get("/canned")
 async def canned_replies(staff: StaffDep) -> dict[str, list[str]]:
     """Ready-made replies per area, for the areas this staff member works in."""
-    data: dict[str, list[str]] = yaml.safe_load(CANNED_REPLIES.read_text(encoding="utf-8"))
+    data: dict[str, list[str]] = safe_load(CANNED_REPLIES.read_text(encoding="utf-8"))
     areas = staff.visible_areas()
     return {
         area: replies for area, replies in data.items() if area == "common" or areas is None or area in areas

@@ -21,6 +21,7 @@ from knowledge.index.embedded import EmbeddedIndex
 from knowledge.indexing import all_documents, index_fingerprint, item_document
 from knowledge.search import KnowledgeBase
 from knowledge.service import open_store, prepare_knowledge
+from tests.conftest import make_settings
 
 
 @pytest.fixture(scope="session")
@@ -44,8 +45,10 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SearchBa
     made.close()
 
 
-@pytest.fixture
-def seeded(settings: Settings) -> Settings:
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """One seeded store for the module: the tests read it and build their own index from it."""
+    settings = make_settings(tmp_path_factory.mktemp("backends") / "var")
     prepare_knowledge(settings)
     return settings
 

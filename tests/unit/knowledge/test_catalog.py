@@ -10,6 +10,7 @@ import yaml
 from bot.contracts.areas import SERVICE_AREAS
 from bot.settings import Settings
 from knowledge.catalog import CatalogError, load_catalog
+from knowledge.yaml_io import safe_load
 
 
 def test_authored_data_covers_all_nine_areas(settings: Settings) -> None:
@@ -29,7 +30,7 @@ def test_nationally_fixed_fees_are_right(settings: Settings) -> None:
 
 def test_every_item_is_sample_data_with_source_and_date(settings: Settings) -> None:
     for path in settings.knowledge_dir.glob("*.yml"):
-        assert yaml.safe_load(path.read_text(encoding="utf-8"))["sample_data"] is True, path.name
+        assert safe_load(path.read_text(encoding="utf-8"))["sample_data"] is True, path.name
     for item in load_catalog(settings.knowledge_dir).items.values():
         assert "样例" in item.source, item.id
 
@@ -43,9 +44,9 @@ def _copy_data(settings: Settings, tmp_path: Path) -> Path:
 def test_invalid_field_is_reported_with_file_item_and_field(settings: Settings, tmp_path: Path) -> None:
     data = _copy_data(settings, tmp_path)
     path = data / "transport.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = safe_load(path.read_text(encoding="utf-8"))
     raw["items"][0]["fees"][0].pop("amount_yuan")
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(raw, Dumper=yaml.CSafeDumper, allow_unicode=True), encoding="utf-8")
 
     with pytest.raises(CatalogError) as caught:
         load_catalog(data)
@@ -60,9 +61,9 @@ def test_authored_items_still_need_a_consult_phone(settings: Settings, tmp_path:
     """Imported items may lack one; an authored item's answers tell citizens to call it."""
     data = _copy_data(settings, tmp_path)
     path = data / "transport.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = safe_load(path.read_text(encoding="utf-8"))
     raw["items"][0]["phones"] = {"complaint": "12345"}
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(raw, Dumper=yaml.CSafeDumper, allow_unicode=True), encoding="utf-8")
 
     with pytest.raises(CatalogError) as caught:
         load_catalog(data)
@@ -73,10 +74,10 @@ def test_authored_items_still_need_a_consult_phone(settings: Settings, tmp_path:
 def test_unknown_place_and_duplicate_id_are_both_reported(settings: Settings, tmp_path: Path) -> None:
     data = _copy_data(settings, tmp_path)
     path = data / "housing.yml"
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    raw = safe_load(path.read_text(encoding="utf-8"))
     raw["items"][0]["places"] = ["nowhere_hall"]
     raw["items"].append(dict(raw["items"][0]))
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path.write_text(yaml.dump(raw, Dumper=yaml.CSafeDumper, allow_unicode=True), encoding="utf-8")
 
     with pytest.raises(CatalogError) as caught:
         load_catalog(data)
