@@ -72,6 +72,21 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("职业介绍能帮我推荐工作吗 收不收中介费", QuestionType.fee),
      # a space ends a clause: the record told first, the materials asked after
      ("想查查我名下登记了几套房 不动产登记资料查询要带啥", QuestionType.materials),
+     # follow-ups as citizens type them, simplified as the gateway hands them on
+     ("需要复印件吗", QuestionType.materials), ("要填啥表", QuestionType.materials),
+     ("带身份证就行了吧", QuestionType.materials), ("能代办吗", QuestionType.steps),
+     ("我老公能替我办不", QuestionType.steps), ("第一步干啥", QuestionType.steps),
+     ("贵不贵", QuestionType.fee), ("要不要交手续费", QuestionType.fee), ("加急要加钱不", QuestionType.fee),
+     ("几号窗口", QuestionType.location), ("哪个单位负责", QuestionType.location),
+     ("是在区公所办吗", QuestionType.location), ("啥时候能领到", QuestionType.time_limit),
+     ("审批周期多长", QuestionType.time_limit), ("有年龄限制不", QuestionType.eligibility),
+     ("外地人得不得办", QuestionType.eligibility), ("我是在职人员能办吗", QuestionType.eligibility),
+     ("手机能办不", QuestionType.online), ("有没有小程序", QuestionType.online),
+     ("能不能不去现场", QuestionType.online), ("网上报还是去学校报", QuestionType.online),
+     ("有没有咨询专线", QuestionType.contact), ("假日有办吗", QuestionType.hours),
+     ("我可以拿到多少钱", QuestionType.benefit), ("发放标准是多少", QuestionType.benefit),
+     # …and what asks none of these stays so
+     ("今天晚上吃什么好", None), ("市场监管局窗口让我来回跑了四趟还没办下来，太离谱了", None),
      ("上周交的申请，钱到账了没有", QuestionType.record), ("免费的那个培训咋报名", QuestionType.steps),
      ("这个证件要怎么核验", QuestionType.steps),
      # a status asked about is a personal record; a window's same-day service a time limit
