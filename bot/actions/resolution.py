@@ -422,6 +422,18 @@ class Resolver:
                 return replace(together, how="follow_up")
         if (
             current is not None
+            and decision.outcome is Outcome.honest_no
+            and decision.how == "below_threshold"
+            and question_cue(turn.text) is not None
+            and not turns_away(turn.text)
+            and not _asks_for_counterpart(turn.text, current)
+            and not self._matters_beside(turn.text, current)
+        ):
+            # «礼拜天有人上班不», «材料要原件还是复印件» after an answer: retrieval found nothing,
+            # and the question names no matter the current item's wording lacks.
+            return Decision(Outcome.answer, question, current, confidence=0.0, how="follow_up")
+        if (
+            current is not None
             and decision.outcome is Outcome.clarify
             and len(others := [c for c in decision.candidates if c != current]) == 1
             and _same_document(others[0], current)
@@ -453,6 +465,24 @@ class Resolver:
             confidence = scores[others[0].id] if others else 0.0
             return Decision(outcome, question, None, others, confidence, how="counterpart")
         return decision
+
+    def _matters_beside(self, text: str, current: ServiceItem) -> list[str]:
+        """The nouns of a message, missing from the current item's wording, that name a matter:
+        a noun of some item's names («户籍»), or one the guide never writes («商标»)."""
+        about = self._knowledge.about(current)
+        return [
+            word
+            for word in self._words(text)
+            if word not in about
+            and not _circumstantial(word)
+            and (
+                _DOCUMENT.search(word)  # «中考», «结婚证», wherever the guide writes them
+                or (
+                    (self._knowledge.is_common_noun(word) or _names_by_latin(word))
+                    and (self._knowledge.in_some_name(word) or not self._knowledge.in_some_wording(word))
+                )
+            )
+        ]
 
     def _points_elsewhere(
         self, text: str, decision: Decision, scores: dict[str, float], current: ServiceItem

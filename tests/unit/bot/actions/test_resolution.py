@@ -270,6 +270,10 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         # how the citizen asks about the time («交上去…出结果», «考过了…出证») names nothing
         ("education.migrant_children_enrollment", "交上去大概几天出结果", True),
         ("employment.skill_level_certification", "考过了几天出证", True),
+        # retrieval finds nothing and the question names no matter: the current item is meant
+        ("transport.driving_license_renewal", "下午几点停止受理", True),
+        ("transport.driving_license_renewal", "国庆放假期间开门不", True),
+        ("certificates.ordinary_passport", "材料要原件还是复印件", True),
         # …or what the citizen asks about, a matter of its own
         ("education.student_loan_origin", "孩子明年中考，中考报名去哪报", False),
         ("employment.job_referral", "最近有招聘会吗，在哪开", False),
