@@ -412,6 +412,16 @@ class Resolver:
             return Decision(Outcome.answer, question, current, confidence=scores[current.id], how="follow_up")
         if (
             current is not None
+            and not offered
+            and decision.how == "below_threshold"
+            and self._asks_only_about(turn.text, current)
+        ):
+            # «礼拜天有人上班不», «材料要原件还是复印件» after an answer: retrieval found nothing,
+            # and the question names no matter the current item's wording lacks. (Candidates
+            # found by such words may be the matter turned to: «第一次申请要住满多久» after 签注.)
+            return Decision(Outcome.answer, question, current, confidence=0.0, how="follow_up")
+        if (
+            current is not None
             and self._details_of(turn.text, current)
             and not self._points_elsewhere(turn.text, decision, scores, current)
         ):
@@ -420,18 +430,6 @@ class Resolver:
             together, _ = self._retrieve(f"{current.name}，{turn.text}", question)
             if together.outcome is Outcome.answer and together.item == current:
                 return replace(together, how="follow_up")
-        if (
-            current is not None
-            and decision.outcome is Outcome.honest_no
-            and decision.how == "below_threshold"
-            and question_cue(turn.text) is not None
-            and not turns_away(turn.text)
-            and not _asks_for_counterpart(turn.text, current)
-            and not self._matters_beside(turn.text, current)
-        ):
-            # «礼拜天有人上班不», «材料要原件还是复印件» after an answer: retrieval found nothing,
-            # and the question names no matter the current item's wording lacks.
-            return Decision(Outcome.answer, question, current, confidence=0.0, how="follow_up")
         if (
             current is not None
             and decision.outcome is Outcome.clarify
@@ -465,6 +463,19 @@ class Resolver:
             confidence = scores[others[0].id] if others else 0.0
             return Decision(outcome, question, None, others, confidence, how="counterpart")
         return decision
+
+    def _asks_only_about(self, text: str, current: ServiceItem) -> bool:
+        """A question that neither turns to another matter («那X呢», «另外…», a correction, a wish
+        stated anew, the counterpart of the current item) nor names one its wording lacks."""
+        return (
+            question_cue(text) is not None
+            and not keeps_question(text)
+            and not corrects(text)
+            and not turns_away(text)
+            and not _WISH.search(text)
+            and not _asks_for_counterpart(text, current)
+            and not self._matters_beside(text, current)
+        )
 
     def _matters_beside(self, text: str, current: ServiceItem) -> list[str]:
         """The nouns of a message, missing from the current item's wording, that name a matter:
