@@ -19,17 +19,10 @@ handoff) are validated against Rasa's constant schema with validators built once
 (`jsonschema.validate` re-checks the schema itself on every call), each event against the
 one event type its name picks.
 
-Two more per-turn costs the profile showed: Rasa runs its graph (parse, then each action
+Another per-turn cost the profile showed: Rasa runs its graph (parse, then each action
 prediction) through dask's general scheduler, ~10% of Rasa's CPU per turn for a handful of
 nodes run in order; here the same nodes run depth-first in one plain loop, each once, exactly
-as dask would order them. And Rasa opens a new HTTP session, so a new TCP connection, for
-every action call; here each endpoint keeps one session (and its kept-alive connections) for
-the life of the event loop. Each message's sparse features (one matrix per featurizer) are
-joined with `scipy.sparse.hstack`, whose general block assembly took 150 µs per join, five
-joins a message; two COO matrices are joined here by concatenating their coordinates (40 µs).
-The in-memory tracker store rebuilds every event of a conversation on each turn, and finding
-each event's class walked the whole Event class tree again (4% of Rasa's CPU); it is looked
-up once per event name here.
+as dask would order them.
 
 DIET's prediction, measured per thread: half of its TensorFlow time was the CRF's Viterbi
 decoding, a Keras RNN and two `tf.scan`s stepping token by token through the executor
@@ -50,6 +43,11 @@ start on any rasa, rasa-sdk or tensorflow version other than the ones requiremen
 pins. And a replacement that meets what it was not written for hands the work to the stock
 code, so the citizen is still served, but not silently: it logs a warning and counts it,
 `GET /status` answers the counts (`fallbacks`), and the integration suite fails on any.
+
+Four more replacements were dropped after the A/B tool measured them (kept-alive sessions to
+the action server, sparse features joined by coordinates, event classes looked up once,
+`Domain.is_empty` cached): together +0.6% of Rasa's CPU per turn, no throughput or p95 gain,
+not worth reaching into Rasa for. Each kept one is worth it by the same tool (README).
 
 Each replacement has a short name (REPLACEMENTS). To measure what one is worth, the A/B tool
 (`python -m bot.benchmark.replacements --stock NAME`) starts a second server with
@@ -286,80 +284,6 @@ def install_sequential_graph_runner() -> None:
             raise GraphRunError("Error running runner.") from exc
 
     DaskGraphRunner.run = run
-
-
-def install_kept_alive_sessions() -> None:
-    import asyncio
-
-    from rasa.utils.endpoints import EndpointConfig
-
-    stock_session = EndpointConfig.session
-
-    class Borrowed:
-        """`async with endpoint.session()` that leaves the shared session open."""
-
-        def __init__(self, session: Any) -> None:
-            self._session = session
-
-        async def __aenter__(self) -> Any:
-            return self._session
-
-        async def __aexit__(self, *exc_info: object) -> None:
-            return None
-
-    def session(self: Any) -> Any:
-        loop = asyncio.get_running_loop()
-        kept = self.__dict__.get("_kept_session")
-        if kept is None or kept[0] is not loop or kept[1].closed:
-            kept = (loop, stock_session(self))
-            self.__dict__["_kept_session"] = kept
-        return Borrowed(kept[1])
-
-    EndpointConfig.session = session
-
-
-def install_fast_sparse_concatenation() -> None:
-    import numpy as np
-    from rasa.shared.nlu.training_data.features import Features
-    from scipy.sparse import coo_matrix
-
-    stock_combine = Features._combine_sparse_features
-
-    def combine(self: Any, additional: Any) -> None:
-        left, right = self.features, additional.features
-        if type(left) is not coo_matrix or type(right) is not coo_matrix or left.shape[0] != right.shape[0]:
-            stock_combine(self, additional)  # other formats, and the error for a mismatch
-            return
-        self.features = coo_matrix(
-            (
-                np.concatenate([left.data, right.data]),
-                (
-                    np.concatenate([left.row, right.row]),
-                    np.concatenate([left.col, right.col + left.shape[1]]),
-                ),
-            ),
-            shape=(left.shape[0], left.shape[1] + right.shape[1]),
-        )
-        self._cached_fingerprint = None
-
-    Features._combine_sparse_features = combine
-
-
-def install_event_type_lookup() -> None:
-    from rasa.shared.core.events import Event
-
-    stock_resolve = Event.resolve_by_type
-    known: dict[str, Any] = {}
-
-    def resolve_by_type(type_name: str, default: Any = None) -> Any:
-        if type_name in known:
-            return known[type_name]
-        found = stock_resolve(type_name, default)
-        if found is not None and found is not default:
-            known[type_name] = found
-        return found
-
-    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 def install_direct_predict_calls() -> None:
@@ -623,20 +547,6 @@ def install_parse_cache_status() -> None:
     server.create_app = create_app
 
 
-def install_domain_emptiness_cache() -> None:
-    from rasa.shared.core.domain import Domain
-
-    stock_is_empty = Domain.is_empty
-
-    def is_empty(self: Any) -> bool:
-        cached = self.__dict__.get("_zw_is_empty")
-        if cached is None:
-            cached = self.__dict__["_zw_is_empty"] = stock_is_empty(self)
-        return bool(cached)
-
-    Domain.is_empty = is_empty
-
-
 # Each replacement by a short stable name, in the order they are installed. `RASA_STOCK_PATHS`
 # (comma-separated names) leaves the named ones out, so that the A/B tool
 # (`python -m bot.benchmark.replacements`) can measure what each is worth against Rasa's own code.
@@ -647,10 +557,6 @@ REPLACEMENTS: dict[str, Callable[[], None] | None] = {
     "count_vectors": install_direct_count_vectors,
     "event_validators": install_event_validators,
     "graph_runner": install_sequential_graph_runner,
-    "kept_alive_sessions": install_kept_alive_sessions,
-    "sparse_concatenation": install_fast_sparse_concatenation,
-    "event_type_lookup": install_event_type_lookup,
-    "domain_emptiness_cache": install_domain_emptiness_cache,
     # These two are one `parse_message` with two switches: install_parsing, after the rest.
     "parse_thread": None,
     "parse_cache": None,
