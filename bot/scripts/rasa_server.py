@@ -264,10 +264,20 @@ def install_sequential_graph_runner() -> None:
         self: Any, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
     ) -> dict[str, Any]:
         nodes = self._graph_schema.nodes
+        run_targets = targets or self._graph_schema.target_names
+        for target in run_targets:
+            if target not in nodes and target not in (inputs or {}):
+                raise KeyError(target)  # as dask does for a key it does not have
         done: dict[str, Any] = {}
         for name, value in (inputs or {}).items():
-            if isinstance(value, str) and value in nodes:
-                raise GraphRunError(f"Input value '{value}' clashes with a node name.")
+            # dask's check, against the nodes this run needs (rare: only then computed).
+            clashes = isinstance(value, str) and value in nodes
+            if clashes and value in self._graph_schema.minimal_graph_schema(run_targets).nodes:
+                raise GraphRunError(
+                    f"Input value '{value}' clashes with a node name. Make sure "
+                    f"that none of the input names passed to the `run` method are the "
+                    f"same as node names in the graph schema."
+                )
             done[name] = (name, value)
 
         def output_of(name: str) -> Any:
@@ -279,7 +289,7 @@ def install_sequential_graph_runner() -> None:
             return done[name]
 
         try:
-            return dict(output_of(target) for target in targets or self._graph_schema.target_names)
+            return dict(output_of(target) for target in run_targets)
         except RuntimeError as exc:
             raise GraphRunError("Error running runner.") from exc
 
