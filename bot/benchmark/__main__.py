@@ -32,7 +32,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -102,14 +102,18 @@ def raw_rasa(settings: Settings, smoke: bool) -> Iterator[System]:
 
 @contextmanager
 def our_system(
-    settings: Settings, levels: tuple[int, ...], name: str = "ours", extra: Mapping[str, str] | None = None
+    settings: Settings,
+    levels: tuple[int, ...],
+    name: str = "ours",
+    extra: Mapping[str, str] | None = None,
+    command: Sequence[str] = processes.MAKE_RUN,
 ) -> Iterator[System]:
-    """`make run` with `settings` (and `extra` environment, e.g. the A/B tool's
+    """`make run` (or `command`) with `settings` and `extra` environment (e.g. the A/B tool's
     `RASA_STOCK_PATHS`), timed to ready; stopped when the block ends."""
     log = settings.var_dir / "make-run.log"
     # Many citizens from one address as fast as they can go: unthrottled, as before limits.
     environment = {**settings.as_environment(), **UNTHROTTLED, **(extra or {})}
-    started = processes.start_make_run(environment, settings.gateway_url, log)
+    started = processes.start_make_run(environment, settings.gateway_url, log, command)
     print(f"{name}：make run → 就绪：{started.seconds_to_ready} 秒", flush=True)
     try:
         pids = processes.pids_by_role(started.process.pid)

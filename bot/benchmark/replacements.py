@@ -2,9 +2,10 @@
 what one (or a few) of them is worth, measured with `make bench`'s own workload and code.
 
 Our launcher (bot/scripts/rasa_server.py) replaces Rasa and TensorFlow internals for speed;
-each replacement must earn its upkeep. This starts our whole system twice, side by side on
-their own ports and data folders: arm A as it runs in production, arm B with the named
-replacements left out (`RASA_STOCK_PATHS`, which the launcher checks and `/status` confirms).
+each replacement must earn its upkeep. This starts our whole system twice (`python -m bot
+run`, what `make run` runs once set up), side by side on their own ports and data folders:
+arm A as it runs in production, arm B with the named replacements left out
+(`RASA_STOCK_PATHS`, which the launcher checks and `/status` confirms).
 Both arms then replay the same conversations, sequentially and with 10 citizens, in
 alternating rounds (A B B A …, `run_phases`) so that this shared machine's slow minutes fall on
 both, and the report gives per arm: Rasa's CPU per turn (from /proc of the Rasa process),
@@ -170,9 +171,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(ours_settings.var_dir, Path(tmp) / "stock" / "var")
         stock_settings = arm_settings(base, Path(tmp) / "stock" / "var")
         with contextlib.ExitStack() as running:
-            ours = running.enter_context(our_system(ours_settings, (1, 10), "ours"))
+            # `python -m bot run`, what `make run` runs after `make setup`: this checkout's
+            # environments are left as they are (they may be another checkout's, linked).
+            ours = running.enter_context(our_system(ours_settings, (1, 10), "ours", {}, processes.BOT_RUN))
+            left_out = {STOCK_PATHS_VARIABLE: ",".join(names)}
             stock = running.enter_context(
-                our_system(stock_settings, (1, 10), "stock", {STOCK_PATHS_VARIABLE: ",".join(names)})
+                our_system(stock_settings, (1, 10), "stock", left_out, processes.BOT_RUN)
             )
             for system, expected in ((ours, []), (stock, names)):
                 reported = stock_paths_of(system)
