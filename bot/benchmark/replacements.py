@@ -22,10 +22,10 @@ import argparse
 import contextlib
 import itertools
 import json
-import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,21 @@ def print_comparison(report: dict[str, Any]) -> None:
             print(f"    错误：A {row['errors']['ours']}，B {row['errors']['stock']}")
 
 
+@contextlib.contextmanager
+def shown_logs_on_failure(*arms: Settings) -> Iterator[None]:
+    """The end of each arm's log when starting or measuring fails: the folder that holds them
+    is removed on the way out."""
+    try:
+        yield
+    except BaseException:
+        for settings in arms:
+            log = settings.var_dir / "make-run.log"
+            if log.exists():
+                tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+                print(f"--- {log} 的结尾 ---\n{tail}", file=sys.stderr, flush=True)
+        raise
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bot.benchmark.replacements",
@@ -165,12 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     describe(mix)
     with tempfile.TemporaryDirectory(prefix="zw-ab-") as tmp:
         ours_settings = arm_settings(base, Path(tmp) / "ours" / "var")
-        prepare_knowledge(ours_settings)
-        ensure_model(ours_settings)
-        # The same prepared database and index for B, copied rather than built twice.
-        shutil.copytree(ours_settings.var_dir, Path(tmp) / "stock" / "var")
         stock_settings = arm_settings(base, Path(tmp) / "stock" / "var")
-        with contextlib.ExitStack() as running:
+        for settings in (ours_settings, stock_settings):  # the vectors come from the shared cache
+            prepare_knowledge(settings)
+        ensure_model(ours_settings)
+        with contextlib.ExitStack() as running, shown_logs_on_failure(ours_settings, stock_settings):
             # `python -m bot run`, what `make run` runs after `make setup`: this checkout's
             # environments are left as they are (they may be another checkout's, linked).
             ours = running.enter_context(our_system(ours_settings, (1, 10), "ours", {}, processes.BOT_RUN))
