@@ -114,7 +114,7 @@ def our_system(
     # Many citizens from one address as fast as they can go: unthrottled, as before limits.
     environment = {**settings.as_environment(), **UNTHROTTLED, **(extra or {})}
     started = processes.start_make_run(environment, settings.gateway_url, log, command)
-    started_by = "make run" if tuple(command) == processes.MAKE_RUN else " ".join(command[1:])
+    started_by = "make run" if tuple(command) == processes.MAKE_RUN else " ".join(["python", *command[1:]])
     print(f"{name}：{started_by} → 就绪：{started.seconds_to_ready} 秒", flush=True)
     try:
         pids = processes.pids_by_role(started.process.pid)
