@@ -19,10 +19,12 @@ handoff) are validated against Rasa's constant schema with validators built once
 (`jsonschema.validate` re-checks the schema itself on every call), each event against the
 one event type its name picks.
 
-Another per-turn cost the profile showed: Rasa runs its graph (parse, then each action
+Two more per-turn costs the profile showed: Rasa runs its graph (parse, then each action
 prediction) through dask's general scheduler, ~10% of Rasa's CPU per turn for a handful of
 nodes run in order; here the same nodes run depth-first in one plain loop, each once, exactly
-as dask would order them.
+as dask would order them. And Rasa opens a new HTTP session, so a new TCP connection, for
+every action call; here each endpoint keeps one session (and its kept-alive connections) for
+the life of the event loop.
 
 DIET's prediction, measured per thread: half of its TensorFlow time was the CRF's Viterbi
 decoding, a Keras RNN and two `tf.scan`s stepping token by token through the executor
@@ -38,7 +40,8 @@ citizens this alone raised throughput from 68 to 103 turns/s).
 
 Each replacement is compared with the code it replaces on the same inputs:
 tests/rasa_side/check_rasa_server_patches.py (CRF decoding, count vectors, event validators
-against `jsonschema.validate`, the graph runner against dask), and
+against `jsonschema.validate`, the graph runner against dask, kept-alive sessions against a
+session per call), and
 tests/integration/test_rasa_replacements.py parses 127 varied texts with the running server
 and with stock Rasa on the same model (same intents, rankings and entities, confidences
 within 1e-5), which covers the loader, the direct predict call, the parse thread and cache.
@@ -49,10 +52,10 @@ pins. And a replacement that meets what it was not written for hands the work to
 code, so the citizen is still served, but not silently: it logs a warning and counts it,
 `GET /status` answers the counts (`fallbacks`), and the integration suite fails on any.
 
-Four more replacements were dropped after the A/B tool measured them (kept-alive sessions to
-the action server, sparse features joined by coordinates, event classes looked up once,
-`Domain.is_empty` cached): together +0.6% of Rasa's CPU per turn, no throughput or p95 gain,
-not worth reaching into Rasa for. Each kept one is worth it by the same tool (README).
+Three more replacements were dropped after the A/B tool measured them (sparse features
+joined by coordinates, event classes looked up once, `Domain.is_empty` cached): within the
+machine's noise, not worth reaching into Rasa for. Each kept one is worth it by the same tool
+(the figures are in the README).
 
 Each replacement has a short name (REPLACEMENTS). To measure what one is worth, the A/B tool
 (`python -m bot.benchmark.replacements --stock NAME`) starts a second server with
@@ -299,6 +302,36 @@ def install_sequential_graph_runner() -> None:
             raise GraphRunError("Error running runner.") from exc
 
     DaskGraphRunner.run = run
+
+
+def install_kept_alive_sessions() -> None:
+    import asyncio
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    stock_session = EndpointConfig.session
+
+    class Borrowed:
+        """`async with endpoint.session()` that leaves the shared session open."""
+
+        def __init__(self, session: Any) -> None:
+            self._session = session
+
+        async def __aenter__(self) -> Any:
+            return self._session
+
+        async def __aexit__(self, *exc_info: object) -> None:
+            return None
+
+    def session(self: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        kept = self.__dict__.get("_kept_session")
+        if kept is None or kept[0] is not loop or kept[1].closed:
+            kept = (loop, stock_session(self))
+            self.__dict__["_kept_session"] = kept
+        return Borrowed(kept[1])
+
+    EndpointConfig.session = session
 
 
 def install_direct_predict_calls() -> None:
@@ -572,6 +605,7 @@ REPLACEMENTS: dict[str, Callable[[], None] | None] = {
     "count_vectors": install_direct_count_vectors,
     "event_validators": install_event_validators,
     "graph_runner": install_sequential_graph_runner,
+    "kept_alive_sessions": install_kept_alive_sessions,
     # These two are one `parse_message` with two switches: install_parsing, after the rest.
     "parse_thread": None,
     "parse_cache": None,

@@ -344,9 +344,80 @@ def check_graph_runner() -> dict[str, int]:
     return {"graph_runs": compared}
 
 
+async def endpoint_calls(calls: int) -> dict[str, Any]:
+    """The same action-server calls through Rasa's `EndpointConfig.request`, first with Rasa's
+    session per call, then with our kept session, to a local server that answers JSON, a 400
+    and an empty body: what each call returns or raises, and how many connections each side
+    opened."""
+    from aiohttp import web
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+    connections: dict[str, set[Any]] = {"stock": set(), "ours": set()}
+    side = ["stock"]
+
+    async def webhook(request: web.Request) -> web.Response:
+        connections[side[0]].add(request.transport.get_extra_info("peername") if request.transport else None)
+        body = await request.json()
+        if body["n"] % 5 == 4:
+            return web.json_response({"error": "动作出错"}, status=400)
+        if body["n"] % 7 == 6:
+            return web.Response(status=204)
+        return web.json_response({"echo": body, "events": [], "responses": [{"text": "好的"}]})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    stock_session = EndpointConfig.session
+    outcomes: dict[str, list[Any]] = {}
+    try:
+        for name in ("stock", "ours"):
+            side[0] = name
+            if name == "ours":
+                rasa_server.install_kept_alive_sessions()
+            endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook")
+            got: list[Any] = []
+            for n in range(calls):
+                try:
+                    got.append(["ok", await endpoint.request(json={"n": n, "text": "补办身份证"})])
+                except ClientResponseError as error:
+                    got.append(["error", error.status, error.message, str(error.text)])
+            outcomes[name] = got
+            kept = endpoint.__dict__.get("_kept_session")
+            if kept is not None:
+                await kept[1].close()
+    finally:
+        EndpointConfig.session = stock_session
+        await runner.cleanup()
+    return {"outcomes": outcomes, "connections": {name: len(seen) for name, seen in connections.items()}}
+
+
+def check_kept_alive_sessions(calls: int = 20) -> dict[str, int]:
+    """Our kept session against Rasa's session per call: the same answers and errors for the
+    same requests, over one connection instead of one per call."""
+    import asyncio
+
+    found = asyncio.run(endpoint_calls(calls))
+    stock, ours = found["outcomes"]["stock"], found["outcomes"]["ours"]
+    if stock != ours:
+        raise AssertionError(f"endpoint calls differ: Rasa {stock}, ours {ours}")
+    return {
+        "session_calls": len(ours),
+        "session_errors": sum(outcome[0] == "error" for outcome in ours),
+        "stock_connections": found["connections"]["stock"],
+        "kept_connections": found["connections"]["ours"],
+    }
+
+
 if __name__ == "__main__":
-    print(
-        json.dumps(
-            {**check_crf(), **check_count_vectors(), **check_event_validators(), **check_graph_runner()}
-        )
-    )
+    findings = {
+        **check_crf(),
+        **check_count_vectors(),
+        **check_event_validators(),
+        **check_graph_runner(),
+        **check_kept_alive_sessions(),
+    }
+    print(json.dumps(findings))
