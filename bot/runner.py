@@ -166,8 +166,8 @@ def actions_child(settings: Settings) -> Child:
             "127.0.0.1",
             "--port",
             str(settings.actions_port),
-            # Rasa keeps its connection to us open for 15 s between calls
-            # (rasa_server.py); the server must not be the side that closes first.
+            # Rasa keeps its connection to us open between calls (kept_alive_sessions in
+            # rasa_server.py); the server must not be the side that closes first.
             "--timeout-keep-alive",
             "60",
         ],

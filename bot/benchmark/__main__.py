@@ -32,7 +32,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -101,17 +101,26 @@ def raw_rasa(settings: Settings, smoke: bool) -> Iterator[System]:
 
 
 @contextmanager
-def our_system(settings: Settings, levels: tuple[int, ...]) -> Iterator[System]:
+def our_system(
+    settings: Settings,
+    levels: tuple[int, ...],
+    name: str = "ours",
+    extra: Mapping[str, str] | None = None,
+    command: Sequence[str] = processes.MAKE_RUN,
+) -> Iterator[System]:
+    """`make run` (or `command`) with `settings` and `extra` environment (e.g. the A/B tool's
+    `RASA_STOCK_PATHS`), timed to ready; stopped when the block ends."""
     log = settings.var_dir / "make-run.log"
     # Many citizens from one address as fast as they can go: unthrottled, as before limits.
-    environment = {**settings.as_environment(), **UNTHROTTLED}
-    started = processes.start_make_run(environment, settings.gateway_url, log)
-    print(f"make run → 就绪：{started.seconds_to_ready} 秒", flush=True)
+    environment = {**settings.as_environment(), **UNTHROTTLED, **(extra or {})}
+    started = processes.start_make_run(environment, settings.gateway_url, log, command)
+    started_by = "make run" if tuple(command) == processes.MAKE_RUN else " ".join(["python", *command[1:]])
+    print(f"{name}：{started_by} → 就绪：{started.seconds_to_ready} 秒", flush=True)
     try:
         pids = processes.pids_by_role(started.process.pid)
         target = GatewayChat(settings.gateway_url)
         facts = {"seconds_to_ready": started.seconds_to_ready}
-        yield System("ours", target, pids, levels, settings.rasa_url, facts)
+        yield System(name, target, pids, levels, settings.rasa_url, facts)
     finally:
         processes.stop_process_group(started.process)
 

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,13 +89,21 @@ def pids_by_role(root_pid: int) -> dict[str, int]:
     return found
 
 
-def start_make_run(environment: Mapping[str, str], gateway_url: str, log: Path) -> StartedSystem:
-    """`make run` exactly as an operator types it; the clock stops when `/readyz` says every
-    dependency answers (Rasa with its model, actions, database, index)."""
+MAKE_RUN = ("make", "--no-print-directory", "run")
+# What `make run` runs once `make setup` is done: for a tool that starts a system in a
+# checkout whose environments it must not rebuild (the A/B tool).
+BOT_RUN = (sys.executable, "-m", "bot", "run")
+
+
+def start_make_run(
+    environment: Mapping[str, str], gateway_url: str, log: Path, command: Sequence[str] = MAKE_RUN
+) -> StartedSystem:
+    """`make run` exactly as an operator types it (or `command`); the clock stops when
+    `/readyz` says every dependency answers (Rasa with its model, actions, database, index)."""
     started = time.perf_counter()
     with log.open("wb") as output:
         process = subprocess.Popen(
-            ["make", "--no-print-directory", "run"],
+            list(command),
             cwd=REPO_ROOT,
             env={**os.environ, **environment},
             stdout=output,

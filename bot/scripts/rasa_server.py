@@ -24,12 +24,7 @@ prediction) through dask's general scheduler, ~10% of Rasa's CPU per turn for a 
 nodes run in order; here the same nodes run depth-first in one plain loop, each once, exactly
 as dask would order them. And Rasa opens a new HTTP session, so a new TCP connection, for
 every action call; here each endpoint keeps one session (and its kept-alive connections) for
-the life of the event loop. Each message's sparse features (one matrix per featurizer) are
-joined with `scipy.sparse.hstack`, whose general block assembly took 150 µs per join, five
-joins a message; two COO matrices are joined here by concatenating their coordinates (40 µs).
-The in-memory tracker store rebuilds every event of a conversation on each turn, and finding
-each event's class walked the whole Event class tree again (4% of Rasa's CPU); it is looked
-up once per event name here.
+the life of the event loop.
 
 DIET's prediction, measured per thread: half of its TensorFlow time was the CRF's Viterbi
 decoding, a Keras RNN and two `tf.scan`s stepping token by token through the executor
@@ -41,24 +36,42 @@ own rather than on Sanic's event loop, which meanwhile serves the other conversa
 TensorFlow part of a parse runs outside the GIL), with a 0.5 ms GIL switch interval so that
 thread is not held up in 5 ms slices. A text parsed recently is not parsed again: the NLU
 output depends on the text alone, and citizens send the same short texts all the time (at 10
-citizens this alone raised throughput from 68 to 103 turns/s). tests/rasa_side/ checks each replacement
-against the code it replaces; parsing 166 questions gave the same intents, rankings and
-entities, entity confidences within 2.4e-7.
+citizens this alone raised throughput from 68 to 103 turns/s).
+
+Each replacement is compared with the code it replaces on the same inputs:
+tests/rasa_side/check_rasa_server_patches.py (CRF decoding, count vectors, event validators
+against `jsonschema.validate`, the graph runner against dask, kept-alive sessions against a
+session per call), and
+tests/integration/test_rasa_replacements.py parses 127 varied texts with the running server
+and with stock Rasa on the same model (same intents, rankings and entities, confidences
+within 1e-5), which covers the loader, the direct predict call, the parse thread and cache.
 
 Every replacement reaches into Rasa's and TensorFlow's internals, so the launcher refuses to
 start on any rasa, rasa-sdk or tensorflow version other than the ones requirements/rasa.lock
 pins. And a replacement that meets what it was not written for hands the work to the stock
 code, so the citizen is still served, but not silently: it logs a warning and counts it,
 `GET /status` answers the counts (`fallbacks`), and the integration suite fails on any.
+
+Three more replacements were dropped after the A/B tool measured them (sparse features
+joined by coordinates, event classes looked up once, `Domain.is_empty` cached): within the
+machine's noise, not worth reaching into Rasa for. Each kept one is worth it by the same tool
+(the figures are in the README).
+
+Each replacement has a short name (REPLACEMENTS). To measure what one is worth, the A/B tool
+(`python -m bot.benchmark.replacements --stock NAME`) starts a second server with
+`RASA_STOCK_PATHS=NAME`: the launcher then leaves that replacement out (an unknown name stops
+it), says so on stderr, and `GET /status` lists it under `stock_paths`, which the integration
+suite requires to be empty.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -259,10 +272,20 @@ def install_sequential_graph_runner() -> None:
         self: Any, inputs: dict[str, Any] | None = None, targets: list[str] | None = None
     ) -> dict[str, Any]:
         nodes = self._graph_schema.nodes
+        run_targets = targets or self._graph_schema.target_names
+        for target in run_targets:
+            if target not in nodes and target not in (inputs or {}):
+                raise KeyError(target)  # as dask does for a key it does not have
         done: dict[str, Any] = {}
         for name, value in (inputs or {}).items():
-            if isinstance(value, str) and value in nodes:
-                raise GraphRunError(f"Input value '{value}' clashes with a node name.")
+            # dask's check, against the nodes this run needs (rare: only then computed).
+            clashes = isinstance(value, str) and value in nodes
+            if clashes and value in self._graph_schema.minimal_graph_schema(run_targets).nodes:
+                raise GraphRunError(
+                    f"Input value '{value}' clashes with a node name. Make sure "
+                    f"that none of the input names passed to the `run` method are the "
+                    f"same as node names in the graph schema."
+                )
             done[name] = (name, value)
 
         def output_of(name: str) -> Any:
@@ -274,7 +297,7 @@ def install_sequential_graph_runner() -> None:
             return done[name]
 
         try:
-            return dict(output_of(target) for target in targets or self._graph_schema.target_names)
+            return dict(output_of(target) for target in run_targets)
         except RuntimeError as exc:
             raise GraphRunError("Error running runner.") from exc
 
@@ -309,50 +332,6 @@ def install_kept_alive_sessions() -> None:
         return Borrowed(kept[1])
 
     EndpointConfig.session = session
-
-
-def install_fast_sparse_concatenation() -> None:
-    import numpy as np
-    from rasa.shared.nlu.training_data.features import Features
-    from scipy.sparse import coo_matrix
-
-    stock_combine = Features._combine_sparse_features
-
-    def combine(self: Any, additional: Any) -> None:
-        left, right = self.features, additional.features
-        if type(left) is not coo_matrix or type(right) is not coo_matrix or left.shape[0] != right.shape[0]:
-            stock_combine(self, additional)  # other formats, and the error for a mismatch
-            return
-        self.features = coo_matrix(
-            (
-                np.concatenate([left.data, right.data]),
-                (
-                    np.concatenate([left.row, right.row]),
-                    np.concatenate([left.col, right.col + left.shape[1]]),
-                ),
-            ),
-            shape=(left.shape[0], left.shape[1] + right.shape[1]),
-        )
-        self._cached_fingerprint = None
-
-    Features._combine_sparse_features = combine
-
-
-def install_event_type_lookup() -> None:
-    from rasa.shared.core.events import Event
-
-    stock_resolve = Event.resolve_by_type
-    known: dict[str, Any] = {}
-
-    def resolve_by_type(type_name: str, default: Any = None) -> Any:
-        if type_name in known:
-            return known[type_name]
-        found = stock_resolve(type_name, default)
-        if found is not None and found is not default:
-            known[type_name] = found
-        return found
-
-    Event.resolve_by_type = staticmethod(resolve_by_type)
 
 
 def install_direct_predict_calls() -> None:
@@ -519,7 +498,9 @@ GIL_SWITCH_SECONDS = 0.0005
 PARSE_CACHE_COUNTS: dict[str, int] = {"hits": 0, "misses": 0}
 
 
-def install_parsing_off_the_event_loop() -> None:
+def install_parsing(thread: bool = True, cache: bool = True) -> None:
+    """`parse_message` on a thread of its own (`thread`) and/or through a text-keyed cache
+    of recent parses (`cache`); two replacements, each measured on its own by the A/B tool."""
     import asyncio
     import copy
     from collections import OrderedDict
@@ -530,7 +511,7 @@ def install_parsing_off_the_event_loop() -> None:
 
     stock_parse = MessageProcessor.parse_message
     # One thread: messages are still parsed one at a time, as on the event loop before.
-    parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu")
+    parser = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nlu") if thread else None
     # What the model made of recent texts, by model and text. Citizens send the same short
     # texts all the time (你好, 谢谢, 人工, 要多少钱): the NLU output depends on the text alone
     # (no component of the pipeline reads the tracker or the metadata), so the same text is
@@ -538,31 +519,41 @@ def install_parsing_off_the_event_loop() -> None:
     # event loop, so no lock.
     recent: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
 
+    async def parsed_by_graph(self: Any, message: Any, tracker: Any) -> dict[str, Any]:
+        if parser is None:
+            return dict(self._parse_message_with_graph(message, tracker, True))
+        return dict(
+            await asyncio.get_running_loop().run_in_executor(
+                parser, self._parse_message_with_graph, message, tracker, True
+            )
+        )
+
     async def parse_message(
         self: Any, message: Any, tracker: Any = None, only_output_properties: bool = True
     ) -> Any:
         if self.http_interpreter or tracker is None or not only_output_properties:
             return await stock_parse(self, message, tracker, only_output_properties)
-        key = (self.model_metadata.model_id, message.text)
-        cached = recent.get(key)
-        PARSE_CACHE_COUNTS["misses" if cached is None else "hits"] += 1
-        if cached is None:
-            parsed: dict[str, Any] = await asyncio.get_running_loop().run_in_executor(
-                parser, self._parse_message_with_graph, message, tracker, True
-            )
-            recent[key] = parsed
-            if len(recent) > RECENT_PARSES:
-                recent.popitem(last=False)
+        if not cache:
+            parse_data = await parsed_by_graph(self, message, tracker)
         else:
-            parsed = cached
-            recent.move_to_end(key)
-        parse_data = copy.deepcopy(parsed)  # the processor and the events change theirs
-        for own, value in (("message_id", message.message_id), ("metadata", message.metadata)):
-            # This message's own, as the graph would have set them (None values are left out).
-            if value is None:
-                parse_data.pop(own, None)
+            key = (self.model_metadata.model_id, message.text)
+            cached = recent.get(key)
+            PARSE_CACHE_COUNTS["misses" if cached is None else "hits"] += 1
+            if cached is None:
+                parsed = await parsed_by_graph(self, message, tracker)
+                recent[key] = parsed
+                if len(recent) > RECENT_PARSES:
+                    recent.popitem(last=False)
             else:
-                parse_data[own] = copy.deepcopy(value)
+                parsed = cached
+                recent.move_to_end(key)
+            parse_data = copy.deepcopy(parsed)  # the processor and the events change theirs
+            for own, value in (("message_id", message.message_id), ("metadata", message.metadata)):
+                # This message's own, as the graph would have set them (None values are left out).
+                if value is None:
+                    parse_data.pop(own, None)
+                else:
+                    parse_data[own] = copy.deepcopy(value)
         self._update_full_retrieval_intent(parse_data)
         processor.structlogger.debug(
             "processor.message.parse",
@@ -578,7 +569,8 @@ def install_parsing_off_the_event_loop() -> None:
 
 def install_parse_cache_status() -> None:
     """`GET /status` also answers `parse_cache`: {"hits", "misses"} since the server started,
-    and `fallbacks`: how often each replacement handed its work to Rasa's own code."""
+    `fallbacks`: how often each replacement handed its work to Rasa's own code, and
+    `stock_paths`: the replacements left out by `RASA_STOCK_PATHS` (empty in production)."""
     from rasa import server
     from sanic import response
 
@@ -589,7 +581,11 @@ def install_parse_cache_status() -> None:
 
         async def add_counts(request: Any, reply: Any) -> Any:
             if request.path == "/status" and reply.status == 200:
-                counts = {"parse_cache": dict(PARSE_CACHE_COUNTS), "fallbacks": dict(FALLBACK_COUNTS)}
+                counts = {
+                    "parse_cache": dict(PARSE_CACHE_COUNTS),
+                    "fallbacks": dict(FALLBACK_COUNTS),
+                    "stock_paths": list(STOCK_PATHS),
+                }
                 return response.json({**json.loads(reply.body), **counts})
             return None
 
@@ -599,36 +595,65 @@ def install_parse_cache_status() -> None:
     server.create_app = create_app
 
 
-def install_domain_emptiness_cache() -> None:
-    from rasa.shared.core.domain import Domain
+# Each replacement by a short stable name, in the order they are installed. `RASA_STOCK_PATHS`
+# (comma-separated names) leaves the named ones out, so that the A/B tool
+# (`python -m bot.benchmark.replacements`) can measure what each is worth against Rasa's own code.
+REPLACEMENTS: dict[str, Callable[[], None] | None] = {
+    "inference_loader": install_inference_loader,
+    "numpy_crf": install_numpy_crf_decoding,
+    "direct_predict": install_direct_predict_calls,
+    "count_vectors": install_direct_count_vectors,
+    "event_validators": install_event_validators,
+    "graph_runner": install_sequential_graph_runner,
+    "kept_alive_sessions": install_kept_alive_sessions,
+    # These two are one `parse_message` with two switches: install_parsing, after the rest.
+    "parse_thread": None,
+    "parse_cache": None,
+}
+STOCK_PATHS_VARIABLE = "RASA_STOCK_PATHS"
+# The replacements this server runs without (from RASA_STOCK_PATHS), shown on `/status`.
+STOCK_PATHS: list[str] = []
 
-    stock_is_empty = Domain.is_empty
 
-    def is_empty(self: Any) -> bool:
-        cached = self.__dict__.get("_zw_is_empty")
-        if cached is None:
-            cached = self.__dict__["_zw_is_empty"] = stock_is_empty(self)
-        return bool(cached)
+def stock_paths(value: str | None) -> list[str]:
+    """The replacement names in `RASA_STOCK_PATHS`, in REPLACEMENTS' order; stops the
+    launcher on a name it does not know, so a typo cannot measure the wrong thing."""
+    names = [name.strip() for name in (value or "").split(",") if name.strip()]
+    unknown = [name for name in names if name not in REPLACEMENTS]
+    if unknown:
+        sys.exit(
+            f"错误：{STOCK_PATHS_VARIABLE} 中有未知的替换名：{'、'.join(unknown)}，Rasa 服务未启动。\n"
+            f"可用的名称：{', '.join(REPLACEMENTS)}"
+        )
+    return [name for name in REPLACEMENTS if name in names]
 
-    Domain.is_empty = is_empty
+
+def install_replacements(left_out: list[str]) -> None:
+    """Every replacement except those `left_out` (said loudly: such a server is for
+    measuring only, and the integration suite fails on it through `/status`)."""
+    STOCK_PATHS[:] = left_out
+    if left_out:
+        message = (
+            f"警告：{STOCK_PATHS_VARIABLE} 让以下替换不安装、改走 Rasa 原生代码（仅供 A/B 测量，"
+            f"不可用于生产）：{', '.join(left_out)}"
+        )
+        print(message, file=sys.stderr, flush=True)
+        logger.warning(message)
+    for name, install in REPLACEMENTS.items():
+        if install is not None and name not in left_out:
+            install()
+    thread, cache = "parse_thread" not in left_out, "parse_cache" not in left_out
+    if thread or cache:
+        install_parsing(thread=thread, cache=cache)
 
 
 def main() -> None:
     refuse_other_versions(installed_versions())
+    left_out = stock_paths(os.environ.get(STOCK_PATHS_VARIABLE))
     # TensorFlow's TFLite converter imports JAX when it is installed (Rasa's TensorFlow pulls
     # it in) only to convert JAX models: 0.5 s of start-up and ~60 MB resident for nothing.
     sys.modules["jax"] = None  # type: ignore[assignment]
-    install_inference_loader()
-    install_numpy_crf_decoding()
-    install_direct_predict_calls()
-    install_direct_count_vectors()
-    install_event_validators()
-    install_sequential_graph_runner()
-    install_kept_alive_sessions()
-    install_fast_sparse_concatenation()
-    install_event_type_lookup()
-    install_domain_emptiness_cache()
-    install_parsing_off_the_event_loop()
+    install_replacements(left_out)
     install_parse_cache_status()
     # Rasa loads our tracker store by its module path and, should that fail, falls back to
     # its in-memory store with only a warning: conversations would be lost on a restart.
@@ -639,8 +664,10 @@ def main() -> None:
     # event loop runs every other conversation's turn; with Python's default 5 ms switch
     # interval a parse waited for the GIL in 5 ms slices. A/B, both systems up, 1,397 turns
     # at 10 citizens: p95 235 → 181 ms and p99 365 → 259 ms at 0.5 ms, same CPU per turn
-    # (setting it in the gateway and action server as well helped nothing).
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    # (setting it in the gateway and action server as well helped nothing). Part of the
+    # parse_thread replacement: without that thread it has nothing to help.
+    if "parse_thread" not in left_out:
+        sys.setswitchinterval(GIL_SWITCH_SECONDS)
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

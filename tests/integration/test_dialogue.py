@@ -150,11 +150,13 @@ def test_rasa_serves_without_falling_back_to_its_own_code(
 ) -> None:
     """Each replacement in bot/scripts/rasa_server.py hands what it was not written for to
     Rasa's own code, so production keeps serving; `/status` counts it. On our model (loaded
-    when the system started, parsed here) none may: it would be a replacement gone stale."""
+    when the system started, parsed here) none may: it would be a replacement gone stale.
+    Nor may any replacement be left out (`RASA_STOCK_PATHS`, for A/B measurements only)."""
     settings, _ = system
     say(gateway, "fallback-1", "补办身份证要多少钱")
     status = httpx.get(f"{settings.rasa_url}/status", timeout=10).json()
     assert status["fallbacks"] == {"inference_loader": 0, "direct_predict": 0}, "see Rasa's log: [回退 …]"
+    assert status["stock_paths"] == [], "RASA_STOCK_PATHS is only for the A/B tool"
 
 
 def test_greeting_says_what_the_assistant_does_in_two_lines(gateway: httpx.Client) -> None:

@@ -79,5 +79,21 @@ def check_loader_fallback() -> dict[str, Any]:
     }
 
 
+def check_stock_paths() -> dict[str, Any]:
+    """`RASA_STOCK_PATHS` as the launcher reads it: names in install order, unknown refused."""
+    try:
+        rasa_server.stock_paths("parse_cache, nonsense,parse_thread,graph_runner")
+        refusal = None
+    except SystemExit as exit_:
+        refusal = str(exit_.code)
+    return {
+        "names": list(rasa_server.REPLACEMENTS),
+        "empty": rasa_server.stock_paths(None) + rasa_server.stock_paths(" , "),
+        "chosen": rasa_server.stock_paths("parse_cache, graph_runner,"),
+        "refusal": refusal,
+    }
+
+
 if __name__ == "__main__":
-    print(json.dumps({**check_versions(), "loader": check_loader_fallback()}, ensure_ascii=False))
+    findings = {**check_versions(), "loader": check_loader_fallback(), "stock_paths": check_stock_paths()}
+    print(json.dumps(findings, ensure_ascii=False))

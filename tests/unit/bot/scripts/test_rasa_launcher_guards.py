@@ -75,3 +75,13 @@ def test_a_loader_fallback_still_loads_the_model_and_is_logged_and_counted(findi
     [warning] = loader["warnings"]
     assert warning.startswith("[回退 inference_loader] 按推理方式加载 Unbuildable 失败")
     assert loader["warning_has_traceback"]
+
+
+def test_stock_paths_name_known_replacements_only(findings: dict[str, Any]) -> None:
+    """The A/B tool's switch (`RASA_STOCK_PATHS`): a misspelt name would measure nothing, so
+    the launcher refuses it and lists the names it knows."""
+    stock = findings["stock_paths"]
+    assert stock["empty"] == []
+    assert stock["chosen"] == ["graph_runner", "parse_cache"]  # in install order
+    assert stock["refusal"].startswith("错误：RASA_STOCK_PATHS 中有未知的替换名：nonsense，Rasa 服务未启动。")
+    assert all(name in stock["refusal"] for name in stock["names"])
