@@ -433,12 +433,12 @@ class Resolver:
         if (
             current is not None
             and decision.outcome is Outcome.clarify
-            and len(others := [c for c in decision.candidates if c != current]) == 1
-            and _same_document(others[0], current)
+            and len(besides := [c for c in decision.candidates if c != current]) == 1
+            and _same_document(besides[0], current)
         ):
             # «挂失完了想补张新卡» after 社会保障卡挂失: the one item offered besides the current
             # one is another procedure of the document being discussed; the conversation settles it.
-            (item,) = others
+            (item,) = besides
             return replace(decision, outcome=Outcome.answer, item=item, candidates=(), how="variant")
         if current is not None and _asks_for_counterpart(turn.text, current):
             # «正式上牌一般要多久» after the temporary plate: never the temporary one again; the
