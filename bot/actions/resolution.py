@@ -122,6 +122,8 @@ _CIRCUMSTANCE = re.compile(
     "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|"
     "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩"
 )
+# Up to this many naming characters, a materials question names what to bring, not a matter.
+_BRING_NAMING = 6
 # A charge asked about («收不收中介费», «手续费多少») is a question of cost, not a matter.
 _CHARGE = re.compile(".{1,3}费")
 # When the citizen's case happens: a circumstance too («老大今年小学毕业»).
@@ -413,12 +415,15 @@ class Resolver:
         if (
             current is not None
             and not offered
-            and decision.how == "below_threshold"
-            and self._asks_only_about(turn.text, current)
+            and (
+                (decision.how == "below_threshold" and self._asks_only_about(turn.text, current))
+                or self._asks_to_bring(turn.text, current)
+            )
         ):
             # «礼拜天有人上班不», «材料要原件还是复印件» after an answer: retrieval found nothing,
             # and the question names no matter the current item's wording lacks. (Candidates
-            # found by such words may be the matter turned to: «第一次申请要住满多久» after 签注.)
+            # found by such words may be the matter turned to: «第一次申请要住满多久» after 签注,
+            # except in a short question whether to bring one: «户口本要不要带».)
             return Decision(Outcome.answer, question, current, confidence=0.0, how="follow_up")
         if (
             current is not None
@@ -464,9 +469,18 @@ class Resolver:
             return Decision(outcome, question, None, others, confidence, how="counterpart")
         return decision
 
-    def _asks_only_about(self, text: str, current: ServiceItem) -> bool:
+    def _asks_to_bring(self, text: str, current: ServiceItem) -> bool:
+        """«需要带身份证吗», «户口本要不要带»: a short question whether to bring a document that
+        the current item's materials list (its wording otherwise does not hold them)."""
+        if question_cue(text) is not QuestionType.materials or len(naming_part(text)) > _BRING_NAMING:
+            return False
+        materials = self._knowledge.normalise("；".join(f"{m.name}{m.note or ''}" for m in current.materials))
+        return self._asks_only_about(text, current, also=materials)
+
+    def _asks_only_about(self, text: str, current: ServiceItem, also: str = "") -> bool:
         """A question that neither turns to another matter («那X呢», «另外…», a correction, a wish
-        stated anew, the counterpart of the current item) nor names one its wording lacks."""
+        stated anew, the counterpart of the current item) nor names one its wording (or `also`)
+        lacks."""
         return (
             question_cue(text) is not None
             and not keeps_question(text)
@@ -474,7 +488,7 @@ class Resolver:
             and not turns_away(text)
             and not _WISH.search(text)
             and not _asks_for_counterpart(text, current)
-            and not self._matters_beside(text, current)
+            and not [word for word in self._matters_beside(text, current) if word not in also]
         )
 
     def _matters_beside(self, text: str, current: ServiceItem) -> list[str]:

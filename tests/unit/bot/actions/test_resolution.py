@@ -274,6 +274,9 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("transport.driving_license_renewal", "下午几点停止受理", True),
         ("transport.driving_license_renewal", "国庆放假期间开门不", True),
         ("certificates.ordinary_passport", "材料要原件还是复印件", True),
+        # whether to bring a document the item's materials list, not one they do not
+        ("certificates.ordinary_passport", "需要带身份证吗", True),
+        ("certificates.ordinary_passport", "要不要带结婚证", False),
         # …or what the citizen asks about, a matter of its own
         ("education.student_loan_origin", "孩子明年中考，中考报名去哪报", False),
         ("employment.job_referral", "最近有招聘会吗，在哪开", False),
