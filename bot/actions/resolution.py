@@ -480,7 +480,8 @@ class Resolver:
     def _asks_only_about(self, text: str, current: ServiceItem, also: str = "") -> bool:
         """A question that neither turns to another matter («那X呢», «另外…», a correction, a wish
         stated anew, the counterpart of the current item) nor names one its wording (or `also`)
-        lacks."""
+        lacks. (Turning away with «另外…» or «那…» stays a turn away even when the words of the
+        matter turned to are ones the guide writes for the current item too.)"""
         return (
             question_cue(text) is not None
             and not keeps_question(text)
@@ -500,6 +501,7 @@ class Resolver:
             for word in self._words(text)
             if word not in about
             and not _circumstantial(word)
+            and not asks_only(word)
             and (
                 _DOCUMENT.search(word)  # «中考», «结婚证», wherever the guide writes them
                 or (
