@@ -34,6 +34,7 @@ COMMON_CHARACTERS = frozenset(
 _SHORT_WORD = 3  # up to this length a stretch that is itself a word is left alone
 _LONG_WORD = 5  # from this length two characters may differ
 _BLURRED_WORD = 3  # from this length a word may be matched by its blurred sound
+_RECENT_TEXTS = 4096
 
 
 def _is_chinese(char: str) -> bool:
@@ -56,12 +57,14 @@ _BLURRED_FINAL = re.compile("(?<=[aei])ng$")
 _INITIALS = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "l": "l"}
 
 
+@lru_cache(maxsize=8192)
+def _blurred_syllable(syllable: str) -> str:
+    return _BLURRED_FINAL.sub("n", _BLURRED_INITIAL.sub(lambda m: _INITIALS[m.group(1)], syllable))
+
+
 def _blurred(sound: tuple[str, ...]) -> tuple[str, ...]:
     """The sound as a speaker who merges z/zh, c/ch, s/sh, n/l and -n/-ng would type it."""
-    return tuple(
-        _BLURRED_FINAL.sub("n", _BLURRED_INITIAL.sub(lambda m: _INITIALS[m.group(1)], syllable))
-        for syllable in sound
-    )
+    return tuple(map(_blurred_syllable, sound))
 
 
 class SoundSpeller:
@@ -84,8 +87,11 @@ class SoundSpeller:
         self._lengths = sorted({len(sound) for sound in self._words}, reverse=True)
         self._is_word = is_word
         self._cut = cut
+        # One turn reads the same text several ways (alone, framed by the previous question, its
+        # naming part), each through `respell`: the recent results are kept.
+        self.respell = lru_cache(maxsize=_RECENT_TEXTS)(self._respell)
 
-    def respell(self, text: str) -> str:
+    def _respell(self, text: str) -> str:
         sounds = _sound(text)
         # Where the text's own words begin and end: a rewrite never cuts through one
         # («用公积金» has no «用公» to put right).
