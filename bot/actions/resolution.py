@@ -19,6 +19,7 @@ finds the current item. 「那X呢」 keeps the previous question with the new i
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -94,11 +95,18 @@ _VARIANTS = (
     ),
 )
 
+# Read alone, a message this unlikely about the current item has strayed from it.
+_STRAY = 0.1
+# «不是丢了», «没过期»: what the citizen says did not happen to the document.
+_NOT_HAPPENED = re.compile(
+    "(不是|没有?|并没有?|也没)(被|给)?(弄)?(丢|遗失|掉|坏|损坏|破损|过期|到期|失效)了?"
+)
+
 
 def _remedy_words(text: str) -> re.Pattern[str] | None:
     """How a guide names the remedy for what the message says happened to a document (lost →
     补, expired → 换, never held → 首次/申领), ignoring what it says did not («不是丢了，是过期了»)."""
-    meant = without_negated(text)
+    meant = _NOT_HAPPENED.sub("", without_negated(text))
     return next((words for pattern, words in _VARIANTS if pattern.search(meant)), None)
 
 
@@ -523,12 +531,22 @@ class Resolver:
         # One item singled out: several found by a word («外地户口可以交吗»: 户口) tell a case.
         found = decision.item or (decision.candidates[0] if len(decision.candidates) == 1 else None)
         threshold = self._model.clarify_threshold
-        return (
-            found is not None
-            and found != current
-            and decision.confidence >= threshold
-            and scores.get(current.id, 0.0) < threshold
-            and self._names_in_own_words(_asking_clause(text), found, current)
+        if found is None or found == current or decision.confidence < threshold:
+            return False
+        asking = self._words(_asking_clause(text))
+        if (
+            decision.confidence >= self._model.lone_answer_threshold
+            and scores.get(current.id, 0.0) < _STRAY
+            and any(word in self._names(found) for word in asking)
+        ):
+            # «孩子生下来了 医保咋给他交上» after 生育医疗费用: read alone, the message is
+            # about the other item as surely as a lone candidate is answered, and hardly about
+            # the current one; its asking clause names the other item (医保), even with a word
+            # the current one shares. (Not «老人眼睛不好，用手机能弄吗» after 待遇资格认证: no
+            # word of it names the item retrieval strays to.)
+            return True
+        return scores.get(current.id, 0.0) < threshold and self._names_in_own_words(
+            _asking_clause(text), found, current
         )
 
     def _other_procedure(
@@ -698,12 +716,27 @@ class Resolver:
             return [term for term in terms if not any(term != other and term in other for other in terms)]
 
         lacked = lacking(text)
-        if any(_DOCUMENT.search(term) for term in lacked):
+        if any(_DOCUMENT.search(term) for term in lacked) or self._unheard_matters(text):
             return False
         if len(lacking(_asking_clause(text))) >= 2:
             return False
         matters = {term for term in lacked if self._knowledge.in_some_name(term)}
         return len(matters) < 2
+
+    def _unheard_matters(self, text: str) -> list[str]:
+        """Matters named by a noun the guide never writes before a word items are named with
+        («高龄补贴»: 高龄|补贴; «宠物|登记»): whatever item is being discussed, not it."""
+        terms = naming_terms(self._knowledge, searched_text(self._knowledge, text))
+        return [
+            first + second
+            for first, second in itertools.pairwise(terms)
+            if first + second in text
+            and len(second) >= 2
+            and self._knowledge.in_some_name(second)
+            and self._knowledge.is_common_noun(first)
+            and not self._knowledge.in_some_wording(first)
+            and not _circumstantial(first)
+        ]
 
     def _documents(self, text: str) -> list[str]:
         """The documents, exams or procedures a message names («结婚证», «中考»)."""
@@ -720,7 +753,7 @@ class Resolver:
         about = self._knowledge.about(current)
         if any(document not in about for document in self._documents(text)):
             return True
-        if _asks_for_counterpart(text, current):
+        if _asks_for_counterpart(text, current) or self._unheard_matters(text):
             return True
         # «就个体户，夫妻店» tells the case of the matter discussed; it asks about nothing new.
         return asks_something(text) and bool(self.unheard_of(text))
@@ -965,6 +998,9 @@ def _lacks_any(hit: Hit, documents: Sequence[str]) -> bool:
 
 # A category word the segmenter splits off its document («劳动|仲裁», «记录|证明»).
 _BARE_CATEGORY = frozenset({"仲裁", "鉴定", "基金", "证明", "证书", "执照", "许可证"})
+# A document character left alone by the segmenter, or glued to the function character after
+# it («证在», «证要»; not «照片»).
+_LOOSE_DOCUMENT = re.compile("^[证照][在要怎咋去哪能得办呢吗的是了还有]?$")
 # A registration is a procedure of its own when named by the event it records («离婚|登记»,
 # «收养|登记»), not by where or what is written down («那边登记», «出生日期登记错了»).
 _REGISTRATION = "登记"
@@ -986,6 +1022,16 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
             and (term in _BARE_CATEGORY or (term == _REGISTRATION and knowledge.is_verb(terms[n - 1])))
         ):
             term = joined
+        elif (
+            n > 0
+            and _LOOSE_DOCUMENT.match(term)
+            and knowledge.is_common_noun(terms[n - 1])
+            and not knowledge.in_some_name(terms[n - 1])
+        ):
+            # «烟草证在哪办» is cut «烟草|证在», «渔船证怎么办» «渔船|证»: the document character
+            # belongs to the noun before it (one no item is named with: 执业|证 stays as cut).
+            document = terms[n - 1] + term[0]
+            term = document if document in text else term
         if _DOCUMENT.search(term) and not _ANY_DOCUMENT.match(term):
             found.append(term)
     return found

@@ -221,3 +221,18 @@ async def test_a_question_about_a_matter_the_guide_lacks_taken_for_feedback_is_a
     complaint = tracker("窗口工作人员态度太差了，该找哪个部门投诉", "complaint")
     _, filled = await run(ActionStartFeedback(), complaint)
     assert filled["feedback_kind"] == "complaint"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["上次打电话问这事 转了三个人都说不归他们管 最后直接给我挂了 真服了",
+     "上回材料交上去说不全让补 补完又说不行 来回跑了四趟 太折腾人了"],
+)  # fmt: skip
+async def test_venting_without_the_word_complaint_is_no_question_in_disguise(
+    installed: KnowledgeBase, text: str
+) -> None:
+    """A citizen venting in the middle of questions («真服了», «太折腾人了») is filed as a
+    complaint, not answered with the item discussed."""
+    slots = {"service_item": "social_security.work_injury_recognition"}
+    _, filled = await run(ActionStartFeedback(), tracker(text, "complaint", slots))
+    assert filled["feedback_kind"] == "complaint"
