@@ -1,8 +1,15 @@
-"""Traditional → simplified Chinese with OpenCC, so that 「補辦身份證要帶什麼」 is understood
-exactly like 「补办身份证要带什么」 by Rasa, the name matcher and the search index."""
+"""The Chinese a citizen writes, read as the standard written Mandarin the NLU, the name matcher
+and the search index know: traditional characters through OpenCC, Cantonese wording through a
+word table, and words spaced apart joined again.
+
+Hong Kong and Macau residents write Cantonese (「要帶咩文件去」「喺邊度辦」), which OpenCC turns
+into simplified characters but not into Mandarin words; some citizens, often older ones, put a
+space between every word (「我 今年 六十五 了 想 办 个 护照」), which would otherwise read as
+a dozen one-word clauses."""
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 import opencc
@@ -15,3 +22,49 @@ def _converter() -> opencc.OpenCC:
 
 def to_simplified(text: str) -> str:
     return str(_converter().convert(text))
+
+
+# Characters only Cantonese writes: where one appears, the rest of the table applies too (係
+# and 俾 are also Mandarin characters elsewhere).
+_CANTONESE_MARK = re.compile(
+    "[咩喺唔嘅佢冇咗啲嚟嘢啱嗰搵揾攞噉乜睇]|點樣|点样|邊度|边度|幾耐|几耐|幾多|而家|係咪"
+)
+# Cantonese → Mandarin, in simplified characters (係 already made 是); the longest match wins.
+_CANTONESE = (
+    ("可唔可以", "可不可以"), ("要唔要", "要不要"), ("使唔使", "用不用"),
+    ("是唔是", "是不是"), ("是咪", "是不是"), ("有冇", "有没有"),
+    ("点样", "怎么"), ("点解", "为什么"), ("点办", "怎么办"), ("边度", "哪里"), ("边个", "哪个"),
+    ("边间", "哪家"), ("几耐先", "多久才"), ("几耐", "多久"), ("几多", "多少"), ("几时", "什么时候"),
+    ("乜嘢", "什么"), ("乜野", "什么"), ("咩嘢", "什么"), ("咩野", "什么"), ("咩", "什么"), ("乜", "什么"),
+    ("过咗身", "去世"), ("过身", "去世"), ("佢哋", "他们"), ("佢", "他"), ("喺", "在"),
+    ("唔该", "谢谢"), ("唔", "不"), ("嘅", "的"), ("冇", "没有"), ("咗", "了"), ("啲", "些"),
+    ("嚟", "来"), ("嗰", "那"), ("呢度", "这里"), ("呢个", "这个"), ("呢间", "这家"),
+    ("而家", "现在"), ("搞掂", "办好"), ("啱啱", "刚刚"), ("出世", "出生"), ("做嘢", "工作"),
+    ("返工", "上班"), ("屋企", "家里"), ("睇", "看"), ("攞", "拿"), ("搵", "找"), ("揾", "找"),
+    ("俾", "给"), ("𠮶", "那"), ("几多日先", "多少天才"), ("先至", "才"), ("BB", "宝宝"),
+)  # fmt: skip
+# 係 is «is» in Cantonese; OpenCC makes it 系, which Mandarin writes for other words (關係).
+_IS = re.compile("(?<![關关聯联體体派維维])係")
+_CANTONESE_WORDS = re.compile(
+    "|".join(re.escape(word) for word, _ in sorted(_CANTONESE, key=lambda pair: -len(pair[0])))
+)
+_MANDARIN = dict(_CANTONESE)
+# Words spaced apart: chunks this short on average, over at least this many spaces.
+_SPACED_CHUNK = 2.5
+_SPACED_MIN = 3
+_CJK = "\u4e00-\u9fff"
+_SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+
+
+def as_mandarin(text: str) -> str:
+    """The message in simplified characters, Cantonese words put into Mandarin, and words
+    typed apart joined (clauses typed apart stay apart)."""
+    if _CANTONESE_MARK.search(text) or _CANTONESE_MARK.search(to_simplified(text)):
+        simplified = to_simplified(_IS.sub("是", text))
+        simplified = _CANTONESE_WORDS.sub(lambda match: _MANDARIN[match.group()], simplified)
+    else:
+        simplified = to_simplified(text)
+    chunks = simplified.split()
+    if len(chunks) > _SPACED_MIN and sum(map(len, chunks)) / len(chunks) <= _SPACED_CHUNK:
+        simplified = _SPACE_BETWEEN_CJK.sub("", simplified)
+    return simplified

@@ -96,9 +96,12 @@ class SoundSpeller:
         # Where the text's own words begin and end: a rewrite never cuts through one
         # («用公积金» has no «用公» to put right).
         bounds, at = {0}, 0
+        words: dict[int, str] = {}  # where each of the text's dictionary words ends: the word
         for piece in self._cut(text):
             at += len(piece)
             bounds.add(at)
+            if len(piece) >= 2 and self._is_word(piece):
+                words[at] = piece
         out: list[str] = []
         position = 0
         while position < len(text):
@@ -109,7 +112,7 @@ class SoundSpeller:
                 sound = sounds[position : position + length]
                 meant, blurred = self._meant(sound)
                 if meant is not None and (
-                    meant == stretch or self._fits(text, position, stretch, meant, bounds, blurred)
+                    meant == stretch or self._fits(text, position, stretch, meant, bounds, words, blurred)
                 ):
                     out.append(meant)
                     position += length
@@ -127,17 +130,29 @@ class SoundSpeller:
         return self._blurred.get(_blurred(sound)), True
 
     def _fits(
-        self, text: str, position: int, stretch: str, meant: str, bounds: set[int], blurred: bool
+        self,
+        text: str,
+        position: int,
+        stretch: str,
+        meant: str,
+        bounds: set[int],
+        words: dict[int, str],
+        blurred: bool,
     ) -> bool:
         """A mistype of `meant` that meets the message's words at both ends, or, when it sounds
         exactly like it, at one end when the text with it put right is cut with the word whole
-        (自行车上牌 must not become 自新车上牌 by the blurred sound of 新车上牌)."""
+        (自行车上牌 must not become 自新车上牌 by the blurred sound of 新车上牌) and the end it
+        cuts through is no dictionary word of the message («报|小学一年级» has no «报销»)."""
         if not self._mistyped(stretch, meant):
             return False
-        starts, ends = position in bounds, position + len(stretch) in bounds
+        end = position + len(stretch)
+        starts, ends = position in bounds, end in bounds
         if starts and ends:
             return True
         if blurred or not (starts or ends):
+            return False
+        cut_at = end if starts else position
+        if any(stop - len(word) < cut_at < stop for stop, word in words.items()):
             return False
         mended = text[:position] + meant + text[position + len(stretch) :]
         return meant in self._cut(mended)

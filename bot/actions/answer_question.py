@@ -383,10 +383,15 @@ FEEDBACK_WORDS = re.compile(
     # «医生建议在家休养» passes on someone else's advice; it is not the citizen's suggestion.
     "投诉|投述|举报|反映|态度|乱收费|不作为|刁难|推诿|差评|不满|意见|(?<!医生)(?<!大夫)(?<!老师)(?<!单位)建议|"
     "太慢|拖着不|骗|违规|违法|曝光|"
-    # venting without the word 投诉: «转了三个人…真服了», «来回跑了四趟 太折腾人了»
-    "服了|折腾|屁用|管不管|没人管|没人理|不归.{0,4}管|踢皮球|推来推去|白跑|跑了.{1,2}趟|"
-    "挂(了|我)(的)?电话|电话.{0,3}挂了|(给|把)我挂了|气死|气人|糊弄|敷衍|无语|离谱|坑人|"
     "人工|真人|工作人员|客服|转接|找个人|找人工"
+)
+
+
+# Venting without the word 投诉 («转了三个人…真服了», «来回跑了四趟 太折腾人了»): a complaint
+# too, unless it asks how to complain to the item that takes complaints.
+VENTING = re.compile(
+    "服了|折腾|屁用|管不管|没人管|没人理|不归.{0,4}管|踢皮球|推来推去|白跑|跑了.{1,2}趟|"
+    "挂(了|我)(的)?电话|电话.{0,3}挂了|(给|把)我挂了|气死|气人|糊弄|敷衍|无语|离谱|坑人"
 )
 
 
@@ -412,6 +417,8 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     # «…约不上，我要投诉» files a complaint, whichever item takes complaints.
     names = "；".join(decision.item.names) if decision.item and not files_a_complaint(text) else ""
     if any(found.group() not in names for found in FEEDBACK_WORDS.finditer(rest)):
+        return None
+    if VENTING.search(rest) and "投诉" not in names:
         return None
     if (
         decision.how in ("named", "follow_up", "picked", "picked_by_meaning", "with_previous", "variant")

@@ -69,7 +69,7 @@ _DOCUMENT = re.compile(
 # Provinces, cities, counties and «老家»: where the citizen is, never which matter.
 _PLACE = re.compile(
     "(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
-    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市)?|.{1,4}(省|市|县)|老家|家乡|外省|外市"
+    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市)?|.{1,4}(省|市|县)|老家|家乡|外省|外市|.{0,2}(园区|工业园|产业园|开发区|工业区)"
 )
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»).
 _SWITCH = re.compile(r"^\W*(那|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
@@ -487,9 +487,10 @@ class Resolver:
 
     def _asks_only_about(self, text: str, current: ServiceItem, also: str = "") -> bool:
         """A question that neither turns to another matter («那X呢», «另外…», a correction, a wish
-        stated anew, the counterpart of the current item) nor names one its wording (or `also`)
-        lacks. (Turning away with «另外…» or «那…» stays a turn away even when the words of the
-        matter turned to are ones the guide writes for the current item too.)"""
+        stated anew, the counterpart of the current item) nor names one, or a document
+        («残疾人证»), its wording (or `also`) lacks. (Turning away with «另外…» or «那…» stays
+        a turn away even when the words of the matter turned to are ones the guide writes for
+        the current item too.)"""
         return (
             question_cue(text) is not None
             and not keeps_question(text)
@@ -498,6 +499,9 @@ class Resolver:
             and not _WISH.search(text)
             and not _asks_for_counterpart(text, current)
             and not [word for word in self._matters_beside(text, current) if word not in also]
+            and not [
+                d for d in self._documents(text) if d not in self._knowledge.about(current) and d not in also
+            ]
         )
 
     def _matters_beside(self, text: str, current: ServiceItem) -> list[str]:
@@ -537,13 +541,13 @@ class Resolver:
         if (
             decision.confidence >= self._model.lone_answer_threshold
             and scores.get(current.id, 0.0) < _STRAY
-            and any(word in self._names(found) for word in asking)
+            and any(word in self._names(found) and word not in self._names(current) for word in asking)
         ):
             # «孩子生下来了 医保咋给他交上» after 生育医疗费用: read alone, the message is
             # about the other item as surely as a lone candidate is answered, and hardly about
-            # the current one; its asking clause names the other item (医保), even with a word
-            # the current one shares. (Not «老人眼睛不好，用手机能弄吗» after 待遇资格认证: no
-            # word of it names the item retrieval strays to.)
+            # the current one; its asking clause names the other item (医保) with a word the
+            # current one's names lack, if not its wording. (Not «老人眼睛不好，用手机能弄吗»
+            # after 待遇资格认证, nor «备案要交钱吗» after 施工劳务资质备案.)
             return True
         return scores.get(current.id, 0.0) < threshold and self._names_in_own_words(
             _asking_clause(text), found, current
@@ -605,8 +609,9 @@ class Resolver:
             term
             for term in self._words(text)
             if not self._knowledge.in_some_wording(term)
-            and not _CIRCUMSTANCE.fullmatch(term)
+            and not _circumstantial(term)
             and not _CHARGE.fullmatch(term)
+            and not _kind_of_business(term, text)
             and (self._knowledge.is_common_noun(term) or _names_by_latin(term))
             and not any(_beside_the_matter(term, text, item) for item in found)
         ]
@@ -815,9 +820,10 @@ class Resolver:
         sought = [
             document
             for document in documents
-            if not _BROUGHT.search(text.split(document)[0][-3:])
-            and not _ACTED_ON.match(text.partition(document)[2])
-            and not _ACTED_ON.search(text.partition(document)[0][-2:])
+            if not _BROUGHT.search(normalised.split(document)[0][-3:])
+            and not _ACTED_ON.match(normalised.partition(document)[2])
+            and not _CHANGED_ON.match(normalised.partition(document)[2])
+            and not _ACTED_ON.search(normalised.partition(document)[0][-2:])
         ]
         if (
             best_score >= self._model.answer_threshold
@@ -876,6 +882,14 @@ def _circumstantial(term: str) -> bool:
         or _CIRCUMSTANCE.fullmatch(term)
         or _WHEN.fullmatch(term)
     )
+
+
+# «开个水果店», «奶茶铺»: what a shop sells tells which business, not which matter.
+_SHOP = "[店铺馆摊档]"
+
+
+def _kind_of_business(term: str, text: str) -> bool:
+    return bool(re.search(f"{_SHOP}$", term) or re.search(re.escape(term) + _SHOP, text))
 
 
 def _names_by_latin(term: str) -> bool:
@@ -1026,10 +1040,11 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
             n > 0
             and _LOOSE_DOCUMENT.match(term)
             and knowledge.is_common_noun(terms[n - 1])
-            and not knowledge.in_some_name(terms[n - 1])
+            and not any(knowledge.in_some_name(piece) for piece in terms[:n] if piece in terms[n - 1])
         ):
             # «烟草证在哪办» is cut «烟草|证在», «渔船证怎么办» «渔船|证»: the document character
-            # belongs to the noun before it (one no item is named with: 执业|证 stays as cut).
+            # belongs to the noun before it (one no item is named with, nor a word inside it:
+            # 执业|证 and 锅炉工|证在 stay as cut).
             document = terms[n - 1] + term[0]
             term = document if document in text else term
         if _DOCUMENT.search(term) and not _ANY_DOCUMENT.match(term):
@@ -1049,6 +1064,8 @@ _BROUGHT = re.compile("带|提供|提交|交|拿|用")
 # Words around a document the citizen already holds and wants ended or changed («营业执照注销»,
 # «注销营业执照»): the procedure is named after the business or holder, not after the document.
 _ACTED_ON = re.compile("注销|变更|吊销|撤销|年报|迁移|迁出")
+# What is written on a document the citizen holds needs changing («执照上地址得改»).
+_CHANGED_ON = re.compile("上(的|面)?.{0,6}(改|变|换)")
 
 
 def _names_one_of(hit: Hit, documents: Sequence[str]) -> bool:

@@ -33,7 +33,7 @@ from bot.actions.resolution import Outcome, Resolver, Turn, naming_terms, search
 from bot.evaluation.e2e import load_split
 from bot.privacy import mask_personal_data, nlu_placeholders
 from bot.settings import load_settings
-from knowledge.chinese import to_simplified
+from knowledge.chinese import as_mandarin
 from knowledge.confidence import FEATURES, MODEL_FILE, ConfidenceModel, features, load_model
 from knowledge.evaluate import load_questions
 from knowledge.search import Hit, KnowledgeBase
@@ -71,7 +71,7 @@ def examples(knowledge: KnowledgeBase) -> list[Example]:
     labelled += [(question, item, False) for _area, question, item in load_questions()]
     rows = []
     for raw, expected, from_dev in labelled:
-        read = to_simplified(nlu_placeholders(mask_personal_data(raw)))
+        read = as_mandarin(nlu_placeholders(mask_personal_data(raw)))
         text = searched_text(knowledge, read)
         hits = knowledge.search(text, k=DEPTH)
         terms = naming_terms(knowledge, text)

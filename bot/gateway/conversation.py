@@ -34,7 +34,7 @@ from bot.persistence.follow_ups import FollowUpStore
 from bot.persistence.store import ConversationStore
 from bot.privacy import mask_personal_data, nlu_placeholders
 from bot.ratings import RATING_SCORES, SATISFACTION_LEVELS, SECOND_RATING
-from knowledge.chinese import to_simplified
+from knowledge.chinese import as_mandarin
 
 NO_REPLY = "抱歉，我暂时无法回答这个问题。您可以换个说法再问，或拨打 12345 政务服务便民热线咨询。"
 
@@ -78,7 +78,7 @@ class ConversationRouter:
             notes = await self._handoff.on_citizen_message(conversation, incoming)
             return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in notes])
         replies = normalise_rasa_messages(
-            await self._rasa.send(conversation.sender_key, to_simplified(nlu_placeholders(masked)))
+            await self._rasa.send(conversation.sender_key, as_mandarin(nlu_placeholders(masked)))
         )
         if not replies:
             replies = [{"text": NO_REPLY, "buttons": [], "data": NoReply().dump()}]

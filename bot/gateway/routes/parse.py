@@ -15,7 +15,7 @@ from bot.contracts.areas import Area
 from bot.gateway.deps import AreasDep, KnowledgeDep, RasaDep
 from bot.gateway.errors import error_responses
 from bot.privacy import mask_personal_data
-from knowledge.chinese import to_simplified
+from knowledge.chinese import as_mandarin
 from knowledge.search import KnowledgeBase
 
 router = APIRouter(prefix="/api/v1", tags=["nlu"])
@@ -51,7 +51,7 @@ def area_of(
 
 @router.post("/parse", response_model=ParseResponse, responses=error_responses(503))
 async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep, areas: AreasDep) -> ParseResponse:
-    text = to_simplified(mask_personal_data(body.text))
+    text = as_mandarin(mask_personal_data(body.text))
     result = await rasa.parse(text)
     intent = result.get("intent") or {}
     entities = [

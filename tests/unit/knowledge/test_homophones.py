@@ -35,6 +35,7 @@ def test_a_same_sounding_mistype_of_a_guide_word_is_put_right(
         "居住证签注能在手机上办吗",  # 上办 is not a mistyped 上班
         "事业单位的人怎么办",  # 事业 is a word, though 失业 sounds alike
         "我第一次来办事，啥都不懂",
+        "儿子今年满六岁，报小学一年级看什么条件",  # 报小 is no 报销: 小学 is a word
     ],
 )
 def test_words_written_as_meant_are_left_alone(kb: KnowledgeBase, text: str) -> None:

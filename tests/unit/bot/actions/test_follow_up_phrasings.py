@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.actions.question_cues import question_cue
-from knowledge.chinese import to_simplified
+from knowledge.chinese import as_mandarin
 
 _PHRASINGS = Path(__file__).with_name("follow_up_phrasings.tsv")
 
@@ -28,7 +28,7 @@ def test_every_follow_up_phrasing_is_read_as_the_question_it_asks() -> None:
     assert len(rows) >= 390
     misread = []
     for kind, text in rows:
-        cue = question_cue(to_simplified(text))  # the gateway hands the actions simplified text
+        cue = question_cue(as_mandarin(text))  # the gateway hands the actions standard Mandarin
         if cue is None or cue.value != kind:
             misread.append(f"{kind}: {text} → {cue.value if cue else None}")
     assert not misread, "\n".join(misread)

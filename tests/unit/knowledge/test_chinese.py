@@ -1,0 +1,31 @@
+"""Reading what citizens write as standard written Mandarin (knowledge.chinese.as_mandarin)."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge.chinese import as_mandarin
+
+
+@pytest.mark.parametrize(
+    ("written", "read"),
+    [
+        ("補辦身份證要帶什麼", "补办身份证要带什么"),
+        # Cantonese wording, as Hong Kong and Macau residents write it
+        ("要帶咩文件去", "要带什么文件去"),
+        ("喺邊度辦", "在哪里办"),
+        ("大概幾耐先搞掂", "大概多久才办好"),
+        ("可唔可以網上辦", "可不可以网上办"),
+        ("我係香港人 想喺呢度開間公司", "我是香港人 想在这里开间公司"),
+        # 係 of 關係 is no Cantonese «is», and Mandarin 系 and 先 stay as written
+        ("養老保險關係點樣轉過去", "养老保险关系怎么转过去"),
+        ("社保关系怎么转", "社保关系怎么转"),
+        ("先交材料还是先预约", "先交材料还是先预约"),
+        # words typed apart are joined; clauses typed apart stay apart
+        ("我 今年 六十五 了 想 办 个 护照", "我今年六十五了想办个护照"),
+        ("厂子倒闭了 我现在没活干 失业登记要去哪登", "厂子倒闭了 我现在没活干 失业登记要去哪登"),
+        ("ETC 卡 怎么 办", "ETC 卡怎么办"),
+    ],
+)
+def test_citizens_writing_is_read_as_standard_mandarin(written: str, read: str) -> None:
+    assert as_mandarin(written) == read
