@@ -95,6 +95,8 @@ _VARIANTS = (
     ),
 )
 
+# A name or alias of at least this many characters written out names the item asked about.
+_WRITTEN_NAME = 2
 # Read alone, a message this unlikely about the current item has strayed from it.
 _STRAY = 0.1
 # «不是丢了», «没过期»: what the citizen says did not happen to the document.
@@ -478,12 +480,19 @@ class Resolver:
         return decision
 
     def _asks_to_bring(self, text: str, current: ServiceItem) -> bool:
-        """«需要带身份证吗», «户口本要不要带»: a short question whether to bring a document that
-        the current item's materials list (its wording otherwise does not hold them)."""
+        """«需要带身份证吗», «户口本要不要带», «契税发票要原件吗»: a short question whether to
+        bring a document that the current item's materials list, or papers of the citizen's own
+        that name no item nor a certificate (契税发票, 病历; not 结婚证), with nothing else the
+        wording lacks."""
         if question_cue(text) is not QuestionType.materials or len(naming_part(text)) > _BRING_NAMING:
             return False
         materials = self._knowledge.normalise("；".join(f"{m.name}{m.note or ''}" for m in current.materials))
-        return self._asks_only_about(text, current, also=materials)
+        papers = "；".join(
+            word
+            for word in self._words(text)
+            if not self._knowledge.in_some_name(word) and not _DOCUMENT.search(word)
+        )
+        return self._asks_only_about(text, current, also=f"{materials}；{papers}")
 
     def _asks_only_about(self, text: str, current: ServiceItem, also: str = "") -> bool:
         """A question that neither turns to another matter («那X呢», «另外…», a correction, a wish
@@ -602,8 +611,13 @@ class Resolver:
         and its neighbours (药品零售许可, 执业药师注册) are not worth offering. A long message
         tells circumstances too («我在机械厂干了二十多年…»), so it is left to retrieval; so
         is a noun beside the matter an item `found` is named after («我带的徒弟还没证 他第一次
-        考电工证…», «闺女的出生证明丢了»): whose it is, not what it is."""
+        考电工证…», «闺女的出生证明丢了»): whose it is, not what it is. Nor is any noun
+        asked about when the message writes out a name of the item found («厂子倒闭了 失业登记
+        要去哪登»: 厂子 is the citizen's case)."""
         if len(naming_part(text)) > SHORT_NAMING:
+            return []
+        written = self._knowledge.normalise(searched_text(self._knowledge, text))
+        if any(name in written for item in found[:1] for name in item.names if len(name) >= _WRITTEN_NAME):
             return []
         return [
             term

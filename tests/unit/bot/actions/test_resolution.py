@@ -863,3 +863,22 @@ def test_a_correction_written_with_spaces_drops_what_it_takes_back(resolver: Res
     )
     decision = resolver.decide(turn)
     assert decision.item is not None and decision.item.id == "transport.vehicle_transfer", decision
+
+
+def test_a_noun_beside_a_name_written_out_is_the_citizens_case(resolver: Resolver) -> None:
+    """厂子 is never written in the guide, but 失业登记 is written out: the case, not the matter."""
+    decision = resolver.decide(Turn("厂子倒闭了 我现在没活干 失业登记要去哪登"))
+    assert decision.item is not None and decision.item.id == "employment.unemployment_registration"
+
+
+@pytest.mark.parametrize(
+    ("current", "text"),
+    [("housing.new_commercial_housing_registration", "契税发票要原件吗"),
+     ("social_security.work_injury_recognition", "要准备什么 医院的病历行不行")],
+)  # fmt: skip
+def test_whether_to_bring_the_citizens_own_papers_is_about_the_current_item(
+    resolver: Resolver, current: str, text: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, previous_text="这个要什么资料"))
+    assert decision.item is not None and decision.item.id == current, decision
+    assert decision.question is QuestionType.materials
