@@ -39,11 +39,11 @@ from bot.actions.answer_question import (
 from bot.actions.feedback import complains_about, submit
 from bot.actions.handoff import classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, intent_of, latest_intent, question_of
-from bot.actions.question_cues import keeps_question, naming_part, question_cue
+from bot.actions.question_cues import asks_something, keeps_question, naming_part, question_cue
 from bot.actions.resolution import SETTLED_BY_CONVERSATION, Outcome
 from bot.contracts.replies import ConfirmGuess, Rephrase
 from bot.contracts.tickets import HandoffReason
-from knowledge.render import QUESTION_LABELS
+from knowledge.render import QUESTION_LABELS, QuestionType
 
 # A question intent ranked this high is a guess worth confirming.
 GUESS_INTENT_CONFIDENCE = 0.15
@@ -90,8 +90,12 @@ class ActionFallback(Action):
             decision = replace(decision, question=turn.last_question)
         # The conversation settles it (a candidate picked, «那X呢» in the previous frame), or
         # the message asks something about an item it names or the one being discussed.
-        understood = decision.how in SETTLED_BY_CONVERSATION or (
-            decision.how in ("named", "follow_up") and (asks or goes_on)
+        # A question without a type's cue about an item it names outright («在那边看病医保咋用
+        # 要办个啥备案») is understood too: answered with the item's overview.
+        understood = (
+            decision.how in SETTLED_BY_CONVERSATION
+            or (decision.how in ("named", "follow_up") and (asks or goes_on))
+            or (decision.how == "named" and asks_something(text))
         )
         if complains_about(text, decision.item):
             # «举报…骗领补贴»: not an answer about the item it mentions, even when it names one
@@ -99,7 +103,12 @@ class ActionFallback(Action):
             submit(dispatcher, tracker, HandoffReason.complaint, text.strip())
             return list(RESET_FALLBACK)
         if understood and decision.item is not None:
-            return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
+            question = decision.question
+            if question is QuestionType.overview and not asks:
+                # No cue in the wording: DIET's likeliest question, however unsure, is the best
+                # reading of what is asked about the item («要去银行吗»: where).
+                question = question_of(_best_question_intent(tracker))
+            return answer_item(dispatcher, tracker, knowledge, decision.item, question)
         offered_at = decision.confidence if decision.outcome is Outcome.clarify and cue is not None else 0.0
         if answer_from_faq(dispatcher, knowledge, text, offered_at):
             return list(RESET_FALLBACK)

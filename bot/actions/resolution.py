@@ -95,6 +95,10 @@ _VARIANTS = (
     ),
 )
 
+# Asking whether a copy or the original will do.
+_FORM_OF_PAPER = re.compile(
+    "(复印件|原件|扫描件|电子版)(行|可以|也行|就行|吗|还是)|(要|给|交|带)(复印件|原件)|(复印件|原件)不[?？]?$"
+)
 # A name or alias of at least this many characters written out names the item asked about.
 _WRITTEN_NAME = 2
 # Read alone, a message this unlikely about the current item has strayed from it.
@@ -322,6 +326,15 @@ class Resolver:
         decision, scores = self._retrieve(turn.text, question)
         decision = self._confirmed_alone(turn.text, decision)
         told = current is not None and not asks_something(turn.text)
+        if (
+            current is not None
+            and not offered
+            and _FORM_OF_PAPER.search(turn.text)
+            and not (turns_away(turn.text) or keeps_question(turn.text) or corrects(turn.text))
+        ):
+            # «新地址的租房合同给复印件行吗»: whether a copy will do is asked of the papers the
+            # item being discussed needs, whatever paper it names.
+            return Decision(Outcome.answer, QuestionType.materials, current, confidence=1.0, how="follow_up")
         if decision.how == "candidates" and not told and self.unheard_of(turn.text, decision.candidates[:1]):
             decision = replace(decision, outcome=Outcome.honest_no, candidates=(), how="unheard_of")
         if offered:

@@ -71,6 +71,20 @@ async def test_an_unsure_intent_with_a_named_item_and_a_clear_question_is_answer
     assert slots["service_item"] == "certificates.id_card_reissue" and slots["question_type"] == "fee"
 
 
+async def test_an_unsure_intent_asking_about_an_item_it_names_outright_is_answered(
+    installed: KnowledgeBase,
+) -> None:
+    """No cue of a question type, but it asks (咋用, 啥) about an item it names: DIET's likeliest
+    question is answered rather than confirmed."""
+    ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "ask_materials", "confidence": 0.19}]
+    state = tracker(
+        "退休了要去深圳跟儿子住 在那边看病医保咋用 要办个啥备案", "nlu_fallback", intent_ranking=ranking
+    )
+    [message], slots = await run(ActionFallback(), state)
+    assert slots["service_item"] == "healthcare.cross_province_medical_filing", message["text"]
+    assert slots["question_type"] == "materials"
+
+
 async def test_an_unsure_complaint_is_handed_over_not_guessed_at(installed: KnowledgeBase) -> None:
     ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "ask_record", "confidence": 0.3}]
     state = tracker("举报有家中介用假材料骗领技能提升补贴", "nlu_fallback", intent_ranking=ranking)

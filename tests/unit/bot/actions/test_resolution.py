@@ -882,3 +882,17 @@ def test_whether_to_bring_the_citizens_own_papers_is_about_the_current_item(
     decision = resolver.decide(Turn(text, current_item=current, previous_text="这个要什么资料"))
     assert decision.item is not None and decision.item.id == current, decision
     assert decision.question is QuestionType.materials
+
+
+def test_whether_a_copy_will_do_is_asked_of_the_current_items_papers(resolver: Resolver) -> None:
+    """租房合同 names 住房租赁登记备案, but «给复印件行吗» asks about the papers of the item at hand."""
+    decision = resolver.decide(
+        Turn(
+            "新地址的租房合同给复印件行吗", current_item="enterprise_licensing.enterprise_change_registration"
+        )
+    )
+    assert (
+        decision.item is not None
+        and decision.item.id == "enterprise_licensing.enterprise_change_registration"
+    )
+    assert decision.question is QuestionType.materials
