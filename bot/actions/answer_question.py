@@ -32,7 +32,10 @@ from bot.actions.resolution import (
     Resolver,
     Turn,
     button_titles,
+    document_terms,
+    naming_terms,
     question_for,
+    searched_text,
     tells_what_happened,
     without_names,
 )
@@ -242,6 +245,11 @@ def answer_from_faq(
     if not faqs or faqs[0].confidence < max(FAQ_ANSWER_THRESHOLD, candidates_at):
         return False
     faq = faqs[0].faq
+    searched = searched_text(knowledge, text)
+    written = knowledge.normalise(f"{faq.q}{faq.a}")
+    if any(d not in written for d in document_terms(knowledge, searched, naming_terms(knowledge, searched))):
+        # «领结婚证要提前预约吗» is not answered by «办证件要提前预约吗» about 出入境证件.
+        return False
     dispatcher.utter_message(
         text=f"【常见问题】{faq.q}\n{faq.a}\n如需了解具体事项，请告诉我事项名称，例如“补办身份证”。",
         json_message=Faq(faq_id=faq.id, area=faq.area, confidence=faqs[0].confidence).dump(),

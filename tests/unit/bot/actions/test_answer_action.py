@@ -132,6 +132,14 @@ async def test_a_question_without_item_is_answered_from_a_close_faq(installed: K
     assert events == RESET
 
 
+async def test_a_faq_silent_on_the_document_asked_about_is_no_answer(installed: KnowledgeBase) -> None:
+    """«办证件要提前预约吗» is about 出入境证件; the 结婚证 the citizen asks about is not in it."""
+    tracker = recorded("materials_without_item")
+    tracker.latest_message["text"] = "年底去领结婚证 民政那边要提前预约吗"
+    messages, _ = await run(tracker)
+    assert messages[0]["custom"]["type"] != "faq", messages[0]["text"]
+
+
 async def test_an_unrelated_faq_is_not_offered_as_an_answer(installed: KnowledgeBase) -> None:
     tracker = recorded("materials_without_item")
     tracker.latest_message["text"] = "要带什么材料"
