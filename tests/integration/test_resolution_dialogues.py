@@ -161,3 +161,25 @@ def test_a_message_that_only_tells_keeps_the_question_asked_before(gateway: http
     say(gateway, "r-tells", "港澳通行证要什么材料")
     reply = say(gateway, "r-tells", "证已经有了，就是签注用完了")
     assert answered(reply) == ("certificates.hk_macau_endorsement", "materials"), reply
+
+
+def test_a_matter_the_guide_lacks_told_with_circumstances_gets_no_old_item(gateway: httpx.Client) -> None:
+    say(gateway, "r-unheard", "我奶奶每年都要做那个领养老金的认证 今年咋认证")
+    reply = say(gateway, "r-unheard", "她今年都85了 听说八十岁以上有高龄补贴 这个怎么申请")
+    assert answered(reply) is None and "honest_no" in kinds(reply), reply
+
+
+def test_venting_in_the_middle_of_questions_is_a_complaint(gateway: httpx.Client) -> None:
+    say(gateway, "r-venting", "我老公在工地上摔伤了 工伤认定咋申请")
+    reply = say(gateway, "r-venting", "上回材料交上去说不全让补 补完又说不行 来回跑了四趟 太折腾人了")
+    assert answered(reply) is None and handoff_of(reply)["area"] == "social_security", reply
+
+
+def test_cantonese_and_words_typed_apart_are_understood(gateway: httpx.Client) -> None:
+    item = "certificates.death_hukou_cancellation"
+    first = answered(say(gateway, "r-cantonese", "我媽媽係本地戶口 上個月過咗身 佢個戶口要點樣註銷"))
+    assert first is not None and first[0] == item
+    assert answered(say(gateway, "r-cantonese", "要帶咩文件去")) == (item, "materials")
+    assert answered(say(gateway, "r-cantonese", "大概幾耐先搞掂")) == (item, "time_limit")
+    reply = say(gateway, "r-spaced", "我 今年 六十五 了 户口本 丢了 怎么 补")
+    assert answered(reply) == ("certificates.hukou_booklet_reissue", "steps"), reply
