@@ -14,10 +14,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.answer_question import question_in_disguise
+from bot.actions.answer_question import FEEDBACK_WORDS, STORY_NAMING, VENTING, question_in_disguise
 from bot.actions.handoff import classify_area, handoff_payload
 from bot.actions.intents import latest_intent
-from bot.actions.question_cues import files_a_complaint
+from bot.actions.question_cues import files_a_complaint, naming_part
 from bot.area_classifier import AREA_TERMS_LONGEST_FIRST
 from bot.contracts.areas import AREA_LABELS
 from bot.contracts.tickets import HandoffReason
@@ -85,6 +85,19 @@ def describes_something(text: str) -> bool:
     return len(_left_over(text)) >= MIN_DESCRIPTION_CHARS
 
 
+# Below this DIET confidence, a complaint or suggestion without a single word of one is a guess.
+UNSURE_FEEDBACK = 0.6
+
+
+def unsure_without_feedback_words(tracker: Tracker) -> bool:
+    """DIET is unsure, and a short message has no word of a complaint, a suggestion or venting
+    (a long story still goes to a person, who reads it better than a guess)."""
+    text = to_simplified(tracker.latest_message.get("text") or "")
+    confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0.0)
+    worded = FEEDBACK_WORDS.search(text) or VENTING.search(text) or _COMPLAINT.search(text)
+    return confidence < UNSURE_FEEDBACK and not worded and len(naming_part(text)) <= STORY_NAMING
+
+
 def _kind(tracker: Tracker) -> HandoffReason:
     value = tracker.get_slot("feedback_kind") or latest_intent(tracker)
     return HandoffReason.suggestion if value == "suggestion" else HandoffReason.complaint
@@ -120,6 +133,10 @@ class ActionStartFeedback(Action):
         if answered is not None:
             # Not feedback after all: the form the rule starts next is skipped.
             return [*answered, FollowupAction("action_listen")]
+        if unsure_without_feedback_words(tracker):
+            # «我那个小店不想干了» (DIET: complaint 0.48) files nothing in the citizen's name:
+            # it is a message not understood, which the fallback guesses at or asks again.
+            return [FollowupAction("action_fallback")]
         kind = _kind(tracker)
         text = (tracker.latest_message.get("text") or "").strip()
         # Filled here, the form finds nothing to ask and hands over to submit at once.

@@ -250,3 +250,16 @@ async def test_venting_without_the_word_complaint_is_no_question_in_disguise(
     slots = {"service_item": "social_security.work_injury_recognition"}
     _, filled = await run(ActionStartFeedback(), tracker(text, "complaint", slots))
     assert filled["feedback_kind"] == "complaint"
+
+
+async def test_an_unsure_complaint_without_a_word_of_one_is_not_filed(installed: KnowledgeBase) -> None:
+    """«我那个小店不想干了» (DIET: complaint, unsure) is a message not understood, not a complaint
+    filed in the citizen's name; a sure one, or one with a complaint's words, still is."""
+    events = await ActionStartFeedback().run(
+        CollectingDispatcher(), tracker("我那个小店不想干了", "complaint"), {}
+    )
+    assert events == [{"event": "followup", "timestamp": None, "name": "action_fallback"}]
+    sure = tracker("我那个小店不想干了", "complaint")
+    sure.latest_message["intent"] = {"name": "complaint", "confidence": 0.95}
+    _, filled = await run(ActionStartFeedback(), sure)
+    assert filled["feedback_kind"] == "complaint"
