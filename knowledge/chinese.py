@@ -56,6 +56,10 @@ _CJK = "\u4e00-\u9fff"
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
 
 
+# Taiwan's standard forms that OpenCC's t2s keeps (身分證 → 身分证), also a common mistype here.
+_VARIANTS = (("身分证", "身份证"),)
+
+
 def as_mandarin(text: str) -> str:
     """The message in simplified characters, Cantonese words put into Mandarin, and words
     typed apart joined (clauses typed apart stay apart)."""
@@ -64,6 +68,8 @@ def as_mandarin(text: str) -> str:
         simplified = _CANTONESE_WORDS.sub(lambda match: _MANDARIN[match.group()], simplified)
     else:
         simplified = to_simplified(text)
+    for variant, standard in _VARIANTS:
+        simplified = simplified.replace(variant, standard)
     chunks = simplified.split()
     if len(chunks) > _SPACED_MIN and sum(map(len, chunks)) / len(chunks) <= _SPACED_CHUNK:
         simplified = _SPACE_BETWEEN_CJK.sub("", simplified)

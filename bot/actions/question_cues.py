@@ -262,6 +262,8 @@ def without_personal_numbers(text: str) -> str:
 # Chat messages separate clauses with a space as often as with a comma.
 _CLAUSES = re.compile(r"[^，,。；;！!？?\s]+[，,。；;！!？?\s]*")
 _NEGATED = re.compile(r"^\s*(而)?不是")
+# «驾照还在», «执照没丢»: a clause saying the document it names is not the one in trouble.
+_STILL_FINE = re.compile("(还在|没丢|没有丢|没坏|没过期|还能用)[了呢啊的]?$")
 
 
 def without_negated(text: str) -> str:
@@ -269,5 +271,9 @@ def without_negated(text: str) -> str:
     公积金转外地，不是开缴存证明»: 缴存证明 is what not to search for), when another clause
     still names something; a bare «不是，…» opening a correction names nothing and stays."""
     clauses = _CLAUSES.findall(text)
-    kept = [c for c in clauses if not (_NEGATED.match(c) and naming_part(c))]
+    kept = [
+        c
+        for c in clauses
+        if not ((_NEGATED.match(c) or _STILL_FINE.search(c.rstrip("，,。；;！!？? "))) and naming_part(c))
+    ]
     return "".join(kept) if len(kept) < len(clauses) and any(naming_part(c) for c in kept) else text

@@ -87,7 +87,12 @@ _WISH = re.compile("(?<!不)想(?!问|请问|了解|咨询|知道|确认)")
 # lost or broken one is replaced (补领、补发), an expired one renewed (换领), and one never
 # held is applied for the first time (首次申领).
 _VARIANTS = (
-    (re.compile("丢|遗失|掉了|找不到|找不回|找不着|不见了|坏了|损坏|破损|弄坏|被偷"), re.compile("补")),
+    (
+        re.compile(
+            "丢|遗失|掉了|找不到|找不回|找不着|不见了|坏了|损坏|破损|弄坏|被偷|泡水|泡坏|烂了|撕坏|看不清"
+        ),
+        re.compile("补"),
+    ),
     (re.compile("过期|到期|失效"), re.compile("换")),
     (
         re.compile("头一回|第一次|首次|初次|没办过|没拿过|没领过|新办|刚出生|刚生下来"),
@@ -639,6 +644,7 @@ class Resolver:
             and not _circumstantial(term)
             and not _CHARGE.fullmatch(term)
             and not _kind_of_business(term, text)
+            and not tells_what_happened(term)  # «房本泡水烂了»: what happened to it
             and (self._knowledge.is_common_noun(term) or _names_by_latin(term))
             and not any(_beside_the_matter(term, text, item) for item in found)
         ]

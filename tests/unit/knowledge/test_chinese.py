@@ -21,6 +21,8 @@ from knowledge.chinese import as_mandarin
         ("養老保險關係點樣轉過去", "养老保险关系怎么转过去"),
         ("社保关系怎么转", "社保关系怎么转"),
         ("先交材料还是先预约", "先交材料还是先预约"),
+        # Taiwan's 身分證, which t2s keeps as 身分证
+        ("身分證丟了怎麼補", "身份证丢了怎么补"),
         # words typed apart are joined; clauses typed apart stay apart
         ("我 今年 六十五 了 想 办 个 护照", "我今年六十五了想办个护照"),
         ("厂子倒闭了 我现在没活干 失业登记要去哪登", "厂子倒闭了 我现在没活干 失业登记要去哪登"),

@@ -896,3 +896,19 @@ def test_whether_a_copy_will_do_is_asked_of_the_current_items_papers(resolver: R
         and decision.item.id == "enterprise_licensing.enterprise_change_registration"
     )
     assert decision.question is QuestionType.materials
+
+
+def test_a_clause_saying_a_document_is_fine_is_not_what_is_meant(resolver: Resolver) -> None:
+    """«驾照还在»: the driving licence is fine; the 行驶证 is the one lost."""
+    decision = resolver.decide(
+        Turn("不对不对 驾照还在 是行驶证找不着了 补要带啥", current_item="transport.driving_license_reissue")
+    )
+    assert decision.item is not None and decision.item.id == "transport.vehicle_plate_reissue", decision
+
+
+def test_what_happened_to_a_document_is_no_unknown_matter(resolver: Resolver) -> None:
+    """泡水 is never written in the guide; it tells what happened to the 房本."""
+    decision = resolver.decide(Turn("自家房本泡水烂了 换个新的要交多少钱"))
+    assert "housing.real_estate_certificate_reissue" in [c.id for c in decision.candidates] + [
+        decision.item.id if decision.item else ""
+    ], decision
