@@ -1086,8 +1086,9 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
 
 
 # Qualifiers an item's name says it is, and the words that ask for its counterpart
-# («正式上牌一般要多久» after 核发机动车临时行驶车号牌 is about the plate, not the temporary one).
-_COUNTERPARTS = (("临时", "正式"),)
+# («正式上牌一般要多久» after 核发机动车临时行驶车号牌 is about the plate, not the temporary one;
+# «实在不行走普通注销要多久» after 企业简易注销登记 is about 企业注销登记).
+_COUNTERPARTS = (("临时", "正式"), ("简易", "普通"))
 # Below the clarify threshold: the message read alone finds mostly the item it is not about.
 _COUNTERPART_FLOOR = 0.1
 # «换新证», «办个新卡»: a document spoken of by what is done to it, not by which one it is.

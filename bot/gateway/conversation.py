@@ -64,8 +64,9 @@ class ConversationRouter:
     async def handle_citizen_message(self, channel: str, external_id: str, text: str) -> TurnResult:
         """Store what the citizen wrote (masked, in their own script); Rasa gets simplified.
 
-        While the conversation is queued or with a person the message goes to the ticket; a
-        closed conversation starts over with the bot."""
+        While the conversation is queued or with a person the message goes to the ticket (and,
+        while a complaint or suggestion waits for a person, to the bot too); a closed
+        conversation starts over with the bot."""
         masked = mask_personal_data(text)
         conversation, incoming = await run_in_threadpool(self._store.receive, channel, external_id, masked)
         if conversation.state == ConversationState.closed:
@@ -76,7 +77,8 @@ class ConversationRouter:
             return await self._second_rating(conversation, int(second.group(1)), int(second.group(2)))
         if conversation.state != ConversationState.bot:
             notes = await self._handoff.on_citizen_message(conversation, incoming)
-            return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in notes])
+            if not await self._handoff.bot_still_answers(conversation):
+                return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in notes])
         replies = normalise_rasa_messages(
             await self._rasa.send(conversation.sender_key, as_mandarin(nlu_placeholders(masked)))
         )

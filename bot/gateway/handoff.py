@@ -20,7 +20,13 @@ from typing import Any, Protocol
 from starlette.concurrency import run_in_threadpool
 
 from bot.contracts.areas import AREA_LABELS, Area
-from bot.contracts.conversation import ConversationView, OutgoingMessage, Role, StoredMessage
+from bot.contracts.conversation import (
+    ConversationState,
+    ConversationView,
+    OutgoingMessage,
+    Role,
+    StoredMessage,
+)
 from bot.contracts.replies import (
     BackToBot,
     Claimed,
@@ -49,6 +55,8 @@ logger = logging.getLogger(__name__)
 RESOLVED_INTENT = "EXTERNAL_handoff_resolved"
 TRANSCRIPT_MESSAGES = 30
 PRIORITY = {HandoffReason.complaint: 1, HandoffReason.suggestion: 3}  # everything else: 2
+# Cases the citizen files rather than a chat they hand over: the bot keeps answering meanwhile.
+FEEDBACK_REASONS = frozenset({HandoffReason.complaint, HandoffReason.suggestion})
 BACK_TO_BOT = "工作人员已处理完您的问题，接下来由智能助手继续为您服务。"
 CLOSED = "本次人工服务已结束，感谢您的耐心。如有新的问题，直接发消息即可。"
 # Who the citizen is told now handles a transferred case (the sample district's departments,
@@ -164,12 +172,26 @@ class HandoffService:
         new = await run_in_threadpool(self._new_ticket, conversation, request)
         ticket, created = await run_in_threadpool(self._tickets.open_ticket, new)
         if created:
-            await self._pause_rasa(conversation.sender_key)
+            if request.reason not in FEEDBACK_REASONS:
+                await self._pause_rasa(conversation.sender_key)
             await self._publish_ticket(ticket, "created")
         position = await run_in_threadpool(self._tickets.queue_position, ticket)
         ack = await run_in_threadpool(self._store_ack, conversation.id, ticket, position)
         await self._publish_message(ticket, ack, to_citizen=False)  # it is part of this turn's reply
         return ack
+
+    async def bot_still_answers(self, conversation: ConversationView) -> bool:
+        """A complaint or suggestion waiting for a person is a case filed, not a chat taken over:
+        until a person takes it, the bot goes on answering the citizen's questions («算了 先说
+        网上能不能查进度»), and each message still reaches the case."""
+        if conversation.state != ConversationState.queued:
+            return False
+        ticket = await run_in_threadpool(self._tickets.open_ticket_of, conversation.id)
+        return (
+            ticket is not None
+            and ticket.status == TicketStatus.queued
+            and HandoffReason(ticket.reason) in FEEDBACK_REASONS
+        )
 
     async def on_citizen_message(
         self, conversation: ConversationView, message: StoredMessage
@@ -182,8 +204,8 @@ class HandoffService:
             return []
         pressed = await self._pressed(conversation, message)
         await self._publish_message(ticket, message, to_citizen=False, pressed=pressed)
-        if ticket.status != TicketStatus.queued:
-            return []
+        if ticket.status != TicketStatus.queued or HandoffReason(ticket.reason) in FEEDBACK_REASONS:
+            return []  # with a person, or a filed case the bot answers beside (`bot_still_answers`)
         position = await run_in_threadpool(self._tickets.queue_position, ticket)
         text = (
             f"已收到，您的消息已转给工作人员（受理编号 {ticket.case_number}，"
@@ -360,6 +382,8 @@ class HandoffService:
                 f"工作人员将于 {format_opening(opening)} 起按顺序回复，"
                 "回复会发到这里，您离开后再回来也能看到。"
             )
+        if HandoffReason(ticket.reason) in FEEDBACK_REASONS:
+            text += "在此期间，您仍可以继续向我咨询办事问题。"
         data = HandoffAck(
             case_number=ticket.case_number,
             queue_position=position,

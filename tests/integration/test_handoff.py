@@ -99,6 +99,28 @@ def test_a_complaint_lands_in_its_areas_queue_with_high_priority(
     assert say(gateway, "p2", "你好")["state"] == "bot"  # a closed conversation starts over
 
 
+def test_the_bot_answers_beside_a_filed_complaint_until_a_person_takes_it(
+    gateway: httpx.Client, staff: dict[str, dict[str, str]]
+) -> None:
+    """A complaint is a case filed, not a chat taken over: questions asked while it waits are
+    answered by the bot (and reach the case); once a clerk takes it, only the clerk answers."""
+    clerk = staff["housing_clerk"]
+    say(gateway, "p5", "公积金缴存证明怎么开")
+    filed = say(gateway, "p5", "上回去窗口排了俩钟头 工作人员一句系统坏了就打发我走 什么服务 我要投诉")
+    case = case_number_of(filed)
+    assert filed["state"] == "queued" and "仍可以继续向我咨询" in filed["messages"][-1]["text"]
+    asked = say(gateway, "p5", "网上能开吗")
+    assert asked["state"] == "queued"
+    assert [m["data"].get("item_id") for m in asked["messages"]] == [
+        "housing.provident_fund_deposit_certificate"
+    ]
+    transcript = gateway.get(f"/api/v1/tickets/{case}", headers=clerk).json()["messages"]
+    assert "网上能开吗" in [m["text"] for m in transcript]
+    assert gateway.post(f"/api/v1/tickets/{case}/claim", headers=clerk).status_code == 200
+    taken = say(gateway, "p5", "要带身份证吗")
+    assert taken["state"] == "human" and taken["messages"] == []  # the clerk answers now
+
+
 def test_two_misunderstandings_in_a_row_open_a_ticket(
     gateway: httpx.Client, staff: dict[str, dict[str, str]]
 ) -> None:

@@ -912,3 +912,14 @@ def test_what_happened_to_a_document_is_no_unknown_matter(resolver: Resolver) ->
     assert "housing.real_estate_certificate_reissue" in [c.id for c in decision.candidates] + [
         decision.item.id if decision.item else ""
     ], decision
+
+
+def test_the_ordinary_procedure_after_the_simplified_one_is_its_counterpart(resolver: Resolver) -> None:
+    decision = resolver.decide(
+        Turn(
+            "实在不行走普通注销要多久",
+            current_item="enterprise_licensing.enterprise_simplified_deregistration",
+            previous_text="公司走简易注销 公告期满了 后面还要办啥",
+        )
+    )
+    assert decision.item is not None and decision.item.id == "enterprise_licensing.enterprise_deregistration"
