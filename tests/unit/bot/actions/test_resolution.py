@@ -177,19 +177,6 @@ def test_a_matter_the_guide_lacks_after_an_answer_is_an_honest_no(
     assert decision.outcome is Outcome.honest_no and decision.item is None, decision
 
 
-def test_what_the_citizen_says_did_not_happen_picks_no_remedy(resolver: Resolver) -> None:
-    """«不是丢了»: not a lost certificate to replace, but one never issued."""
-    decision = resolver.decide(
-        Turn(
-            "哦不是丢了 是孩子生下来医院还没给 第一次办要带啥",
-            current_item="healthcare.birth_medical_certificate_reissue",
-            previous_text="出生证明丢了怎么补",
-        )
-    )
-    first_issue = "healthcare.birth_medical_certificate_first_issue"
-    assert decision.item is not None and decision.item.id == first_issue
-
-
 @pytest.mark.parametrize(
     ("current", "previous", "text", "meant"),
     [
@@ -199,9 +186,19 @@ def test_what_the_citizen_says_did_not_happen_picks_no_remedy(resolver: Resolver
         # read alone 备案 finds 预包装食品备案, but the current item is named with 备案 too
         ("qualification.construction_labor_qualification_filing", "施工劳务资质备案要什么条件",
          "备案要交钱吗", "qualification.construction_labor_qualification_filing"),
+        # «不是丢了»: not a lost certificate to replace, but one never issued
+        ("healthcare.birth_medical_certificate_reissue", "出生证明丢了怎么补",
+         "哦不是丢了 是孩子生下来医院还没给 第一次办要带啥",
+         "healthcare.birth_medical_certificate_first_issue"),
+        # «驾照还在»: the driving licence is fine; the 行驶证 is the one lost
+        ("transport.driving_license_reissue", "驾照丢了 补领要啥材料",
+         "不对不对 驾照还在 是行驶证找不着了 补要带啥", "transport.vehicle_plate_reissue"),
+        # 普通 is the counterpart of the 简易 the current item's name says
+        ("enterprise_licensing.enterprise_simplified_deregistration", "公司走简易注销 后面还要办啥",
+         "实在不行走普通注销要多久", "enterprise_licensing.enterprise_deregistration"),
     ],
 )  # fmt: skip
-def test_a_message_read_alone_surely_about_another_item_leaves_the_current_one(
+def test_in_context_a_message_means_the_item_it_names_or_tells_of(
     resolver: Resolver, current: str, previous: str, text: str, meant: str
 ) -> None:
     decision = resolver.decide(Turn(text, current_item=current, previous_text=previous))
@@ -898,28 +895,9 @@ def test_whether_a_copy_will_do_is_asked_of_the_current_items_papers(resolver: R
     assert decision.question is QuestionType.materials
 
 
-def test_a_clause_saying_a_document_is_fine_is_not_what_is_meant(resolver: Resolver) -> None:
-    """«驾照还在»: the driving licence is fine; the 行驶证 is the one lost."""
-    decision = resolver.decide(
-        Turn("不对不对 驾照还在 是行驶证找不着了 补要带啥", current_item="transport.driving_license_reissue")
-    )
-    assert decision.item is not None and decision.item.id == "transport.vehicle_plate_reissue", decision
-
-
 def test_what_happened_to_a_document_is_no_unknown_matter(resolver: Resolver) -> None:
     """泡水 is never written in the guide; it tells what happened to the 房本."""
     decision = resolver.decide(Turn("自家房本泡水烂了 换个新的要交多少钱"))
     assert "housing.real_estate_certificate_reissue" in [c.id for c in decision.candidates] + [
         decision.item.id if decision.item else ""
     ], decision
-
-
-def test_the_ordinary_procedure_after_the_simplified_one_is_its_counterpart(resolver: Resolver) -> None:
-    decision = resolver.decide(
-        Turn(
-            "实在不行走普通注销要多久",
-            current_item="enterprise_licensing.enterprise_simplified_deregistration",
-            previous_text="公司走简易注销 公告期满了 后面还要办啥",
-        )
-    )
-    assert decision.item is not None and decision.item.id == "enterprise_licensing.enterprise_deregistration"
