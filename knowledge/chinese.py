@@ -54,8 +54,6 @@ _SPACED_CHUNK = 2.5
 _SPACED_MIN = 3
 _CJK = "\u4e00-\u9fff"
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
-
-
 # Taiwan's standard forms that OpenCC's t2s keeps (身分證 → 身分证), also a common mistype here.
 _VARIANTS = (("身分证", "身份证"),)
 
@@ -63,11 +61,10 @@ _VARIANTS = (("身分证", "身份证"),)
 def as_mandarin(text: str) -> str:
     """The message in simplified characters, Cantonese words put into Mandarin, and words
     typed apart joined (clauses typed apart stay apart)."""
-    if _CANTONESE_MARK.search(text) or _CANTONESE_MARK.search(to_simplified(text)):
-        simplified = to_simplified(_IS.sub("是", text))
+    simplified = to_simplified(text)
+    if _CANTONESE_MARK.search(text) or _CANTONESE_MARK.search(simplified):
+        simplified = to_simplified(_IS.sub("是", text)) if _IS.search(text) else simplified
         simplified = _CANTONESE_WORDS.sub(lambda match: _MANDARIN[match.group()], simplified)
-    else:
-        simplified = to_simplified(text)
     for variant, standard in _VARIANTS:
         simplified = simplified.replace(variant, standard)
     chunks = simplified.split()

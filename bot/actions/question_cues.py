@@ -15,6 +15,19 @@ import re
 from knowledge.render import QuestionType
 
 # Most specific first: a benefit amount before a fee, a personal record before everything.
+# Asking whether a copy or the original will do («给复印件行吗», «要原件吗»): a materials
+# question, and about the papers of the item being discussed (`bot.actions.resolution`).
+FORM_OF_PAPER = (
+    "(复印件|原件|扫描件|电子版)(行|可以|也行|就行|吗|呢|还是)|(要|给|交|带|拿)(复印件|原件)"
+    "|(复印件|原件)不[?？]?$"
+)
+_FORM_OF_PAPER = re.compile(FORM_OF_PAPER)
+
+
+def asks_form_of_paper(text: str) -> bool:
+    return bool(_FORM_OF_PAPER.search(text))
+
+
 _CUES: tuple[tuple[QuestionType, str], ...] = (
     (
         QuestionType.record,
@@ -38,7 +51,9 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.materials,
-        r"材料|带什么|带啥|带哪些|要带|准备什么|准备啥|准备哪些|准备些|证件|资料|什么东西|哪些东西|啥东西|(交|带|准备|提供)那些|复印件|(要|带|交|给|拿)原件|原件(吗|呢|行|可以|还是|就行)|原件不[?？]?$|文件|照片|(填|交)(啥|什么|哪些|哪个)表|表格|"
+        r"材料|带什么|带啥|带哪些|要带|准备什么|准备啥|准备哪些|准备些|证件|资料|什么东西|哪些东西|啥东西|(交|带|准备|提供)那些|复印件|"
+        + FORM_OF_PAPER
+        + r"|文件|照片|(填|交)(啥|什么|哪些|哪个)表|表格|"
         r"准备的东西|带[^，。？?,\s]{1,6}就(行|够|可以)|开(什么|啥|哪些)证明|"
         r"提交什么|提交哪些|要些什么|(需要|要)(啥|些啥)(?![条证许执资手流])",
     ),

@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from bot.actions.intents import INTENT_QUESTIONS
 from bot.actions.question_cues import (
+    asks_form_of_paper,
     asks_only,
     asks_something,
     corrects,
@@ -100,10 +101,6 @@ _VARIANTS = (
     ),
 )
 
-# Asking whether a copy or the original will do.
-_FORM_OF_PAPER = re.compile(
-    "(复印件|原件|扫描件|电子版)(行|可以|也行|就行|吗|还是)|(要|给|交|带)(复印件|原件)|(复印件|原件)不[?？]?$"
-)
 # A name or alias of at least this many characters written out names the item asked about.
 _WRITTEN_NAME = 2
 # Read alone, a message this unlikely about the current item has strayed from it.
@@ -334,7 +331,7 @@ class Resolver:
         if (
             current is not None
             and not offered
-            and _FORM_OF_PAPER.search(turn.text)
+            and asks_form_of_paper(turn.text)
             and not (turns_away(turn.text) or keeps_question(turn.text) or corrects(turn.text))
         ):
             # «新地址的租房合同给复印件行吗»: whether a copy will do is asked of the papers the
@@ -564,11 +561,11 @@ class Resolver:
         threshold = self._model.clarify_threshold
         if found is None or found == current or decision.confidence < threshold:
             return False
-        asking = self._words(_asking_clause(text))
+        clause = _asking_clause(text)
         if (
             decision.confidence >= self._model.lone_answer_threshold
             and scores.get(current.id, 0.0) < _STRAY
-            and any(word in self._names(found) and word not in self._names(current) for word in asking)
+            and any(w in self._names(found) and w not in self._names(current) for w in self._words(clause))
         ):
             # «孩子生下来了 医保咋给他交上» after 生育医疗费用: read alone, the message is
             # about the other item as surely as a lone candidate is answered, and hardly about
@@ -576,9 +573,7 @@ class Resolver:
             # current one's names lack, if not its wording. (Not «老人眼睛不好，用手机能弄吗»
             # after 待遇资格认证, nor «备案要交钱吗» after 施工劳务资质备案.)
             return True
-        return scores.get(current.id, 0.0) < threshold and self._names_in_own_words(
-            _asking_clause(text), found, current
-        )
+        return scores.get(current.id, 0.0) < threshold and self._names_in_own_words(clause, found, current)
 
     def _other_procedure(
         self, text: str, current: ServiceItem, scores: dict[str, float]
@@ -850,14 +845,7 @@ class Resolver:
         top = hits[best].item
         same_name = [hits[n].item for s, n in ranked if hits[n].item.name == top.name]
         documents = document_terms(self._knowledge, text, terms)
-        sought = [
-            document
-            for document in documents
-            if not _BROUGHT.search(normalised.split(document)[0][-3:])
-            and not _ACTED_ON.match(normalised.partition(document)[2])
-            and not _CHANGED_ON.match(normalised.partition(document)[2])
-            and not _ACTED_ON.search(normalised.partition(document)[0][-2:])
-        ]
+        sought = [document for document in documents if _sought(normalised, document)]
         if (
             best_score >= self._model.answer_threshold
             and len(same_name) == 1
@@ -1100,6 +1088,18 @@ _BROUGHT = re.compile("带|提供|提交|交|拿|用")
 _ACTED_ON = re.compile("注销|变更|吊销|撤销|年报|迁移|迁出")
 # What is written on a document the citizen holds needs changing («执照上地址得改»).
 _CHANGED_ON = re.compile("上(的|面)?.{0,6}(改|变|换)")
+
+
+def _sought(text: str, document: str) -> bool:
+    """The message asks for the document, rather than bringing it («要带户口本吗») or acting on
+    one it holds («营业执照注销», «注销营业执照», «执照上地址得改»)."""
+    before, _, after = text.partition(document)
+    return not (
+        _BROUGHT.search(before[-3:])
+        or _ACTED_ON.search(before[-2:])
+        or _ACTED_ON.match(after)
+        or _CHANGED_ON.match(after)
+    )
 
 
 def _names_one_of(hit: Hit, documents: Sequence[str]) -> bool:
