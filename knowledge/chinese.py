@@ -1,6 +1,6 @@
 """The Chinese a citizen writes, read as the standard written Mandarin the NLU, the name matcher
-and the search index know: traditional characters through OpenCC, Cantonese wording through a
-word table, and words spaced apart joined again.
+and the search index know: traditional characters through OpenCC, Cantonese and Taiwan wording
+through word tables, and words spaced apart joined again.
 
 Hong Kong and Macau residents write Cantonese (「要帶咩文件去」「喺邊度辦」), which OpenCC turns
 into simplified characters but not into Mandarin words; some citizens, often older ones, put a
@@ -56,6 +56,17 @@ _CJK = "\u4e00-\u9fff"
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
 # Taiwan's standard forms that OpenCC's t2s keeps (身分證 → 身分证), also a common mistype here.
 _VARIANTS = (("身分证", "身份证"),)
+# Taiwan's words for the same things (「國小」「健保」「行照」), read as the mainland words the
+# guide writes, in messages typed in traditional characters. (OpenCC's tw2sp phrase table would
+# also turn 文件 into 文档, which here means the papers to bring.)
+_TAIWAN = (
+    ("国小", "小学"), ("国中", "初中"), ("幼稚园", "幼儿园"), ("健保卡", "医保卡"), ("健保", "医保"),
+    ("劳保", "社保"), ("劳退", "养老保险"), ("机车", "摩托车"), ("行照", "行驶证"), ("资遣", "辞退"),
+    ("失业给付", "失业保险金"), ("计程车", "出租车"), ("开刀", "做手术"), ("户籍誊本", "户口簿"),
+    ("户口名簿", "户口簿"), ("营利事业登记证", "营业执照"), ("驾训班", "驾校"), ("牌照税", "车船税"),
+)  # fmt: skip
+_TAIWAN_WORDS = re.compile("|".join(re.escape(word) for word, _ in _TAIWAN))
+_MAINLAND = dict(_TAIWAN)
 
 
 def as_mandarin(text: str) -> str:
@@ -67,6 +78,8 @@ def as_mandarin(text: str) -> str:
         simplified = _CANTONESE_WORDS.sub(lambda match: _MANDARIN[match.group()], simplified)
     for variant, standard in _VARIANTS:
         simplified = simplified.replace(variant, standard)
+    if simplified != text:  # typed in traditional characters
+        simplified = _TAIWAN_WORDS.sub(lambda match: _MAINLAND[match.group()], simplified)
     chunks = simplified.split()
     if len(chunks) > _SPACED_MIN and sum(map(len, chunks)) / len(chunks) <= _SPACED_CHUNK:
         simplified = _SPACE_BETWEEN_CJK.sub("", simplified)

@@ -70,7 +70,7 @@ _DOCUMENT = re.compile(
 # Provinces, cities, counties and «老家»: where the citizen is, never which matter.
 _PLACE = re.compile(
     "(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
-    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市)?|.{1,4}(省|市|县)|老家|家乡|外省|外市|.{0,2}(园区|工业园|产业园|开发区|工业区)"
+    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市)?|.{1,4}(省|市|县)|老家|家乡|外省|外市|内地|大陆|国内|国外|境外|.{0,2}(园区|工业园|产业园|开发区|工业区)"
 )
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»).
 _SWITCH = re.compile(r"^\W*(那|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
@@ -83,7 +83,7 @@ _ASKING_PIECE = re.compile("[哪啥吗呢么]")
 _POINTING = re.compile("[那这][张个本份件]|原来|之前|以前|先前|上次")
 # A wish stated anew («挂失完了想补张新卡», «生意不好想先停一段时间»): a matter of its own,
 # not a detail of the one being discussed («我想问下…» only asks).
-_WISH = re.compile("(?<!不)想(?!问|请问|了解|咨询|知道|确认)")
+_WISH = re.compile("(?<!不)想(?!先?(问|请问|了解|咨询|知道|确认|打听|打电话|打过去|看看))")
 # What happened to the citizen's document, and the words a guide names the remedy with: a
 # lost or broken one is replaced (补领、补发), an expired one renewed (换领), and one never
 # held is applied for the first time (首次申领).
@@ -136,7 +136,14 @@ _CIRCUMSTANCE = re.compile(
     # kin as citizens write them: 小舅子, 表哥, 二姨, 堂妹, 姑父, 侄女, 外甥…
     "(小|大|二|三|老|表|堂)?(舅|姨|叔|伯|姑|婶|嫂|哥|姐|弟|妹|侄|甥|孙)(子|妈|父|母|夫|姐|哥|弟|妹|女|儿|媳妇)?|"
     "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|"
-    "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩"
+    "太太|丈夫|先生|妻子|爱人|对象|男朋友|女朋友|未婚妻|未婚夫|本地人|外地人|外国人|"
+    "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩|"
+    # the offices and counters they go to («招生办有电话没», «社保局几点上班», «去柜台查»)
+    "(招生|教育|社保|人社|医保|税务|房管|住建|民政|卫健|市场监管|工商|公安|交警|交管|车管|不动产|公积金|政务|"
+    "审批|人才|就业|劳动|街道|乡镇|村委|居委|城管|残联|计生|卫生)(办|局|所|队|站|处|中心|大厅|服务中心|窗口)|"
+    "柜台|窗口|前台|办事处|服务站|派出所|"
+    # and the plain act of getting a paper done («办证的派出所»), which names no paper
+    "办证|办事|办手续"
 )
 # Up to this many naming characters, a materials question names what to bring, not a matter.
 _BRING_NAMING = 6
@@ -271,7 +278,10 @@ class Resolver:
             rest = without_names(turn.text, decision.item, runs=True)
             cue = question_cue(rest)
             only_named = cue is None and question_cue(turn.text) is not None and naming_part(rest)
-            if rest != turn.text and (cue is not None or only_named):
+            # «公积金咋转过来» for the alias 外地公积金转过来: the cut leaves the citizen's own
+            # «咋», so the cue the whole message read («咋转») is theirs and stands.
+            straddled = only_named and asks_something(rest)
+            if rest != turn.text and (cue is not None or only_named) and not straddled:
                 # A cue only the name held, beside words of the citizen's own («不是，我是教师资格
                 # 证书丢了要补»: 资格), asks nothing either.
                 return replace(decision, question=question_for(replace(turn, text=rest)))
@@ -972,11 +982,21 @@ def _counterpart_by_procedure(
     return found[0] if len(found) == 1 else None
 
 
+# A clause opening with «那个证», «这张»: it asks about what the clause before it named.
+_POINTS_BACK = re.compile("^[那这][个张本份件种]")
+
+
 def _asking_clause(text: str) -> str:
-    """The last clause of the message that asks something (its last clause if none does)."""
+    """The last clause of the message that asks something (its last clause if none does),
+    with the clause before it when it only points back («要先有个就业创业证 那个证咋申请»)."""
     clauses = [clause for clause in _CLAUSE.split(text) if clause]
-    asking = [clause for clause in clauses if question_cue(clause) is not None] or clauses[-1:]
-    return asking[-1] if asking else ""
+    asking = [n for n, clause in enumerate(clauses) if question_cue(clause) is not None] or [len(clauses) - 1]
+    if not clauses:
+        return ""
+    last = asking[-1]
+    if last > 0 and _POINTS_BACK.match(clauses[last]):
+        return f"{clauses[last - 1]}，{clauses[last]}"
+    return clauses[last]
 
 
 def _remedy_among(text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:

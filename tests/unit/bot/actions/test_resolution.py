@@ -107,7 +107,11 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      # a procedure; what one's own account holds is a record
      ("开个小卖部办营业执照要啥", QuestionType.materials), ("办这个要啥条件", QuestionType.eligibility),
      ("司机开车绕远路，怎么投诉他", QuestionType.steps), ("社保卡密码忘了怎么重置", QuestionType.steps),
-     ("我的养老保险个人账户里现在有多少钱", QuestionType.record)],
+     ("我的养老保险个人账户里现在有多少钱", QuestionType.record),
+     # dialect «咋个», «啥子»; where online is the online channel; a weekday named is the hours
+     ("就业登记咋个办", QuestionType.steps), ("货运从业资格证要啥子条件", QuestionType.eligibility),
+     ("公司今年的年报 网上在哪报", QuestionType.online),
+     ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -135,6 +139,24 @@ def test_a_plain_question_naming_an_item_is_answered(resolver: Resolver) -> None
     decision = resolver.decide(Turn("补办身份证要带什么材料"))
     assert decision.outcome is Outcome.answer and decision.item is not None
     assert (decision.item.id, decision.question) == (ID_CARD, QuestionType.materials)
+
+
+@pytest.mark.parametrize(
+    ("text", "item", "question"),
+    [
+        # the alias 外地公积金转过来 cuts «咋转» in two; the citizen's «咋» still asks how
+        ("从杭州跳槽回来了 那边交的公积金咋转过来", "housing.provident_fund_account_transfer", QuestionType.steps),
+        # a spouse and being local are the citizen's case, not unknown matters
+        ("我太太是本地人 想自己开一间有限公司 公司登记要准备哪些资料",
+         "enterprise_licensing.company_establishment", QuestionType.materials),
+    ],
+)  # fmt: skip
+def test_a_question_naming_an_item_in_the_citizens_words_is_answered(
+    resolver: Resolver, text: str, item: str, question: QuestionType
+) -> None:
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.answer and decision.item is not None, decision
+    assert (decision.item.id, decision.question) == (item, question)
 
 
 def test_an_elliptical_follow_up_refers_to_the_current_item(resolver: Resolver) -> None:
@@ -337,6 +359,12 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("housing.talent_housing_subsidy", "我社保才交了半年，够条件不", True),
         ("social_security.flexible_employment_pension", "外地户口可以交吗", True),
         ("healthcare.birth_registration_service", "网上能登记不", True),
+        # the offices and counters the citizen goes to, and wanting to call first, are the case
+        ("education.junior_middle_school_enrollment", "招生办有电话没 有些情况想先打过去问问", True),
+        ("certificates.id_card_renewal", "办证的派出所礼拜六有开吗 我平日要上班走不开", True),
+        ("social_security.rights_record_query", "如果去柜台查 社保局几点开始上班", True),
+        # «那个证» asks about the document the clause before it named
+        ("employment.startup_guarantee_loan", "办贷款好像要先有个就业创业证 那个证咋申请", False),
     ],
 )
 def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
@@ -346,14 +374,19 @@ def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
     assert (decision.item is not None and decision.item.id == current) is stays, decision
 
 
-def test_a_matter_spoken_of_as_a_whole_offers_its_items(resolver: Resolver) -> None:
-    # «驾驶证的事»: 事 names nothing, so every item named after the licence is a candidate
-    decision = resolver.decide(Turn("驾驶证的事 要带哪些材料"))
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        # «驾驶证的事», «学籍那块»: 事 and 那块 name nothing, so every item named after the
+        # licence or the record is a candidate
+        ("驾驶证的事 要带哪些材料", {"transport.driving_license_reissue", "transport.driving_license_renewal"}),
+        ("孩子学籍那块要弄一下 咋办", {"education.student_status_certificate", "education.student_status_change"}),
+    ],
+)
+def test_a_matter_spoken_of_as_a_whole_offers_its_items(resolver: Resolver, text: str, meant: set[str]) -> None:
+    decision = resolver.decide(Turn(text))
     assert decision.outcome is Outcome.clarify
-    assert {item.id for item in decision.candidates} >= {
-        "transport.driving_license_reissue",
-        "transport.driving_license_renewal",
-    }
+    assert {item.id for item in decision.candidates} >= meant
 
 
 def test_a_new_document_is_no_document_of_its_own(resolver: Resolver) -> None:
