@@ -24,9 +24,11 @@ from knowledge.chinese import as_mandarin
         # Taiwan's 身分證, which t2s keeps as 身分证
         ("身分證丟了怎麼補", "身份证丢了怎么补"),
         # Taiwan's words for the same things, in messages typed in traditional characters
-        ("我的機車行照不見了", "我的摩托车行驶证不见了"), ("孫子要上國小了", "孙子要上小学了"),
+        ("我的機車行照不見了", "我的摩托车行驶证不见了"),
+        ("孫子要上國小了", "孙子要上小学了"),
         ("上個月被資遣了 失業給付怎麼申請", "上个月被辞退了 失业保险金怎么申请"),
-        ("公司登記要準備哪些文件", "公司登记要准备哪些文件"), ("健保卡", "健保卡"),
+        ("公司登記要準備哪些文件", "公司登记要准备哪些文件"),
+        ("健保卡", "健保卡"),
         # words typed apart are joined; clauses typed apart stay apart
         ("我 今年 六十五 了 想 办 个 护照", "我今年六十五了想办个护照"),
         ("厂子倒闭了 我现在没活干 失业登记要去哪登", "厂子倒闭了 我现在没活干 失业登记要去哪登"),

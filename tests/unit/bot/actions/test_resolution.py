@@ -145,7 +145,8 @@ def test_a_plain_question_naming_an_item_is_answered(resolver: Resolver) -> None
     ("text", "item", "question"),
     [
         # the alias 外地公积金转过来 cuts «咋转» in two; the citizen's «咋» still asks how
-        ("从杭州跳槽回来了 那边交的公积金咋转过来", "housing.provident_fund_account_transfer", QuestionType.steps),
+        ("从杭州跳槽回来了 那边交的公积金咋转过来", "housing.provident_fund_account_transfer",
+         QuestionType.steps),
         # a spouse and being local are the citizen's case, not unknown matters
         ("我太太是本地人 想自己开一间有限公司 公司登记要准备哪些资料",
          "enterprise_licensing.company_establishment", QuestionType.materials),
@@ -379,11 +380,15 @@ def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
     [
         # «驾驶证的事», «学籍那块»: 事 and 那块 name nothing, so every item named after the
         # licence or the record is a candidate
-        ("驾驶证的事 要带哪些材料", {"transport.driving_license_reissue", "transport.driving_license_renewal"}),
-        ("孩子学籍那块要弄一下 咋办", {"education.student_status_certificate", "education.student_status_change"}),
+        ("驾驶证的事 要带哪些材料", {"transport.driving_license_reissue",
+                                     "transport.driving_license_renewal"}),
+        ("孩子学籍那块要弄一下 咋办", {"education.student_status_certificate",
+                                       "education.student_status_change"}),
     ],
-)
-def test_a_matter_spoken_of_as_a_whole_offers_its_items(resolver: Resolver, text: str, meant: set[str]) -> None:
+)  # fmt: skip
+def test_a_matter_spoken_of_as_a_whole_offers_its_items(
+    resolver: Resolver, text: str, meant: set[str]
+) -> None:
     decision = resolver.decide(Turn(text))
     assert decision.outcome is Outcome.clarify
     assert {item.id for item in decision.candidates} >= meant
