@@ -176,9 +176,18 @@ _WISH_TO_DO = re.compile("(想|想要|打算|准备)(办|申请|弄|开|考|领|
 _FILES_A_COMPLAINT = re.compile("(要|想|想要)(投诉|举报|反映)")
 
 
+# Asking how, where or whom to call to complain asks the item that takes complaints
+# («单位不给交公积金 想投诉 打哪个电话»: 住房公积金违规投诉), it files nothing with us.
+_WHERE_TO_FILE = frozenset(
+    {QuestionType.contact, QuestionType.location, QuestionType.steps, QuestionType.online}
+)
+
+
 def files_a_complaint(text: str) -> bool:
-    """The message says the citizen wants to complain («我要投诉», «想举报»)."""
-    return bool(_FILES_A_COMPLAINT.search(text))
+    """The message says the citizen wants to complain («我要投诉», «想举报»), and does not ask
+    where or how to."""
+    wish = _FILES_A_COMPLAINT.search(text)  # what is asked before it is the complaint's story
+    return wish is not None and question_cue(text[wish.start() :]) not in _WHERE_TO_FILE
 
 
 def states_a_wish(text: str) -> bool:

@@ -65,12 +65,13 @@ ANSWERING_FLOOR = 0.02
 # acts, not taxes): an item that never mentions one is a neighbour, not what was asked about.
 _DOCUMENT = re.compile(
     "..(证|证书|证明|卡|照|执照|许可|许可证)$|.师$|(中考|高考|自考|成考|考研)$|..(仲裁|鉴定|基金|登记)$"
-    "|[^交缴纳免退扣报完]税$"
+    "|[^交缴纳免退扣报完欠偷逃漏]税$"
 )
-# Provinces, cities, counties and «老家»: where the citizen is, never which matter.
+# Provinces, cities, counties and «老家»: where the citizen is, never which matter (a market,
+# «夜市», «超市», is where they trade, which may tell the matter).
 _PLACE = re.compile(
     "(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
-    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市)?|.{1,4}(省|市|县)|老家|家乡|外省|外市|内地|大陆|国内|国外|境外|.{0,2}(园区|工业园|产业园|开发区|工业区)"
+    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市)?|(?!夜市|超市|菜市|集市|早市|股市).{1,4}(省|市|县)|老家|家乡|外省|外市|内地|大陆|国内|国外|境外|.{0,2}(园区|工业园|产业园|开发区|工业区)"
 )
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»).
 _SWITCH = re.compile(r"^\W*(那|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
@@ -103,6 +104,8 @@ _VARIANTS = (
 
 # A name or alias of at least this many characters written out names the item asked about.
 _WRITTEN_NAME = 2
+# Words of another item's wording that tell its case («夜市», «小车»): one may be chance.
+_TOLD_WORDS = 2
 # Read alone, a message this unlikely about the current item has strayed from it.
 _STRAY = 0.1
 # «不是丢了», «没过期»: what the citizen says did not happen to the document.
@@ -228,7 +231,24 @@ def asked_about(turn: Turn, question: QuestionType) -> QuestionType:
     """The question for an item the conversation settles (a candidate picked, another
     procedure of the same document): the one this message asks in words, else the one asked
     before — «补办的那个» answers «which one?» and asks nothing new."""
-    return question if question_cue(turn.text) else (turn.last_question or question)
+    return question if _asked_cue(turn) else (turn.last_question or question)
+
+
+# When the citizen will go, told in answer to «which one?» with nothing asked («先弄个临时牌
+# 周末要开回老家»): their case, not a question about opening hours or how long it takes.
+_TOLD_WHEN = frozenset({QuestionType.hours, QuestionType.time_limit})
+_YES_NO_END = re.compile("[不没吧][?？。！!]*$")
+
+
+def _asked_cue(turn: Turn) -> QuestionType | None:
+    cue = question_cue(turn.text)
+    told = (
+        cue in _TOLD_WHEN
+        and naming_part(turn.text)
+        and not asks_something(turn.text)
+        and not _YES_NO_END.search(turn.text)
+    )
+    return None if told else cue
 
 
 def _similarity(part: str, item: ServiceItem) -> tuple[int, int]:
@@ -363,13 +383,25 @@ class Resolver:
                 together, _ = self._retrieve(f"{turn.previous_text}，{turn.text}", question)
                 if together.outcome is Outcome.answer:
                     return replace(together, question=asked, how="with_previous")
+                if (
+                    len(together.candidates) == 1
+                    and together.candidates[0] in offered
+                    and not corrects(turn.text)  # «不对…»: what was asked before is taken back
+                ):
+                    # «我在村里种地的 没单位» after «我想交养老保险»: read together, one of the
+                    # items offered stands out alone; the citizen has said which.
+                    (item,) = together.candidates
+                    return replace(
+                        together, outcome=Outcome.answer, question=asked, item=item, candidates=(),
+                        how="with_previous",
+                    )  # fmt: skip
         if (
             decision.outcome is Outcome.answer
             and current is not None
             and decision.item != current
             and not offered
             and not turns_away(turn.text)
-            and not self._names_in_own_words(turn.text, decision.item, current)
+            and not self._names_in_own_words(turn.text, decision.item, current, wording=True)
             and not (decision.item is not None and _same_document(decision.item, current))
         ):
             # «考试要交多少钱» after 网约车驾驶员证: retrieval's confident other item is named by
@@ -571,11 +603,17 @@ class Resolver:
         threshold = self._model.clarify_threshold
         if found is None or found == current or decision.confidence < threshold:
             return False
+        # «就晚上在夜市推个小车卖烤冷面 有没有电话能先问问»: a clause that only asks leaves
+        # the matter to the clauses before it.
         clause = _asking_clause(text)
+        clause = clause if naming_part(clause) else text
         if (
             decision.confidence >= self._model.lone_answer_threshold
             and scores.get(current.id, 0.0) < _STRAY
-            and any(w in self._names(found) and w not in self._names(current) for w in self._words(clause))
+            and (
+                any(w in self._names(found) and w not in self._names(current) for w in self._words(clause))
+                or self._names_in_own_words(clause, found, current, wording=True)
+            )
         ):
             # «孩子生下来了 医保咋给他交上» after 生育医疗费用: read alone, the message is
             # about the other item as surely as a lone candidate is answered, and hardly about
@@ -731,14 +769,29 @@ class Resolver:
                 return Decision(Outcome.answer, question, item, confidence=probability, how="sibling")
         return None
 
-    def _names_in_own_words(self, text: str, item: ServiceItem | None, current: ServiceItem) -> bool:
+    def _names_in_own_words(
+        self, text: str, item: ServiceItem | None, current: ServiceItem, wording: bool = False
+    ) -> bool:
         """Some word of the message that the current item's wording lacks is written in the
-        other item's names («招聘会一般在哪里办» after 职业介绍 names 招聘会)."""
+        other item's names («招聘会一般在哪里办» after 职业介绍 names 招聘会), or with
+        `wording`, two such words anywhere in its wording («夜市推个小车卖烤冷面» tells
+        食品摊贩登记's case; one alone, «考试要交多少钱» after 网约车驾驶员证 or «有年龄限制不»,
+        names no other matter)."""
         if item is None:
             return True
-        names = self._names(item)
         about = self._knowledge.about(current)
-        return any(word in names and word not in about for word in self._words(text))
+        words = [word for word in self._words(text) if word not in about]
+        if any(word in self._names(item) for word in words):
+            return True
+        other = self._knowledge.about(item)
+        told = [
+            word
+            for word in words
+            if word in other and self._knowledge.is_common_noun(word) and not _circumstantial(word)
+        ]
+        # one word, not two: the search reads «支付宝» also as «支付»
+        told = [word for word in told if not any(word != longer and word in longer for longer in told)]
+        return wording and len(told) >= _TOLD_WORDS
 
     def _details_of(self, text: str, current: ServiceItem) -> bool:
         """The message may be details about the current item rather than another matter: no
@@ -915,12 +968,13 @@ def _circumstantial(term: str) -> bool:
     )
 
 
-# «开个水果店», «奶茶铺»: what a shop sells tells which business, not which matter.
+# «开个水果店», «奶茶铺», «卖烤冷面»: what a shop sells tells which business, not which matter.
 _SHOP = "[店铺馆摊档]"
 
 
 def _kind_of_business(term: str, text: str) -> bool:
-    return bool(re.search(f"{_SHOP}$", term) or re.search(re.escape(term) + _SHOP, text))
+    sold = re.escape(term)
+    return bool(re.search(f"{_SHOP}$", term) or re.search(rf"{sold}{_SHOP}|卖[^，,。\s]{{0,2}}{sold}", text))
 
 
 def _names_by_latin(term: str) -> bool:

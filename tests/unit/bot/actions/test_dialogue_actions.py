@@ -211,6 +211,13 @@ async def test_asking_how_to_complain_is_answered_by_the_item_that_takes_complai
     told = tracker("小区物业电梯坏了一个月也不修，我要投诉", "complaint")
     _, filled = await run(ActionStartFeedback(), told)
     assert filled["feedback_kind"] == "complaint"
+    # «想投诉» followed by whom to call asks too; a question told before «我要投诉» does not
+    asked = tracker("单位一直不给交公积金，想投诉，打哪个电话", "complaint")
+    [answer], _ = await run(ActionStartFeedback(), asked)
+    assert answer["custom"]["item_id"] == "housing.provident_fund_violation_complaint"
+    told = tracker("车管所的网上预约天天崩，约了一周都约不上，我要投诉", "complaint")
+    _, filled = await run(ActionStartFeedback(), told)
+    assert filled["feedback_kind"] == "complaint"
 
 
 async def test_a_question_about_a_matter_the_guide_lacks_taken_for_feedback_is_an_honest_no(

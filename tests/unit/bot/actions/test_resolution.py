@@ -150,6 +150,9 @@ def test_a_plain_question_naming_an_item_is_answered(resolver: Resolver) -> None
         # a spouse and being local are the citizen's case, not unknown matters
         ("我太太是本地人 想自己开一间有限公司 公司登记要准备哪些资料",
          "enterprise_licensing.company_establishment", QuestionType.materials),
+        # owing no tax is the case told, not a tax of its own
+        ("注册了个公司一直没开张 没欠税也没欠债 简易注销要够啥条件",
+         "enterprise_licensing.enterprise_simplified_deregistration", QuestionType.eligibility),
     ],
 )  # fmt: skip
 def test_a_question_naming_an_item_in_the_citizens_words_is_answered(
@@ -304,6 +307,42 @@ def test_after_a_clarification_a_fragment_is_read_with_the_question_it_answers(r
     )
 
 
+def test_after_a_clarification_the_one_offered_item_a_fragment_singles_out_is_answered(
+    resolver: Resolver,
+) -> None:
+    offered = [
+        "social_security.flexible_employment_pension",
+        "social_security.resident_pension_enrollment",
+        "social_security.employee_enrollment",
+    ]
+    turn = Turn(
+        "我在村里种地的 没单位 就想自己交点 老了能领",
+        last_question=QuestionType.steps,
+        offered=offered,
+        previous_text="我想交养老保险 咋交",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.how == "with_previous"
+    assert (decision.item.id, decision.question) == (
+        "social_security.resident_pension_enrollment",
+        QuestionType.steps,
+    )
+
+
+def test_a_time_told_in_answer_to_which_one_asks_nothing(resolver: Resolver) -> None:
+    """«先弄个临时牌 周末要开回老家»: the weekend is when the citizen drives, not a question
+    about opening hours; the question asked before stands."""
+    turn = Turn(
+        "先弄个临时牌 周末要开回老家",
+        last_question=QuestionType.materials,
+        offered=["transport.vehicle_registration", "transport.temporary_plate"],
+        previous_text="新买的车还没上牌 咋弄",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None
+    assert (decision.item.id, decision.question) == ("transport.temporary_plate", QuestionType.materials)
+
+
 def test_a_question_about_the_one_candidate_offered_is_about_it(resolver: Resolver) -> None:
     offered = ["social_security.retirement_pension_claim"]
     decision = resolver.decide(Turn("要带什么材料", last_question=QuestionType.steps, offered=offered))
@@ -366,6 +405,15 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("social_security.rights_record_query", "如果去柜台查 社保局几点开始上班", True),
         # «那个证» asks about the document the clause before it named
         ("employment.startup_guarantee_loan", "办贷款好像要先有个就业创业证 那个证咋申请", False),
+        # words of another item's case that few items write, before a clause that only asks
+        (
+            "enterprise_licensing.prepackaged_food_filing",
+            "就晚上在夜市推个小车卖烤冷面 有没有电话能先问问",
+            False,
+        ),
+        ("healthcare.newborn_medical_insurance_enrollment", "住院顺产花的那些费用 大概能报多少", False),
+        # …but a word many guides write («考试») names no other matter
+        ("transport.ride_hailing_driver_license", "考试要交多少钱", True),
     ],
 )
 def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
