@@ -91,7 +91,8 @@ _WISH = re.compile("(?<!不)想(?!先?(问|请问|了解|咨询|知道|确认|�
 _VARIANTS = (
     (
         re.compile(
-            "丢|遗失|掉了|找不到|找不回|找不着|不见了|坏了|损坏|破损|弄坏|被偷|泡水|泡坏|烂了|撕坏|看不清"
+            "丢|遗失|掉了|找不到|找不回|找不着|不见了|坏了|损坏|破损|弄坏|被偷|泡水|泡坏|烂了|撕坏|看不清|"
+            "补(张|个|一张|一个|办一张)新的?"  # «挂完了要补张新的»: the remedy asked for outright
         ),
         re.compile("补"),
     ),
@@ -106,6 +107,8 @@ _VARIANTS = (
 _WRITTEN_NAME = 2
 # Words of another item's wording that tell its case («夜市», «小车»): one may be chance.
 _TOLD_WORDS = 2
+# Read alone, a message this unlikely about the current item is not about it at all.
+_NOT_AT_ALL = 0.01
 # Read alone, a message this unlikely about the current item has strayed from it.
 _STRAY = 0.1
 # «不是丢了», «没过期»: what the citizen says did not happen to the document.
@@ -474,6 +477,27 @@ class Resolver:
                 )
         if (
             current is not None
+            and not offered
+            and _SWITCH.match(turn.text)
+            and decision.outcome is Outcome.clarify
+            and not _asks_for_counterpart(turn.text, current)  # «那正式补一张呢»: below
+        ):
+            # «那年报现在能在网上补报吗» after 经营异常名录移出: the citizen turns to, and names, the one
+            # candidate whose names hold a word the current item's names lack, however much the
+            # current item's wording speaks of it.
+            words = self._words(turn.text)
+            turned_to = [
+                item for item in decision.candidates
+                if item != current
+                and any(w in self._names(item) and w not in self._names(current) for w in words)
+            ]  # fmt: skip
+            if len(turned_to) == 1:
+                (item,) = turned_to
+                return Decision(
+                    Outcome.answer, question, item, confidence=scores.get(item.id, 0.0), how="named"
+                )
+        if (
+            current is not None
             and scores.get(current.id, 0.0) >= self._model.clarify_threshold
             and not self._names_another_matter(turn.text, current)
         ):
@@ -620,6 +644,16 @@ class Resolver:
             # the current one; its asking clause names the other item (医保) with a word the
             # current one's names lack, if not its wording. (Not «老人眼睛不好，用手机能弄吗»
             # after 待遇资格认证, nor «备案要交钱吗» after 施工劳务资质备案.)
+            return True
+        words = self._words(clause)
+        if (
+            scores.get(current.id, 0.0) < _NOT_AT_ALL
+            and all(word in self._names(found) for word in words)
+            and any(word not in self._names(current) for word in words)
+        ):
+            # «先上户口吧 报户口多久能办好» after 出生医学证明: read alone, not at all about the
+            # current item, and every naming word of the asking clause is in the other's names,
+            # one of them not in the current item's («登记收钱不» after 就业登记 is no switch).
             return True
         return scores.get(current.id, 0.0) < threshold and self._names_in_own_words(clause, found, current)
 

@@ -110,6 +110,7 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("我的养老保险个人账户里现在有多少钱", QuestionType.record),
      # dialect «咋个», «啥子»; where online is the online channel; a weekday named is the hours
      ("就业登记咋个办", QuestionType.steps), ("货运从业资格证要啥子条件", QuestionType.eligibility),
+     ("社保卡丢了 先得挂失吧 怎么挂", QuestionType.steps),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
@@ -414,6 +415,12 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("healthcare.newborn_medical_insurance_enrollment", "住院顺产花的那些费用 大概能报多少", False),
         # …but a word many guides write («考试») names no other matter
         ("transport.ride_hailing_driver_license", "考试要交多少钱", True),
+        # «那…» turning to the one candidate whose names hold a word the current item's lack
+        ("enterprise_licensing.abnormal_list_removal", "那年报现在能在网上补报吗", False),
+        # read alone, not at all about the current item, and named in the other's names
+        ("healthcare.birth_medical_certificate_first_issue", "先上户口吧 报户口多久能办好", False),
+        # …but a word both names hold is no switch, whatever the clause after it says
+        ("employment.individual_employment_registration", "登记收钱不 要是要钱我就不弄了", True),
     ],
 )
 def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
@@ -715,7 +722,10 @@ def test_one_candidate_that_only_mentions_the_document_asked_for_is_not_the_answ
      ("social_security.ss_card_application", "原来那张丢了", "social_security.ss_card_replacement",
       QuestionType.materials),
      ("transport.driving_license_renewal", "要是丢了呢", "transport.driving_license_reissue",
-      QuestionType.materials)],
+      QuestionType.materials),
+     # the remedy asked for outright, after the card is reported lost
+     ("social_security.ss_card_loss_report", "挂完了要补张新的 多少钱", "social_security.ss_card_replacement",
+      QuestionType.fee)],
 )  # fmt: skip
 def test_a_lost_or_expired_document_moves_to_the_item_that_replaces_it(
     resolver: Resolver, current: str, text: str, variant: str, question: QuestionType
