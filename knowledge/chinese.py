@@ -54,8 +54,9 @@ _SPACED_CHUNK = 2.5
 _SPACED_MIN = 3
 _CJK = "\u4e00-\u9fff"
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
-# Taiwan's standard forms that OpenCC's t2s keeps (身分證 → 身分证), also a common mistype here.
-_VARIANTS = (("身分证", "身份证"),)
+# Taiwan's standard forms that OpenCC's t2s keeps (身分證 → 身分证), also a common mistype here,
+# and a character citizens often write for the one it looks like (户口薄 for 户口簿).
+_VARIANTS = (("身分证", "身份证"), ("户口薄", "户口簿"))
 # Taiwan's words for the same things (「國小」「健保」「行照」), read as the mainland words the
 # guide writes, in messages typed in traditional characters. (OpenCC's tw2sp phrase table would
 # also turn 文件 into 文档, which here means the papers to bring.)

@@ -143,6 +143,7 @@ _CIRCUMSTANCE = re.compile(
     "(小|大|二|三|老|表|堂)?(舅|姨|叔|伯|姑|婶|嫂|哥|姐|弟|妹|侄|甥|孙)(子|妈|父|母|夫|姐|哥|弟|妹|女|儿|媳妇)?|"
     "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|"
     "太太|丈夫|先生|妻子|爱人|对象|男朋友|女朋友|未婚妻|未婚夫|本地人|外地人|外国人|"
+    "婆婆|公公|公婆|岳父|岳母|丈母娘|老丈人|老伴|儿媳妇?|女婿|老人家|"
     "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩|"
     # the offices and counters they go to («招生办有电话没», «社保局几点上班», «去柜台查»)
     "(招生|教育|社保|人社|医保|税务|房管|住建|民政|卫健|市场监管|工商|公安|交警|交管|车管|不动产|公积金|政务|"
@@ -924,7 +925,11 @@ class Resolver:
         other_rank = {n for n, hit in enumerate(hits) if _of_another_rank(text, hit.item)}
         for n in other_rank:  # «一级建造师注册» is not 二级建造师执业资格注册
             scores[n] = 0.0
-        alike = [n for n, hit in enumerate(hits) if names_every_term(hit, terms) and n not in other_rank]
+        # «问下我婆婆身份证的事»: whose document it is names no item
+        matter_terms = [term for term in terms if not _circumstantial(term)]
+        alike = [
+            n for n, hit in enumerate(hits) if names_every_term(hit, matter_terms) and n not in other_rank
+        ]
         verbatim = [n for n in alike if hits[n].matched_by != "text"]
         if len(verbatim) == 1:
             # A name or alias written out that accounts for every naming word: as certain as a click.

@@ -29,6 +29,8 @@ from knowledge.chinese import as_mandarin
         ("上個月被資遣了 失業給付怎麼申請", "上个月被辞退了 失业保险金怎么申请"),
         ("公司登記要準備哪些文件", "公司登记要准备哪些文件"),
         ("健保卡", "健保卡"),
+        # a character written for the one it looks like
+        ("户口薄丢了", "户口簿丢了"),
         # words typed apart are joined; clauses typed apart stay apart
         ("我 今年 六十五 了 想 办 个 护照", "我今年六十五了想办个护照"),
         ("厂子倒闭了 我现在没活干 失业登记要去哪登", "厂子倒闭了 我现在没活干 失业登记要去哪登"),

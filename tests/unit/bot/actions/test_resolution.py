@@ -439,6 +439,9 @@ def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
                                      "transport.driving_license_renewal"}),
         ("孩子学籍那块要弄一下 咋办", {"education.student_status_certificate",
                                        "education.student_status_change"}),
+        # whose document it is («我婆婆») names none of them
+        ("问下我婆婆身份证的事 该咋办", {"certificates.id_card_reissue",
+                                        "certificates.id_card_first_application"}),
     ],
 )  # fmt: skip
 def test_a_matter_spoken_of_as_a_whole_offers_its_items(
