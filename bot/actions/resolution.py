@@ -136,6 +136,14 @@ _DOCUMENT_PREFIX = 3
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 # Up to this many naming characters a message is about its matter, not its circumstances.
 SHORT_NAMING = 15
+# The offices and counters citizens go to («招生办», «社保大厅», «户籍窗口», «柜台»): where they
+# ask, never what they ask about.
+_OFFICE = (
+    "(招生|教育|社保|人社|医保|税务|房管|住建|民政|卫健|市场监管|工商|公安|交警|交管|车管|不动产|公积金|政务|"
+    "审批|人才|就业|劳动|街道|乡镇|村委|居委|城管|残联|计生|卫生|户籍|户政)"
+    "(办|局|所|队|站|处|科|室|中心|大厅|服务中心|窗口)|柜台|窗口|前台|办事处|服务站|派出所"
+)
+_OFFICES = re.compile(_OFFICE)
 # Nouns of the citizen's circumstances, never the matter: their people and the offices they go to.
 _CIRCUMSTANCE = re.compile(
     "儿子|女儿|老婆|老公|媳妇|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家长|同事|朋友|老乡|员工|中心|大厅|"
@@ -146,9 +154,7 @@ _CIRCUMSTANCE = re.compile(
     "婆婆|公公|公婆|岳父|岳母|丈母娘|老丈人|老伴|儿媳妇?|女婿|老人家|"
     "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩|"
     # the offices and counters they go to («招生办有电话没», «社保局几点上班», «去柜台查»)
-    "(招生|教育|社保|人社|医保|税务|房管|住建|民政|卫健|市场监管|工商|公安|交警|交管|车管|不动产|公积金|政务|"
-    "审批|人才|就业|劳动|街道|乡镇|村委|居委|城管|残联|计生|卫生)(办|局|所|队|站|处|中心|大厅|服务中心|窗口)|"
-    "柜台|窗口|前台|办事处|服务站|派出所|"
+    f"{_OFFICE}|"
     # and the plain act of getting a paper done («办证的派出所»), which names no paper
     "办证|办事|办手续"
 )
@@ -371,7 +377,11 @@ class Resolver:
             # «新地址的租房合同给复印件行吗»: whether a copy will do is asked of the papers the
             # item being discussed needs, whatever paper it names.
             return Decision(Outcome.answer, QuestionType.materials, current, confidence=1.0, how="follow_up")
-        if decision.how == "candidates" and not told and self.unheard_of(turn.text, decision.candidates[:1]):
+        if (
+            decision.how == "candidates"
+            and not told
+            and self.unheard_of(turn.text, decision.candidates[:1], decision.confidence)
+        ):
             decision = replace(decision, outcome=Outcome.honest_no, candidates=(), how="unheard_of")
         if offered:
             # The citizen answers «which one?»: the question asked before stands unless this
@@ -701,7 +711,7 @@ class Resolver:
             return decision
         return Decision(Outcome.answer, decision.question, item, confidence=alone.confidence, how="named")
 
-    def unheard_of(self, text: str, found: Sequence[ServiceItem] = ()) -> list[str]:
+    def unheard_of(self, text: str, found: Sequence[ServiceItem] = (), confidence: float = 0.0) -> list[str]:
         """The nouns of a short question that the guide never writes anywhere («烟草专卖零售
         许可证怎么办»: 烟草; «护士执业证注册»: 护士): the matter asked about is not in the guide,
         and its neighbours (药品零售许可, 执业药师注册) are not worth offering. A long message
@@ -715,10 +725,22 @@ class Resolver:
         written = self._knowledge.normalise(searched_text(self._knowledge, text))
         if any(name in written for item in found[:1] for name in item.names if len(name) >= _WRITTEN_NAME):
             return []
+        # «厂子裁员把我裁了 失业金一共能领几个月»: the clause that asks names the item found,
+        # found as surely as a lone candidate is answered, and points back at nothing, so the
+        # nouns of the clauses before it tell the case. (Not «招一个外籍员工 外国人来华工作
+        # 许可在哪申请», nor «单位给交了企业年金 退休了这个钱怎么领»; a sum of money or a tax
+        # told before, «年金», «交税», is a matter of its own.)
+        clause = self._knowledge.normalise(_asking_clause(searched_text(self._knowledge, text)))
+        named_in_clause = (
+            confidence >= self._model.lone_answer_threshold
+            and not _POINTS_AT.search(clause)
+            and any(w in self._names(item) for item in found[:1] for w in self._words(clause))
+        )
         return [
             term
             for term in self._words(text)
-            if not self._knowledge.in_some_wording(term)
+            if not (named_in_clause and term not in clause and not _MONEY_MATTER.search(term))
+            and not self._knowledge.in_some_wording(term)
             and not _circumstantial(term)
             and not _CHARGE.fullmatch(term)
             and not _kind_of_business(term, text)
@@ -747,8 +769,10 @@ class Resolver:
         )
 
     def _words(self, text: str) -> list[str]:
-        """The naming words of at least two characters of a message, as retrieval reads it."""
-        return [w for w in naming_terms(self._knowledge, searched_text(self._knowledge, text)) if len(w) >= 2]
+        """The naming words of at least two characters of a message, as retrieval reads it, the
+        offices it names left out («社保大厅礼拜天上班不»: no 社保 asked about)."""
+        searched = _OFFICES.sub("，", searched_text(self._knowledge, text))
+        return [w for w in naming_terms(self._knowledge, searched) if len(w) >= 2]
 
     def _names(self, item: ServiceItem) -> str:
         return self._knowledge.normalise("；".join(item.names))
@@ -951,7 +975,7 @@ class Resolver:
         if (
             best_score >= self._model.answer_threshold
             and len(same_name) == 1
-            and (best_score >= NAMED_CONFIDENCE or not _lacks_any(hits[best], documents))
+            and (best_score >= NAMED_CONFIDENCE or not _lacks_any(hits[best], sought))
         ):
             runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
             named = Decision(
@@ -1075,6 +1099,10 @@ def _counterpart_by_procedure(
     return found[0] if len(found) == 1 else None
 
 
+# «这个钱», «那笔»: a clause pointing at what was said before.
+_POINTS_AT = re.compile("[这那](个|笔|张|份|种|项)")
+# Sums, taxes and loans: each a matter of its own wherever it is told («企业年金», «交税»).
+_MONEY_MATTER = re.compile("[税金费险贷款]$")
 # A clause opening with «那个证», «这张»: it asks about what the clause before it named.
 _POINTS_BACK = re.compile("^[那这][个张本份件种]")
 
@@ -1196,6 +1224,8 @@ _COUNTERPART_FLOOR = 0.1
 _ANY_DOCUMENT = re.compile("^[换补办领拿]?[个张本]?[新旧原老]?(证|卡|证件)$")
 # Words before a document the citizen brings along («要带户口本吗»), not one they seek.
 _BROUGHT = re.compile("带|提供|提交|交|拿|用")
+# Words before a document the citizen already holds («刚拿了焊工高级工证书», «考到了电工证»).
+_HELD = re.compile(r"(拿到|拿了|考了|考到|考下|考过|取得|有了|持有|已有|手上有)了?[^，,。；\s]{0,6}$")
 # Words around a document the citizen already holds and wants ended or changed («营业执照注销»,
 # «注销营业执照»): the procedure is named after the business or holder, not after the document.
 _ACTED_ON = re.compile("注销|变更|吊销|撤销|年报|迁移|迁出")
@@ -1204,15 +1234,24 @@ _CHANGED_ON = re.compile("上(的|面)?.{0,6}(改|变|换)")
 
 
 def _sought(text: str, document: str) -> bool:
-    """The message asks for the document, rather than bringing it («要带户口本吗») or acting on
-    one it holds («营业执照注销», «注销营业执照», «执照上地址得改»)."""
-    before, _, after = text.partition(document)
-    return not (
-        _BROUGHT.search(before[-3:])
-        or _ACTED_ON.search(before[-2:])
-        or _ACTED_ON.match(after)
-        or _CHANGED_ON.match(after)
-    )
+    """The message asks for the document, rather than bringing it («要带户口本吗»), holding it
+    («刚拿了焊工高级工证书») or acting on one it holds («营业执照注销», «注销营业执照»,
+    «执照上地址得改»)."""
+    # Each time it is written: «想用维修基金修，维修基金咋申请» uses it once, then seeks it.
+    # (A document joined from pieces the segmenter split may not be written as one: sought.)
+    if document not in text:
+        return True
+    for found in re.finditer(re.escape(document), text):
+        before, after = text[: found.start()], text[found.end() :]
+        if not (
+            _BROUGHT.search(before[-3:])
+            or _HELD.search(before)
+            or _ACTED_ON.search(before[-2:])
+            or _ACTED_ON.match(after)
+            or _CHANGED_ON.match(after)
+        ):
+            return True
+    return False
 
 
 def _names_one_of(hit: Hit, documents: Sequence[str]) -> bool:

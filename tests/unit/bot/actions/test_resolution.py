@@ -110,7 +110,8 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("我的养老保险个人账户里现在有多少钱", QuestionType.record),
      # dialect «咋个», «啥子»; where online is the online channel; a weekday named is the hours
      ("就业登记咋个办", QuestionType.steps), ("货运从业资格证要啥子条件", QuestionType.eligibility),
-     ("社保卡丢了 先得挂失吧 怎么挂", QuestionType.steps),
+     ("社保卡丢了 先得挂失吧 怎么挂", QuestionType.steps), ("批下来要多常时间", QuestionType.time_limit),
+     ("用不用给钱", QuestionType.fee),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
@@ -151,6 +152,13 @@ def test_a_plain_question_naming_an_item_is_answered(resolver: Resolver) -> None
         # a spouse and being local are the citizen's case, not unknown matters
         ("我太太是本地人 想自己开一间有限公司 公司登记要准备哪些资料",
          "enterprise_licensing.company_establishment", QuestionType.materials),
+        # nouns told before a clause that names the item found surely are the case; so is a
+        # certificate the citizen already holds
+        ("厂子裁员把我裁了 失业金一共能领几个月", "employment.unemployment_insurance_benefit",
+         QuestionType.benefit),
+        ("四十多了找工作没头绪 你们那职业介绍收费不", "employment.job_referral", QuestionType.fee),
+        ("刚拿了焊工高级工证书 技能提升补贴能给多少", "employment.skill_upgrade_subsidy",
+         QuestionType.benefit),
         # owing no tax is the case told, not a tax of its own
         ("注册了个公司一直没开张 没欠税也没欠债 简易注销要够啥条件",
          "enterprise_licensing.enterprise_simplified_deregistration", QuestionType.eligibility),
@@ -421,6 +429,13 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("healthcare.birth_medical_certificate_first_issue", "先上户口吧 报户口多久能办好", False),
         # …but a word both names hold is no switch, whatever the clause after it says
         ("employment.individual_employment_registration", "登记收钱不 要是要钱我就不弄了", True),
+        # the office asked about is where the citizen goes, not another matter
+        ("social_security.ss_card_application", "社保大厅礼拜天上班不", True),
+        ("certificates.hukou_registration_change", "派出所户籍窗口有电话没 想先问问用不用她本人去", True),
+        ("education.private_school_establishment", "教育局那边有咨询电话没", True),
+        # a sum or a tax told before the question is a matter of its own, even so
+        ("housing.residential_lease_filing", "那收的房租要交税不 出租房子的税去哪交", False),
+        ("social_security.ss_card_replacement", "还有我原来单位给交了企业年金 退休了这个钱怎么领", False),
     ],
 )
 def test_details_stay_with_the_current_item_a_matter_asked_about_does_not(
