@@ -73,8 +73,10 @@ _PLACE = re.compile(
     "(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
     "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市)?|(?!夜市|超市|菜市|集市|早市|股市).{1,4}(省|市|县)|老家|家乡|外省|外市|内地|大陆|国内|国外|境外|.{0,2}(园区|工业园|产业园|开发区|工业区)"
 )
-# Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»).
+# Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»,
+# «学校里还有个国家励志奖学金»).
 _SWITCH = re.compile(r"^\W*(那|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
+_ANOTHER = re.compile("还有(个|一个|种|一种|项|一项)")
 _SEARCH_DEPTH = 5
 # Words that count or measure («一次», «三个月», «两年»): circumstances, not matters; and
 # pieces of question words that segmentation glues to a verb («哪考», «啥证»).
@@ -1066,8 +1068,14 @@ def _asks_for_counterpart(text: str, current: ServiceItem) -> bool:
     return any(word in current.name and other in text for word, other in _COUNTERPARTS)
 
 
-# Grades of one qualification or licence, each series apart.
-_RANKS = (("一级", "二级", "三级"), ("初级", "中级", "高级"), ("甲级", "乙级", "丙级"))
+# Grades of one qualification or licence, each series apart, and the levels of schooling
+# («大学的毕业证» is not 普通高中毕业证书).
+_RANKS = (
+    ("一级", "二级", "三级"),
+    ("初级", "中级", "高级"),
+    ("甲级", "乙级", "丙级"),
+    ("初中", "高中", "大学"),
+)
 
 
 def _of_another_rank(text: str, item: ServiceItem) -> bool:
@@ -1153,7 +1161,7 @@ def _shared_prefix(a: str, b: str) -> int:
 
 def turns_away(text: str) -> bool:
     """The message says it is about another matter: «另外…», «那X呢», «不对，是…»."""
-    return bool(_SWITCH.match(text)) or corrects(text) or keeps_question(text)
+    return bool(_SWITCH.match(text) or _ANOTHER.search(text)) or corrects(text) or keeps_question(text)
 
 
 def searched_text(knowledge: KnowledgeBase, text: str) -> str:

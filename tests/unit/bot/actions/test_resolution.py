@@ -433,6 +433,9 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("social_security.ss_card_application", "社保大厅礼拜天上班不", True),
         ("certificates.hukou_registration_change", "派出所户籍窗口有电话没 想先问问用不用她本人去", True),
         ("education.private_school_establishment", "教育局那边有咨询电话没", True),
+        # another level of schooling, and «还有个…» introducing a matter, are not the item
+        ("education.graduation_certificate_loss", "那我大学的毕业证也一块丢了 这个能补吗", False),
+        ("education.student_loan_origin", "她说学校里还有个国家励志奖学金 大学的那个咋申请", False),
         # a sum or a tax told before the question is a matter of its own, even so
         ("housing.residential_lease_filing", "那收的房租要交税不 出租房子的税去哪交", False),
         ("social_security.ss_card_replacement", "还有我原来单位给交了企业年金 退休了这个钱怎么领", False),
