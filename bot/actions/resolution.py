@@ -1228,8 +1228,9 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
 _COUNTERPARTS = (("临时", "正式"), ("简易", "普通"))
 # Below the clarify threshold: the message read alone finds mostly the item it is not about.
 _COUNTERPART_FLOOR = 0.1
-# «换新证», «办个新卡»: a document spoken of by what is done to it, not by which one it is.
-_ANY_DOCUMENT = re.compile("^[换补办领拿]?[个张本]?[新旧原老]?(证|卡|证件)$")
+# «换新证», «办个新卡», «那本证»: a document spoken of by what is done to it or pointed at, not
+# by which one it is.
+_ANY_DOCUMENT = re.compile("^[那这]?[换补办领拿]?[个张本]?[新旧原老]?(证|卡|证件)$")
 # Words before a document the citizen brings along («要带户口本吗»), not one they seek.
 _BROUGHT = re.compile("带|提供|提交|交|拿|用")
 # Words before a document the citizen already holds («刚拿了焊工高级工证书», «考到了电工证»).
