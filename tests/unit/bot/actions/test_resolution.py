@@ -160,8 +160,8 @@ def test_a_plain_question_naming_an_item_is_answered(resolver: Resolver) -> None
         ("刚拿了焊工高级工证书 技能提升补贴能给多少", "employment.skill_upgrade_subsidy",
          QuestionType.benefit),
         # «那本证» points at a certificate, it names none
-        ("我师傅那本证快满六年了 说要复审 他去复审要带啥", "qualification.special_operation_certificate_review",
-         QuestionType.materials),
+        ("我师傅那本证快满六年了 说要复审 他去复审要带啥",
+         "qualification.special_operation_certificate_review", QuestionType.materials),
         # owing no tax is the case told, not a tax of its own
         ("注册了个公司一直没开张 没欠税也没欠债 简易注销要够啥条件",
          "enterprise_licensing.enterprise_simplified_deregistration", QuestionType.eligibility),
