@@ -112,7 +112,14 @@ class ActionFallback(Action):
         offered_at = decision.confidence if decision.outcome is Outcome.clarify and cue is not None else 0.0
         if answer_from_faq(dispatcher, knowledge, text, offered_at):
             return list(RESET_FALLBACK)
-        if decision.outcome is Outcome.clarify and decision.how == "candidates" and cue is not None:
+        several = len(decision.candidates) > 1
+        if (
+            decision.outcome is Outcome.clarify
+            and decision.how == "candidates"
+            and (cue is not None or several)
+        ):
+            # «社保卡用不了了»: a document named with a trouble told and no question; the items
+            # named after it are offered, rather than a yes-or-no on the first of them.
             return [*offer_candidates(dispatcher, decision), *RESET_FALLBACK]
         asks_the_guide = cue is not None or asks_again(turn)
         if (

@@ -61,6 +61,18 @@ async def test_first_miss_confirms_the_best_guess_with_yes_no_buttons(installed:
     assert json.loads(slots["pending_guess"]) == {"intent": "ask_fee", "item": "certificates.id_card_reissue"}
 
 
+async def test_first_miss_naming_a_document_of_several_items_offers_them(installed: KnowledgeBase) -> None:
+    """«社保卡用不了了»: no question, but the items named after the card are offered as buttons
+    rather than a yes-or-no on the first of them."""
+    ranking = [{"name": "nlu_fallback", "confidence": 0.4}, {"name": "ask_record", "confidence": 0.3}]
+    [message], _ = await run(
+        ActionFallback(), tracker("社保卡用不了了", "nlu_fallback", intent_ranking=ranking)
+    )
+    offered = {button["payload"] for button in message["buttons"]}
+    assert any("social_security.ss_card_replacement" in payload for payload in offered), message
+    assert any("social_security.ss_card_activation" in payload for payload in offered), message
+
+
 async def test_an_unsure_intent_with_a_named_item_and_a_clear_question_is_answered(
     installed: KnowledgeBase,
 ) -> None:
