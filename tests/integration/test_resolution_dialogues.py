@@ -181,3 +181,17 @@ def test_cantonese_and_words_typed_apart_are_understood(gateway: httpx.Client) -
     assert answered(say(gateway, "r-cantonese", "大概幾耐先搞掂")) == (item, "time_limit")
     reply = say(gateway, "r-spaced", "我 今年 六十五 了 户口本 丢了 怎么 补")
     assert answered(reply) == ("certificates.hukou_booklet_reissue", "steps"), reply
+
+
+def test_taiwan_wording_and_the_office_asked_about_are_understood(gateway: httpx.Client) -> None:
+    item = "transport.vehicle_plate_reissue"
+    first = answered(say(gateway, "r-taiwan", "我的機車行照不見了 要怎麼補"))
+    assert first == (item, "steps"), first
+    # the counter's opening days are asked about the item being discussed
+    assert answered(say(gateway, "r-taiwan", "辦證的窗口禮拜六有開嗎")) == (item, "hours")
+
+
+def test_asking_whom_to_call_to_complain_is_answered_by_the_item_that_takes_it(gateway: httpx.Client) -> None:
+    say(gateway, "r-complain-where", "从杭州跳槽回来了 那边交的公积金咋转过来")
+    reply = say(gateway, "r-complain-where", "新公司试用期都过了还不给交公积金 想投诉 打哪个电话")
+    assert answered(reply) == ("housing.provident_fund_violation_complaint", "contact"), reply

@@ -111,7 +111,9 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      # dialect «咋个», «啥子»; where online is the online channel; a weekday named is the hours
      ("就业登记咋个办", QuestionType.steps), ("货运从业资格证要啥子条件", QuestionType.eligibility),
      ("社保卡丢了 先得挂失吧 怎么挂", QuestionType.steps), ("批下来要多常时间", QuestionType.time_limit),
-     ("用不用给钱", QuestionType.fee),
+     ("用不用给钱", QuestionType.fee), ("在那个地方办呀", QuestionType.location),
+     ("要交哪些病历", QuestionType.materials), ("罚款罚多少", QuestionType.fee),
+     ("认定之后有什么补贴可以领", QuestionType.benefit),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
