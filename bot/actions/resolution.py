@@ -75,7 +75,7 @@ _PLACE = re.compile(
 )
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»,
 # «学校里还有个国家励志奖学金»).
-_SWITCH = re.compile(r"^\W*(那|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
+_SWITCH = re.compile(r"^\W*(那(?![边里儿])|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
 _ANOTHER = re.compile("还有(个|一个|种|一种|项|一项)")
 _SEARCH_DEPTH = 5
 # Words that count or measure («一次», «三个月», «两年»): circumstances, not matters; and
@@ -83,7 +83,7 @@ _SEARCH_DEPTH = 5
 _COUNT = re.compile("[一二两三四五六七八九十百千几半每0-9]")
 _ASKING_PIECE = re.compile("[哪啥吗呢么]")
 # Words that point back at what was said («原来那张丢了»), never at another matter.
-_POINTING = re.compile("[那这][张个本份件]|原来|之前|以前|先前|上次")
+_POINTING = re.compile("[那这][张个本份件边里儿]|原来|之前|以前|先前|上次")
 # A wish stated anew («挂失完了想补张新卡», «生意不好想先停一段时间»): a matter of its own,
 # not a detail of the one being discussed («我想问下…» only asks).
 _WISH = re.compile("(?<!不)想(?!先?(问|请问|了解|咨询|知道|确认|打听|打电话|打过去|看看))")
@@ -93,7 +93,7 @@ _WISH = re.compile("(?<!不)想(?!先?(问|请问|了解|咨询|知道|确认|�
 _VARIANTS = (
     (
         re.compile(
-            "丢|遗失|掉了|找不到|找不回|找不着|不见了|坏了|损坏|破损|弄坏|被偷|泡水|泡坏|烂了|撕坏|看不清|"
+            "丢|遗失|掉了|找不到|找不回|找不着|不见了|坏了|损坏|破损|弄坏|被偷|偷了|被扒|摸包|泡水|泡坏|烂了|撕坏|看不清|"
             "补(张|个|一张|一个|办一张)新的?"  # «挂完了要补张新的»: the remedy asked for outright
         ),
         re.compile("补"),
@@ -356,6 +356,12 @@ class Resolver:
                 return Decision(
                     Outcome.answer, asked_about(turn, question), remedied, confidence=1.0, how="variant"
                 )
+            if len(offered) == 1 and tells_what_happened(turn.text) and not self._documents(turn.text):
+                # «我自己那张也快过期了 换新的好久能拿到» after 居民身份证补领 was offered: the
+                # same document's item for what happened to this one.
+                variant = self._variant(turn, offered[0], question)
+                if variant is not None:
+                    return variant
         current = self._knowledge.item(turn.current_item) if turn.current_item else None
         if not naming_part(turn.text):
             if len(offered) > 1:
@@ -1188,6 +1194,9 @@ _LOOSE_DOCUMENT = re.compile("^[证照][在要怎咋去哪能得办呢吗的是�
 # A registration is a procedure of its own when named by the event it records («离婚|登记»,
 # «收养|登记»), not by where or what is written down («那边登记», «出生日期登记错了»).
 _REGISTRATION = "登记"
+# Verbs that only say a registration is made, changed or ended («注册登记», «变更登记»): the
+# matter is what is registered, named elsewhere in the message.
+_REGISTERING = frozenset({"注册", "设立", "变更", "注销", "开业", "申请", "办理", "补办"})
 # A verb with its measure word before a category word («开个|证明», «打个|证明») names no
 # document: the category word stands alone.
 _MEASURED = re.compile("[个张份本]$")
@@ -1203,7 +1212,14 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
             joined
             and joined in text
             and not _MEASURED.search(terms[n - 1])
-            and (term in _BARE_CATEGORY or (term == _REGISTRATION and knowledge.is_verb(terms[n - 1])))
+            and (
+                term in _BARE_CATEGORY
+                or (
+                    term == _REGISTRATION
+                    and knowledge.is_verb(terms[n - 1])
+                    and terms[n - 1] not in _REGISTERING
+                )
+            )
         ):
             term = joined
         elif (

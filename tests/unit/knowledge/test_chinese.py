@@ -30,6 +30,7 @@ from knowledge.chinese import as_mandarin
         ("上個月被資遣了 失業給付怎麼申請", "上个月被辞退了 失业保险金怎么申请"),
         ("公司登記要準備哪些文件", "公司登记要准备哪些文件"),
         ("健保卡", "健保卡"),
+        ("最近有沒有徵才博覽會", "最近有没有招聘会"),
         # a character written for the one it looks like
         ("户口薄丢了", "户口簿丢了"),
         # words typed apart are joined; clauses typed apart stay apart

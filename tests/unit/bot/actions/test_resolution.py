@@ -113,7 +113,8 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("社保卡丢了 先得挂失吧 怎么挂", QuestionType.steps), ("批下来要多常时间", QuestionType.time_limit),
      ("用不用给钱", QuestionType.fee), ("在那个地方办呀", QuestionType.location),
      ("要交哪些病历", QuestionType.materials), ("罚款罚多少", QuestionType.fee),
-     ("认定之后有什么补贴可以领", QuestionType.benefit),
+     ("认定之后有什么补贴可以领", QuestionType.benefit), ("现在去换新的好久能拿到", QuestionType.time_limit),
+     ("考完多就发证", QuestionType.time_limit),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
@@ -164,6 +165,9 @@ def test_a_plain_question_naming_an_item_is_answered(resolver: Resolver) -> None
         # «那本证» points at a certificate, it names none
         ("我师傅那本证快满六年了 说要复审 他去复审要带啥",
          "qualification.special_operation_certificate_review", QuestionType.materials),
+        # «注册登记» says a registration is made; what is registered is the matter
+        ("跟大学同学合伙注册个有限公司 注册登记要交钱不", "enterprise_licensing.company_establishment",
+         QuestionType.fee),
         # owing no tax is the case told, not a tax of its own
         ("注册了个公司一直没开张 没欠税也没欠债 简易注销要够啥条件",
          "enterprise_licensing.enterprise_simplified_deregistration", QuestionType.eligibility),
@@ -343,6 +347,19 @@ def test_after_a_clarification_the_one_offered_item_a_fragment_singles_out_is_an
     )
 
 
+def test_what_happened_told_after_one_item_was_offered_moves_to_its_variant(resolver: Resolver) -> None:
+    """«我自己那张也快过期了» after 居民身份证补领 was offered alone: the renewal of that card."""
+    turn = Turn(
+        "顺便问哈 我自己那张也快过期了 还剩两个月 现在去换新的好久能拿到",
+        last_question=QuestionType.time_limit,
+        offered=["certificates.id_card_reissue"],
+        previous_text="我老汉儿的身份证赶场的时候遭摸包了 补一张要好久才拿得到",
+    )
+    decision = resolver.decide(turn)
+    assert decision.item is not None
+    assert (decision.item.id, decision.question) == ("certificates.id_card_renewal", QuestionType.time_limit)
+
+
 def test_a_time_told_in_answer_to_which_one_asks_nothing(resolver: Resolver) -> None:
     """«先弄个临时牌 周末要开回老家»: the weekend is when the citizen drives, not a question
     about opening hours; the question asked before stands."""
@@ -438,6 +455,8 @@ def test_details_naming_places_and_people_stay_with_the_current_item(resolver: R
         ("social_security.ss_card_application", "社保大厅礼拜天上班不", True),
         ("certificates.hukou_registration_change", "派出所户籍窗口有电话没 想先问问用不用她本人去", True),
         ("education.private_school_establishment", "教育局那边有咨询电话没", True),
+        # «那边» points at the place, it turns to nothing
+        ("social_security.urban_rural_pension_linkage", "那边礼拜六开不开门 平时上班走不脱", True),
         # another level of schooling, and «还有个…» introducing a matter, are not the item
         ("education.graduation_certificate_loss", "那我大学的毕业证也一块丢了 这个能补吗", False),
         ("education.student_loan_origin", "她说学校里还有个国家励志奖学金 大学的那个咋申请", False),
