@@ -27,6 +27,7 @@ from bot.actions.question_cues import (
     states_a_wish,
 )
 from bot.actions.resolution import (
+    SETTLED_BY_CONVERSATION,
     Decision,
     Outcome,
     Resolver,
@@ -318,8 +319,9 @@ _CLOSING = re.compile(
 )
 
 # Decisions the conversation makes certain enough to stand against DIET's «not a question»:
-# a name written out, a candidate picked in words or found with the question it answers.
-_OUTWEIGH_ANY_INTENT = frozenset({"named", "with_previous", "picked_by_meaning", "variant"})
+# a name written out, a candidate picked in words or found with the question it answers, «那X呢»
+# read in the frame of the question before.
+_OUTWEIGH_ANY_INTENT = frozenset({"named", "with_previous", "picked_by_meaning", "variant", "sibling"})
 
 
 def outweighs_intent(turn: Turn, decision: Decision) -> bool:
@@ -429,9 +431,8 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if VENTING.search(rest) and "投诉" not in names:
         return None
     if (
-        decision.how in ("named", "follow_up", "picked", "picked_by_meaning", "with_previous", "variant")
-        and decision.item is not None
-    ):
+        decision.how in SETTLED_BY_CONVERSATION or decision.how in ("named", "follow_up")
+    ) and decision.item is not None:
         return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
     if asks and decision.outcome is Outcome.clarify and decision.how == "candidates":
         return offer_candidates(dispatcher, decision)

@@ -195,3 +195,10 @@ def test_asking_whom_to_call_to_complain_is_answered_by_the_item_that_takes_it(g
     say(gateway, "r-complain-where", "从杭州跳槽回来了 那边交的公积金咋转过来")
     reply = say(gateway, "r-complain-where", "新公司试用期都过了还不给交公积金 想投诉 打哪个电话")
     assert answered(reply) == ("housing.provident_fund_violation_complaint", "contact"), reply
+
+
+def test_na_x_ne_about_a_relative_is_a_question_whatever_diet_reads(gateway: httpx.Client) -> None:
+    # DIET reads the second message as a complaint; «那我婆婆呢» asks the question before again
+    say(gateway, "r-relative", "我在厂里交了十七年职工养老 今年满五十 女工 能办退休领养老金不")
+    reply = say(gateway, "r-relative", "那我婆婆呢 一直在村里交的居民养老 今年满六十了")
+    assert answered(reply) == ("social_security.resident_pension_benefit", "eligibility"), reply
