@@ -191,14 +191,22 @@ def test_taiwan_wording_and_the_office_asked_about_are_understood(gateway: httpx
     assert answered(say(gateway, "r-taiwan", "辦證的窗口禮拜六有開嗎")) == (item, "hours")
 
 
-def test_asking_whom_to_call_to_complain_is_answered_by_the_item_that_takes_it(gateway: httpx.Client) -> None:
-    say(gateway, "r-complain-where", "从杭州跳槽回来了 那边交的公积金咋转过来")
-    reply = say(gateway, "r-complain-where", "新公司试用期都过了还不给交公积金 想投诉 打哪个电话")
-    assert answered(reply) == ("housing.provident_fund_violation_complaint", "contact"), reply
-
-
-def test_na_x_ne_about_a_relative_is_a_question_whatever_diet_reads(gateway: httpx.Client) -> None:
-    # DIET reads the second message as a complaint; «那我婆婆呢» asks the question before again
-    say(gateway, "r-relative", "我在厂里交了十七年职工养老 今年满五十 女工 能办退休领养老金不")
-    reply = say(gateway, "r-relative", "那我婆婆呢 一直在村里交的居民养老 今年满六十了")
-    assert answered(reply) == ("social_security.resident_pension_benefit", "eligibility"), reply
+@pytest.mark.parametrize(
+    ("sender", "first", "second", "meant"),
+    [
+        # asking whom to call to complain is a question for the item that takes complaints
+        ("r-complain-where", "从杭州跳槽回来了 那边交的公积金咋转过来",
+         "新公司试用期都过了还不给交公积金 想投诉 打哪个电话",
+         ("housing.provident_fund_violation_complaint", "contact")),
+        # DIET reads «那我婆婆呢 …» as a complaint; it asks the question before again
+        ("r-relative", "我在厂里交了十七年职工养老 今年满五十 女工 能办退休领养老金不",
+         "那我婆婆呢 一直在村里交的居民养老 今年满六十了",
+         ("social_security.resident_pension_benefit", "eligibility")),
+    ],
+)  # fmt: skip
+def test_a_question_diet_takes_for_a_complaint_is_answered(
+    gateway: httpx.Client, sender: str, first: str, second: str, meant: tuple[str, str]
+) -> None:
+    say(gateway, sender, first)
+    reply = say(gateway, sender, second)
+    assert answered(reply) == meant, reply

@@ -309,69 +309,36 @@ def test_after_a_clarification_a_choice_in_words_is_answered_with_the_first_ques
     assert (decision.item.id, decision.question, decision.how) == (ID_CARD, QuestionType.materials, "picked")
 
 
-def test_after_a_clarification_a_fragment_is_read_with_the_question_it_answers(resolver: Resolver) -> None:
-    offered = [
-        "healthcare.employee_medical_insurance_enrollment",
-        "healthcare.resident_medical_insurance_enrollment",
-    ]
-    turn = Turn(
-        "给刚出生的宝宝办", last_question=QuestionType.steps, offered=offered, previous_text="医保怎么参保"
-    )
-    decision = resolver.decide(turn)
-    assert decision.item is not None and decision.how == "with_previous"
-    assert (decision.item.id, decision.question) == (
-        "healthcare.newborn_medical_insurance_enrollment",
-        QuestionType.steps,
-    )
-
-
-def test_after_a_clarification_the_one_offered_item_a_fragment_singles_out_is_answered(
-    resolver: Resolver,
+@pytest.mark.parametrize(
+    ("previous", "offered", "asked", "text", "meant"),
+    [
+        # a fragment is read with the question it answers («给刚出生的宝宝办» after «医保怎么参保»)…
+        ("医保怎么参保",
+         ["healthcare.employee_medical_insurance_enrollment",
+          "healthcare.resident_medical_insurance_enrollment"],
+         QuestionType.steps, "给刚出生的宝宝办", "healthcare.newborn_medical_insurance_enrollment"),
+        # …and read so, it may single out one of the items offered
+        ("我想交养老保险 咋交",
+         ["social_security.flexible_employment_pension", "social_security.resident_pension_enrollment",
+          "social_security.employee_enrollment"],
+         QuestionType.steps, "我在村里种地的 没单位 就想自己交点 老了能领",
+         "social_security.resident_pension_enrollment"),
+        # what happened to the document, told after one item was offered alone, is its variant
+        ("我老汉儿的身份证赶场的时候遭摸包了 补一张要好久才拿得到", ["certificates.id_card_reissue"],
+         QuestionType.time_limit, "顺便问哈 我自己那张也快过期了 还剩两个月 现在去换新的好久能拿到",
+         "certificates.id_card_renewal"),
+        # when the citizen will go, told with nothing asked, is no question about the hours
+        ("新买的车还没上牌 咋弄", ["transport.vehicle_registration", "transport.temporary_plate"],
+         QuestionType.materials, "先弄个临时牌 周末要开回老家", "transport.temporary_plate"),
+    ],
+)  # fmt: skip
+def test_a_reply_to_which_one_is_read_with_the_conversation_and_keeps_the_question(
+    resolver: Resolver, previous: str, offered: list[str], asked: QuestionType, text: str, meant: str
 ) -> None:
-    offered = [
-        "social_security.flexible_employment_pension",
-        "social_security.resident_pension_enrollment",
-        "social_security.employee_enrollment",
-    ]
-    turn = Turn(
-        "我在村里种地的 没单位 就想自己交点 老了能领",
-        last_question=QuestionType.steps,
-        offered=offered,
-        previous_text="我想交养老保险 咋交",
-    )
+    turn = Turn(text, last_question=asked, offered=offered, previous_text=previous)
     decision = resolver.decide(turn)
-    assert decision.item is not None and decision.how == "with_previous"
-    assert (decision.item.id, decision.question) == (
-        "social_security.resident_pension_enrollment",
-        QuestionType.steps,
-    )
-
-
-def test_what_happened_told_after_one_item_was_offered_moves_to_its_variant(resolver: Resolver) -> None:
-    """«我自己那张也快过期了» after 居民身份证补领 was offered alone: the renewal of that card."""
-    turn = Turn(
-        "顺便问哈 我自己那张也快过期了 还剩两个月 现在去换新的好久能拿到",
-        last_question=QuestionType.time_limit,
-        offered=["certificates.id_card_reissue"],
-        previous_text="我老汉儿的身份证赶场的时候遭摸包了 补一张要好久才拿得到",
-    )
-    decision = resolver.decide(turn)
-    assert decision.item is not None
-    assert (decision.item.id, decision.question) == ("certificates.id_card_renewal", QuestionType.time_limit)
-
-
-def test_a_time_told_in_answer_to_which_one_asks_nothing(resolver: Resolver) -> None:
-    """«先弄个临时牌 周末要开回老家»: the weekend is when the citizen drives, not a question
-    about opening hours; the question asked before stands."""
-    turn = Turn(
-        "先弄个临时牌 周末要开回老家",
-        last_question=QuestionType.materials,
-        offered=["transport.vehicle_registration", "transport.temporary_plate"],
-        previous_text="新买的车还没上牌 咋弄",
-    )
-    decision = resolver.decide(turn)
-    assert decision.item is not None
-    assert (decision.item.id, decision.question) == ("transport.temporary_plate", QuestionType.materials)
+    assert decision.item is not None, decision
+    assert (decision.item.id, decision.question) == (meant, asked)
 
 
 def test_a_question_about_the_one_candidate_offered_is_about_it(resolver: Resolver) -> None:
