@@ -526,14 +526,19 @@ class Resolver:
             current is not None
             and not offered
             and (
-                (decision.how == "below_threshold" and self._asks_only_about(turn.text, current))
+                (
+                    (decision.how == "below_threshold" or self._found_by_no_name(turn.text, decision))
+                    and self._asks_only_about(turn.text, current)
+                )
                 or self._asks_to_bring(turn.text, current)
             )
         ):
             # «礼拜天有人上班不», «材料要原件还是复印件» after an answer: retrieval found nothing,
             # and the question names no matter the current item's wording lacks. (Candidates
             # found by such words may be the matter turned to: «第一次申请要住满多久» after 签注,
-            # except in a short question whether to bring one: «户口本要不要带».)
+            # except in a short question whether to bring one: «户口本要不要带»; candidates
+            # none of whose names holds a word of the message are no matter turned to either:
+            # «考完多久拿证» after 特种设备作业人员资格认定.)
             return Decision(Outcome.answer, question, current, confidence=0.0, how="follow_up")
         if (
             current is not None
@@ -578,6 +583,14 @@ class Resolver:
             confidence = scores[others[0].id] if others else 0.0
             return Decision(outcome, question, None, others, confidence, how="counterpart")
         return decision
+
+    def _found_by_no_name(self, text: str, decision: Decision) -> bool:
+        """Candidates were found, but none of their names holds a word of the message: they
+        were found by words every guide writes («考完», «拿证»)."""
+        words = self._words(text)
+        return decision.how == "candidates" and not any(
+            word in self._names(item) for item in decision.candidates for word in words
+        )
 
     def _asks_to_bring(self, text: str, current: ServiceItem) -> bool:
         """«需要带身份证吗», «户口本要不要带», «契税发票要原件吗»: a short question whether to
