@@ -46,10 +46,21 @@ _CANTONESE = (
 )  # fmt: skip
 # 係 is «is» in Cantonese; OpenCC makes it 系, which Mandarin writes for other words (關係).
 _IS = re.compile("(?<![關关聯联體体派維维])係")
-_CANTONESE_WORDS = re.compile(
-    "|".join(re.escape(word) for word, _ in sorted(_CANTONESE, key=lambda pair: -len(pair[0])))
-)
-_MANDARIN = dict(_CANTONESE)
+
+
+class _WordTable:
+    """Words put into other words, the longest match first («几多日先» before «几多»)."""
+
+    def __init__(self, pairs: tuple[tuple[str, str], ...]) -> None:
+        self._into = dict(pairs)
+        longest_first = sorted(self._into, key=len, reverse=True)
+        self._words = re.compile("|".join(re.escape(word) for word in longest_first))
+
+    def replace(self, text: str) -> str:
+        return self._words.sub(lambda match: self._into[match.group()], text)
+
+
+_CANTONESE_WORDS = _WordTable(_CANTONESE)
 # Words spaced apart: chunks this short on average, over at least this many spaces.
 _SPACED_CHUNK = 2.5
 _SPACED_MIN = 3
@@ -68,21 +79,21 @@ _TAIWAN = (
     ("户口名簿", "户口簿"), ("营利事业登记证", "营业执照"), ("驾训班", "驾校"), ("牌照税", "车船税"),
     ("征才博览会", "招聘会"), ("征才", "招聘"), ("职缺", "岗位"),
 )  # fmt: skip
-_TAIWAN_WORDS = re.compile("|".join(re.escape(word) for word, _ in _TAIWAN))
-_MAINLAND = dict(_TAIWAN)
+_TAIWAN_WORDS = _WordTable(_TAIWAN)
 
 
 def as_mandarin(text: str) -> str:
     """The message in simplified characters, Cantonese words put into Mandarin, and words
     typed apart joined (clauses typed apart stay apart)."""
     simplified = to_simplified(text)
+    traditional = simplified != text
     if _CANTONESE_MARK.search(text) or _CANTONESE_MARK.search(simplified):
         simplified = to_simplified(_IS.sub("是", text)) if _IS.search(text) else simplified
-        simplified = _CANTONESE_WORDS.sub(lambda match: _MANDARIN[match.group()], simplified)
+        simplified = _CANTONESE_WORDS.replace(simplified)
     for variant, standard in _VARIANTS:
         simplified = simplified.replace(variant, standard)
-    if simplified != text:  # typed in traditional characters
-        simplified = _TAIWAN_WORDS.sub(lambda match: _MAINLAND[match.group()], simplified)
+    if traditional:
+        simplified = _TAIWAN_WORDS.replace(simplified)
     chunks = simplified.split()
     if len(chunks) > _SPACED_MIN and sum(map(len, chunks)) / len(chunks) <= _SPACED_CHUNK:
         simplified = _SPACE_BETWEEN_CJK.sub("", simplified)

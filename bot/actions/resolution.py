@@ -863,15 +863,15 @@ class Resolver:
         words = [word for word in self._words(text) if word not in about]
         if any(word in self._names(item) for word in words):
             return True
+        if not wording:
+            return False
         other = self._knowledge.about(item)
         told = [
             word
             for word in words
             if word in other and self._knowledge.is_common_noun(word) and not _circumstantial(word)
         ]
-        # one word, not two: the search reads «支付宝» also as «支付»
-        told = [word for word in told if not any(word != longer and word in longer for longer in told)]
-        return wording and len(told) >= _TOLD_WORDS
+        return len(_whole_words(told)) >= _TOLD_WORDS
 
     def _details_of(self, text: str, current: ServiceItem) -> bool:
         """The message may be details about the current item rather than another matter: no
@@ -887,9 +887,9 @@ class Resolver:
         about = self._knowledge.about(current)
 
         def lacking(part: str) -> list[str]:
-            terms = [term for term in self._words(part) if term not in about and not _circumstantial(term)]
-            # one word, not two: the search reads «夫妻店» also as «夫妻»
-            return [term for term in terms if not any(term != other and term in other for other in terms)]
+            return _whole_words(
+                [term for term in self._words(part) if term not in about and not _circumstantial(term)]
+            )
 
         lacked = lacking(text)
         if any(_DOCUMENT.search(term) for term in lacked) or self._unheard_matters(text):
@@ -1037,6 +1037,11 @@ class Resolver:
 # item's document in a clause («电工证», «出生证明»; not «外国人» of 外国人开公司).
 _NAMING_RUN = 3
 _DOCUMENT_WORD = re.compile("证|照|许可|卡")
+
+
+def _whole_words(terms: list[str]) -> list[str]:
+    """One word, not two: the search reads «夫妻店» also as «夫妻», «支付宝» also as «支付»."""
+    return [term for term in terms if not any(term != longer and term in longer for longer in terms)]
 
 
 def _circumstantial(term: str) -> bool:
