@@ -306,6 +306,12 @@ class KnowledgeBase:
         the guide use to name matters (注销, 招聘会), not a detail of one (班主任, 手机)."""
         return term in self._names_text
 
+    def items_named_with(self, term: str) -> set[str]:
+        """The ids of the items one of whose names or aliases holds the (normalised) term: one
+        for a word that names a single matter (年报), many for a general one (退休, 补贴)."""
+        self.refresh()
+        return {item_id for name, owners in self._names.items() if term in name for item_id in owners}
+
     def terms(self, text: str) -> list[str]:
         """Search terms of a text, as the index segments them."""
         return self._segmenter.terms(text)

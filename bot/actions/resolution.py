@@ -135,6 +135,9 @@ def tells_what_happened(text: str) -> bool:
 # Item names put the document first and the procedure after («居住证签注», «居住证申领»):
 # two items of one document share at least this many leading characters.
 _DOCUMENT_PREFIX = 3
+# A name written within this many characters of the message's start is its topic («那年报…»,
+# «还有个事 年报…» once the opening words are cut).
+_TOPIC_OPENING = 2
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 # Up to this many naming characters a message is about its matter, not its circumstances.
 SHORT_NAMING = 15
@@ -425,6 +428,7 @@ class Resolver:
             and not turns_away(turn.text)
             and not self._names_in_own_words(turn.text, decision.item, current, wording=True)
             and not (decision.item is not None and _same_document(decision.item, current))
+            and not self._topic_named_elsewhere(turn.text, current)
         ):
             # «考试要交多少钱» after 网约车驾驶员证: retrieval's confident other item is named by
             # nothing the citizen wrote beyond what the current item says too. Another procedure
@@ -515,6 +519,14 @@ class Resolver:
                 return Decision(
                     Outcome.answer, question, item, confidence=scores.get(item.id, 0.0), how="named"
                 )
+        qualified = self._qualified_counterpart(turn.text, current) if current is not None else None
+        if qualified is not None:
+            # «等不了那么久 先办个临时的» after 居民身份证换领: the document's temporary (or
+            # simplified) procedure, which the message names by its qualifier alone.
+            return Decision(
+                Outcome.answer, asked_about(turn, question), qualified,
+                confidence=scores.get(qualified.id, 0.0), how="variant",
+            )  # fmt: skip
         if (
             current is not None
             and scores.get(current.id, 0.0) >= self._model.clarify_threshold
@@ -583,6 +595,25 @@ class Resolver:
             confidence = scores[others[0].id] if others else 0.0
             return Decision(outcome, question, None, others, confidence, how="counterpart")
         return decision
+
+    def _qualified_counterpart(self, text: str, current: ServiceItem) -> ServiceItem | None:
+        """The one item of the current item's document whose name adds a qualifier the message
+        says and the current name lacks (临时居民身份证申领 for «先办个临时的» after 居民身份证换领)."""
+        for word, _ in _COUNTERPARTS:
+            # The qualifier of a document or procedure («临时的», «办个临时», «简易注销»), not
+            # «我临时有事».
+            said = re.search(f"{word}(?=的|证|身|牌|号|注销|登记)|[办弄开搞整走上][个张块]?{word}", text)
+            if said is None or word in current.name:
+                continue
+            found = {
+                hit.item.id: hit.item
+                for hit in self._knowledge.search(word + current.name, k=_SEARCH_DEPTH)
+                if word in hit.item.name
+                and _shared_prefix(hit.item.name.replace(word, ""), current.name) >= _DOCUMENT_PREFIX
+            }
+            if len(found) == 1:
+                return next(iter(found.values()))
+        return None
 
     def _found_by_no_name(self, text: str, decision: Decision) -> bool:
         """Candidates were found, but none of their names holds a word of the message: they
@@ -894,6 +925,8 @@ class Resolver:
         lacked = lacking(text)
         if any(_DOCUMENT.search(term) for term in lacked) or self._unheard_matters(text):
             return False
+        if self._topic_named_elsewhere(text, current):
+            return False
         if len(lacking(_asking_clause(text))) >= 2:
             return False
         matters = {term for term in lacked if self._knowledge.in_some_name(term)}
@@ -931,8 +964,45 @@ class Resolver:
             return True
         if _asks_for_counterpart(text, current) or self._unheard_matters(text):
             return True
+        if self._topic_named_elsewhere(text, current):
+            return True
         # «就个体户，夫妻店» tells the case of the matter discussed; it asks about nothing new.
         return asks_something(text) and bool(self.unheard_of(text))
+
+    def _topic_named_elsewhere(self, text: str, current: ServiceItem) -> bool:
+        """The message opens on another item's own name or alias, one the current item's names
+        and materials never write («年报那块也一直没搞懂» after 经营异常名录移出, whose guide
+        speaks of 年报 throughout): the citizen turns to that item."""
+        normalised = self._knowledge.normalise(text)
+        own = self._knowledge.normalise("；".join([*current.names, *(m.name for m in current.materials)]))
+        words = self._words(text)
+        if (
+            words
+            and normalised.startswith(words[0])
+            and words[0] not in own
+            and question_cue(normalised[: len(words[0]) + 2]) is None  # «联系电话是多少» only asks
+            and not _circumstantial(words[0])
+            and len(self._knowledge.items_named_with(words[0]) - {current.id}) == 1
+        ):
+            # A word that names one other matter alone, opening the message («年报那块…»).
+            return True
+        if (
+            words
+            and normalised.startswith(words[0])
+            and _names_by_latin(words[0])
+            and not self._knowledge.in_some_wording(words[0])
+        ):
+            # «ETC在哪办» after 号牌补领: a matter named by letters the guide never writes.
+            return True
+        for hit in self._knowledge.match_names(text):
+            if hit.item.id == current.id:
+                continue
+            for name in hit.item.names:
+                name = self._knowledge.normalise(name)
+                at = normalised.find(name)
+                if len(name) >= 2 and 0 <= at <= _TOPIC_OPENING and name not in own:
+                    return True
+        return False
 
     def _closest(self, text: str, offered: Sequence[ServiceItem]) -> ServiceItem | None:
         cosines = self._knowledge.cosine_to(text, [item.id for item in offered])
@@ -992,7 +1062,9 @@ class Resolver:
         top = hits[best].item
         same_name = [hits[n].item for s, n in ranked if hits[n].item.name == top.name]
         documents = document_terms(self._knowledge, text, terms)
-        sought = [document for document in documents if _sought(normalised, document)]
+        held = [document for document in documents if not _sought(normalised, document)]
+        # «出生证明拿到了»: the segmenter's shorter piece (出生证) is held with the whole word.
+        sought = [document for document in documents if not any(document in h for h in held)]
         if (
             best_score >= self._model.answer_threshold
             and len(same_name) == 1
@@ -1268,12 +1340,19 @@ _ANY_DOCUMENT = re.compile("^[那这]?[换补办领拿]?[个张本]?[新旧原�
 # Words before a document the citizen brings along («要带户口本吗»), not one they seek.
 _BROUGHT = re.compile("带|提供|提交|交|拿|用")
 # Words before a document the citizen already holds («刚拿了焊工高级工证书», «考到了电工证»).
-_HELD = re.compile(r"(拿到|拿了|考了|考到|考下|考过|取得|有了|持有|已有|手上有)了?[^，,。；\s]{0,6}$")
+_HELD = re.compile(
+    r"(拿到|拿了|考了|考到|考下|考过|取得|有了|持有|已有|手上有|当过|做过|干过)了?[^，,。；\s]{0,6}$"
+)
+# …or says so after it («出生证明拿到了», «教资早就认定了»).
+_HELD_AFTER = re.compile(r"^(已经|早就|早|都|也)?(拿到|拿了|有了|办好|办了|领了|领到|考下|考到|认定)了")
+# A person hired («招了个厨师») or a number of them («要几个建造师»): people, not a document.
+_PEOPLE = re.compile(r"(招|雇|请)(了|来)?(个|一个|两个|几个)$|[几两三四五六七八九十\d][个名位]$")
 # Words around a document the citizen already holds and wants ended or changed («营业执照注销»,
 # «注销营业执照»): the procedure is named after the business or holder, not after the document.
 _ACTED_ON = re.compile("注销|变更|吊销|撤销|年报|迁移|迁出")
 # What is written on a document the citizen holds needs changing («执照上地址得改»).
 _CHANGED_ON = re.compile("上(的|面)?.{0,6}(改|变|换)")
+_ACTED_ON_AFTER = re.compile(f"(得|要|也要|也得|需要|该|就)?({_ACTED_ON.pattern})")
 
 
 def _sought(text: str, document: str) -> bool:
@@ -1289,9 +1368,11 @@ def _sought(text: str, document: str) -> bool:
         if not (
             _BROUGHT.search(before[-3:])
             or _HELD.search(before)
+            or _PEOPLE.search(before)
             or _ACTED_ON.search(before[-2:])
-            or _ACTED_ON.match(after)
+            or _ACTED_ON_AFTER.match(after)
             or _CHANGED_ON.match(after)
+            or _HELD_AFTER.match(after)
         ):
             return True
     return False

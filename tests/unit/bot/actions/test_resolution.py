@@ -115,6 +115,11 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("要交哪些病历", QuestionType.materials), ("罚款罚多少", QuestionType.fee),
      ("认定之后有什么补贴可以领", QuestionType.benefit), ("现在去换新的好久能拿到", QuestionType.time_limit),
      ("考完多就发证", QuestionType.time_limit),
+     # Southwest Mandarin 好多 for 多少, 那点 for 那里
+     ("补一张要好多钱嘛", QuestionType.fee), ("给她交社保政府能补好多", QuestionType.benefit),
+     ("生活补助一年有好多钱", QuestionType.benefit), ("交了好多年社保", None),
+     ("也是去那点吗", QuestionType.location), ("网上咋查", QuestionType.online),
+     ("年报那块也一直没搞懂 有电话能问吗", QuestionType.contact),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
@@ -240,6 +245,13 @@ def test_a_matter_the_guide_lacks_after_an_answer_is_an_honest_no(
         # 普通 is the counterpart of the 简易 the current item's name says
         ("enterprise_licensing.enterprise_simplified_deregistration", "公司走简易注销 后面还要办啥",
          "实在不行走普通注销要多久", "enterprise_licensing.enterprise_deregistration"),
+        # and 临时 asks for the temporary one, named by its qualifier alone
+        ("certificates.id_card_renewal", "他那张过期半年了 换新的要多久",
+         "等不了那么久 先办个临时的要带啥", "certificates.temporary_id_card"),
+        # the message opens on a word only another item is named with, however much the
+        # current item's guide speaks of it
+        ("enterprise_licensing.abnormal_list_removal", "公司被列进经营异常名录了 怎么移出来",
+         "年报那块也一直没搞懂 有电话能问吗", "enterprise_licensing.annual_report"),
     ],
 )  # fmt: skip
 def test_in_context_a_message_means_the_item_it_names_or_tells_of(
@@ -1011,3 +1023,37 @@ def test_what_happened_to_a_document_is_no_unknown_matter(resolver: Resolver) ->
     assert "housing.real_estate_certificate_reissue" in [c.id for c in decision.candidates] + [
         decision.item.id if decision.item else ""
     ], decision
+
+
+def test_a_temporary_matter_of_the_moment_is_no_temporary_document(resolver: Resolver) -> None:
+    """«我临时有事» says nothing of 临时居民身份证."""
+    decision = resolver.decide(
+        Turn("我临时有事 明天能去办吗", current_item="certificates.id_card_renewal", previous_text="换证多久")
+    )
+    assert decision.item is not None and decision.item.id == "certificates.id_card_renewal", decision
+
+
+def test_a_matter_named_by_letters_the_guide_never_writes_leaves_the_item(resolver: Resolver) -> None:
+    decision = resolver.decide(
+        Turn("ETC在哪办", current_item="transport.vehicle_plate_reissue", previous_text="补牌要多久")
+    )
+    assert decision.outcome is Outcome.honest_no, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [
+        # a document the citizen already holds, said after it, or people hired or counted
+        ("宝宝上周出生的 出生证明拿到了 报户口要带啥", "certificates.birth_registration"),
+        ("我们公司想申请施工总承包三级资质听说现在改革了不知道要几个建造师社保要交多久到底要什么条件",
+         "qualification.construction_enterprise_qualification"),
+        # «我不是要开证明»: what is not meant is not searched
+        ("不是 我不是要开证明 是学籍上娃儿名字录错了一个字 要改 在哪改", "education.student_status_change"),
+    ],
+)  # fmt: skip
+def test_documents_held_or_people_counted_are_not_documents_sought(
+    resolver: Resolver, text: str, meant: str
+) -> None:
+    decision = resolver.decide(Turn(text))
+    found = [decision.item] if decision.item else list(decision.candidates)
+    assert meant in {item.id for item in found if item}, decision
