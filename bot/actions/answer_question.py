@@ -401,7 +401,8 @@ FEEDBACK_WORDS = re.compile(
 # too, unless it asks how to complain to the item that takes complaints.
 VENTING = re.compile(
     "服了|折腾|屁用|管不管|没人管|没人理|不归.{0,4}管|踢皮球|推来推去|白跑|跑了.{1,2}趟|"
-    "挂(了|我)(的)?电话|电话.{0,3}挂了|(给|把)我挂了|气死|气人|糊弄|敷衍|无语|离谱|坑人"
+    "挂(了|我)(的)?电话|电话.{0,3}挂了|(给|把)我挂了|气死|气人|糊弄|敷衍|无语|离谱|坑人|"
+    "什么破|破(效率|系统|服务|地方)|效率(太|真|也太)?(低|差)"
 )
 
 
@@ -413,8 +414,9 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     text = tracker.latest_message.get("text") or ""
     turn = current_turn(tracker)
     asks = question_cue(text) is not None or keeps_question(text) or states_a_wish(text)
-    # «开发商刚交房的新房» answers «which one?»: no question of its own, and no complaint.
-    if not asks and not turn.offered:
+    # «开发商刚交房的新房» answers «which one?»: no question of its own, and no complaint; nor
+    # is «我自己拉货 没单位» told about the item being discussed (a complaint has its words).
+    if not asks and not turn.offered and not turn.current_item:
         return None
     try:
         knowledge = knowledge_provider.current()

@@ -426,7 +426,9 @@ class Resolver:
             and decision.item != current
             and not offered
             and not turns_away(turn.text)
-            and not self._names_in_own_words(turn.text, decision.item, current, wording=True)
+            and not self._names_in_own_words(
+                self._without_held(turn.text), decision.item, current, wording=True
+            )
             and not (decision.item is not None and _same_document(decision.item, current))
             and not self._topic_named_elsewhere(turn.text, current)
         ):
@@ -559,7 +561,7 @@ class Resolver:
         ):
             # «我普通话只有二级乙等，够不够» after 教师资格认定: details about the item being
             # discussed, which retrieval, read with the item's name, finds to be about it.
-            together, _ = self._retrieve(f"{current.name}，{turn.text}", question)
+            together, _ = self._retrieve(f"{current.name}，{self._without_held(turn.text)}", question)
             if together.outcome is Outcome.answer and together.item == current:
                 return replace(together, how="follow_up")
         if (
@@ -693,7 +695,8 @@ class Resolver:
         # «就晚上在夜市推个小车卖烤冷面 有没有电话能先问问»: a clause that only asks leaves
         # the matter to the clauses before it.
         clause = _asking_clause(text)
-        clause = clause if naming_part(clause) else text
+        # «居住证办了还不到一年 行不行»: a document the citizen holds points nowhere.
+        clause = self._without_held(clause if naming_part(clause) else text)
         if (
             decision.confidence >= self._model.lone_answer_threshold
             and scores.get(current.id, 0.0) < _STRAY
@@ -946,6 +949,16 @@ class Resolver:
             and not self._knowledge.in_some_wording(first)
             and not _circumstantial(first)
         ]
+
+    def _without_held(self, text: str) -> str:
+        """The message as retrieval reads it, without the documents the citizen says they hold
+        («居住证办了还不到一年»: their case, not the 居住证 items)."""
+        searched = searched_text(self._knowledge, text)
+        normalised = self._knowledge.normalise(searched)
+        for document in sorted(self._documents(text), key=len, reverse=True):
+            if not _sought(normalised, document):
+                searched = searched.replace(document, "，")
+        return searched
 
     def _documents(self, text: str) -> list[str]:
         """The documents, exams or procedures a message names («结婚证», «中考»)."""
@@ -1344,7 +1357,9 @@ _HELD = re.compile(
     r"(拿到|拿了|考了|考到|考下|考过|取得|有了|持有|已有|手上有|当过|做过|干过)了?[^，,。；\s]{0,6}$"
 )
 # …or says so after it («出生证明拿到了», «教资早就认定了»).
-_HELD_AFTER = re.compile(r"^(已经|早就|早|都|也)?(拿到|拿了|有了|办好|办了|领了|领到|考下|考到|认定)了")
+_HELD_AFTER = re.compile(
+    r"^(已经|早就|早|都|也)?(拿到了|拿了|有了|办好了|办了|领了|领到了|考下来?了|考到了|认定(过)?了|下来了)"
+)
 # A person hired («招了个厨师») or a number of them («要几个建造师»): people, not a document.
 _PEOPLE = re.compile(r"(招|雇|请)(了|来)?(个|一个|两个|几个)$|[几两三四五六七八九十\d][个名位]$")
 # Words around a document the citizen already holds and wants ended or changed («营业执照注销»,

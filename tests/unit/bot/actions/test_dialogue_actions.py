@@ -259,7 +259,8 @@ async def test_a_question_about_a_matter_the_guide_lacks_taken_for_feedback_is_a
 @pytest.mark.parametrize(
     "text",
     ["上次打电话问这事 转了三个人都说不归他们管 最后直接给我挂了 真服了",
-     "上回材料交上去说不全让补 补完又说不行 来回跑了四趟 太折腾人了"],
+     "上回材料交上去说不全让补 补完又说不行 来回跑了四趟 太折腾人了",
+     "车管所排了一上午队 轮到我说系统坏了让明天再来 什么破效率"],
 )  # fmt: skip
 async def test_venting_without_the_word_complaint_is_no_question_in_disguise(
     installed: KnowledgeBase, text: str
@@ -282,3 +283,19 @@ async def test_an_unsure_complaint_without_a_word_of_one_is_not_filed(installed:
     sure.latest_message["intent"] = {"name": "complaint", "confidence": 0.95}
     _, filled = await run(ActionStartFeedback(), sure)
     assert filled["feedback_kind"] == "complaint"
+
+
+async def test_a_case_told_about_the_item_discussed_is_no_complaint(installed: KnowledgeBase) -> None:
+    """«我自己拉货 开个面包车跑货拉拉 没单位» (DIET: complaint 0.71) after 就业登记 tells the
+    citizen's case, with no word of a complaint: the item is answered, nothing is filed."""
+    slots = {"service_item": "employment.individual_employment_registration", "last_question": "steps"}
+    told = tracker("我自己拉货 开个面包车跑货拉拉 没单位", "complaint", slots)
+    told.latest_message["intent"] = {"name": "complaint", "confidence": 0.71}
+    # the item the conversation was about, as the answer action left it before this message
+    told.events += [
+        {"event": "slot", "name": "service_item", "value": slots["service_item"]},
+        {"event": "user", "text": told.latest_message["text"]},
+    ]
+    [message], filled = await run(ActionStartFeedback(), told)
+    assert message["custom"]["item_id"] == "employment.individual_employment_registration"
+    assert "feedback_kind" not in filled

@@ -120,6 +120,10 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("生活补助一年有好多钱", QuestionType.benefit), ("交了好多年社保", None),
      ("也是去那点吗", QuestionType.location), ("网上咋查", QuestionType.online),
      ("年报那块也一直没搞懂 有电话能问吗", QuestionType.contact),
+     # a yes/no «…不» before a space; whether a place will do asks where
+     ("已经过期三个多月了还能复审不 还是得重考", QuestionType.eligibility),
+     ("村干部说每年得认证一回 咋认证", QuestionType.steps),
+     ("城东街道能办不 还是得跑教育局", QuestionType.location), ("那手机上能不能审", QuestionType.online),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
@@ -252,6 +256,9 @@ def test_a_matter_the_guide_lacks_after_an_answer_is_an_honest_no(
         # current item's guide speaks of it
         ("enterprise_licensing.abnormal_list_removal", "公司被列进经营异常名录了 怎么移出来",
          "年报那块也一直没搞懂 有电话能问吗", "enterprise_licensing.annual_report"),
+        # a document the citizen holds is their case, not the item it names
+        ("education.migrant_children_enrollment", "我们是外地来打工的 娃想在这边上学 要审核啥资格",
+         "居住证办了还不到一年 行不行", "education.migrant_children_enrollment"),
     ],
 )  # fmt: skip
 def test_in_context_a_message_means_the_item_it_names_or_tells_of(
