@@ -123,7 +123,8 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      # a yes/no «…不» before a space; whether a place will do asks where
      ("已经过期三个多月了还能复审不 还是得重考", QuestionType.eligibility),
      ("村干部说每年得认证一回 咋认证", QuestionType.steps),
-     ("城东街道能办不 还是得跑教育局", QuestionType.location), ("那手机上能不能审", QuestionType.online),
+     ("城东街道能办不 还是得跑教育局", QuestionType.location),
+     ("港澳签注能在手机上续不，还是得跑一趟出入境", QuestionType.online), ("那手机上能不能审", QuestionType.online),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
