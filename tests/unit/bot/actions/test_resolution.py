@@ -124,7 +124,8 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("已经过期三个多月了还能复审不 还是得重考", QuestionType.eligibility),
      ("村干部说每年得认证一回 咋认证", QuestionType.steps),
      ("城东街道能办不 还是得跑教育局", QuestionType.location),
-     ("港澳签注能在手机上续不，还是得跑一趟出入境", QuestionType.online), ("那手机上能不能审", QuestionType.online),
+     ("港澳签注能在手机上续不，还是得跑一趟出入境", QuestionType.online),
+     ("那手机上能不能审", QuestionType.online),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
@@ -1065,3 +1066,24 @@ def test_documents_held_or_people_counted_are_not_documents_sought(
     decision = resolver.decide(Turn(text))
     found = [decision.item] if decision.item else list(decision.candidates)
     assert meant in {item.id for item in found if item}, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [("在这边打工三年了 居住证该签注了 派出所礼拜天开门不 平时要上班",
+      "certificates.residence_permit_endorsement"),
+     ("公司搬到这个区了 安全生产许可证的事想先打电话问问 电话多少",
+      "qualification.construction_safety_production_license")],
+)  # fmt: skip
+def test_a_long_first_message_is_answered_by_the_item_its_asking_clause_names(
+    resolver: Resolver, text: str, meant: str
+) -> None:
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.answer and decision.item is not None, decision
+    assert decision.item.id == meant and decision.extra.get("asking_clause") == 1.0
+
+
+def test_an_asking_clause_naming_a_matter_the_guide_lacks_answers_nothing(resolver: Resolver) -> None:
+    """«法律援助在哪申请» read alone finds a neighbour; the whole message names what the guide lacks."""
+    decision = resolver.decide(Turn("包工头不认账 想请个律师又没钱 法律援助在哪申请"))
+    assert decision.outcome is not Outcome.answer, decision
