@@ -128,6 +128,7 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("那手机上能不能审", QuestionType.online),
      # Cantonese «得唔得» read as «得不得»; how much cheaper is the benefit
      ("网上投诉得不得", QuestionType.online), ("租金大概比外面便宜多少", QuestionType.benefit),
+     ("换证又收多少", QuestionType.fee),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
