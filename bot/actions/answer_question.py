@@ -393,7 +393,8 @@ FEEDBACK_WORDS = re.compile(
     # «医生建议在家休养» passes on someone else's advice; it is not the citizen's suggestion.
     "投诉|投述|举报|反映|态度|乱收费|不作为|刁难|推诿|差评|不满|意见|(?<!医生)(?<!大夫)(?<!老师)(?<!单位)建议|"
     "太慢|拖着不|骗|违规|违法|曝光|"
-    "人工|真人|工作人员|客服|转接|找个人|找人工"
+    # «两个人工资都不高»: 人|工资, not a person asked for
+    "人工(?!资)|真人|工作人员|客服|转接|找个人|找人工"
 )
 
 

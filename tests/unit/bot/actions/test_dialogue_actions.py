@@ -299,3 +299,12 @@ async def test_a_case_told_about_the_item_discussed_is_no_complaint(installed: K
     [message], filled = await run(ActionStartFeedback(), told)
     assert message["custom"]["item_id"] == "employment.individual_employment_registration"
     assert "feedback_kind" not in filled
+
+
+async def test_a_question_with_wages_in_it_asks_for_no_person(installed: KnowledgeBase) -> None:
+    """«两个人工资都不高» holds 人工 only across two words: the question is answered."""
+    asked = tracker("儿子儿媳刚结婚 两个人工资都不高 在县城租房住 公租房他们能申请吗", "complaint")
+    asked.latest_message["intent"] = {"name": "complaint", "confidence": 0.77}
+    [message], filled = await run(ActionStartFeedback(), asked)
+    assert message["custom"]["item_id"] == "housing.public_rental_housing_application"
+    assert "feedback_kind" not in filled

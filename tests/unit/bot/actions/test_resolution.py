@@ -129,6 +129,8 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      # Cantonese «得唔得» read as «得不得»; how much cheaper is the benefit
      ("网上投诉得不得", QuestionType.online), ("租金大概比外面便宜多少", QuestionType.benefit),
      ("换证又收多少", QuestionType.fee),
+     # Hubei «么样搞» for 怎么搞, «到哪块» for 到哪里
+     ("养老保险要转回来 么样搞", QuestionType.steps), ("休学要到哪块去办", QuestionType.location),
      ("公司今年的年报 网上在哪报", QuestionType.online),
      ("办证的派出所礼拜六有开吗", QuestionType.hours)],
 )  # fmt: skip
