@@ -14,6 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions import knowledge_provider
 from bot.actions.answer_question import FEEDBACK_WORDS, STORY_NAMING, VENTING, question_in_disguise
 from bot.actions.handoff import classify_area, handoff_payload
 from bot.actions.intents import latest_intent
@@ -75,9 +76,21 @@ def _left_over(text: str) -> str:
 
 def names_a_matter(text: str) -> bool:
     """A request for a person that says what it is about («学籍的事我要找人工»): worth routing
-    by; «找个人工跟我说» is not."""
+    by; «找个人工跟我说», «算了 你帮我转人工吧», «看着头大 我直接跟人说» are not. What is left
+    beside the request must hold a word some item is named with (the area classifier picks
+    an area for any words at all, and gave 就业 for «算了…»)."""
     simplified = to_simplified(text)
-    return len(_left_over(text)) >= 2 or any(word in simplified for word, _ in AREA_TERMS_LONGEST_FIRST)
+    if any(word in simplified for word, _ in AREA_TERMS_LONGEST_FIRST):
+        return True
+    rest = _left_over(text)
+    if len(rest) < 2:
+        return False
+    try:
+        knowledge = knowledge_provider.current()
+    except knowledge_provider.KnowledgeUnavailableError:
+        return True  # routed by the classifier, as before the guide's words were consulted
+    words = knowledge.terms(naming_part(rest))  # «有没有» is in a name or two, and names nothing
+    return any(len(term) >= 2 and knowledge.in_some_name(term) for term in words)
 
 
 def describes_something(text: str) -> bool:

@@ -140,6 +140,9 @@ def test_a_message_with_masked_numbers_is_a_question_not_a_goodbye(gateway: http
 def test_a_content_free_request_for_a_person_goes_to_the_general_queue(gateway: httpx.Client) -> None:
     handoff = handoff_of(say(gateway, "r-person", "转人工"))
     assert handoff["area"] == "other"
+    # words beside the request that name nothing of the guide route nowhere either
+    handoff = handoff_of(say(gateway, "r-person-2", "算了 你帮我转人工吧"))
+    assert handoff["area"] == "other"
 
 
 def test_a_lost_document_moves_to_the_item_that_replaces_it(gateway: httpx.Client) -> None:

@@ -19,6 +19,7 @@ from bot.actions.feedback import (
     ActionStartFeedback,
     ActionSubmitFeedback,
     describes_something,
+    names_a_matter,
 )
 from bot.actions.rating import ActionStoreRating, rating_score
 from bot.settings import REPO_ROOT
@@ -204,7 +205,11 @@ async def test_rating_is_emitted_for_the_gateway_to_store() -> None:
     assert again["text"].startswith("请回复 1 到 5")
 
 
-@pytest.mark.parametrize("text", ["找个人工跟我说", "帮我转个客服", "我要找真人"])
+@pytest.mark.parametrize(
+    "text",
+    ["找个人工跟我说", "帮我转个客服", "我要找真人", "算了 你帮我转人工吧",
+     "看着头大 有没有人工 我直接跟人说"],
+)  # fmt: skip
 async def test_a_request_for_a_person_that_says_nothing_goes_to_the_general_queue(
     installed: KnowledgeBase, text: str
 ) -> None:
@@ -308,3 +313,14 @@ async def test_a_question_with_wages_in_it_asks_for_no_person(installed: Knowled
     [message], filled = await run(ActionStartFeedback(), asked)
     assert message["custom"]["item_id"] == "housing.public_rental_housing_application"
     assert "feedback_kind" not in filled
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [("学籍的事我要找人工", True), ("驾照的问题转人工", True), ("社保方面找人工", True),
+     ("算了 你帮我转人工吧", False), ("不想跟机器说了 给俺找个真人", False)],
+)  # fmt: skip
+def test_a_request_for_a_person_is_routed_by_what_it_names_of_the_guide(
+    installed: KnowledgeBase, text: str, names: bool
+) -> None:
+    assert names_a_matter(text) is names
