@@ -90,7 +90,10 @@ def names_a_matter(text: str) -> bool:
     except knowledge_provider.KnowledgeUnavailableError:
         return True  # routed by the classifier, as before the guide's words were consulted
     words = knowledge.terms(naming_part(rest))  # «有没有» is in a name or two, and names nothing
-    return any(len(term) >= 2 and knowledge.in_some_name(term) for term in words)
+    if any(len(term) >= 2 and knowledge.in_some_name(term) for term in words):
+        return True
+    # «车管所的事我要找人工»: a hall is no item's name, but says which staff the matter is for.
+    return any(len(term) >= 2 and knowledge.resolve_place(term) is not None for term in knowledge.terms(rest))
 
 
 def describes_something(text: str) -> bool:

@@ -318,6 +318,7 @@ async def test_a_question_with_wages_in_it_asks_for_no_person(installed: Knowled
 @pytest.mark.parametrize(
     ("text", "names"),
     [("学籍的事我要找人工", True), ("驾照的问题转人工", True), ("社保方面找人工", True),
+     ("车管所的事我要找人工", True),
      ("算了 你帮我转人工吧", False), ("不想跟机器说了 给俺找个真人", False)],
 )  # fmt: skip
 def test_a_request_for_a_person_is_routed_by_what_it_names_of_the_guide(
