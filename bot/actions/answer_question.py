@@ -60,6 +60,7 @@ STORY_NAMING = 24
 ASK_RATING = "ask_rating"
 # Intents that are not questions but may hide one; each keeps its usual reply (responses).
 NON_QUESTION_REPLIES: dict[str, tuple[str, ...]] = {
+    "greet": ("utter_greet",),
     "out_of_scope": ("utter_out_of_scope",),
     "chitchat": ("utter_chitchat",),
     "goodbye": ("utter_goodbye", ASK_RATING),

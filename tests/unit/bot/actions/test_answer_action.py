@@ -220,3 +220,18 @@ async def test_a_goodbye_after_an_answer_stays_a_goodbye(installed: KnowledgeBas
         ("2 分 不满意", '/rate_service{"rating": "2"}'),
         ("1 分 非常不满意", '/rate_service{"rating": "1"}'),
     ]
+
+
+async def test_a_greeting_is_greeted_and_a_question_read_as_one_is_answered(installed: KnowledgeBase) -> None:
+    """DIET read «我老伴那本护照…重新办一本多少钱» as a greeting: a message that names an item
+    and asks is answered; «你好» alone is greeted."""
+    tracker = recorded("materials_without_item")
+    tracker.latest_message["intent"] = {"name": "greet", "confidence": 0.56}
+    tracker.latest_message["text"] = "我老伴那本护照是十年前出国考察办的 早过期了 重新办一本多少钱"
+    messages, _ = await run(tracker)
+    assert messages[0]["custom"]["type"] == "answer", messages[0]
+    assert messages[0]["custom"]["item_id"] == "certificates.ordinary_passport"
+    tracker.latest_message["intent"] = {"name": "greet", "confidence": 0.99}
+    tracker.latest_message["text"] = "你好"
+    messages, _ = await run(tracker)
+    assert [m["response"] for m in messages] == ["utter_greet"]
