@@ -1029,22 +1029,17 @@ class Resolver:
         normalised = self._knowledge.normalise(text)
         own = self._knowledge.normalise("；".join([*current.names, *(m.name for m in current.materials)]))
         words = self._words(text)
+        opening = words[0] if words and normalised.startswith(words[0]) else ""
         if (
-            words
-            and normalised.startswith(words[0])
-            and words[0] not in own
-            and question_cue(normalised[: len(words[0]) + 2]) is None  # «联系电话是多少» only asks
-            and not _circumstantial(words[0])
-            and len(self._knowledge.items_named_with(words[0]) - {current.id}) == 1
+            opening
+            and opening not in own
+            and question_cue(normalised[: len(opening) + 2]) is None  # «联系电话是多少» only asks
+            and not _circumstantial(opening)
+            and len(self._knowledge.items_named_with(opening) - {current.id}) == 1
         ):
             # A word that names one other matter alone, opening the message («年报那块…»).
             return True
-        if (
-            words
-            and normalised.startswith(words[0])
-            and _names_by_latin(words[0])
-            and not self._knowledge.in_some_wording(words[0])
-        ):
+        if opening and _names_by_latin(opening) and not self._knowledge.in_some_wording(opening):
             # «ETC在哪办» after 号牌补领: a matter named by letters the guide never writes.
             return True
         for hit in self._knowledge.match_names(text):
