@@ -61,6 +61,26 @@ class _WordTable:
 
 
 _CANTONESE_WORDS = _WordTable(_CANTONESE)
+# Words only Wu (Shanghai, Zhejiang) writes: where one appears, the Wu table applies (伊, 个 and
+# 伐 are other words in Mandarin: 伊犁, 一个, 采伐).
+_WU_MARK = re.compile("阿拉|哪能|[伐勿弗]$|[伐勿弗][ ，。？！?!]|伊拉|事体|呒没|几钿|号头|侬|覅|搿|清爽|囡")
+_WU = (
+    ("哪能弄", "怎么办"), ("哪能办", "怎么办"), ("哪能", "怎么"), ("阿拉", "我们"), ("伊拉", "他们"),
+    ("侬", "你"), ("伊", "他"), ("个事体", "的事情"), ("事体", "事情"), ("呒没", "没有"),
+    ("覅", "不要"), ("勿", "不"), ("弗", "不"), ("伐", "吗"), ("几钿", "多少钱"), ("号头", "月"),
+    ("清爽", "清楚"), ("物事", "东西"), ("小囡", "孩子"), ("囡囡", "女儿"), ("囡", "女儿"),
+    ("搿个", "这个"), ("搿", "这"), ("阿姐", "姐姐"), ("里厢", "里面"), ("爿", "家"),
+    ("脱了", "了"), ("销脱", "销掉"), ("交关", "很"), ("辰光", "时候"),
+)  # fmt: skip
+_WU_WORDS = _WordTable(_WU)
+# Southwestern Mandarin (Yunnan, Guizhou, Sichuan): 哪样 for 什么, 哪点 for 哪里, 克 for 去.
+_SOUTHWEST_MARK = re.compile("哪样|哪点|克哪|[要得就]克|屋头")
+_SOUTHWEST = (
+    ("哪样", "什么"), ("哪点", "哪里"), ("屋头", "家里"), ("妹仔", "女儿"),
+)  # fmt: skip
+_SOUTHWEST_WORDS = _WordTable(_SOUTHWEST)
+# 克 for 去 before where one goes or what one does there, or after «要/得/就» (not 千克, 克服).
+_GO = re.compile("(?<=[要得就])克|克(?=[哪派县乡镇城医办民街社区人市所])")
 # Words spaced apart: chunks this short on average, over at least this many spaces.
 _SPACED_CHUNK = 2.5
 _SPACED_MIN = 3
@@ -83,13 +103,17 @@ _TAIWAN_WORDS = _WordTable(_TAIWAN)
 
 
 def as_mandarin(text: str) -> str:
-    """The message in simplified characters, Cantonese words put into Mandarin, and words
-    typed apart joined (clauses typed apart stay apart)."""
+    """The message in simplified characters, Cantonese, Wu and southwestern words put into
+    Mandarin, and words typed apart joined (clauses typed apart stay apart)."""
     simplified = to_simplified(text)
     traditional = simplified != text
     if _CANTONESE_MARK.search(text) or _CANTONESE_MARK.search(simplified):
         simplified = to_simplified(_IS.sub("是", text)) if _IS.search(text) else simplified
         simplified = _CANTONESE_WORDS.replace(simplified)
+    if _WU_MARK.search(simplified):
+        simplified = _WU_WORDS.replace(simplified)
+    if _SOUTHWEST_MARK.search(simplified):
+        simplified = _GO.sub("去", _SOUTHWEST_WORDS.replace(simplified))
     for variant, standard in _VARIANTS:
         simplified = simplified.replace(variant, standard)
     if traditional:

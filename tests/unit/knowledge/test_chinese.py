@@ -22,6 +22,16 @@ from knowledge.chinese import as_mandarin
         ("養老保險關係點樣轉過去", "养老保险关系怎么转过去"),
         ("社保关系怎么转", "社保关系怎么转"),
         ("先交材料还是先预约", "先交材料还是先预约"),
+        # Wu wording (Shanghai, Zhejiang), and the Mandarin words it would otherwise touch
+        ("阿拉公司勿想做了 要注销脱 哪能弄", "我们公司不想做了 要注销掉 怎么办"),
+        ("身份证个事体清爽了 伊户口本上名字打错脱了", "身份证的事情清楚了 他户口本上名字打错了"),
+        ("下个号头要用 一个人好补几钿", "下个月要用 一个人好补多少钱"),
+        ("伊犁的户口怎么迁", "伊犁的户口怎么迁"),
+        ("砍伐树木要什么许可", "砍伐树木要什么许可"),
+        # southwestern Mandarin: 哪样, 哪点 and 克 for 去, but not the 克 of weights
+        ("户口要克派出所销掉 要带些哪样东西", "户口要去派出所销掉 要带些什么东西"),
+        ("一直没办残疾证 克哪点办", "一直没办残疾证 去哪里办"),
+        ("五百克以下的包裹", "五百克以下的包裹"),
         # Taiwan's 身分證, which t2s keeps as 身分证
         ("身分證丟了怎麼補", "身份证丢了怎么补"),
         # Taiwan's words for the same things, in messages typed in traditional characters
