@@ -58,6 +58,11 @@ SIBLING_FLOOR = 0.2
 # and this close to the best («医保报销怎么弄»: 手工报销 0.62, not 医保电子凭证激活 0.43).
 RUNNER_UP_FLOOR = 0.3
 RUNNER_UP_SHARE = 0.75
+# Below the clarify threshold, the items a naming word is shared by are offered together from
+# this probability each (`Resolver._shared_between`).
+_SHARED_FLOOR = 0.15
+# A word this many items' names hold names a field, not a matter («公司», «登记»).
+_SHARED_AT_MOST = 12
 # The same for an item chosen because it answers the question kept and the one named does not.
 ANSWERING_FLOOR = 0.02
 # Words that name a document, licence, profession, exam or procedure, each a matter of its
@@ -1059,6 +1064,48 @@ class Resolver:
             return None
         return offered[ranked[0][1]]
 
+    def _shared_between(
+        self,
+        text: str,
+        hits: Sequence[Hit],
+        ranked: Sequence[tuple[float, int]],
+        terms: Sequence[str],
+        papers: tuple[Sequence[str], Sequence[str]],
+    ) -> tuple[ServiceItem, ...]:
+        """«社保卡不知道丢哪了 咋整», «公积金想提出来 要什么材料»: the message names a document
+        or fund several items are named after, and retrieval splits its belief between them
+        (挂失 0.48, 补换 0.29) until none alone is likely enough to offer. Together they are:
+        the items sharing the naming word are offered, not an honest no about a matter the
+        guide has. Not when the clause that asks names what none of them is named with
+        («想开一家诊所，医疗机构执业许可怎么申请» shares only 许可 with 药品零售许可)."""
+        documents, sought = papers
+        near = [
+            (score, hits[n])
+            for score, n in ranked
+            if score >= _SHARED_FLOOR
+            and not _lacks_any(hits[n], documents)
+            and _names_one_of(hits[n], sought)
+        ][:MAX_CANDIDATES]
+        if (
+            len(near) < 2
+            or near[0][0] < RUNNER_UP_FLOOR
+            or sum(score for score, _ in near) < self._model.clarify_threshold
+        ):
+            return ()
+        asked = [
+            word for word in self._words(_asking_clause(text))
+            if self._knowledge.is_common_noun(word) and not _circumstantial(word)
+        ]  # fmt: skip
+        if not all(any(word in self._knowledge.about(hit.item) for _, hit in near) for word in asked):
+            return ()
+        shared = [
+            term for term in _whole_words(list(terms))
+            if len(term) >= 2
+            and all(term in hit.names_text for _, hit in near)
+            and len(self._knowledge.items_named_with(term)) <= _SHARED_AT_MOST
+        ]  # fmt: skip
+        return tuple(hit.item for _, hit in near) if shared else ()
+
     def _retrieve(self, text: str, question: QuestionType) -> tuple[Decision, dict[str, float]]:
         """The decision and the calibrated probability of every item retrieval found."""
         text = searched_text(self._knowledge, text)
@@ -1144,6 +1191,8 @@ class Resolver:
         )[:MAX_CANDIDATES]
         if len(same_name) > 1 and best_score >= self._model.clarify_threshold:
             candidates = tuple(same_name[:MAX_SAME_NAME])
+        if not candidates and best_score < self._model.clarify_threshold:
+            candidates = self._shared_between(text, hits, ranked, matter_terms, (documents, sought))
         if candidates:
             clarify = Decision(
                 Outcome.clarify, question, candidates=candidates, confidence=best_score, how="candidates"

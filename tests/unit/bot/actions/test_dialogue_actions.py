@@ -247,15 +247,17 @@ async def test_a_question_about_a_matter_the_guide_lacks_taken_for_feedback_is_a
     [message], _ = await run(ActionStartFeedback(), asked)
     assert message["custom"]["type"] == "honest_no"
     assert message["buttons"] == [{"title": "转人工", "payload": "/request_human"}]
-    # a question with a detail or two is still a question; a long story goes to a person
+    # a question with a detail or two is still a question; a long story that names items
+    # retrieval splits its belief between gets them offered
     detailed = tracker("还有小区电梯坏了，想用维修基金修，维修基金咋申请使用", "complaint")
     [message], _ = await run(ActionStartFeedback(), detailed)
     assert message["custom"]["type"] == "honest_no"
     story = (
         "我开了个小饭馆，招了两个四五十岁找不到工作的下岗职工，听说单位给他们交社保政府能补一部分，怎么申请"
     )
-    _, filled = await run(ActionStartFeedback(), tracker(story, "complaint"))
-    assert filled["feedback_kind"] == "complaint"
+    [message], _ = await run(ActionStartFeedback(), tracker(story, "complaint"))
+    assert message["custom"]["type"] == "clarify"
+    assert "employment.employer_social_insurance_subsidy" in message["custom"]["item_ids"]
     complaint = tracker("窗口工作人员态度太差了，该找哪个部门投诉", "complaint")
     _, filled = await run(ActionStartFeedback(), complaint)
     assert filled["feedback_kind"] == "complaint"

@@ -313,6 +313,34 @@ def test_circumstances_and_long_messages_are_not_read_as_an_unknown_matter(resol
     assert "机械厂" in resolver.unheard_of("机械厂退休要准备些什么")
 
 
+@pytest.mark.parametrize(
+    ("text", "offered"),
+    [("俺那社保卡不知道丢哪了 屋里翻遍了也没有 咋整",
+      {"social_security.ss_card_loss_report", "social_security.ss_card_replacement"}),
+     ("还在上班 想把公积金取点出来用 咋弄",
+      {"housing.provident_fund_rent_withdrawal", "housing.provident_fund_purchase_withdrawal"})],
+)  # fmt: skip
+def test_a_document_several_items_are_named_after_is_offered_when_belief_is_split(
+    resolver: Resolver, text: str, offered: set[str]
+) -> None:
+    """No item alone clears the clarify threshold (社保卡: 挂失 0.48, 补换 0.29), but the items
+    sharing the document's name do together: they are offered, not an honest no."""
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.clarify, decision
+    assert offered <= {item.id for item in decision.candidates}
+
+
+@pytest.mark.parametrize(
+    "text",
+    # a word many items share names a field, not a matter; an asking clause naming what none
+    # of the items found speaks of is another matter
+    ["新公司怎么申领发票", "想开一家诊所，医疗机构执业许可怎么申请"],
+)
+def test_a_split_belief_over_a_shared_generic_word_offers_nothing(resolver: Resolver, text: str) -> None:
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.honest_no and not decision.candidates, decision
+
+
 def test_an_unknown_matter_gets_an_honest_no_not_a_neighbour(resolver: Resolver) -> None:
     for text in ("补办结婚证去哪里", "摩托车驾照怎么考"):
         decision = resolver.decide(Turn(text))
