@@ -1446,6 +1446,8 @@ _HELD_AFTER = re.compile(
 )
 # A person hired («招了个厨师») or a number of them («要几个建造师»): people, not a document.
 _PEOPLE = re.compile(r"(招|雇|请)(了|来)?(个|一个|两个|几个)$|[几两三四五六七八九十\d][个名位]$")
+# …or one who speaks, telling the citizen what to do («学校老师喊我…», «医生说…»).
+_SPEAKS_AFTER = re.compile("^们?(说|讲|喊|叫|让|要求|通知|告诉|催)")
 # Words around a document the citizen already holds and wants ended or changed («营业执照注销»,
 # «注销营业执照»): the procedure is named after the business or holder, not after the document.
 _ACTED_ON = re.compile("注销|变更|吊销|撤销|年报|迁移|迁出")
@@ -1468,6 +1470,7 @@ def _sought(text: str, document: str) -> bool:
             _BROUGHT.search(before[-3:])
             or _HELD.search(before)
             or _PEOPLE.search(before)
+            or _SPEAKS_AFTER.match(after)
             or _ACTED_ON.search(before[-2:])
             or _ACTED_ON_AFTER.match(after)
             or _CHANGED_ON.match(after)

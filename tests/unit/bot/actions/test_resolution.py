@@ -1091,6 +1091,9 @@ def test_a_matter_named_by_letters_the_guide_never_writes_leaves_the_item(resolv
          "qualification.construction_enterprise_qualification"),
         # «我不是要开证明»: what is not meant is not searched
         ("不是 我不是要开证明 是学籍上娃儿名字录错了一个字 要改 在哪改", "education.student_status_change"),
+        # a teacher who tells the citizen what to do is no 教师 document sought
+        ("学校老师喊我给娃娃开个学籍证明 我们在山上种烤烟 不懂这些 开这个要带什么",
+         "education.student_status_certificate"),
     ],
 )  # fmt: skip
 def test_documents_held_or_people_counted_are_not_documents_sought(
