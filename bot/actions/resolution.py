@@ -286,7 +286,9 @@ def pick_offered(part: str, offered: Sequence[ServiceItem]) -> ServiceItem | Non
         if re.search(f"{ordinal}(?!次|回)", part):
             return offered[position]
     scores = sorted(((_similarity(part, item), n) for n, item in enumerate(offered)), reverse=True)
-    if not scores or (len(scores) > 1 and scores[1][0] == scores[0][0]):
+    # A run every top candidate shares («个体户» of 个体户登记 and 个体户注销) picks none of them,
+    # whatever other characters happen to match.
+    if not scores or (len(scores) > 1 and scores[1][0][0] == scores[0][0][0]):
         return None
     (run, shared), best = scores[0]
     return offered[best] if run >= 2 or (shared >= 1 and len(part) <= 3) else None

@@ -706,6 +706,22 @@ def test_pick_offered_needs_a_single_clear_match(kb: KnowledgeBase) -> None:
     assert pick_offered("第二个", offered) is offered[1]
     assert pick_offered("身份证", offered) is None  # both share it
     assert pick_offered("第一次孩子刚出生", offered) is None  # «第一次» is no ordinal
+    shops = [kb.item("enterprise_licensing.individual_business_registration"),
+             kb.item("enterprise_licensing.individual_business_deregistration")]  # fmt: skip
+    both = [item for item in shops if item is not None]
+    # the run both share (个体户) picks neither, whatever other characters match
+    assert pick_offered(naming_part("就我一个人干 小本生意 办个个体户的就行 要带啥"), both) is None
+
+
+def test_a_reply_sharing_only_the_offered_items_common_word_is_read_with_the_question(
+    resolver: Resolver,
+) -> None:
+    offered = ("enterprise_licensing.individual_business_registration",
+               "enterprise_licensing.individual_business_deregistration")  # fmt: skip
+    turn = Turn("就我一个人干 小本生意 办个个体户的就行 要带啥", offered=offered,
+                previous_text="想在学校门口开个奶茶店 执照咋整")  # fmt: skip
+    decision = resolver.decide(turn)
+    assert decision.item is not None and decision.item.id == offered[0], decision
 
 
 def test_first_time_after_a_clarification_is_the_first_issue_whatever_the_button_order(
