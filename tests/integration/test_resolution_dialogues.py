@@ -186,6 +186,23 @@ def test_cantonese_and_words_typed_apart_are_understood(gateway: httpx.Client) -
     assert answered(reply) == ("certificates.hukou_booklet_reissue", "steps"), reply
 
 
+def test_wu_wording_and_a_switch_in_it_are_understood(gateway: httpx.Client) -> None:
+    first = "certificates.id_card_first_application"
+    reply = say(gateway, "r-wu", "阿拉囡囡今年满16岁了 从来没办过身份证 头一趟办要带点啥物事")
+    assert answered(reply) == (first, "materials"), reply
+    assert answered(say(gateway, "r-wu", "要几钿")) == (first, "fee")
+    reply = say(gateway, "r-wu", "清爽了 伊户口本上名字个字打错脱了 要改过来 哪能弄")
+    assert answered(reply) == ("certificates.hukou_registration_change", "steps"), reply
+
+
+def test_items_sharing_a_document_are_offered_when_belief_is_split(gateway: httpx.Client) -> None:
+    reply = say(gateway, "r-split", "俺那社保卡不知道丢哪了 屋里翻遍了也没有 咋整")
+    [clarify] = [m for m in reply["messages"] if m["data"].get("type") == "clarify"]
+    assert {"social_security.ss_card_loss_report", "social_security.ss_card_replacement"} <= set(
+        clarify["data"]["item_ids"]
+    ), reply
+
+
 def test_taiwan_wording_and_the_office_asked_about_are_understood(gateway: httpx.Client) -> None:
     item = "transport.vehicle_plate_reissue"
     first = answered(say(gateway, "r-taiwan", "我的機車行照不見了 要怎麼補"))
