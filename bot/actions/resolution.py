@@ -1067,12 +1067,7 @@ class Resolver:
         return offered[ranked[0][1]]
 
     def _shared_between(
-        self,
-        text: str,
-        hits: Sequence[Hit],
-        ranked: Sequence[tuple[float, int]],
-        terms: Sequence[str],
-        papers: tuple[Sequence[str], Sequence[str]],
+        self, text: str, offerable: Sequence[tuple[float, Hit]], terms: list[str]
     ) -> tuple[ServiceItem, ...]:
         """«社保卡不知道丢哪了 咋整», «公积金想提出来 要什么材料»: the message names a document
         or fund several items are named after, and retrieval splits its belief between them
@@ -1080,14 +1075,7 @@ class Resolver:
         the items sharing the naming word are offered, not an honest no about a matter the
         guide has. Not when the clause that asks names what none of them is named with
         («想开一家诊所，医疗机构执业许可怎么申请» shares only 许可 with 药品零售许可)."""
-        documents, sought = papers
-        near = [
-            (score, hits[n])
-            for score, n in ranked
-            if score >= _SHARED_FLOOR
-            and not _lacks_any(hits[n], documents)
-            and _names_one_of(hits[n], sought)
-        ][:MAX_CANDIDATES]
+        near = [(score, hit) for score, hit in offerable if score >= _SHARED_FLOOR][:MAX_CANDIDATES]
         if (
             len(near) < 2
             or near[0][0] < RUNNER_UP_FLOOR
@@ -1101,7 +1089,7 @@ class Resolver:
         if not all(any(word in self._knowledge.about(hit.item) for _, hit in near) for word in asked):
             return ()
         shared = [
-            term for term in _whole_words(list(terms))
+            term for term in _whole_words(terms)
             if len(term) >= 2
             and all(term in hit.names_text for _, hit in near)
             and len(self._knowledge.items_named_with(term)) <= _SHARED_AT_MOST
@@ -1186,15 +1174,18 @@ class Resolver:
             if asks_which
             else self._model.clarify_threshold
         )
-        candidates = tuple(
-            hits[n].item
+        # Items worth offering at all: none lacks a document the message names, and each is
+        # named after one it seeks, if it seeks any.
+        offerable = [
+            (s, hits[n])
             for s, n in ranked
-            if s >= offered_from and not _lacks_any(hits[n], documents) and _names_one_of(hits[n], sought)
-        )[:MAX_CANDIDATES]
+            if not _lacks_any(hits[n], documents) and _names_one_of(hits[n], sought)
+        ]
+        candidates = tuple(hit.item for s, hit in offerable if s >= offered_from)[:MAX_CANDIDATES]
         if len(same_name) > 1 and best_score >= self._model.clarify_threshold:
             candidates = tuple(same_name[:MAX_SAME_NAME])
         if not candidates and best_score < self._model.clarify_threshold:
-            candidates = self._shared_between(text, hits, ranked, matter_terms, (documents, sought))
+            candidates = self._shared_between(text, offerable, matter_terms)
         if candidates:
             clarify = Decision(
                 Outcome.clarify, question, candidates=candidates, confidence=best_score, how="candidates"
