@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from bot.actions.intents import INTENT_QUESTIONS
 from bot.actions.question_cues import (
+    after_settled,
     asks_form_of_paper,
     asks_only,
     asks_something,
@@ -303,6 +304,17 @@ class Resolver:
 
     def decide(self, turn: Turn) -> Decision:
         decision = self._decide(turn)
+        moved_on = self._moved_on(turn)
+        if moved_on is not None:
+            # «护照那个整明白了 那去加拿大的签证也是你们这儿办不»: the item discussed is settled,
+            # so what follows is read as a new question; it never gets that item's answer unless
+            # its own words name it. The conversation still tells what follows about the same
+            # document («卡早拿到了 就是一直没激活» after 社会保障卡申领) when alone it finds nothing.
+            fresh = self.decide(Turn(text=moved_on, intent=turn.intent, last_question=turn.last_question))
+            if fresh.outcome is Outcome.answer or (
+                decision.item is not None and decision.item.id == turn.current_item
+            ):
+                return fresh
         if not (turn.current_item or turn.offered or turn.clicked_item):
             decision = self._by_asking_clause(turn, decision)
         if (
@@ -330,6 +342,18 @@ class Resolver:
                 # 证书丢了要补»: 资格), asks nothing either.
                 return replace(decision, question=question_for(replace(turn, text=rest)))
         return decision
+
+    def _moved_on(self, turn: Turn) -> str | None:
+        """What a message says after settling the item discussed, when that names a matter
+        the item's own wording does not answer for; None otherwise (a question about the same
+        item after «材料弄好了», or nothing settled)."""
+        if turn.clicked_item or turn.offered or not turn.current_item:
+            return None
+        current = self._knowledge.item(turn.current_item)
+        rest = after_settled(turn.text)
+        if current is None or rest is None or not naming_part(rest):
+            return None
+        return None if self._asks_only_about(rest, current) else rest
 
     def _by_asking_clause(self, turn: Turn, decision: Decision) -> Decision:
         """A first message that tells a long story before its question («在这边打工三年了 居住证

@@ -10,7 +10,13 @@ from dataclasses import replace
 import pytest
 
 from bot.actions.answer_question import asks_again
-from bot.actions.question_cues import naming_part, question_cue, without_negated, without_personal_numbers
+from bot.actions.question_cues import (
+    after_settled,
+    naming_part,
+    question_cue,
+    without_negated,
+    without_personal_numbers,
+)
 from bot.actions.resolution import (
     Outcome,
     Resolver,
@@ -1139,3 +1145,38 @@ def test_an_asking_clause_naming_a_matter_the_guide_lacks_answers_nothing(resolv
     """«法律援助在哪申请» read alone finds a neighbour; the whole message names what the guide lacks."""
     decision = resolver.decide(Turn("包工头不认账 想请个律师又没钱 法律援助在哪申请"))
     assert decision.outcome is not Outcome.answer, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "meant"),
+    [
+        # the matter discussed is settled; what follows names another
+        ("复审知道了 我还想新考一个高处作业证 要什么条件",
+         "qualification.special_operation_certificate_review", "qualification.special_operation_certificate"),
+        ("养老保险转移清楚了 那医保关系怎么转过来", "social_security.pension_transfer",
+         "healthcare.medical_insurance_transfer"),
+        ("身份证的事我晓得了 户口本上名字写错了一个字 咋改", "certificates.id_card_reissue",
+         "certificates.hukou_registration_change"),
+        # …or asks about the same item, or another procedure of the same document
+        ("材料弄好了交到哪个窗口", "qualification.labor_dispatch_license",
+         "qualification.labor_dispatch_license"),
+        ("卡早就拿到了 一直没激活 用不了", "social_security.ss_card_application",
+         "social_security.ss_card_activation"),
+    ],
+)  # fmt: skip
+def test_a_settled_matter_is_not_answered_again_for_what_follows(
+    resolver: Resolver, text: str, current: str, meant: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办"))
+    assert decision.item is not None and decision.item.id == meant, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [("护照那个整明白了 那签证呢", "那签证呢"), ("执照搞好了还想顺便卖烟", "还想顺便卖烟"),
+     ("居住证办下来以后 能办老年卡不", "能办老年卡不"), ("认定下来后 厂里能领补贴吗", "厂里能领补贴吗"),
+     ("明白了", None), ("登记完了网上能查到吗", None), ("身份证丢了怎么补", None),
+     ("我想问一下护照怎么办", None)],
+)  # fmt: skip
+def test_an_opening_clause_that_settles_the_matter_is_told_apart(text: str, rest: str | None) -> None:
+    assert after_settled(text) == rest
