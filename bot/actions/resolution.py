@@ -144,6 +144,10 @@ _DOCUMENT_PREFIX = 3
 # A name written within this many characters of the message's start is its topic («那年报…»,
 # «还有个事 年报…» once the opening words are cut).
 _TOPIC_OPENING = 2
+# After the item discussed is settled, a question of up to this many naming characters that
+# names nothing the item's wording lacks («以后多久给答复») still asks about it; a longer one
+# tells another matter in words the guide may not know («孩子在学校买的学平险 摔伤了理赔找谁»).
+_SETTLED_ASKS_ALONE = 4
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 # Up to this many naming characters a message is about its matter, not its circumstances.
 SHORT_NAMING = 15
@@ -307,13 +311,16 @@ class Resolver:
         moved_on = self._moved_on(turn)
         if moved_on is not None:
             # «护照那个整明白了 那去加拿大的签证也是你们这儿办不»: the item discussed is settled,
-            # so what follows is read as a new question; it never gets that item's answer unless
-            # its own words name it. The conversation still tells what follows about the same
+            # so what follows is read as a new question. Another item it names is answered; the
+            # settled item is not answered again unless its words name it or, briefly, ask only
+            # about it («投诉以后 多久给答复»). The conversation still tells what follows about the same
             # document («卡早拿到了 就是一直没激活» after 社会保障卡申领) when alone it finds nothing.
-            fresh = self.decide(Turn(text=moved_on, intent=turn.intent, last_question=turn.last_question))
-            if fresh.outcome is Outcome.answer or (
-                decision.item is not None and decision.item.id == turn.current_item
-            ):
+            rest, current = moved_on
+            fresh = self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
+            if fresh.outcome is Outcome.answer and fresh.item != current:
+                return fresh
+            stays = self._asks_only_about(rest, current) and len(naming_part(rest)) <= _SETTLED_ASKS_ALONE
+            if not stays and (fresh.outcome is Outcome.answer or decision.item == current):
                 return fresh
         if not (turn.current_item or turn.offered or turn.clicked_item):
             decision = self._by_asking_clause(turn, decision)
@@ -343,17 +350,16 @@ class Resolver:
                 return replace(decision, question=question_for(replace(turn, text=rest)))
         return decision
 
-    def _moved_on(self, turn: Turn) -> str | None:
-        """What a message says after settling the item discussed, when that names a matter
-        the item's own wording does not answer for; None otherwise (a question about the same
-        item after «材料弄好了», or nothing settled)."""
+    def _moved_on(self, turn: Turn) -> tuple[str, ServiceItem] | None:
+        """What a message says after settling the item discussed, with that item, when it
+        says anything that names; None otherwise."""
         if turn.clicked_item or turn.offered or not turn.current_item:
             return None
         current = self._knowledge.item(turn.current_item)
         rest = after_settled(turn.text)
         if current is None or rest is None or not naming_part(rest):
             return None
-        return None if self._asks_only_about(rest, current) else rest
+        return rest, current
 
     def _by_asking_clause(self, turn: Turn, decision: Decision) -> Decision:
         """A first message that tells a long story before its question («在这边打工三年了 居住证
@@ -449,6 +455,7 @@ class Resolver:
             return Decision(Outcome.ask_item, question, how="no_item")
         decision, scores = self._retrieve(turn.text, question)
         decision = self._confirmed_alone(turn.text, decision)
+        found = decision  # what retrieval found, before a matter the guide lacks is honestly told
         told = current is not None and not asks_something(turn.text)
         if (
             current is not None
@@ -628,7 +635,7 @@ class Resolver:
         if (
             current is not None
             and self._details_of(turn.text, current)
-            and not self._points_elsewhere(turn.text, decision, scores, current)
+            and not self._points_elsewhere(turn.text, found, scores, current)
         ):
             # «我普通话只有二级乙等，够不够» after 教师资格认定: details about the item being
             # discussed, which retrieval, read with the item's name, finds to be about it.

@@ -1175,8 +1175,25 @@ def test_a_settled_matter_is_not_answered_again_for_what_follows(
     ("text", "rest"),
     [("护照那个整明白了 那签证呢", "那签证呢"), ("执照搞好了还想顺便卖烟", "还想顺便卖烟"),
      ("居住证办下来以后 能办老年卡不", "能办老年卡不"), ("认定下来后 厂里能领补贴吗", "厂里能领补贴吗"),
+     ("户口的事先放一下 法律援助去哪申请", "法律援助去哪申请"),
      ("明白了", None), ("登记完了网上能查到吗", None), ("身份证丢了怎么补", None),
      ("我想问一下护照怎么办", None)],
 )  # fmt: skip
 def test_an_opening_clause_that_settles_the_matter_is_told_apart(text: str, rest: str | None) -> None:
     assert after_settled(text) == rest
+
+
+@pytest.mark.parametrize(
+    ("text", "current"),
+    [("改名先放一下 他爸一直不给抚养费 法院判了也不给 我去哪申请强制执行",
+      "certificates.hukou_registration_change"),
+     ("托管那个清楚了 孩子在学校买的学平险 摔伤了理赔找谁", "education.after_school_service"),
+     # a matter the guide lacks told beside what names another item («报废» of 机动车注销登记)
+     ("家里那辆开了十几年的面包车也不想要了 准备拉去报废 车管所那边手续咋弄",
+      "transport.driving_license_renewal")],
+)  # fmt: skip
+def test_a_turn_to_another_matter_never_gets_the_current_items_answer(
+    resolver: Resolver, text: str, current: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办"))
+    assert decision.item is None or decision.item.id != current, decision
