@@ -322,6 +322,12 @@ class Resolver:
             stays = self._asks_only_about(rest, current) and len(naming_part(rest)) <= _SETTLED_ASKS_ALONE
             if not stays and (fresh.outcome is Outcome.answer or decision.item == current):
                 return fresh
+        elif turn.offered and not turn.clicked_item and naming_part(rest := after_settled(turn.text) or ""):
+            # «养老的搞清楚了 医保是不是也要另外转» after 养老保险 and 医保 items were offered:
+            # what follows names an item outright, which is the one meant, offered or not.
+            fresh = self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
+            if fresh.outcome is Outcome.answer and fresh.how == "named":
+                return fresh
         if not (turn.current_item or turn.offered or turn.clicked_item):
             decision = self._by_asking_clause(turn, decision)
         if (
