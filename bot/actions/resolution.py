@@ -148,6 +148,8 @@ _TOPIC_OPENING = 2
 # names nothing the item's wording lacks («以后多久给答复») still asks about it; a longer one
 # tells another matter in words the guide may not know («孩子在学校买的学平险 摔伤了理赔找谁»).
 _SETTLED_ASKS_ALONE = 4
+# «医保呢»: up to this many naming characters, «那X呢» puts X in the previous question's place.
+_SWAPPED_NAMING = 4
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 # Up to this many naming characters a message is about its matter, not its circumstances.
 SHORT_NAMING = 15
@@ -433,6 +435,16 @@ class Resolver:
                 elsewhere = found.item not in (None, picked) or bool(found.candidates and not agrees)
                 if elsewhere or (takes_back and not agrees):
                     picked = None
+            if picked is not None and len(offered) > 1 and len(part) > 3:
+                # «那生育津贴呢» after 生育医疗费用支付 and 新生儿参保 were offered: a name
+                # written out in full beats the two characters it shares with a button.
+                found, _ = self._retrieve(turn.text, question)
+                if (
+                    found.item is not None
+                    and found.item not in offered
+                    and found.confidence >= NAMED_CONFIDENCE
+                ):
+                    return replace(found, question=asked_about(turn, question))
             if picked is not None:
                 return Decision(
                     Outcome.answer, asked_about(turn, question), picked, confidence=1.0, how="picked"
@@ -550,7 +562,17 @@ class Resolver:
         if current is not None and keeps_question(turn.text) and turn.previous_text:
             # «那养老保险呢» after «换工作去了外省，医保怎么转过去»: the new words in the frame of
             # the previous question, for an item other than the current one that they name.
-            sibling = self._sibling(f"{turn.previous_text}，{turn.text}", turn.text, current, question)
+            # «医保呢» after «公积金也要转 咋弄»: the previous question with the new words in
+            # place of the current item's («医保 也要转 咋弄») is read first.
+            named = naming_part(turn.text)
+            swapped = (
+                f"{named}{without_names(turn.previous_text, current, runs=True)}"
+                if len(named) <= _SWAPPED_NAMING
+                else ""
+            )
+            sibling = self._sibling(
+                f"{turn.previous_text}，{turn.text}", turn.text, current, question, swapped=swapped
+            )
             # A correction that picked none of the candidates offered takes them back.
             taken_back = corrects(turn.text) and sibling is not None and sibling.item in offered
             if sibling is not None and not taken_back:
@@ -917,12 +939,12 @@ class Resolver:
         return self._knowledge.normalise("；".join(item.names))
 
     def _sibling(
-        self, framed: str, text: str, current: ServiceItem, question: QuestionType
+        self, framed: str, text: str, current: ServiceItem, question: QuestionType, swapped: str = ""
     ) -> Decision | None:
         """The likeliest item other than `current` for the framed text, when its names hold a
         word of `text` and it is not far-fetched (the framed text is mostly about `current`, so
         its probability is judged against SIBLING_FLOOR, not the clarify threshold)."""
-        for probe in (framed, text):
+        for probe in (swapped, framed, text) if swapped else (framed, text):
             _, probabilities = self._retrieve(probe, question)
             others = [(p, i) for i, p in probabilities.items() if i != current.id]
             if not others:
@@ -934,7 +956,7 @@ class Resolver:
             words = self._words(text)
             if not any(word in self._names(item) for word in words):
                 continue
-            if probe is text:
+            if probe in (text, swapped):
                 # Read alone («那社保开户呢» after 公积金开户), the words must be the item's own
                 # («那电动自行车上牌呢» is not 机动车注册登记 because both say 上牌), and the item
                 # must answer the question kept («那上了小学以后呢» after 学前资助一年有多少 is

@@ -1197,3 +1197,22 @@ def test_a_turn_to_another_matter_never_gets_the_current_items_answer(
 ) -> None:
     decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办"))
     assert decision.item is None or decision.item.id != current, decision
+
+
+def test_a_name_written_out_beats_the_characters_it_shares_with_a_button(resolver: Resolver) -> None:
+    """«生育津贴» shares 生育 with 生育医疗费用支付, but names 生育津贴支付 in full."""
+    offered = (
+        "healthcare.maternity_medical_expense_payment",
+        "healthcare.newborn_medical_insurance_enrollment",
+    )
+    decision = resolver.decide(Turn("那生育津贴呢", last_question=QuestionType.benefit, offered=offered))
+    assert decision.item is not None and decision.item.id == "healthcare.maternity_allowance", decision
+
+
+def test_that_x_puts_x_in_the_place_of_the_current_item_in_the_previous_question(resolver: Resolver) -> None:
+    """«医保呢» after «公积金也要转 咋弄» asks «医保也要转 咋弄»: 医保关系转移, not 参保."""
+    decision = resolver.decide(
+        Turn("医保呢", current_item="housing.provident_fund_account_transfer",
+             previous_text="公积金也要转 咋弄", last_question=QuestionType.steps)
+    )  # fmt: skip
+    assert decision.item is not None and decision.item.id == "healthcare.medical_insurance_transfer", decision
