@@ -150,6 +150,8 @@ _TOPIC_OPENING = 2
 _SETTLED_ASKS_ALONE = 4
 # «医保呢»: up to this many naming characters, «那X呢» puts X in the previous question's place.
 _SWAPPED_NAMING = 4
+# A procedure done to what was just named («户口也得销», «执照要换»).
+_ACTED_UPON = "[也都还]?(得|要|需要|该)?(去)?(销|注销|补|补办|换|迁|上|开|改|转|领)"
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 # Up to this many naming characters a message is about its matter, not its circumstances.
 SHORT_NAMING = 15
@@ -461,6 +463,10 @@ class Resolver:
                 if variant is not None:
                     return variant
         current = self._knowledge.item(turn.current_item) if turn.current_item else None
+        if current is not None and _of_another_rank(" ".join(self._words(turn.text)), current):
+            # «大学毕业证也丢了 能一起办吗» after 初中、高中毕业证书遗失: a grade the item is not
+            # for, said as a word of its own (not «老大|学籍»); read as if nothing were discussed.
+            current = None
         if not naming_part(turn.text):
             if len(offered) > 1:
                 return Decision(Outcome.clarify, question, candidates=tuple(offered), how="offered_again")
@@ -1039,6 +1045,10 @@ class Resolver:
         if len(lacking(_asking_clause(text))) >= 2:
             return False
         matters = {term for term in lacked if self._knowledge.in_some_name(term)}
+        if any(re.search(f"{re.escape(term)}{_ACTED_UPON}", text) for term in matters):
+            # «户口也得销吧 在哪销» after 丧葬补助金: something is to be done to another matter
+            # the item's wording never mentions; not a detail of the item.
+            return False
         return len(matters) < 2
 
     def _unheard_matters(self, text: str) -> list[str]:

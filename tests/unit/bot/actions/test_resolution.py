@@ -1216,3 +1216,21 @@ def test_that_x_puts_x_in_the_place_of_the_current_item_in_the_previous_question
              previous_text="公积金也要转 咋弄", last_question=QuestionType.steps)
     )  # fmt: skip
     assert decision.item is not None and decision.item.id == "healthcare.medical_insurance_transfer", decision
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [("大学毕业证也丢了 能一起办吗", None),  # a grade the item is not for: not it
+     ("高中的也丢了 一样吗", "education.graduation_certificate_loss")],
+)  # fmt: skip
+def test_a_grade_the_current_item_is_not_for_leaves_it(
+    resolver: Resolver, text: str, meant: str | None
+) -> None:
+    decision = resolver.decide(
+        Turn(
+            text,
+            current_item="education.graduation_certificate_loss",
+            previous_text="初中毕业证丢了 要啥材料",
+        )
+    )
+    assert (decision.item.id if decision.item else None) == meant, decision
