@@ -275,10 +275,15 @@ def corrects(text: str) -> bool:
 # («认定了能报多少», «材料弄好了交到哪个窗口»).
 _SETTLED = re.compile(
     r"^[^，,。；;！!？?\s]{0,14}?"
-    r"(?:(?:明白|清楚|清爽|懂|晓得|知道|了解|记下|记住|有数|搞定|搞掂|问完|[办弄搞补领拿整开挂][好完到]|下来)"
+    r"(?:(?:明白|清楚|清爽|懂|晓得|知道|了解|记下|记住|有数|搞定|搞掂|问完|[\u4e00-\u9fff][好完]|[办弄搞补领拿整开挂]到|下来)"
     r"(?:了|咗|哒|啦|嘞)|以后|之后|(?:下来|[完好了])后|先(?:放(?:一下|一放|放)|不管|不说|不急))"
     r"(?:[，,。；;！!\s]+|(?=[还另再但我那想要]))"
 )
+
+
+# «登记完了失业金是不是还得另外申请»: done, and straight on; what follows may as well be about
+# the same item («认定完了一年能报多少»), so only a matter it names outright counts.
+_DONE_THEN = re.compile(r"^[^，,。；;！!？?\s]{0,14}?[\u4e00-\u9fff][完好]了(?=[^，,。；;！!？?\s])")
 
 
 def after_settled(text: str) -> str | None:
@@ -289,6 +294,13 @@ def after_settled(text: str) -> str | None:
     if found is None or found.end() >= len(text):
         return None
     return text[found.end() :]
+
+
+def after_done(text: str) -> str | None:
+    """What a message says straight after an opening «…完了», «…好了» (no pause), or None."""
+    text = text.strip()
+    found = _DONE_THEN.match(text)
+    return text[found.end() :] if found is not None else None
 
 
 def keeps_question(text: str) -> bool:

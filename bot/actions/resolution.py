@@ -28,6 +28,7 @@ from enum import StrEnum
 
 from bot.actions.intents import INTENT_QUESTIONS
 from bot.actions.question_cues import (
+    after_done,
     after_settled,
     asks_form_of_paper,
     asks_only,
@@ -326,6 +327,13 @@ class Resolver:
             stays = self._asks_only_about(rest, current) and len(naming_part(rest)) <= _SETTLED_ASKS_ALONE
             if not stays and (fresh.outcome is Outcome.answer or decision.item == current):
                 return fresh
+        elif current_done := self._done_then(turn):
+            # «登记完了失业金是不是还得另外申请…» after 失业登记: straight on from the item done
+            # to another that the rest names outright.
+            rest, current = current_done
+            fresh = self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
+            if fresh.outcome is Outcome.answer and fresh.how == "named" and fresh.item != current:
+                return fresh
         elif turn.offered and not turn.clicked_item and naming_part(rest := after_settled(turn.text) or ""):
             # «养老的搞清楚了 医保是不是也要另外转» after 养老保险 and 医保 items were offered:
             # what follows names an item outright, which is the one meant, offered or not.
@@ -370,6 +378,14 @@ class Resolver:
         if current is None or rest is None or not naming_part(rest):
             return None
         return rest, current
+
+    def _done_then(self, turn: Turn) -> tuple[str, ServiceItem] | None:
+        """What follows an opening «…完了» with no pause, with the item discussed."""
+        if turn.clicked_item or turn.offered or not turn.current_item:
+            return None
+        current = self._knowledge.item(turn.current_item)
+        rest = after_done(turn.text)
+        return (rest, current) if current is not None and rest and naming_part(rest) else None
 
     def _by_asking_clause(self, turn: Turn, decision: Decision) -> Decision:
         """A first message that tells a long story before its question («在这边打工三年了 居住证

@@ -11,6 +11,7 @@ import pytest
 
 from bot.actions.answer_question import asks_again
 from bot.actions.question_cues import (
+    after_done,
     after_settled,
     naming_part,
     question_cue,
@@ -1234,3 +1235,26 @@ def test_a_grade_the_current_item_is_not_for_leaves_it(
         )
     )
     assert (decision.item.id if decision.item else None) == meant, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [("登记完了失业金还得另外申请吗", "失业金还得另外申请吗"), ("认定完了一年能报多少", "一年能报多少"),
+     ("好了", None), ("登记完了", None), ("好了 那要多少钱", None)],
+)  # fmt: skip
+def test_what_follows_an_opening_done_is_told_apart(text: str, rest: str | None) -> None:
+    assert after_done(text) == rest
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "meant"),
+    [("登记完了失业金是不是还得另外申请 申请失业金要带些啥", "employment.unemployment_registration",
+      "employment.unemployment_insurance_benefit"),
+     ("认定完了一年能报多少", "healthcare.chronic_special_disease_recognition",
+      "healthcare.chronic_special_disease_recognition")],
+)  # fmt: skip
+def test_straight_on_from_an_item_done_to_another_named_outright(
+    resolver: Resolver, text: str, current: str, meant: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办"))
+    assert decision.item is not None and decision.item.id == meant, decision
