@@ -61,7 +61,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (QuestionType.eligibility, r"满多久|满多长时间|满几年"),
     (
         QuestionType.time_limit,
-        r"多久|多长时间|多常时间|几天|多少天|时限|多快|什么时候能拿|啥时候能拿|什么时候能办好|要等|几个工作日|"
+        r"多久|多长时间|多常时间|(?<![这那前过头])几天|多少天|时限|多快|什么时候能拿|啥时候能拿|什么时候能办好|要等|几个工作日|"
         # 多就 typed for 多久, not «三点多就放学»
         r"(要|需要|得|等|大概)多就|多就(能|可以|拿|办|好|出|发)|好久(能|才|可以|拿|办|出|发)|"
         r"当天|当场|立等|马上能拿|马上就能|出证|下证|出结果|(什么|啥)时候(能|可以)|工作天|周期",
@@ -94,7 +94,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.eligibility,
-        r"条件|能不能|可不可以|可以办吗|能办吗|符合|资格|谁可以|哪些人|够不够|可以申请吗|能申请吗|能否|行不行|限制|有要求|门槛|得不得|"
+        r"条件|能不能|可不可以|可以办吗|能办吗|符合|资格|谁可以|谁能|哪些人|够不够|可以申请吗|能申请吗|能否|行不行|限制|有要求|门槛|得不得|"
         r"有没有资格|算不算|哪些(病|情况|人)|什么人|什么情况下|(也|还|都)(要|用|需要|得|能|可以)[^，。？?,]{0,8}(吗|嘛)|(能|可以)[^，。？?,]{0,20}(吗|嘛|(?<![什怎这那多])么)|"
         r"(能|可以)[^，。？?,]{0,20}(?<!不)不(?=$|[，,。？?！!\s])",
     ),
@@ -123,6 +123,8 @@ _CHANGED = re.compile("换|改|变更|迁|更正")
 _COMPILED = tuple((question, re.compile(pattern, re.IGNORECASE)) for question, pattern in _CUES)
 # A bare amount («一个月多少»): a benefit on its own, the fee where a fee is asked too.
 _AMOUNT_ONLY = re.compile("每月多少|一个月多少|一年多少")
+_PAID_IN = re.compile("[交缴](?![了过满够])")  # to pay, not contributions made («交了十年»)
+_RECEIVED = re.compile("领|发|补贴|补助|待遇|报销|能拿|给|退休")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\s]")
 # Where, online, whom to call: what the answer to a record question says anyway («我的社保交了
 # 几年，在哪查»).
@@ -242,7 +244,9 @@ def question_cue(text: str) -> QuestionType | None:
     _, start, end, _, asked = max(found, key=lambda cue: (cue[0], cue[1], -cue[3]))
     # «托管服务要收费吗 一个月多少»: an amount beside a fee cue is the fee
     fee_asked = any(question is QuestionType.fee for *_, question in found)
-    if asked is QuestionType.benefit and _AMOUNT_ONLY.fullmatch(text[start:end]) and fee_asked:
+    # «自己交居民医保 一年多少钱»: an amount after paying in, with nothing received, is the fee
+    paid_in = _PAID_IN.search(text[:start]) is not None and _RECEIVED.search(text) is None
+    if asked is QuestionType.benefit and _AMOUNT_ONLY.fullmatch(text[start:end]) and (fee_asked or paid_in):
         return QuestionType.fee
     return asked
 

@@ -46,6 +46,11 @@ def resolver(kb: KnowledgeBase) -> Resolver:
 @pytest.mark.parametrize(
     ("text", "question"),
     [("那要多少钱", QuestionType.fee), ("能领多少钱", QuestionType.benefit),
+     # an amount after paying in is the fee; after contributions made, what is received
+     ("自己交居民医保 一年多少钱", QuestionType.fee),
+     ("交了十五年养老保险 退休一个月多少", QuestionType.benefit),
+     # «这几天» is when the citizen needs it, not how long it takes
+     ("换的这几天要坐高铁 临时身份证咋办", QuestionType.steps), ("谁能申请", QuestionType.eligibility),
      # 那 typed for 哪, 多就 for 多久 (not «三点多就放学»), what one must pay is no record
      ("这个在那开", QuestionType.location), ("审验花钱不", QuestionType.fee),
      ("认定下来能赔多少钱", QuestionType.benefit), ("用手机能报名不", QuestionType.online),
