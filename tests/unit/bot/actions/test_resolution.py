@@ -51,6 +51,12 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("交了十五年养老保险 退休一个月多少", QuestionType.benefit),
      # «这几天» is when the citizen needs it, not how long it takes
      ("换的这几天要坐高铁 临时身份证咋办", QuestionType.steps), ("谁能申请", QuestionType.eligibility),
+     # how many people it takes; Wu 辰光, Xiang 么子; typed 多少前, 材科; what it costs as a price
+     ("合作社最少要几个人才能登记", QuestionType.eligibility), ("办下来要多少辰光", QuestionType.time_limit),
+     ("第一次登记要么子", QuestionType.materials), ("补办要好久", QuestionType.time_limit),
+     ("重新办本护照多少前", QuestionType.fee), ("也是这个价吗", QuestionType.fee),
+     ("需要那些材科", QuestionType.materials), ("打电话能投诉不 号码好多", QuestionType.contact),
+     ("身份证号码填错了怎么改", QuestionType.steps),
      # 那 typed for 哪, 多就 for 多久 (not «三点多就放学»), what one must pay is no record
      ("这个在那开", QuestionType.location), ("审验花钱不", QuestionType.fee),
      ("认定下来能赔多少钱", QuestionType.benefit), ("用手机能报名不", QuestionType.online),
