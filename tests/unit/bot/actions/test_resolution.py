@@ -57,6 +57,10 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("重新办本护照多少前", QuestionType.fee), ("也是这个价吗", QuestionType.fee),
      ("需要那些材科", QuestionType.materials), ("打电话能投诉不 号码好多", QuestionType.contact),
      ("身份证号码填错了怎么改", QuestionType.steps),
+     # one's own record: how much was saved or paid in, how far an application has got
+     ("想查下社保个人账户里一共攒了多少钱", QuestionType.record),
+     ("申请交上去一个多月了 进度在哪查", QuestionType.record),
+     ("报销的钱到了没 在哪查", QuestionType.record), ("可不可以在手机上搞", QuestionType.online),
      # 那 typed for 哪, 多就 for 多久 (not «三点多就放学»), what one must pay is no record
      ("这个在那开", QuestionType.location), ("审验花钱不", QuestionType.fee),
      ("认定下来能赔多少钱", QuestionType.benefit), ("用手机能报名不", QuestionType.online),
