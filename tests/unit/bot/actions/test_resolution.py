@@ -61,6 +61,9 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("想查下社保个人账户里一共攒了多少钱", QuestionType.record),
      ("申请交上去一个多月了 进度在哪查", QuestionType.record),
      ("报销的钱到了没 在哪查", QuestionType.record), ("可不可以在手机上搞", QuestionType.online),
+     # which of two places; 那 typed for 哪; «要么子条件» asks the conditions
+     ("转学手续是去新学校办还是去教育局", QuestionType.location), ("那里办", QuestionType.location),
+     ("药品零售许可要么子条件", QuestionType.eligibility), ("户口要怎么注销", QuestionType.steps),
      # 那 typed for 哪, 多就 for 多久 (not «三点多就放学»), what one must pay is no record
      ("这个在那开", QuestionType.location), ("审验花钱不", QuestionType.fee),
      ("认定下来能赔多少钱", QuestionType.benefit), ("用手机能报名不", QuestionType.online),
