@@ -166,10 +166,12 @@ class ActionConfirmReply(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         affirmed = latest_intent(tracker) == "affirm"
-        if naming_part(tracker.latest_message.get("text") or ""):
-            # «不是，我问的是港澳通行证»: a correction that names the item meant.
-            return await ActionAnswerQuestion().run(dispatcher, tracker, domain)
+        text = tracker.latest_message.get("text") or ""
         pending = tracker.get_slot("pending_guess")
+        if naming_part(text) or (not pending and question_cue(text) is not None):
+            # «不是，我问的是港澳通行证»: a correction that names the item meant; «要不要给钱»
+            # (read as a «不要»): a question about the item discussed.
+            return await ActionAnswerQuestion().run(dispatcher, tracker, domain)
         if not pending:
             dispatcher.utter_message(text=PLAIN_AFFIRM if affirmed else PLAIN_DENY)
             return []

@@ -137,6 +137,14 @@ async def test_yes_without_a_pending_guess_is_a_plain_acknowledgement(installed:
     assert message["text"] == "好的。还有其他问题吗？" and slots == {}
 
 
+async def test_a_question_read_as_a_no_is_answered_for_the_item_discussed(installed: KnowledgeBase) -> None:
+    """«要不要给钱» (DIET hears its «不要») after 居民身份证补领 asks the fee."""
+    state = json.loads((TRACKERS / "fee_follow_up.json").read_text(encoding="utf-8"))
+    state["latest_message"].update({"text": "要不要给钱", "intent": {"name": "deny", "confidence": 0.6}})
+    [answer], _ = await run(ActionConfirmReply(), Tracker.from_dict(state))
+    assert answer["text"].startswith("【居民身份证补领】收费标准："), answer["text"]
+
+
 @pytest.mark.parametrize(
     ("text", "describes"),
     [("我要投诉", False), ("我想反映一下社保的问题", False), ("对教育这块有意见", False),
