@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from enum import StrEnum
@@ -321,7 +321,7 @@ class Resolver:
             # about it («投诉以后 多久给答复»). The conversation still tells what follows about the same
             # document («卡早拿到了 就是一直没激活» after 社会保障卡申领) when alone it finds nothing.
             rest, current = moved_on
-            fresh = self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
+            fresh = self._afresh(turn, rest)
             if fresh.outcome is Outcome.answer and fresh.item != current:
                 return fresh
             stays = self._asks_only_about(rest, current) and len(naming_part(rest)) <= _SETTLED_ASKS_ALONE
@@ -331,13 +331,13 @@ class Resolver:
             # «登记完了失业金是不是还得另外申请…» after 失业登记: straight on from the item done
             # to another that the rest names outright.
             rest, current = current_done
-            fresh = self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
+            fresh = self._afresh(turn, rest)
             if fresh.outcome is Outcome.answer and fresh.how == "named" and fresh.item != current:
                 return fresh
         elif turn.offered and not turn.clicked_item and naming_part(rest := after_settled(turn.text) or ""):
             # «养老的搞清楚了 医保是不是也要另外转» after 养老保险 and 医保 items were offered:
             # what follows names an item outright, which is the one meant, offered or not.
-            fresh = self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
+            fresh = self._afresh(turn, rest)
             if fresh.outcome is Outcome.answer and fresh.how == "named":
                 return fresh
         if not (turn.current_item or turn.offered or turn.clicked_item):
@@ -368,23 +368,26 @@ class Resolver:
                 return replace(decision, question=question_for(replace(turn, text=rest)))
         return decision
 
+    def _afresh(self, turn: Turn, rest: str) -> Decision:
+        """What the rest of a message decides read as a new question, the item discussed and
+        the candidates offered left behind."""
+        return self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
+
     def _moved_on(self, turn: Turn) -> tuple[str, ServiceItem] | None:
-        """What a message says after settling the item discussed, with that item, when it
-        says anything that names; None otherwise."""
-        if turn.clicked_item or turn.offered or not turn.current_item:
-            return None
-        current = self._knowledge.item(turn.current_item)
-        rest = after_settled(turn.text)
-        if current is None or rest is None or not naming_part(rest):
-            return None
-        return rest, current
+        """What a message says after settling the item discussed, with that item."""
+        return self._rest_after(turn, after_settled)
 
     def _done_then(self, turn: Turn) -> tuple[str, ServiceItem] | None:
         """What follows an opening «…完了» with no pause, with the item discussed."""
+        return self._rest_after(turn, after_done)
+
+    def _rest_after(self, turn: Turn, opening: Callable[[str], str | None]) -> tuple[str, ServiceItem] | None:
+        """The rest of a message after the `opening` cut off, with the item discussed, when the
+        rest names anything and an item is being discussed (no button clicked or offered)."""
         if turn.clicked_item or turn.offered or not turn.current_item:
             return None
         current = self._knowledge.item(turn.current_item)
-        rest = after_done(turn.text)
+        rest = opening(turn.text)
         return (rest, current) if current is not None and rest and naming_part(rest) else None
 
     def _by_asking_clause(self, turn: Turn, decision: Decision) -> Decision:
