@@ -324,7 +324,11 @@ class Resolver:
             fresh = self._afresh(turn, rest)
             if fresh.outcome is Outcome.answer and fresh.item != current:
                 return fresh
-            stays = self._asks_only_about(rest, current) and len(naming_part(rest)) <= _SETTLED_ASKS_ALONE
+            stays = (
+                self._asks_only_about(rest, current)
+                and len(naming_part(rest)) <= _SETTLED_ASKS_ALONE
+                and not (fresh.outcome is Outcome.clarify and self._names_another(rest, current))
+            )
             if not stays and (fresh.outcome is Outcome.answer or decision.item == current):
                 return fresh
         elif current_done := self._done_then(turn):
@@ -372,6 +376,13 @@ class Resolver:
         """What the rest of a message decides read as a new question, the item discussed and
         the candidates offered left behind."""
         return self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
+
+    def _names_another(self, text: str, current: ServiceItem) -> bool:
+        """A word of the message is in other items' names and not in the current item's
+        («上户口» after 出生医学证明: the guide writes 户口 for the certificate, but names
+        other items with it)."""
+        names = "；".join(current.names)
+        return any(self._knowledge.in_some_name(word) and word not in names for word in self._words(text))
 
     def _moved_on(self, turn: Turn) -> tuple[str, ServiceItem] | None:
         """What a message says after settling the item discussed, with that item."""
@@ -1352,8 +1363,13 @@ _RANKS = (
 )
 
 
+# A school year names its level: «上初二» is 初中, «高三» 高中 (not 高级: no «高一级»).
+_SCHOOL_YEAR = re.compile("([初高])[一二三](?![级等])")
+
+
 def _of_another_rank(text: str, item: ServiceItem) -> bool:
     """The message asks for one grade and the item's names hold only others of its series."""
+    text = _SCHOOL_YEAR.sub(r"\1中", text)
     names = "；".join(item.names)
     for series in _RANKS:
         asked = [rank for rank in series if rank in text]

@@ -1195,6 +1195,7 @@ def test_a_settled_matter_is_not_answered_again_for_what_follows(
     [("护照那个整明白了 那签证呢", "那签证呢"), ("执照搞好了还想顺便卖烟", "还想顺便卖烟"),
      ("居住证办下来以后 能办老年卡不", "能办老年卡不"), ("认定下来后 厂里能领补贴吗", "厂里能领补贴吗"),
      ("户口的事先放一下 法律援助去哪申请", "法律援助去哪申请"),
+     ("拿到出生证以后上户口要带啥", "上户口要带啥"), ("办好以后上哪领证", None),
      ("明白了", None), ("登记完了网上能查到吗", None), ("身份证丢了怎么补", None),
      ("我想问一下护照怎么办", None)],
 )  # fmt: skip
@@ -1207,6 +1208,8 @@ def test_an_opening_clause_that_settles_the_matter_is_told_apart(text: str, rest
     [("改名先放一下 他爸一直不给抚养费 法院判了也不给 我去哪申请强制执行",
       "certificates.hukou_registration_change"),
      ("托管那个清楚了 孩子在学校买的学平险 摔伤了理赔找谁", "education.after_school_service"),
+     # 户口 is in the certificate's wording, but names other items («上户口» asks 出生登记)
+     ("拿到出生证以后上户口要带啥", "healthcare.birth_medical_certificate_first_issue"),
      # a matter the guide lacks told beside what names another item («报废» of 机动车注销登记)
      ("家里那辆开了十几年的面包车也不想要了 准备拉去报废 车管所那边手续咋弄",
       "transport.driving_license_renewal")],
@@ -1253,6 +1256,16 @@ def test_a_grade_the_current_item_is_not_for_leaves_it(
         )
     )
     assert (decision.item.id if decision.item else None) == meant, decision
+
+
+@pytest.mark.parametrize("text", ["他妹上初二 那能给多少", "老二明年上初一 也能领这个吗"])
+def test_a_school_year_names_its_level(resolver: Resolver, text: str) -> None:
+    """«初二» is 初中: not a question about 高中阶段国家助学金 being discussed."""
+    decision = resolver.decide(
+        Turn(text, current_item="education.high_school_national_grant",
+             previous_text="孩子考上县一高了 国家助学金一年能给多少", last_question=QuestionType.benefit)
+    )  # fmt: skip
+    assert decision.item is None or decision.item.id != "education.high_school_national_grant", decision
 
 
 @pytest.mark.parametrize(
