@@ -377,6 +377,21 @@ class Resolver:
         the candidates offered left behind."""
         return self.decide(Turn(text=rest, intent=turn.intent, last_question=turn.last_question))
 
+    def _for_the_employer(self, text: str, current: ServiceItem, question: QuestionType) -> Decision | None:
+        """«是给我店里新招的两个服务员登记 我是老板» after 就业登记（个体经营和灵活就业人员）: the
+        citizen does the matter as an employer for staff, which the guide lists as the
+        employer's item (劳动用工备案（用人单位就业登记）)."""
+        if not (_AS_EMPLOYER.search(text) and _STAFF.search(text)) or _ONESELF.search(text):
+            return None
+        if not _FOR_ONESELF.search(current.name):
+            return None
+        matter = _FOR_ONESELF.sub("", re.sub("（[^）]*）", "", current.name))
+        found, _ = self._retrieve(f"用人单位给员工办{matter}", question)
+        likeliest = found.item or next(iter(found.candidates), None)
+        if likeliest is None or likeliest == current or not _OF_EMPLOYERS.search(likeliest.name):
+            return None
+        return Decision(Outcome.answer, question, likeliest, confidence=found.confidence, how="for_staff")
+
     def _names_another(self, text: str, current: ServiceItem) -> bool:
         """A word of the message is in other items' names and not in the current item's
         («上户口» after 出生医学证明: the guide writes 户口 for the certificate, but names
@@ -497,6 +512,10 @@ class Resolver:
             # «大学毕业证也丢了 能一起办吗» after 初中、高中毕业证书遗失: a grade the item is not
             # for, said as a word of its own (not «老大|学籍»); read as if nothing were discussed.
             current = None
+        if current is not None and not offered:
+            for_staff = self._for_the_employer(turn.text, current, question)
+            if for_staff is not None:
+                return for_staff
         if not naming_part(turn.text):
             if len(offered) > 1:
                 return Decision(Outcome.clarify, question, candidates=tuple(offered), how="offered_again")
@@ -1526,6 +1545,16 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
 # («正式上牌一般要多久» after 核发机动车临时行驶车号牌 is about the plate, not the temporary one;
 # «实在不行走普通注销要多久» after 企业简易注销登记 is about 企业注销登记).
 _COUNTERPARTS = (("临时", "正式"), ("简易", "普通"))
+# An employer speaking of its staff («我是老板», «给新招的工人登记»), an item for people on their
+# own (个体经营、灵活就业), and the employer's item of the same matter (用人单位、职工参保).
+_AS_EMPLOYER = re.compile(
+    r"我是老板|我当老板|我开的?(店|厂|公司)|我们(公司|单位|厂|店)"
+    r"|[给帮替][^，,。；\s]{0,8}(员工|工人|职工|服务员|伙计|店员|新招)"
+)
+_STAFF = re.compile("员工|工人|职工|服务员|伙计|店员|新招|招了|招的")
+_ONESELF = re.compile("我自己|自己的|本人")
+_FOR_ONESELF = re.compile("个体经营和灵活就业人员|灵活就业人员|个体经营")
+_OF_EMPLOYERS = re.compile("用人单位|单位|职工参保")
 # Below the clarify threshold: the message read alone finds mostly the item it is not about.
 _COUNTERPART_FLOOR = 0.1
 # «换新证», «办个新卡», «那本证»: a document spoken of by what is done to it or pointed at, not

@@ -1289,3 +1289,22 @@ def test_straight_on_from_an_item_done_to_another_named_outright(
 ) -> None:
     decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办"))
     assert decision.item is not None and decision.item.id == meant, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "meant"),
+    [("是给我店里新招的两个服务员登记 我是老板", "employment.individual_employment_registration",
+      "employment.employer_labor_filing"),
+     ("我是老板 店里两个员工的养老保险咋交", "social_security.flexible_employment_pension",
+      "social_security.employee_enrollment"),
+     # the owner asking about himself, and a worker whose boss sent him: the item for oneself
+     ("我是老板 自己的就业登记也要办吗", "employment.individual_employment_registration",
+      "employment.individual_employment_registration"),
+     ("我是服务员 老板让我自己去登记 在哪办", "employment.individual_employment_registration",
+      "employment.individual_employment_registration")],
+)  # fmt: skip
+def test_an_employer_doing_the_matter_for_staff_gets_the_employers_item(
+    resolver: Resolver, text: str, current: str, meant: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, previous_text="就业登记咋办"))
+    assert decision.item is not None and decision.item.id == meant, decision
