@@ -105,7 +105,12 @@ _VARIANTS = (
         ),
         re.compile("补"),
     ),
-    (re.compile("过期|到期|失效"), re.compile("换")),
+    (
+        # «有效期下个月就到了», «老板说到时间了要再去审»: the document runs out; renewed by 换证,
+        # by 复审 or 延续 where the guide calls it so
+        re.compile("过期|到期|失效|有效期[^，,。；\\s]{0,6}到了|到时间了|到年限了"),
+        re.compile("换|复审|延续"),
+    ),
     (
         re.compile("头一回|第一次|首次|初次|没办过|没拿过|没领过|新办|刚出生|刚生下来"),
         re.compile("首次|初次|申领"),

@@ -1308,3 +1308,18 @@ def test_an_employer_doing_the_matter_for_staff_gets_the_employers_item(
 ) -> None:
     decision = resolver.decide(Turn(text, current_item=current, previous_text="就业登记咋办"))
     assert decision.item is not None and decision.item.id == meant, decision
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "meant"),
+    [("证是三年前考到的 老板说到时间了要再去审一道 要带啥子", "qualification.special_operation_certificate",
+      "qualification.special_operation_certificate_review"),
+     ("本本还在的 就是上头写的有效期下个月就到了 要交好多钱", "transport.driving_license_reissue",
+      "transport.driving_license_renewal")],
+)  # fmt: skip
+def test_a_document_running_out_is_renewed_as_the_guide_calls_it(
+    resolver: Resolver, text: str, current: str, meant: str
+) -> None:
+    """Said without «到期»: the item of the same document for renewal (复审, 换证)."""
+    decision = resolver.decide(Turn(text, current_item=current, previous_text="要带啥"))
+    assert decision.item is not None and decision.item.id == meant, decision
