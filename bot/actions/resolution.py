@@ -108,7 +108,7 @@ _VARIANTS = (
     (
         # «有效期下个月就到了», «老板说到时间了要再去审»: the document runs out; renewed by 换证,
         # by 复审 or 延续 where the guide calls it so
-        re.compile("过期|到期|失效|有效期[^，,。；\\s]{0,6}到了|到时间了|到年限了"),
+        re.compile("过期|到期|失效|有效期[^，,。；\\s]{0,6}到|到时间了|到年限了"),
         re.compile("换|复审|延续"),
     ),
     (
@@ -506,9 +506,15 @@ class Resolver:
                 return Decision(
                     Outcome.answer, asked_about(turn, question), remedied, confidence=1.0, how="variant"
                 )
-            if len(offered) == 1 and tells_what_happened(turn.text) and not self._documents(turn.text):
-                # «我自己那张也快过期了 换新的好久能拿到» after 居民身份证补领 was offered: the
-                # same document's item for what happened to this one.
+            remedy = _remedy_words(turn.text)
+            if (
+                remedy is not None
+                and (len(offered) == 1 or not any(remedy.search(item.name) for item in offered))
+                and not self._documents(turn.text)
+            ):
+                # «我自己那张也快过期了 换新的好久能拿到» after 居民身份证补领 was offered, «卡在我
+                # 手上呢 有效期眼看就到了» after 首次申领、补领 and 临时身份证: the same document's item
+                # for what happened to this one.
                 variant = self._variant(turn, offered[0], question)
                 if variant is not None:
                     return variant

@@ -1323,3 +1323,18 @@ def test_a_document_running_out_is_renewed_as_the_guide_calls_it(
     """Said without «到期»: the item of the same document for renewal (复审, 换证)."""
     decision = resolver.decide(Turn(text, current_item=current, previous_text="要带啥"))
     assert decision.item is not None and decision.item.id == meant, decision
+
+
+def test_what_happened_to_the_document_picks_its_item_beyond_the_buttons(resolver: Resolver) -> None:
+    """«有效期眼看就到了» after 首次申领, 补领 and 临时身份证 were offered: none of them renews,
+    the same document's 换领 does."""
+    offered = (
+        "certificates.id_card_first_application",
+        "certificates.id_card_reissue",
+        "certificates.temporary_id_card",
+    )
+    decision = resolver.decide(
+        Turn("卡在我手上呢 背面有效期写到今年十二月 眼看就到了", intent="out_of_scope",
+             last_question=QuestionType.materials, offered=offered)
+    )  # fmt: skip
+    assert decision.item is not None and decision.item.id == "certificates.id_card_renewal", decision
