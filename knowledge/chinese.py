@@ -74,10 +74,11 @@ _WU = (
     ("脱了", "了"), ("销脱", "销掉"), ("交关", "很"), ("辰光", "时候"),
 )  # fmt: skip
 _WU_WORDS = _WordTable(_WU)
-# Southwestern Mandarin (Yunnan, Guizhou, Sichuan): 哪样 for 什么, 哪点 for 哪里, 克 for 去.
-_SOUTHWEST_MARK = re.compile("哪样|哪点|克哪|[要得就]克|屋头")
+# Southwestern Mandarin (Yunnan, Guizhou, Sichuan): 哪样 for 什么, 哪点 for 哪里, 克 for 去;
+# Sichuan and Chongqing: 啷个 for 怎么, and the particle 噻 dropped.
+_SOUTHWEST_MARK = re.compile("哪样|哪点|克哪|[要得就]克|屋头|啷个|噻")
 _SOUTHWEST = (
-    ("哪样", "什么"), ("哪点", "哪里"), ("屋头", "家里"), ("妹仔", "女儿"),
+    ("哪样", "什么"), ("哪点", "哪里"), ("屋头", "家里"), ("妹仔", "女儿"), ("啷个", "怎么"), ("噻", ""),
 )  # fmt: skip
 _SOUTHWEST_WORDS = _WordTable(_SOUTHWEST)
 # 克 for 去 before where one goes or what one does there, or after «要/得/就» (not 千克, 克服).

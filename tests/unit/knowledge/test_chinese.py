@@ -31,6 +31,9 @@ from knowledge.chinese import as_mandarin
         ("砍伐树木要什么许可", "砍伐树木要什么许可"),
         # southwestern Mandarin: 哪样, 哪点 and 克 for 去, but not the 克 of weights
         ("户口要克派出所销掉 要带些哪样东西", "户口要去派出所销掉 要带些什么东西"),
+        # Sichuan and Chongqing: 啷个 for 怎么, the particle 噻 dropped
+        ("要回重庆了 养老保险啷个转回去", "要回重庆了 养老保险怎么转回去"),
+        ("看病要先备案噻 啷个备案", "看病要先备案 怎么备案"),
         ("一直没办残疾证 克哪点办", "一直没办残疾证 去哪里办"),
         ("五百克以下的包裹", "五百克以下的包裹"),
         # Taiwan's 身分證, which t2s keeps as 身分证
