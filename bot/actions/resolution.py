@@ -177,7 +177,9 @@ _CIRCUMSTANCE = re.compile(
     "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|"
     "太太|丈夫|先生|妻子|爱人|对象|男朋友|女朋友|未婚妻|未婚夫|本地人|外地人|外国人|"
     "婆婆|公公|公婆|岳父|岳母|丈母娘|老丈人|老伴|儿媳妇?|女婿|老人家|"
-    "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩|"
+    "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩|娃儿|娃娃|小娃|宝宝|"
+    # where a thing was lost or the citizen travels («挤地铁丢了»)
+    "地铁|高铁|火车|飞机|机场|车站|火车站|"
     # the offices and counters they go to («招生办有电话没», «社保局几点上班», «去柜台查»)
     f"{_OFFICE}|"
     # and the plain act of getting a paper done («办证的派出所»), which names no paper

@@ -331,6 +331,8 @@ def test_circumstances_and_long_messages_are_not_read_as_an_unknown_matter(resol
     """The citizen's people, and what a long message tells besides its matter, are no matter."""
     assert not resolver.unheard_of("帮我查一下我儿子现在的学籍挂在哪个学校")
     assert not resolver.unheard_of("我小舅子没单位 他想交养老保险咋弄")  # kin as citizens write them
+    assert not resolver.unheard_of("身份证昨儿挤地铁丢了 得上哪儿补啊")  # where it was lost
+    assert not resolver.unheard_of("我们外地娃儿那个入学资格审核要准备啥子")  # 娃儿 is the child
     long_story = (
         "我在机械厂干了二十多年，社保一直是单位交的，今年十月份就到退休年龄了，想问问要准备些什么东西"
     )
