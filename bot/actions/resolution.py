@@ -375,8 +375,17 @@ class Resolver:
             straddled = only_named and asks_something(rest)
             if rest != turn.text and (cue is not None or only_named) and not straddled:
                 # A cue only the name held, beside words of the citizen's own («不是，我是教师资格
-                # 证书丢了要补»: 资格), asks nothing either.
-                return replace(decision, question=question_for(replace(turn, text=rest)))
+                # 证书丢了要补»: 资格), asks nothing either. But «一次性创业补贴有多少钱» asks the
+                # sum the item pays, which its name («补贴») told, not a fee.
+                asked = question_for(replace(turn, text=rest))
+                item = decision.item
+                if (
+                    asked is QuestionType.fee
+                    and question_cue(turn.text) is QuestionType.benefit
+                    and has_answer(item, QuestionType.benefit, self._knowledge.places_of(item))
+                ):
+                    asked = QuestionType.benefit
+                return replace(decision, question=asked)
         return decision
 
     def _afresh(self, turn: Turn, rest: str) -> Decision:

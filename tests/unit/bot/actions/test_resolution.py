@@ -1340,3 +1340,10 @@ def test_what_happened_to_the_document_picks_its_item_beyond_the_buttons(resolve
              last_question=QuestionType.materials, offered=offered)
     )  # fmt: skip
     assert decision.item is not None and decision.item.id == "certificates.id_card_renewal", decision
+
+
+def test_how_much_a_subsidy_named_gives_is_its_benefit(resolver: Resolver) -> None:
+    """«补贴» in the name tells that «有多少钱» asks the sum paid, not a fee."""
+    decision = resolver.decide(Turn("我刚刚开了个档口 是个体户 一次性创业补贴有多少钱"))
+    assert decision.item is not None and decision.item.id == "employment.one_time_startup_subsidy"
+    assert decision.question is QuestionType.benefit, decision
