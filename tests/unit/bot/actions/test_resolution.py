@@ -1289,8 +1289,7 @@ def test_what_follows_an_opening_done_is_told_apart(text: str, rest: str | None)
 def test_straight_on_from_an_item_done_to_another_named_outright(
     resolver: Resolver, text: str, current: str, meant: str
 ) -> None:
-    decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办"))
-    assert decision.item is not None and decision.item.id == meant, decision
+    assert _item_meant(resolver, text, current) == meant
 
 
 @pytest.mark.parametrize(
@@ -1308,8 +1307,7 @@ def test_straight_on_from_an_item_done_to_another_named_outright(
 def test_an_employer_doing_the_matter_for_staff_gets_the_employers_item(
     resolver: Resolver, text: str, current: str, meant: str
 ) -> None:
-    decision = resolver.decide(Turn(text, current_item=current, previous_text="就业登记咋办"))
-    assert decision.item is not None and decision.item.id == meant, decision
+    assert _item_meant(resolver, text, current, previous_text="就业登记咋办") == meant
 
 
 @pytest.mark.parametrize(
@@ -1323,8 +1321,7 @@ def test_a_document_running_out_is_renewed_as_the_guide_calls_it(
     resolver: Resolver, text: str, current: str, meant: str
 ) -> None:
     """Said without «到期»: the item of the same document for renewal (复审, 换证)."""
-    decision = resolver.decide(Turn(text, current_item=current, previous_text="要带啥"))
-    assert decision.item is not None and decision.item.id == meant, decision
+    assert _item_meant(resolver, text, current, previous_text="要带啥") == meant
 
 
 def test_what_happened_to_the_document_picks_its_item_beyond_the_buttons(resolver: Resolver) -> None:
@@ -1347,3 +1344,9 @@ def test_how_much_a_subsidy_named_gives_is_its_benefit(resolver: Resolver) -> No
     decision = resolver.decide(Turn("我刚刚开了个档口 是个体户 一次性创业补贴有多少钱"))
     assert decision.item is not None and decision.item.id == "employment.one_time_startup_subsidy"
     assert decision.question is QuestionType.benefit, decision
+
+
+def _item_meant(resolver: Resolver, text: str, current: str, previous_text: str = "怎么办") -> str | None:
+    """The item answered for `text` while `current` is being discussed."""
+    decision = resolver.decide(Turn(text, current_item=current, previous_text=previous_text))
+    return decision.item.id if decision.item else None
