@@ -86,6 +86,11 @@ HONEST_NO = (
     "抱歉，本区办事指南里暂未收录您问的这项业务，我没法给您准确答复。"
     "您可以拨打 12345 政务服务便民热线咨询，或点击“转人工”由工作人员为您解答。"
 )
+# A matter the guide lacks but whose usual handler is known (knowledge/referrals.yml).
+REFERRED = (
+    "抱歉，本区办事指南里没有收录「{title}」，我没法给您准确答复。{handled_by}"
+    "您也可以拨打 12345 政务服务便民热线咨询，或点击“转人工”由工作人员为您解答。"
+)
 NOT_FOUND_AGAIN = "抱歉，还是没有找到与您的问题相符的事项，正在为您转接人工服务。"
 KNOWLEDGE_DOWN = "抱歉，办事指南暂时无法查询，请稍后再试，或拨打 12345 政务服务便民热线咨询。"
 
@@ -220,10 +225,18 @@ def offer_candidates(dispatcher: CollectingDispatcher, decision: Decision) -> li
 def say_honest_no(dispatcher: CollectingDispatcher, decision: Decision) -> list[EventType]:
     """Not in the guide: say so, name no neighbour, offer 12345 and a person. The context is
     dropped too, so a later 「那要多少钱」 does not fall back on an unrelated item."""
+    referral = decision.referral
+    text = (
+        HONEST_NO
+        if referral is None
+        else REFERRED.format(title=referral.title, handled_by=referral.handled_by)
+    )
     dispatcher.utter_message(
-        text=HONEST_NO,
+        text=text,
         buttons=[{"title": "转人工", "payload": "/request_human"}],
-        json_message=HonestNo(question=decision.question.value).dump(),
+        json_message=HonestNo(
+            question=decision.question.value, matter=referral.id if referral is not None else None
+        ).dump(),
     )
     return [SlotSet(SLOT, None), SlotSet(CANDIDATES_SLOT, None), *RESET_FALLBACK]
 
@@ -373,6 +386,8 @@ def reply_to_non_question(
         and naming_part(turn.text)
         and decision.confidence >= HONEST_NO_FLOOR
     ):
+        if decision.referral is not None:  # «劳动仲裁咋申请»: the guide lacks it; who handles it
+            return say_honest_no(dispatcher, decision)
         dispatcher.utter_message(
             text=HONEST_NO,
             buttons=[{"title": "转人工", "payload": "/request_human"}],
@@ -442,9 +457,11 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return offer_candidates(dispatcher, decision)
     if (
         question_cue(text) is not None
-        and len(naming_part(text)) <= STORY_NAMING
         and decision.outcome is Outcome.honest_no
         and decision.confidence >= HONEST_NO_FLOOR
+        # a long story is read better by a person, unless its asking clause names a matter
+        # the guide lacks
+        and (len(naming_part(text)) <= STORY_NAMING or decision.referral is not None)
     ):
         # «老小区加装电梯有补贴吗» asks about a matter the guide lacks: the honest no (which
         # still offers a person), not a suggestion filed in the citizen's name. A long message

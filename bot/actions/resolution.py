@@ -42,6 +42,7 @@ from bot.actions.question_cues import (
     without_personal_numbers,
 )
 from knowledge.confidence import ConfidenceModel, longest_common
+from knowledge.referrals import Referral, Referrals, load_referrals
 from knowledge.render import QuestionType, has_answer
 from knowledge.schema import ServiceItem
 from knowledge.search import Hit, KnowledgeBase
@@ -234,6 +235,7 @@ class Decision:
     confidence: float = 0.0
     how: str = ""  # clicked / named / follow_up / picked / candidates / …, for logs and tests
     extra: dict[str, float] = field(default_factory=dict)
+    referral: Referral | None = None  # who handles a matter the guide lacks, when known
 
 
 def question_for(turn: Turn) -> QuestionType:
@@ -314,11 +316,53 @@ def pick_offered(part: str, offered: Sequence[ServiceItem]) -> ServiceItem | Non
 class Resolver:
     """The per-turn decision over one knowledge base and one confidence model."""
 
-    def __init__(self, knowledge: KnowledgeBase, model: ConfidenceModel) -> None:
+    def __init__(
+        self, knowledge: KnowledgeBase, model: ConfidenceModel, referrals: Referrals | None = None
+    ) -> None:
         self._knowledge = knowledge
         self._model = model
+        self._referrals = referrals if referrals is not None else load_referrals()
 
     def decide(self, turn: Turn) -> Decision:
+        decision = self._resolve(turn)
+        return decision if turn.clicked_item else self._outside_the_guide(turn.text, decision)
+
+    def _outside_the_guide(self, text: str, decision: Decision) -> Decision:
+        """«低保怎么申请», «那个公证在哪办 收多少钱» after 户籍证明: the clause that asks names
+        a matter the guide does not hold (knowledge/referrals.yml), which no item is named
+        with, so the honest answer is that the guide lacks it and who handles it, not the item
+        retrieval or the conversation found. Not when the message writes out a name of the
+        item decided («我爸是低保 … 医疗救助能救多少»), nor when that item's own names or
+        papers hold the words («委托书要公证吗» where the item asks for a notarised one)."""
+        item = decision.item
+        for clause in _asked_clauses(text):
+            for referral, words in self._referrals.named_in(clause):
+                if self._knowledge.items_named_with(self._knowledge.normalise(words)):
+                    continue  # the guide holds it after all (an imported catalog may)
+                if _whether_needed(clause, words):
+                    continue
+                if item is not None and (
+                    self._writes_a_name_of(clause, item)
+                    or any(words in name for name in item.names)
+                    or (
+                        decision.question in _ABOUT_PAPERS
+                        and any(words in material.name for material in item.materials)
+                    )
+                ):
+                    continue
+                # As sure as a click: the clause names the matter itself.
+                return Decision(
+                    Outcome.honest_no, decision.question, confidence=1.0, how="outside", referral=referral
+                )
+        return decision
+
+    def _writes_a_name_of(self, text: str, item: ServiceItem) -> bool:
+        written = self._knowledge.normalise(text)
+        return any(
+            self._knowledge.normalise(name) in written for name in item.names if len(name) >= _WRITTEN_NAME
+        )
+
+    def _resolve(self, turn: Turn) -> Decision:
         decision = self._decide(turn)
         moved_on = self._moved_on(turn)
         if moved_on is not None:
@@ -1446,6 +1490,37 @@ _MONEY_MATTER = re.compile("[税金费险贷款]$")
 _POINTS_BACK = re.compile("^[那这][个张本份件种]")
 
 
+# The questions a paper mentioned in the asking clause may be about the item's own papers.
+_ABOUT_PAPERS = frozenset({QuestionType.materials, QuestionType.eligibility, QuestionType.overview})
+
+
+def _asked_clauses(text: str) -> list[str]:
+    """Every clause of the message that asks something (its last clause if none does), each
+    with the clause before it when it names nothing or points back («听说有高龄津贴 一个月
+    多少»), so that what is asked about is in what is returned and the story told before
+    mostly is not."""
+    clauses = [clause for clause in _CLAUSE.split(text) if clause]
+    asking = [n for n, clause in enumerate(clauses) if question_cue(clause) is not None] or [len(clauses) - 1]
+    scope: list[str] = []
+    for n in asking:
+        if n < 0:
+            continue
+        if n > 0 and (not naming_part(clauses[n]) or _POINTS_AT.search(clauses[n])):
+            scope.append(clauses[n - 1])
+        scope.append(clauses[n])
+    return scope
+
+
+_NEEDS = "(要|需要|得|用)(不要|不用)?[先去再还]?(办|开|做|有)?[个张份]?"
+
+
+def _whether_needed(clause: str, words: str) -> bool:
+    """«员工要健康证吗», «委托书要公证吗»: whether the item discussed needs the outside matter,
+    which its guide answers, not how to get it."""
+    needs = re.search(f"{_NEEDS}{re.escape(words)}", clause)
+    return needs is not None and question_cue(clause[needs.end() :]) is None
+
+
 def _asking_clause(text: str) -> str:
     """The last clause of the message that asks something (its last clause if none does),
     with the clause before it when it only points back («要先有个就业创业证 那个证咋申请»)."""
@@ -1497,8 +1572,12 @@ def turns_away(text: str) -> bool:
 
 def searched_text(knowledge: KnowledgeBase, text: str) -> str:
     """What retrieval is given of a message: without masked numbers and their labels, without
-    the clauses saying what is not meant, with same-sounding mistypes put right."""
-    return knowledge.respell(without_negated(without_personal_numbers(text)))
+    the clauses saying what is not meant, nor «临时» said of the citizen's day («我临时有事»,
+    not 临时居民身份证), with same-sounding mistypes put right."""
+    return knowledge.respell(_OF_THE_MOMENT.sub("", without_negated(without_personal_numbers(text))))
+
+
+_OF_THE_MOMENT = re.compile("临时(?=有事|有个事|有点事|出差|加班|决定|通知|走不开|去不了)")
 
 
 def _lacks_any(hit: Hit, documents: Sequence[str]) -> bool:

@@ -101,11 +101,13 @@ class Clarify(_Reply):
 
 
 class HonestNo(_Reply):
-    """Not in the guide; the question is known when the message asked one."""
+    """Not in the guide; the question is known when the message asked one, and the matter
+    (an id of knowledge/referrals.yml) when it is one whose usual handler the reply names."""
 
-    OMIT_NONE: ClassVar[frozenset[str]] = frozenset({"question"})
+    OMIT_NONE: ClassVar[frozenset[str]] = frozenset({"question", "matter"})
     type: Literal[ReplyType.honest_no] = ReplyType.honest_no
     question: str | None = None
+    matter: str | None = None
 
 
 class Faq(_Reply):

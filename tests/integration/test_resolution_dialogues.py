@@ -79,6 +79,26 @@ def test_a_switch_to_a_matter_the_guide_lacks_is_an_honest_no(gateway: httpx.Cli
     assert answered(reply) is None and "honest_no" in kinds(reply), reply
 
 
+def matter_of(reply: dict[str, Any]) -> str | None:
+    """The outside matter an honest no names (knowledge/referrals.yml), if any."""
+    return next((m["data"].get("matter") for m in reply["messages"] if m["data"].get("matter")), None)
+
+
+def test_a_matter_outside_the_guide_is_told_with_who_handles_it(gateway: httpx.Client) -> None:
+    # The guide writes 低保 only as who qualifies for other items: never 医疗救助 for 低保 itself.
+    reply = say(gateway, "r-outside", "低保怎么申请")
+    assert answered(reply) is None and matter_of(reply) == "minimum_living_allowance", reply
+    assert "乡镇人民政府（街道办事处）" in reply["messages"][0]["text"]
+    assert "12345" in reply["messages"][0]["text"]
+    # …nor the item just discussed, when the switch to it is told in a longer message.
+    say(gateway, "r-outside-2", "派出所能开户籍证明吧 要带些啥")
+    reply = say(gateway, "r-outside-2", "银行又说最好去公证处办个继承公证 那个公证在哪办 收多少钱")
+    assert answered(reply) is None and matter_of(reply) == "notarization", reply
+    # Told as who the citizen is, it leaves the item asked about alone.
+    reply = say(gateway, "r-outside-3", "我爸是低保 这次住院自费的部分好几万 医疗救助能救多少")
+    assert answered(reply) == ("healthcare.medical_assistance", "benefit"), reply
+
+
 def test_another_procedure_of_the_same_document_is_taken_from_the_conversation(gateway: httpx.Client) -> None:
     say(gateway, "r-procedure", "港澳通行证咋办理")
     reply = say(gateway, "r-procedure", "之前办过证了，这次只要续签")

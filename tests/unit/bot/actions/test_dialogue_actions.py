@@ -271,6 +271,17 @@ async def test_a_question_about_a_matter_the_guide_lacks_taken_for_feedback_is_a
     assert filled["feedback_kind"] == "complaint"
 
 
+async def test_a_long_question_about_an_outside_matter_names_who_handles_it(installed: KnowledgeBase) -> None:
+    """A story told before «劳动仲裁咋申请» (DIET: complaint) would go to a person; its asking
+    clause names a matter the guide lacks (knowledge/referrals.yml), so the citizen hears at
+    once where such cases go, with a person still on offer."""
+    story = "在工地干了大半年 说好年底结的工钱到现在一分没给 想申请劳动仲裁 劳动仲裁咋申请"
+    [message], _ = await run(ActionStartFeedback(), tracker(story, "complaint"))
+    assert message["custom"] == {"type": "honest_no", "question": "steps", "matter": "labor_arbitration"}
+    assert "劳动人事争议仲裁委员会" in message["text"] and "12345" in message["text"]
+    assert message["buttons"] == [{"title": "转人工", "payload": "/request_human"}]
+
+
 @pytest.mark.parametrize(
     "text",
     ["上次打电话问这事 转了三个人都说不归他们管 最后直接给我挂了 真服了",

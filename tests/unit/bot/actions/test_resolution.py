@@ -70,6 +70,7 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("帮我看看城乡居民医保一年一个人得交多少", QuestionType.fee), ("补办要多就", QuestionType.time_limit),
      ("孩子三点多就放学了 学校课后服务怎么报", QuestionType.steps), ("要去登记吗 怎么登", QuestionType.steps),
      ("最多能贷多少", QuestionType.benefit),
+     ("医疗救助能救多少", QuestionType.benefit),  # what the relief covers
      ("我的社保交了几年", QuestionType.record), ("在哪里办", QuestionType.location),
      ("我在厂里上班，听说能领一笔补贴，有多少钱", QuestionType.benefit), ("要多久", QuestionType.time_limit),
      ("网上能办吗", QuestionType.online), ("不动产登记资料查询的咨询电话是多少", QuestionType.contact),
@@ -324,7 +325,8 @@ def test_a_noun_the_guide_never_writes_gets_an_honest_no_not_its_neighbours(
     """Without the check, 药品零售许可, 执业药师注册 and 证书核验 were offered."""
     decision = resolver.decide(Turn(text))
     assert decision.outcome is Outcome.honest_no and not decision.candidates, decision
-    assert decision.how == "unheard_of" and unheard in resolver.unheard_of(text)
+    # (or, for a matter knowledge/referrals.yml names, the honest no that says who handles it)
+    assert decision.how in ("unheard_of", "outside") and unheard in resolver.unheard_of(text)
 
 
 def test_circumstances_and_long_messages_are_not_read_as_an_unknown_matter(resolver: Resolver) -> None:
@@ -1350,3 +1352,51 @@ def _item_meant(resolver: Resolver, text: str, current: str, previous_text: str 
     """The item answered for `text` while `current` is being discussed."""
     decision = resolver.decide(Turn(text, current_item=current, previous_text=previous_text))
     return decision.item.id if decision.item else None
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "matter"),
+    [
+        # the guide writes 低保 only as who qualifies for other items (低保户, 低保对象)
+        ("低保怎么申请", None, "minimum_living_allowance"),
+        ("那低保咋申请", "healthcare.medical_assistance", "minimum_living_allowance"),
+        # told in a longer message, after an item whose guide mentions the matter
+        (
+            "银行又说最好去公证处办个继承公证 那个公证在哪办 收多少钱",
+            "certificates.household_register_certificate",
+            "notarization",
+        ),
+        ("许可证那个整明白了 服务员那健康证上哪儿办去 多少钱", "enterprise_licensing.food_business_license",
+         "health_certificate"),
+        # the clause that asks points back at the clause naming it
+        ("我同事考的是一级消防工程师 他那个注册也能在这办吗",
+         "qualification.registered_safety_engineer_registration", "other_professional_exams"),
+    ],
+)  # fmt: skip
+def test_a_matter_outside_the_guide_is_referred(
+    resolver: Resolver, text: str, current: str | None, matter: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办" if current else ""))
+    assert decision.outcome is Outcome.honest_no and decision.how == "outside", decision
+    assert decision.referral is not None and decision.referral.id == matter
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "item"),
+    [
+        # who the citizen is, beside the item the clause names
+        ("我爸是低保 这次住院自费的部分好几万 医疗救助能救多少", None, "healthcare.medical_assistance"),
+        ("家里是低保户，孩子在读初二，听说学校有生活补助，一年能给多少", None,
+         "education.compulsory_living_subsidy"),
+        # whether the item discussed needs it, which its guide answers
+        ("员工要健康证吗", "enterprise_licensing.food_business_license",
+         "enterprise_licensing.food_business_license"),
+        # 签注 is no visa
+        ("港澳通行证签注在哪办", None, "certificates.hk_macau_permit"),
+    ],
+)  # fmt: skip
+def test_an_outside_matter_told_as_the_case_leaves_the_item(
+    resolver: Resolver, text: str, current: str | None, item: str
+) -> None:
+    decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办" if current else ""))
+    assert decision.item is not None and decision.item.id == item, decision
