@@ -456,7 +456,7 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if asks and decision.outcome is Outcome.clarify and decision.how == "candidates":
         return offer_candidates(dispatcher, decision)
     if (
-        question_cue(text) is not None
+        (question_cue(text) is not None or (asks and decision.referral is not None))
         and decision.outcome is Outcome.honest_no
         and decision.confidence >= HONEST_NO_FLOOR
         # a long story is read better by a person, unless its asking clause names a matter

@@ -335,7 +335,7 @@ class Resolver:
         item decided («我爸是低保 … 医疗救助能救多少»), nor when that item's own names or
         papers hold the words («委托书要公证吗» where the item asks for a notarised one)."""
         item = decision.item
-        for clause in _asked_clauses(text):
+        for clause in _asked_clauses(text, self._names_a_thing):
             for referral, words in self._referrals.named_in(clause):
                 if self._knowledge.items_named_with(self._knowledge.normalise(words)):
                     continue  # the guide holds it after all (an imported catalog may)
@@ -343,6 +343,7 @@ class Resolver:
                     continue
                 if item is not None and (
                     self._writes_a_name_of(clause, item)
+                    or self._for_the_sake_of(clause, words)
                     or any(words in name for name in item.names)
                     or (
                         decision.question in _ABOUT_PAPERS
@@ -355,6 +356,22 @@ class Resolver:
                     Outcome.honest_no, decision.question, confidence=1.0, how="outside", referral=referral
                 )
         return decision
+
+    def _for_the_sake_of(self, clause: str, words: str) -> bool:
+        """«办签证要医保参保证明 在哪打印», «出国签证要开无犯罪记录证明»: the outside matter is
+        what a paper of the guide is needed for, and the paper is asked about (not «办签证要带
+        户口本吗», which asks what the visa needs)."""
+        needs = re.search(
+            f"{re.escape(words)}[^，,。；\\s]{{0,3}}?(要|需要|得)(用|开|打|出|出具|提供)?", clause
+        )
+        if needs is None:
+            return False
+        paper = clause[needs.end() :]
+        return not _BRING.match(paper) and self._names_a_thing(paper)
+
+    def _names_a_thing(self, clause: str) -> bool:
+        """The clause names something (a noun), not only what is done («能报销不»)."""
+        return any(self._knowledge.is_common_noun(word) for word in self._words(clause))
 
     def _writes_a_name_of(self, text: str, item: ServiceItem) -> bool:
         written = self._knowledge.normalise(text)
@@ -1230,6 +1247,17 @@ class Resolver:
         ):
             # A word that names one other matter alone, opening the message («年报那块…»).
             return True
+        lead = max((word for word in words if normalised.startswith(word)), key=len, default="")
+        if (
+            lead
+            and lead not in own
+            and normalised[len(lead) :].startswith("也")
+            and not _circumstantial(lead)
+            and self._knowledge.items_named_with(lead) - {current.id}
+        ):
+            # «养老保险也得跟着转吧» after 医保关系转移: what else is to be done the same way,
+            # named by a word other items are named with and the current one is not.
+            return True
         if opening and _names_by_latin(opening) and not self._knowledge.in_some_wording(opening):
             # «ETC在哪办» after 号牌补领: a matter named by letters the guide never writes.
             return True
@@ -1494,23 +1522,24 @@ _POINTS_BACK = re.compile("^[那这][个张本份件种]")
 _ABOUT_PAPERS = frozenset({QuestionType.materials, QuestionType.eligibility, QuestionType.overview})
 
 
-def _asked_clauses(text: str) -> list[str]:
+def _asked_clauses(text: str, names_a_thing: Callable[[str], bool]) -> list[str]:
     """Every clause of the message that asks something (its last clause if none does), each
-    with the clause before it when it names nothing or points back («听说有高龄津贴 一个月
-    多少»), so that what is asked about is in what is returned and the story told before
-    mostly is not."""
+    with the clause before it when it names no thing or points back («听说有高龄津贴 一个月
+    多少», «…住院用了血 能报销不»), so that what is asked about is in what is returned and the
+    story told before mostly is not."""
     clauses = [clause for clause in _CLAUSE.split(text) if clause]
     asking = [n for n, clause in enumerate(clauses) if question_cue(clause) is not None] or [len(clauses) - 1]
     scope: list[str] = []
     for n in asking:
         if n < 0:
             continue
-        if n > 0 and (not naming_part(clauses[n]) or _POINTS_AT.search(clauses[n])):
+        if n > 0 and (not names_a_thing(clauses[n]) or _POINTS_AT.search(clauses[n])):
             scope.append(clauses[n - 1])
         scope.append(clauses[n])
     return scope
 
 
+_BRING = re.compile("带|准备|交|拿")
 _NEEDS = "(要|需要|得|用)(不要|不用)?[先去再还]?(办|开|做|有)?[个张份]?"
 
 

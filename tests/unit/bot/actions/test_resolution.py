@@ -1368,6 +1368,10 @@ def _item_meant(resolver: Resolver, text: str, current: str, previous_text: str 
         ),
         ("许可证那个整明白了 服务员那健康证上哪儿办去 多少钱", "enterprise_licensing.food_business_license",
          "health_certificate"),
+        # the clause that asks names no thing, so the clause before it tells what it is about
+        ("我以前无偿献过好几回血 现在我爸住院用了血 能报销不 找谁", "social_security.rights_record_query",
+         "blood_donor_reimbursement"),
+        ("养狗登记在哪办", "housing.property_service_complaint", "dog_registration"),
         # the clause that asks points back at the clause naming it
         ("我同事考的是一级消防工程师 他那个注册也能在这办吗",
          "qualification.registered_safety_engineer_registration", "other_professional_exams"),
@@ -1391,6 +1395,8 @@ def test_a_matter_outside_the_guide_is_referred(
         # whether the item discussed needs it, which its guide answers
         ("员工要健康证吗", "enterprise_licensing.food_business_license",
          "enterprise_licensing.food_business_license"),
+        # what a paper of the guide is needed for, the paper being asked about
+        ("办签证要医保参保证明 在哪里打印", None, "healthcare.insurance_record_query_and_certificate"),
         # 签注 is no visa
         ("港澳通行证签注在哪办", None, "certificates.hk_macau_permit"),
     ],
@@ -1400,3 +1406,15 @@ def test_an_outside_matter_told_as_the_case_leaves_the_item(
 ) -> None:
     decision = resolver.decide(Turn(text, current_item=current, previous_text="怎么办" if current else ""))
     assert decision.item is not None and decision.item.id == item, decision
+
+
+def test_another_matter_to_be_done_too_leaves_the_item(resolver: Resolver) -> None:
+    """«养老保险也得跟着转吧» after 医保关系转移: 养老保险 names other items, not the current one."""
+    decision = resolver.decide(
+        Turn("养老保险也得跟着转吧 要带啥", current_item="healthcare.medical_insurance_transfer",
+             previous_text="换工作去外省了 医保咋转过去")
+    )  # fmt: skip
+    assert decision.item is None or decision.item.id != "healthcare.medical_insurance_transfer", decision
+    assert "social_security.pension_transfer" in [c.id for c in decision.candidates] or (
+        decision.item is not None and decision.item.id == "social_security.pension_transfer"
+    ), decision
