@@ -1540,7 +1540,7 @@ def _asked_clauses(text: str, names_a_thing: Callable[[str], bool]) -> list[str]
 
 
 _BRING = re.compile("带|准备|交|拿")
-_NEEDS = "(要|需要|得|用)(不要|不用)?[先去再还]?(办|开|做|有)?[个张份]?"
+_NEEDS = "(要|需要|得|用)(不要|不用|不需要)?[先去再还]?(办|开|做|有|带|拿|交|提供|准备)?[个张份本]?"
 
 
 def _whether_needed(clause: str, words: str) -> bool:

@@ -1418,3 +1418,13 @@ def test_another_matter_to_be_done_too_leaves_the_item(resolver: Resolver) -> No
     assert "social_security.pension_transfer" in [c.id for c in decision.candidates] or (
         decision.item is not None and decision.item.id == "social_security.pension_transfer"
     ), decision
+
+
+@pytest.mark.parametrize("text", ["要不要带结婚证", "需要带结婚证吗", "委托书要公证吗"])
+def test_whether_a_paper_is_needed_is_no_question_about_the_outside_matter(
+    resolver: Resolver, text: str
+) -> None:
+    decision = resolver.decide(
+        Turn(text, current_item="certificates.id_card_reissue", previous_text="补办身份证")
+    )
+    assert decision.how != "outside", decision
