@@ -65,12 +65,18 @@ class Referrals:
 
     def __init__(self, referrals: list[Referral]) -> None:
         self._patterns = [(referral, re.compile("|".join(referral.names))) for referral in referrals]
+        # One pass over a message that names none of them (nearly every message).
+        self._any = re.compile("|".join(f"(?:{name})" for referral in referrals for name in referral.names))
 
     def __len__(self) -> int:
         return len(self._patterns)
 
     def __iter__(self) -> Iterator[Referral]:
         return (referral for referral, _ in self._patterns)
+
+    def any_named_in(self, text: str) -> bool:
+        """Whether the text names any of them (an empty list names nothing)."""
+        return bool(self._patterns) and self._any.search(text) is not None
 
     def named_in(self, text: str) -> Iterator[tuple[Referral, str]]:
         """Each outside matter the (simplified) text names, with the words that name it."""

@@ -334,6 +334,8 @@ class Resolver:
         retrieval or the conversation found. Not when the message writes out a name of the
         item decided («我爸是低保 … 医疗救助能救多少»), nor when that item's own names or
         papers hold the words («委托书要公证吗» where the item asks for a notarised one)."""
+        if not self._referrals.any_named_in(text):
+            return decision
         item = decision.item
         for clause in _asked_clauses(text, self._names_a_thing):
             for referral, words in self._referrals.named_in(clause):

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from knowledge.catalog import load_catalog
-from knowledge.referrals import REFERRALS_FILE, load_referrals
+from knowledge.referrals import REFERRALS_FILE, Referrals, load_referrals
 from knowledge.search import KnowledgeBase
 
 
@@ -39,6 +39,13 @@ def test_every_entry_loads_with_a_handler() -> None:
 def test_patterns_name_the_matter_not_the_case(text: str, matter: str | None) -> None:
     found = [referral.id for referral, _ in load_referrals().named_in(text)]
     assert found[:1] == ([matter] if matter else [])
+
+
+def test_one_pass_tells_whether_any_is_named() -> None:
+    referrals = load_referrals()
+    assert referrals.any_named_in("顺便问下 低保怎么申请")
+    assert not referrals.any_named_in("补办身份证要带什么材料")
+    assert not Referrals([]).any_named_in("低保怎么申请")
 
 
 def test_no_authored_item_is_named_with_a_referral(kb: KnowledgeBase) -> None:
