@@ -1530,11 +1530,11 @@ def _asked_clauses(text: str, names_a_thing: Callable[[str], bool]) -> list[str]
     多少», «…住院用了血 能报销不»), so that what is asked about is in what is returned and the
     story told before mostly is not."""
     clauses = [clause for clause in _CLAUSE.split(text) if clause]
+    if not clauses:
+        return []
     asking = [n for n, clause in enumerate(clauses) if question_cue(clause) is not None] or [len(clauses) - 1]
     scope: list[str] = []
     for n in asking:
-        if n < 0:
-            continue
         if n > 0 and (not names_a_thing(clauses[n]) or _POINTS_AT.search(clauses[n])):
             scope.append(clauses[n - 1])
         scope.append(clauses[n])
