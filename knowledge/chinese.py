@@ -32,7 +32,7 @@ _CANTONESE_MARK = re.compile(
 # Cantonese → Mandarin, in simplified characters (係 already made 是); the longest match wins.
 _CANTONESE = (
     ("可唔可以", "可不可以"), ("要唔要", "要不要"), ("使唔使", "用不用"),
-    ("是唔是", "是不是"), ("是咪", "是不是"), ("有冇", "有没有"),
+    ("是唔是", "是不是"), ("是咪", "是不是"), ("有冇", "有没有"), ("冇得", "没有"),
     ("点样", "怎么"), ("点解", "为什么"), ("点办", "怎么办"), ("边度", "哪里"), ("边个", "哪个"),
     ("边间", "哪家"), ("几耐先", "多久才"), ("几耐", "多久"), ("几多", "多少"), ("几时", "什么时候"),
     ("乜嘢", "什么"), ("乜野", "什么"), ("咩嘢", "什么"), ("咩野", "什么"), ("咩", "什么"), ("乜", "什么"),
@@ -83,6 +83,45 @@ _SOUTHWEST = (
 _SOUTHWEST_WORDS = _WordTable(_SOUTHWEST)
 # 克 for 去 before where one goes or what one does there, or after «要/得/就» (not 千克, 克服).
 _GO = re.compile("(?<=[要得就])克|克(?=[哪派县乡镇城医办民街社区人市所])")
+# Hubei, Hunan and Jiangxi (Xiang, Gan and Hubei Mandarin): 么样 for 怎么, 么子 / 么事 / 么东西 for
+# 什么, 几多 for 多少, 伢 for a child, 冇得 for 没有, 哒 for 了, 莫 for 别, 搞掉 for losing a thing;
+# only where one of them appears. 么 is one of them on its own, not as the second character of
+# 什么, 怎么, 这么, 那么, 多么, 干么 or 为么, nor of 要么 before 样 or 事 («要么子» asks 要什么).
+_OWN_ME = "(?<![什怎这那多干为])么(子|东西|(?<!要么)样|(?<!要么)事)"
+_CENTRAL_MARK = re.compile(
+    rf"{_OWN_ME}|几多|冇得|伢|[^\W\d_]哒|莫[让要搞]|搞掉|[带拿交办备开填供]么(?![样子事么])"
+)
+_CENTRAL_WHAT = re.compile(_OWN_ME)
+_CENTRAL_WHAT_INTO = {"样": "怎么", "子": "什么", "事": "什么事", "东西": "什么东西"}
+_CENTRAL = (
+    ("冇得", "没有"), ("几多", "多少"), ("伢子", "孩子"), ("伢儿", "孩子"), ("伢", "孩子"),
+    ("屋里", "家里"), ("哒", "了"), ("莫让", "别让"), ("莫要", "不要"), ("莫搞", "别搞"),
+    ("搞掉了", "弄丢了"), ("搞掉哒", "弄丢了"), ("晓得", "知道"), ("才得办", "才能办"),
+)  # fmt: skip
+_CENTRAL_WORDS = _WordTable(_CENTRAL)
+# 么 after a verb of bringing or filling is 什么 there («要我拿么离职证明»).
+_WHAT = re.compile("(?<=[带拿交办备开填供])么(?![样子事么])(?=[\u4e00-\u9fff])")
+# 好多 / 好久 asked after a verb of paying, receiving or waiting («能领好多», «要好多钱», «要住满好久»),
+# as Hubei, Hunan and the southwest ask, wherever the citizen is from; a Mandarin «many» or
+# «long» said of what happened follows 了 («排了好久的队»).
+_HOW_MUCH = re.compile(r"(?<=[要得交缴领贷报补给收赔花退])好多(?=钱|天|年|$|[，。？?！!\s呢啊嘛吗])")
+_HOW_LONG = re.compile(r"(?<=[要得等满])好久(?=才|能|可以|$|[，。？?！!\s呢啊嘛吗])")
+# A verb-object word split by 个 («备个案», «报个名», «挂个失»), joined again as the guide writes it.
+_SPLIT_WORDS = (
+    "备案",
+    "报名",
+    "挂失",
+    "登记",
+    "开户",
+    "过户",
+    "落户",
+    "销户",
+    "参保",
+    "挂号",
+    "体检",
+    "审验",
+)
+_SPLIT = re.compile("|".join(f"(?<={word[0]})个(?={word[1]})" for word in _SPLIT_WORDS))
 # Words spaced apart: chunks this short on average, over at least this many spaces.
 _SPACED_CHUNK = 2.5
 _SPACED_MIN = 3
@@ -105,8 +144,9 @@ _TAIWAN_WORDS = _WordTable(_TAIWAN)
 
 
 def as_mandarin(text: str) -> str:
-    """The message in simplified characters, Cantonese, Wu and southwestern words put into
-    Mandarin, and words typed apart joined (clauses typed apart stay apart)."""
+    """The message in simplified characters, Cantonese, Wu, southwestern and central (Hubei,
+    Hunan, Jiangxi) words put into Mandarin, verb-object words split by 个 joined, and words
+    typed apart joined (clauses typed apart stay apart)."""
     simplified = to_simplified(text)
     traditional = simplified != text
     if _CANTONESE_MARK.search(text) or _CANTONESE_MARK.search(simplified):
@@ -116,6 +156,11 @@ def as_mandarin(text: str) -> str:
         simplified = _WU_WORDS.replace(simplified)
     if _SOUTHWEST_MARK.search(simplified):
         simplified = _GO.sub("去", _SOUTHWEST_WORDS.replace(simplified))
+    if _CENTRAL_MARK.search(simplified):
+        simplified = _CENTRAL_WHAT.sub(lambda m: _CENTRAL_WHAT_INTO[m.group(1)], simplified)
+        simplified = _WHAT.sub("什么", _CENTRAL_WORDS.replace(simplified))
+    simplified = _HOW_LONG.sub("多久", _HOW_MUCH.sub("多少", simplified))
+    simplified = _SPLIT.sub("", simplified)
     for variant, standard in _VARIANTS:
         simplified = simplified.replace(variant, standard)
     if traditional:

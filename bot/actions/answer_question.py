@@ -126,6 +126,7 @@ def current_turn(tracker: Tracker) -> Turn:
         intent=latest_intent(tracker),
         clicked_item=clicked,
         current_item=item_before_this_message(tracker),
+        earlier_item=item_discussed_earlier(tracker),
         last_question=QuestionType(last) if last in QuestionType.__members__ else None,
         offered=list(tracker.get_slot(CANDIDATES_SLOT) or []),
         previous_text=previous_user_text(tracker),
@@ -137,14 +138,27 @@ def item_before_this_message(tracker: Tracker) -> str | None:
     left it. Rasa fills the slot from any service_item entity DIET finds in the new message
     («办证收钱吗» gives «办证»), which is not an item and must not erase the context; what the
     new message names is the resolver's to find."""
+    values = _item_slot_values(tracker)
+    return values[-1] if values and values[-1] else None
+
+
+def item_discussed_earlier(tracker: Tracker) -> str | None:
+    """The last item the conversation was about before the latest message, even when the
+    context was dropped since (an honest no about another matter): «认定能在网上申请吗» after
+    «普通话考试在哪报名» goes back to 教师资格认定."""
+    return next((value for value in reversed(_item_slot_values(tracker)) if value), None)
+
+
+def _item_slot_values(tracker: Tracker) -> list[str | None]:
+    """The item slot's values as our actions set them, before the latest message."""
     events = tracker.events
     users = [n for n, event in enumerate(events) if event.get("event") == "user"]
     last_user = users[-1] if users else len(events)
-    for event in reversed(events[:last_user]):
-        if event.get("event") == "slot" and event.get("name") == SLOT:
-            value = event.get("value")
-            return str(value) if value else None
-    return None
+    return [
+        str(event.get("value")) if event.get("value") else None
+        for event in events[:last_user]
+        if event.get("event") == "slot" and event.get("name") == SLOT
+    ]
 
 
 def previous_user_text(tracker: Tracker) -> str:
@@ -265,6 +279,10 @@ def answer_from_faq(
     if any(d not in written for d in document_terms(knowledge, searched, naming_terms(knowledge, searched))):
         # «领结婚证要提前预约吗» is not answered by «办证件要提前预约吗» about 出入境证件.
         return False
+    asked = knowledge.normalise(searched)
+    if any(d not in asked for d in document_terms(knowledge, faq.q, naming_terms(knowledge, faq.q))):
+        # «社保卡搞丢了» is not «社保卡和身份证都丢了怎么办»: the pair is about another case.
+        return False
     dispatcher.utter_message(
         text=f"【常见问题】{faq.q}\n{faq.a}\n如需了解具体事项，请告诉我事项名称，例如“补办身份证”。",
         json_message=Faq(faq_id=faq.id, area=faq.area, confidence=faqs[0].confidence).dump(),
@@ -363,7 +381,7 @@ def outweighs_intent(turn: Turn, decision: Decision) -> bool:
         return tells_what_happened(turn.text) or (
             turn.intent != "goodbye" and len(naming_part(turn.text)) > 3
         )
-    return decision.how == "follow_up" and question_cue(turn.text) is not None
+    return decision.how in ("follow_up", "earlier") and question_cue(turn.text) is not None
 
 
 def asks_again(turn: Turn) -> bool:
@@ -450,7 +468,7 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
     if VENTING.search(rest) and "投诉" not in names:
         return None
     if (
-        decision.how in SETTLED_BY_CONVERSATION or decision.how in ("named", "follow_up")
+        decision.how in SETTLED_BY_CONVERSATION or decision.how in ("named", "follow_up", "earlier")
     ) and decision.item is not None:
         return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
     if asks and decision.outcome is Outcome.clarify and decision.how == "candidates":

@@ -94,7 +94,7 @@ class ActionFallback(Action):
         # 要办个啥备案») is understood too: answered with the item's overview.
         understood = (
             decision.how in SETTLED_BY_CONVERSATION
-            or (decision.how in ("named", "follow_up") and (asks or goes_on))
+            or (decision.how in ("named", "follow_up", "earlier") and (asks or goes_on))
             or (decision.how == "named" and asks_something(text))
         )
         if complains_about(text, decision.item):

@@ -184,7 +184,9 @@ _CIRCUMSTANCE = re.compile(
     # the offices and counters they go to («招生办有电话没», «社保局几点上班», «去柜台查»)
     f"{_OFFICE}|"
     # and the plain act of getting a paper done («办证的派出所»), which names no paper
-    "办证|办事|办手续"
+    "办证|办事|办手续|"
+    # leaving a job, which is the case of what is asked («离职了想领失业金»), not a matter
+    "离职|辞职|辞工"
 )
 # Up to this many naming characters, a materials question names what to bring, not a matter.
 _BRING_NAMING = 6
@@ -195,6 +197,7 @@ _WHEN = re.compile("(今|明|去|前|后)年|(今|明|昨|前|后)天|(上|下|�
 # A Latin-letter word the guide never writes names a matter of its own («ETC», «HPV»), except
 # the channels and chat words citizens write in any question («用APP能办吗», «ok»).
 _LATIN_NAME = re.compile("[a-z]{2,}")
+_CHANNEL_NAME = re.compile("[a-z]{2,}[0-9]*|[0-9]{5,}")  # an app or a hotline: «12123», «app»; not «60»
 _LATIN_NOT_A_MATTER = frozenset(
     {"app", "ai", "id", "ok", "pdf", "qq", "wifi", "hi", "bye", "no", "thx", "sms", "ems"}
 )
@@ -224,6 +227,7 @@ class Turn:
     last_question: QuestionType | None = None
     offered: Sequence[str] = ()
     previous_text: str = ""  # the citizen's last earlier message that named something
+    earlier_item: str | None = None  # the last item discussed, even if the context was dropped since
 
 
 @dataclass(frozen=True)
@@ -613,6 +617,13 @@ class Resolver:
             return Decision(Outcome.ask_item, question, how="no_item")
         decision, scores = self._retrieve(turn.text, question)
         decision = self._confirmed_alone(turn.text, decision)
+        earlier = self._back_to_earlier(turn, decision) if current is None and not offered else None
+        if earlier is not None:
+            return Decision(Outcome.answer, question, earlier, confidence=1.0, how="earlier")
+        if current is not None and not offered and self._names_its_channel(turn.text, current):
+            # «12123上能弄不» after 驾驶证期满换证: the app the current item is done on, which
+            # other items' wording writes too, is no matter of its own.
+            return Decision(Outcome.answer, question, current, confidence=1.0, how="follow_up")
         found = decision  # what retrieval found, before a matter the guide lacks is honestly told
         told = current is not None and not asks_something(turn.text)
         if (
@@ -1232,6 +1243,33 @@ class Resolver:
         # «就个体户，夫妻店» tells the case of the matter discussed; it asks about nothing new.
         return asks_something(text) and bool(self.unheard_of(text))
 
+    def _back_to_earlier(self, turn: Turn, decision: Decision) -> ServiceItem | None:
+        """«认定能在网上申请吗», «注销要交钱冇» after an honest no about another matter: the
+        context was dropped, but the words are those of the item discussed before it, which
+        retrieval offers among others or whose names hold every word that names something."""
+        earlier = self._knowledge.item(turn.earlier_item) if turn.earlier_item else None
+        if earlier is None or (decision.outcome is Outcome.answer and decision.item != earlier):
+            return None
+        if earlier in decision.candidates or decision.item == earlier:
+            return earlier
+        terms = [term for term in naming_terms(self._knowledge, turn.text) if not _circumstantial(term)]
+        names = self._knowledge.normalise("；".join(earlier.names))
+        words = _whole_words([term for term in terms if self._knowledge.in_some_name(term)])
+        return earlier if words and all(word in names for word in words) else None
+
+    def _names_its_channel(self, text: str, current: ServiceItem) -> bool:
+        """Every thing the message names is letters or digits the current item's own wording
+        writes (an app, a hotline: «12123», «APP»)."""
+        terms = [
+            term
+            for term in naming_terms(self._knowledge, text)
+            if _CHANNEL_NAME.fullmatch(term) or self._knowledge.is_common_noun(term)
+        ]
+        if not terms or not all(_CHANNEL_NAME.fullmatch(term) for term in terms):
+            return False
+        wording = self._knowledge.normalise(current.model_dump_json())
+        return all(self._knowledge.normalise(term) in wording for term in terms)
+
     def _topic_named_elsewhere(self, text: str, current: ServiceItem) -> bool:
         """The message opens on another item's own name or alias, one the current item's names
         and materials never write («年报那块也一直没搞懂» after 经营异常名录移出, whose guide
@@ -1360,7 +1398,11 @@ class Resolver:
         best_score, best = ranked[0]
         top = hits[best].item
         same_name = [hits[n].item for s, n in ranked if hits[n].item.name == top.name]
-        documents = document_terms(self._knowledge, text, terms)
+        documents = [
+            document
+            for document in document_terms(self._knowledge, text, terms)
+            if not _said_unneeded(normalised, document)
+        ]
         held = [document for document in documents if not _sought(normalised, document)]
         # «出生证明拿到了»: the segmenter's shorter piece (出生证) is held with the whole word.
         sought = [document for document in documents if not any(document in h for h in held)]
@@ -1527,18 +1569,26 @@ _ABOUT_PAPERS = frozenset({QuestionType.materials, QuestionType.eligibility, Que
 def _asked_clauses(text: str, names_a_thing: Callable[[str], bool]) -> list[str]:
     """Every clause of the message that asks something (its last clause if none does), each
     with the clause before it when it names no thing or points back («听说有高龄津贴 一个月
-    多少», «…住院用了血 能报销不»), so that what is asked about is in what is returned and the
-    story told before mostly is not."""
+    多少», «…住院用了血 能报销不»), and the one before that when that one names no thing either
+    («他还有个残疾证 是不是也要交回去 交到哪»), so that what is asked about is in what is
+    returned and the story told before mostly is not."""
     clauses = [clause for clause in _CLAUSE.split(text) if clause]
     if not clauses:
         return []
     asking = [n for n, clause in enumerate(clauses) if question_cue(clause) is not None] or [len(clauses) - 1]
     scope: list[str] = []
     for n in asking:
-        if n > 0 and (not names_a_thing(clauses[n]) or _POINTS_AT.search(clauses[n])):
-            scope.append(clauses[n - 1])
-        scope.append(clauses[n])
+        first = n
+        while first > max(0, n - _CLAUSES_BACK) and (
+            not names_a_thing(clauses[first]) or _POINTS_AT.search(clauses[first])
+        ):
+            first -= 1
+        scope.extend(clauses[first : n + 1])
     return scope
+
+
+# How far back from an asking clause that names no thing the thing asked about is looked for.
+_CLAUSES_BACK = 2
 
 
 _BRING = re.compile("带|准备|交|拿")
@@ -1736,6 +1786,15 @@ def _sought(text: str, document: str) -> bool:
         ):
             return True
     return False
+
+
+def _said_unneeded(text: str, document: str) -> bool:
+    """«听说不用办许可证 备个案就行»: each time the document is written, the citizen says it is
+    not needed; it names no matter of the message."""
+    return all(_NOT_NEEDED.search(text[: found.start()]) for found in re.finditer(re.escape(document), text))
+
+
+_NOT_NEEDED = re.compile("(不用|不需要|无需|不必|用不着)(办|开|申请|领|拿)?(个|张|份)?$")
 
 
 def _names_one_of(hit: Hit, documents: Sequence[str]) -> bool:

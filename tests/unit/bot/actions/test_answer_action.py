@@ -12,7 +12,12 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
-from bot.actions.answer_question import ActionAnswerQuestion
+from bot.actions.answer_question import (
+    ActionAnswerQuestion,
+    answer_from_faq,
+    item_before_this_message,
+    item_discussed_earlier,
+)
 from bot.settings import REPO_ROOT
 from knowledge.search import KnowledgeBase
 
@@ -235,3 +240,34 @@ async def test_a_greeting_is_greeted_and_a_question_read_as_one_is_answered(inst
     tracker.latest_message["text"] = "你好"
     messages, _ = await run(tracker)
     assert [m["response"] for m in messages] == ["utter_greet"]
+
+
+def test_the_item_discussed_earlier_outlives_an_honest_no() -> None:
+    """The honest no drops the context (the slot is emptied), but the item discussed before it
+    is still known for a message that names it again («认定能在网上申请吗»)."""
+    events = [
+        {"event": "user", "text": "想认定教师资格证 要什么条件"},
+        {"event": "slot", "name": "service_item", "value": "education.teacher_qualification"},
+        {"event": "user", "text": "普通话考试在哪报名啊"},
+        {"event": "slot", "name": "service_item", "value": None},
+        {"event": "user", "text": "认定能在网上申请吗"},
+    ]
+    tracker = Tracker("citizen", {}, {"text": "认定能在网上申请吗"}, events, False, None, None, None)
+    assert item_before_this_message(tracker) is None
+    assert item_discussed_earlier(tracker) == "education.teacher_qualification"
+
+
+@pytest.mark.parametrize(
+    ("text", "answered"),
+    [
+        # the pair is about both cards, the citizen lost one
+        ("社保卡搞丢了", False),
+        ("社保卡和身份证都丢了怎么办", True),
+    ],
+)
+def test_a_loose_faq_pair_about_another_case_is_not_given(
+    kb: KnowledgeBase, text: str, answered: bool
+) -> None:
+    dispatcher = CollectingDispatcher()
+    assert answer_from_faq(dispatcher, kb, text) is answered
+    assert bool(dispatcher.messages) is answered

@@ -29,6 +29,7 @@ from bot.actions.resolution import (
     question_for,
     searched_text,
 )
+from knowledge.chinese import as_mandarin
 from knowledge.confidence import load_model
 from knowledge.render import QuestionType
 from knowledge.schema import ServiceItem
@@ -158,7 +159,12 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      # Hubei «么样搞» for 怎么搞, «到哪块» for 到哪里
      ("养老保险要转回来 么样搞", QuestionType.steps), ("休学要到哪块去办", QuestionType.location),
      ("公司今年的年报 网上在哪报", QuestionType.online),
-     ("办证的派出所礼拜六有开吗", QuestionType.hours)],
+     ("办证的派出所礼拜六有开吗", QuestionType.hours),
+     # where a thing goes asks where; school fees are a fee; one's study hours or points a
+     # record; who goes to do it is how it is done; the traffic app is the online channel
+     ("他还有个残疾证 是不是也要交回去 交到哪", QuestionType.location), ("办到哪一步了", QuestionType.record),
+     ("公办的学费一个月多少", QuestionType.fee), ("继续教育学时在哪查", QuestionType.record),
+     ("是公司去弄还是我自己去弄", QuestionType.steps), ("12123上能弄不", QuestionType.online)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -1375,6 +1381,11 @@ def _item_meant(resolver: Resolver, text: str, current: str, previous_text: str 
         # the clause that asks points back at the clause naming it
         ("我同事考的是一级消防工程师 他那个注册也能在这办吗",
          "qualification.registered_safety_engineer_registration", "other_professional_exams"),
+        # two clauses that name no thing, after the one that names it
+        ("他还有个残疾证 是不是也要交回去 交到哪", "certificates.death_hukou_cancellation",
+         "disability_certificate"),
+        ("那老年人免费体检在哪里做", "healthcare.chronic_special_disease_recognition",
+         "elderly_health_checkup"),
     ],
 )  # fmt: skip
 def test_a_matter_outside_the_guide_is_referred(
@@ -1428,3 +1439,46 @@ def test_whether_a_paper_is_needed_is_no_question_about_the_outside_matter(
         Turn(text, current_item="certificates.id_card_reissue", previous_text="补办身份证")
     )
     assert decision.how != "outside", decision
+
+
+def test_the_app_the_item_is_done_on_names_no_other_item(resolver: Resolver) -> None:
+    """«12123上能弄不» after 驾驶证期满换证: other items' wording writes 12123 too."""
+    decision = resolver.decide(
+        Turn(as_mandarin("12123上能弄不"), current_item="transport.driving_license_renewal",
+             previous_text="驾照快到期了 换证要带么东西")
+    )  # fmt: skip
+    assert decision.item is not None and decision.item.id == "transport.driving_license_renewal", decision
+    assert decision.question is QuestionType.online
+
+
+def test_a_document_said_not_to_be_needed_names_no_matter(resolver: Resolver) -> None:
+    """«听说不用办许可证 备个案就行»: the filing, not the licence the citizen says is not needed."""
+    text = as_mandarin("我开了个小卖部 只卖包装好的零食饮料 听说不用办许可证 备个案就行 么样弄")
+    decision = resolver.decide(Turn(text))
+    assert decision.outcome is Outcome.answer, decision
+    assert decision.item is not None and decision.item.id == "enterprise_licensing.prepackaged_food_filing"
+    assert decision.question is QuestionType.steps
+
+
+@pytest.mark.parametrize(
+    ("text", "earlier"),
+    [
+        # one of the items retrieval offers
+        ("认定能在网上申请吗", "education.teacher_qualification"),
+        # every word that names something is in its names (抵押权注销登记)
+        ("注销要交钱没有", "housing.mortgage_cancellation_registration"),
+    ],
+)
+def test_after_an_honest_no_the_item_discussed_before_is_named_again(
+    resolver: Resolver, text: str, earlier: str
+) -> None:
+    decision = resolver.decide(Turn(text, earlier_item=earlier))
+    assert decision.item is not None and decision.item.id == earlier, decision
+
+
+@pytest.mark.parametrize("text", ["营业执照注销要钱吗", "那公证要多少钱", "要多少钱"])
+def test_after_an_honest_no_another_matter_or_nothing_named_is_not_the_earlier_item(
+    resolver: Resolver, text: str
+) -> None:
+    decision = resolver.decide(Turn(text, earlier_item="housing.mortgage_cancellation_registration"))
+    assert decision.item is None or decision.item.id != "housing.mortgage_cancellation_registration", decision
