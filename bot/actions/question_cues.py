@@ -223,7 +223,8 @@ def question_cue(text: str) -> QuestionType | None:
     a specific cue beats the broad «how / can I» kind wherever they stand («去哪办手续» asks
     where, «周六能去换驾照吗» when), and a personal record (「我的社保交了几年」) wins unless
     it is background told before a clause that asks something specific («在老家交了几年养老
-    保险，想转过来，要带啥» asks for the materials)."""
+    保险，想转过来，要带啥» asks for the materials) or how to do something other than look it
+    up («…交了几年社保 现在回老家了 养老保险怎么转回来»)."""
     text = without_personal_numbers(text)  # «电话〔手机号〕» says who asks, not what
     found: list[tuple[bool, int, int, int, QuestionType]] = []  # (specific, start, end, priority, type)
     record_clause_end: int | None = None
@@ -241,8 +242,10 @@ def question_cue(text: str) -> QuestionType | None:
                 specific = question not in BROAD_CUES and match.group() not in _NOUN_CUES
                 found.append((specific, match.start(), match.end(), priority, question))
     if record_clause_end is not None and not any(
-        specific and start >= record_clause_end and asked not in _ALSO_RECORD
-        for specific, start, _, _, asked in found
+        (specific or (asked is QuestionType.steps and "查" not in text[start:end]))
+        and start >= record_clause_end
+        and asked not in _ALSO_RECORD
+        for specific, start, end, _, asked in found
     ):
         return QuestionType.record
     if not found:

@@ -164,7 +164,10 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      # record; who goes to do it is how it is done; the traffic app is the online channel
      ("他还有个残疾证 是不是也要交回去 交到哪", QuestionType.location), ("办到哪一步了", QuestionType.record),
      ("公办的学费一个月多少", QuestionType.fee), ("继续教育学时在哪查", QuestionType.record),
-     ("是公司去弄还是我自己去弄", QuestionType.steps), ("12123上能弄不", QuestionType.online)],
+     ("是公司去弄还是我自己去弄", QuestionType.steps), ("12123上能弄不", QuestionType.online),
+     # a record told before asking how to do something else, not how to look it up
+     ("之前在深圳交了几年社保 现在回老家了 养老保险怎么转回来", QuestionType.steps),
+     ("我的社保交了几年 怎么查", QuestionType.record)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
