@@ -85,7 +85,9 @@ class ActionFallback(Action):
         asks = cue is not None or keeps_question(text)
         # A message without a question of its own, in a conversation, goes on with the question
         # asked before («我是电工，证拿了快六年了要到期» after «特种作业证要带什么»).
-        goes_on = not asks and turn.last_question is not None and decision.how == "named"
+        # «我就个体户 开了个小面馆 不干了» after 个体工商户注销的材料: the case told about the item
+        # discussed goes on with it too.
+        goes_on = not asks and turn.last_question is not None and decision.how in ("named", "follow_up")
         if goes_on and turn.last_question is not None:
             decision = replace(decision, question=turn.last_question)
         # The conversation settles it (a candidate picked, «那X呢» in the previous frame), or

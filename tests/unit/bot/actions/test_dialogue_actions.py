@@ -346,3 +346,21 @@ def test_a_request_for_a_person_is_routed_by_what_it_names_of_the_guide(
     installed: KnowledgeBase, text: str, names: bool
 ) -> None:
     assert names_a_matter(text) is names
+
+
+async def test_an_unsure_intent_telling_the_case_of_the_item_discussed_goes_on_with_it(
+    installed: KnowledgeBase,
+) -> None:
+    """«我就个体户 开了个小面馆 不干了» after the materials of 个体工商户注销登记: no question of
+    its own, so the question asked before is answered again for the item discussed, not guessed."""
+    item = "enterprise_licensing.individual_business_deregistration"
+    state = tracker("我就个体户 开了个小面馆 不干了", "nlu_fallback", slots={"question_type": "materials"})
+    state.events = [
+        {"event": "user", "text": "想把执照注销了 要准备啥"},
+        {"event": "slot", "name": "service_item", "value": item},
+        {"event": "slot", "name": "question_type", "value": "materials"},
+        {"event": "user", "text": "我就个体户 开了个小面馆 不干了"},
+    ]
+    [message], slots = await run(ActionFallback(), state)
+    assert message["custom"]["type"] == "answer", message
+    assert slots["service_item"] == item and slots["question_type"] == "materials"
