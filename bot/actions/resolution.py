@@ -861,7 +861,10 @@ class Resolver:
         for word, _ in _COUNTERPARTS:
             # The qualifier of a document or procedure («临时的», «办个临时», «简易注销»), not
             # «我临时有事».
-            said = re.search(f"{word}(?=的|证|身|牌|号|注销|登记)|[办弄开搞整走上][个张块]?{word}", text)
+            spoken = _QUALIFIER_SAID_AS.get(word, word)
+            said = re.search(
+                f"({spoken})(?=的|证|身|牌|号|注销|登记)|[办弄开搞整走上][个张块]?({spoken})", text
+            )
             if said is None or word in current.name:
                 continue
             found = {
@@ -1727,6 +1730,8 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
 # («正式上牌一般要多久» after 核发机动车临时行驶车号牌 is about the plate, not the temporary one;
 # «实在不行走普通注销要多久» after 企业简易注销登记 is about 企业注销登记).
 _COUNTERPARTS = (("临时", "正式"), ("简易", "普通"))
+# How citizens say a qualifier («走简单的那种» for 简易).
+_QUALIFIER_SAID_AS = {"简易": "简易|简单"}
 # An employer speaking of its staff («我是老板», «给新招的工人登记»), an item for people on their
 # own (个体经营、灵活就业), and the employer's item of the same matter (用人单位、职工参保).
 _AS_EMPLOYER = re.compile(

@@ -294,6 +294,10 @@ def test_a_matter_the_guide_lacks_after_an_answer_is_an_honest_no(
         # and 临时 asks for the temporary one, named by its qualifier alone
         ("certificates.id_card_renewal", "他那张过期半年了 换新的要多久",
          "等不了那么久 先办个临时的要带啥", "certificates.temporary_id_card"),
+        # «走简单的那种» says 简易
+        ("enterprise_licensing.enterprise_deregistration", "公司不打算干了 想彻底关掉 怎么弄",
+         "成立以后就没开过张 也没欠债 走简单的那种要多久",
+         "enterprise_licensing.enterprise_simplified_deregistration"),
         # the message opens on a word only another item is named with, however much the
         # current item's guide speaks of it
         ("enterprise_licensing.abnormal_list_removal", "公司被列进经营异常名录了 怎么移出来",
