@@ -101,10 +101,10 @@ def test_a_matter_outside_the_guide_is_told_with_who_handles_it(gateway: httpx.C
 
 def test_after_an_honest_no_the_item_discussed_before_is_named_again(gateway: httpx.Client) -> None:
     # The honest no drops the context; the words of the item discussed before it bring it back.
-    say(gateway, "r-earlier", "房贷还清哒 抵押要去注销 要带么子")
-    reply = say(gateway, "r-earlier", "银行讲委托书还要去公证 公证要好多钱")
+    say(gateway, "r-back-to-earlier", "房贷还清哒 抵押要去注销 要带么子")
+    reply = say(gateway, "r-back-to-earlier", "银行讲委托书还要去公证 公证要好多钱")
     assert answered(reply) is None and matter_of(reply) == "notarization", reply
-    reply = say(gateway, "r-earlier", "注销要交钱冇")
+    reply = say(gateway, "r-back-to-earlier", "注销要交钱冇")
     assert answered(reply) == ("housing.mortgage_cancellation_registration", "fee"), reply
 
 
