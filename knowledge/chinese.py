@@ -101,6 +101,14 @@ _CENTRAL = (
 _CENTRAL_WORDS = _WordTable(_CENTRAL)
 # 么 after a verb of bringing or filling is 什么 there («要我拿么离职证明»).
 _WHAT = re.compile("(?<=[带拿交办备开填供])么(?![样子事么])(?=[\u4e00-\u9fff])")
+# Shaanxi, Gansu and Henan: 额 for 我 where a clause opens with it before what a person is, does
+# or has («额失业了», «额们村», «额滴社保»); not 额度, 金额, 额外, which never open a clause so.
+_I_AS_E = re.compile(
+    r"(?:^|(?<=[\s，,。！!？?]))额(?=们|家|滴|的|想|要|是|在|失|没|不|能|可以|刚|已|去|老|爸|妈|娃|孩|儿|女|屋|今年|明年|也|就|还|咋|该|现在)"
+)
+_MY_AS_E = re.compile(r"(?<=我)滴")
+# 马 typed for the question particle 吗 (same pinyin) at the end of a question («手机上能办马»).
+_MA = re.compile(r"(?<=[办行要能好是对有去弄用交带收开领查补换本证了])马(?=$|[\s，,。？?！!])")
 # 好多 / 好久 asked after a verb of paying, receiving or waiting («能领好多», «要好多钱», «要住满好久»),
 # as Hubei, Hunan and the southwest ask, wherever the citizen is from; a Mandarin «many» or
 # «long» said of what happened follows 了 («排了好久的队»).
@@ -138,14 +146,14 @@ _TAIWAN = (
     ("劳保", "社保"), ("劳退", "养老保险"), ("机车", "摩托车"), ("行照", "行驶证"), ("资遣", "辞退"),
     ("失业给付", "失业保险金"), ("计程车", "出租车"), ("开刀", "做手术"), ("户籍誊本", "户口簿"),
     ("户口名簿", "户口簿"), ("营利事业登记证", "营业执照"), ("驾训班", "驾校"), ("牌照税", "车船税"),
-    ("征才博览会", "招聘会"), ("征才", "招聘"), ("职缺", "岗位"),
+    ("征才博览会", "招聘会"), ("征才", "招聘"), ("职缺", "岗位"), ("监理站", "车管所"), ("监理所", "车管所"),
 )  # fmt: skip
 _TAIWAN_WORDS = _WordTable(_TAIWAN)
 
 
 def as_mandarin(text: str) -> str:
-    """The message in simplified characters, Cantonese, Wu, southwestern and central (Hubei,
-    Hunan, Jiangxi) words put into Mandarin, verb-object words split by 个 joined, and words
+    """The message in simplified characters, Cantonese, Wu, southwestern, central (Hubei,
+    Hunan, Jiangxi) and northwestern words put into Mandarin, verb-object words split by 个 joined, and words
     typed apart joined (clauses typed apart stay apart)."""
     simplified = to_simplified(text)
     traditional = simplified != text
@@ -159,7 +167,9 @@ def as_mandarin(text: str) -> str:
     if _CENTRAL_MARK.search(simplified):
         simplified = _CENTRAL_WHAT.sub(lambda m: _CENTRAL_WHAT_INTO[m.group(1)], simplified)
         simplified = _WHAT.sub("什么", _CENTRAL_WORDS.replace(simplified))
-    simplified = _HOW_LONG.sub("多久", _HOW_MUCH.sub("多少", simplified))
+    if _I_AS_E.search(simplified):
+        simplified = _MY_AS_E.sub("的", _I_AS_E.sub("我", simplified))
+    simplified = _MA.sub("吗", _HOW_LONG.sub("多久", _HOW_MUCH.sub("多少", simplified)))
     simplified = _SPLIT.sub("", simplified)
     for variant, standard in _VARIANTS:
         simplified = simplified.replace(variant, standard)

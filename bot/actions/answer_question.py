@@ -27,6 +27,7 @@ from bot.actions.question_cues import (
     states_a_wish,
 )
 from bot.actions.resolution import (
+    ITEM_KNOWN,
     SETTLED_BY_CONVERSATION,
     Decision,
     Outcome,
@@ -304,6 +305,10 @@ class ActionAnswerQuestion(Action):
         if knowledge is None:
             return []
         turn = current_turn(tracker)
+        if turn.intent in ("goodbye", "thanks") and only_closes(turn.text):
+            # «明白了，谢谢» after three buttons picks none of them, and «知道了» asks nothing of
+            # the item just answered: nothing for retrieval to read.
+            return reply_to_non_question(dispatcher, turn, Decision(Outcome.ask_item, QuestionType.overview))
         text = turn.text
         question = question_for(turn)
 
@@ -346,9 +351,17 @@ class ActionAnswerQuestion(Action):
 # them is a message about the matter discussed.
 _CLOSING = re.compile(
     "再见|拜拜|拜|88|谢|辛苦|没(有)?(别的|其他)?(问题|事)了|没了|好的|好吧|行|知道了|明白了|了解了|懂了|"
-    "ok|嗯|好嘞|先这样|就这样|可以了|清楚了|收到",
+    "ok|嗯|好嘞|先这样|就这样|可以了|清楚了|收到|麻烦(你|您)?了|thanks?|thx",
     re.IGNORECASE,
 )
+# What is left of a closing once its words are gone: punctuation, particles, «你».
+_CLOSING_FILLER = re.compile(r"[\s\W_啊呀哈啦了的吧哦噢呢哟嘛你您们哈哈]+")
+
+
+def only_closes(text: str) -> bool:
+    """«知道了，谢谢», «好的谢谢你», «明白了»: nothing but the words of a closing."""
+    return _CLOSING.search(text) is not None and not _CLOSING_FILLER.sub("", _CLOSING.sub("", text))
+
 
 # Decisions the conversation makes certain enough to stand against DIET's «not a question»:
 # a name written out, a candidate picked in words or found with the question it answers, «那X呢»
@@ -428,7 +441,7 @@ FEEDBACK_WORDS = re.compile(
     "投诉|投述|举报|反映|态度|乱收费|不作为|刁难|推诿|差评|不满|意见|(?<!医生)(?<!大夫)(?<!老师)(?<!单位)建议|"
     "太慢|拖着不|骗|违规|违法|曝光|"
     # «两个人工资都不高»: 人|工资, not a person asked for
-    "人工(?!资)|真人|工作人员|客服|转接|找个人|找人工"
+    "人工(?!资)|真人|工作人员|客服|转接|找个人|找人工|叫个人|叫人出来|来个人|出来管管|管一管|管管"
 )
 
 
@@ -467,9 +480,7 @@ def question_in_disguise(dispatcher: CollectingDispatcher, tracker: Tracker) -> 
         return None
     if VENTING.search(rest) and "投诉" not in names:
         return None
-    if (
-        decision.how in SETTLED_BY_CONVERSATION or decision.how in ("named", "follow_up", "earlier")
-    ) and decision.item is not None:
+    if (decision.how in SETTLED_BY_CONVERSATION or decision.how in ITEM_KNOWN) and decision.item is not None:
         return answer_item(dispatcher, tracker, knowledge, decision.item, decision.question)
     if asks and decision.outcome is Outcome.clarify and decision.how == "candidates":
         return offer_candidates(dispatcher, decision)

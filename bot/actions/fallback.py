@@ -40,7 +40,7 @@ from bot.actions.feedback import complains_about, submit
 from bot.actions.handoff import classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, intent_of, latest_intent, question_of
 from bot.actions.question_cues import asks_something, keeps_question, naming_part, question_cue
-from bot.actions.resolution import SETTLED_BY_CONVERSATION, Outcome
+from bot.actions.resolution import ITEM_KNOWN, SETTLED_BY_CONVERSATION, Outcome
 from bot.contracts.replies import ConfirmGuess, Rephrase
 from bot.contracts.tickets import HandoffReason
 from knowledge.render import QUESTION_LABELS, QuestionType
@@ -96,7 +96,7 @@ class ActionFallback(Action):
         # 要办个啥备案») is understood too: answered with the item's overview.
         understood = (
             decision.how in SETTLED_BY_CONVERSATION
-            or (decision.how in ("named", "follow_up", "earlier") and (asks or goes_on))
+            or (decision.how in ITEM_KNOWN and (asks or goes_on))
             or (decision.how == "named" and asks_something(text))
         )
         if complains_about(text, decision.item):

@@ -62,7 +62,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (QuestionType.eligibility, r"满多久|满多长时间|满几年"),
     (
         QuestionType.time_limit,
-        r"多久|多长时间|多常时间|多少辰光|(要|得|需要)好久(?!没)|(?<![这那前过头])几天|多少天|时限|多快|什么时候能拿|啥时候能拿|什么时候能办好|要等|几个工作日|"
+        r"多久|多长时间|多常时间|多少辰光|(要|得|需要)好久(?!没)|(?<![这那前过头好])几天|(要|得|需要)好几天|多少天|时限|多快|什么时候能拿|啥时候能拿|什么时候能办好|要等|几个工作日|"
         # 多就 typed for 多久, not «三点多就放学»
         r"(要|需要|得|等|大概)多就|多就(能|可以|拿|办|好|出|发)|好久(能|才|可以|拿|办|出|发)|"
         r"当天|当场|立等|马上能拿|马上就能|出证|下证|出结果|(什么|啥)时候(能|可以)|工作天|周期",
@@ -88,7 +88,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (QuestionType.steps, r"代办|(帮|替)我办|帮忙办"),
     (
         QuestionType.contact,
-        r"有(没有)?个?电话|电话|号码(是)?(多少|好多|几|发)|热线|联系方式|怎么联系|专线|打哪个|哪个号",
+        r"有(没有)?个?电话|打(啥|什么|哪个)(电话|号码?)|电话|号码(是)?(多少|好多|几|发)|热线|联系方式|怎么联系|专线|打哪个|哪个号",
     ),
     (
         QuestionType.online,
@@ -105,7 +105,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     (
         QuestionType.steps,
         r"流程|步骤|手续|程序|(怎么|怎样|咋|如何|么样)个?(才能|才可以|样才能)?(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
-        r"报销|报|解|改|整|搞|落|注销|登记|登|备案|备|上|处理|填|做|续|绑|移|激活|打印|挂失|挂|认定|认证|参保|开通|预约|迁|销|退|核验|"
+        r"报销|报|解|改|整|搞|落|注销|登记|登|备案|备|上|处理|填|做|续|绑|移|激活|打印|打出来|打出|挂失|挂|认定|认证|参保|开通|预约|迁|销|退|核验|"
         r"更正|修改|纠正|投诉|举报|重置|找回)|"
         r"(怎么|怎样|咋|如何)(给|帮|替|为)|(要|需要|得)(我们|我)?做(啥|什么|些什么|哪些)|"
         # «这个要我们自己去办吗»: who does what is how it is done
@@ -134,7 +134,7 @@ _RECEIVED = re.compile("领|发|补贴|补助|待遇|报销|能拿|给|退休")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\s]")
 # Where, online, whom to call: what the answer to a record question says anyway («我的社保交了
 # 几年，在哪查»).
-_ALSO_RECORD = frozenset(
+ALSO_RECORD = frozenset(
     {QuestionType.location, QuestionType.online, QuestionType.contact, QuestionType.hours}
 )
 
@@ -148,7 +148,7 @@ _FUNCTION_WORDS = (  # noqa: SIM905 (a word list reads better as text)
     "不在|几年|多少年|几分|几套|几个|几次|交了|缴了|扣了|还剩|余额|进度|哪一步|到账|"
     "学校|教育局|社保局|人社局|医保局|公积金中心|车管所|交警队|派出所|公安局|街道|社区|政务中心|政务大厅|大厅|"
     "的事情|的事儿|的事|方面|应该|该|那一块|这一块|那块|这块|有点|有些|一点|一些|申请|审批|审核|批下来|批|填写|填报|填|提交|问题|打|到账|时候|时间|一般|大概|才|还要|先|之后|以后|然后|完|"
-    "哪个|部门|单位|窗口|地方|找|问问|问|准备|提供|上去|顺便|另外|对了|已经|现在|刚|这种|那种|带|带上|拿|交|网上|线上|手机上|微信上|小程序|不是|不对|我问的是|我说的是|我是说|问的是|说的是|搞错了|错了|一样|同样|也是|介绍|说说|讲讲|详细|具体|如果|要是|的话|情况|里|哪|儿|能|拿|拿到|下|个|些|吧|好|谢谢|身份证号码|身份证号|手机号码|手机号|手机|预约|搞定|全程"
+    "哪个|部门|单位|窗口|地方|找|问问|问|准备|提供|上去|顺便|另外|对了|已经|现在|刚|这种|那种|带|带上|拿|交|网上|线上|手机上|微信上|小程序|不是|不对|我问的是|我说的是|我是说|问的是|说的是|搞错了|错了|一样|同样|也是|介绍|说说|讲讲|给说说|给讲讲|给我说说|给我讲讲|跟我说说|跟我讲讲|详细|具体|如果|要是|的话|情况|里|哪|儿|能|拿|拿到|下|个|些|吧|好|谢谢|身份证号码|身份证号|手机号码|手机号|手机|预约|搞定|全程"
 ).split("|")
 
 
@@ -216,6 +216,11 @@ def asks_something(text: str) -> bool:
     return bool(_ASKING.search(without_personal_numbers(text)))
 
 
+def asks_bare_amount(text: str) -> bool:
+    """«一年多少钱», «每月多少»: an amount, without saying whether paid or received."""
+    return _AMOUNT_ONLY.search(text) is not None and _RECEIVED.search(text) is None
+
+
 def question_cue(text: str) -> QuestionType | None:
     """The question type the wording asks; None when nothing is asked. Citizens put the
     background first and the question last, so the cue that starts last wins, except that
@@ -244,7 +249,7 @@ def question_cue(text: str) -> QuestionType | None:
     if record_clause_end is not None and not any(
         (specific or (asked is QuestionType.steps and "查" not in text[start:end]))
         and start >= record_clause_end
-        and asked not in _ALSO_RECORD
+        and asked not in ALSO_RECORD
         for specific, start, end, _, asked in found
     ):
         return QuestionType.record

@@ -28,8 +28,10 @@ from enum import StrEnum
 
 from bot.actions.intents import INTENT_QUESTIONS
 from bot.actions.question_cues import (
+    ALSO_RECORD,
     after_done,
     after_settled,
+    asks_bare_amount,
     asks_form_of_paper,
     asks_only,
     asks_something,
@@ -79,7 +81,9 @@ _DOCUMENT = re.compile(
 # «夜市», «超市», is where they trade, which may tell the matter).
 _PLACE = re.compile(
     "(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
-    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市|人)?|.{1,3}(街道|镇|乡)|(?!夜市|超市|菜市|集市|早市|股市).{1,4}(省|市|县)|老家|家乡|外省|外市|内地|大陆|国内|国外|境外|.{0,2}(园区|工业园|产业园|开发区|工业区)"
+    "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市|人)?|.{1,3}(街道|镇|乡)|(?!夜市|超市|菜市|集市|早市|股市).{1,4}(省|市|县)|老家|家乡|外省|外市|内地|大陆|国内|国外|境外|.{0,2}(园区|工业园|产业园|开发区|工业区)|"
+    # «他是本区的», «我在隔壁区»: whose district, not a matter
+    "(本|这|我们|咱们?|外|隔壁|邻|其他|别的)(区|县|镇|乡|村)|本地|当地|外地"
 )
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»,
 # «学校里还有个国家励志奖学金»).
@@ -94,7 +98,7 @@ _ASKING_PIECE = re.compile("[哪啥吗呢么]")
 _POINTING = re.compile("[那这][张个本份件边里儿]|原来|之前|以前|先前|上次")
 # A wish stated anew («挂失完了想补张新卡», «生意不好想先停一段时间»): a matter of its own,
 # not a detail of the one being discussed («我想问下…» only asks).
-_WISH = re.compile("(?<!不)想(?!先?(问|请问|了解|咨询|知道|确认|打听|打电话|打过去|看看))")
+_WISH = re.compile("(?<!不)(?<!就是)(?<!只是)想(?!先?(问|请问|了解|咨询|知道|确认|打听|打电话|打过去|看看))")
 # What happened to the citizen's document, and the words a guide names the remedy with: a
 # lost or broken one is replaced (补领、补发), an expired one renewed (换领), and one never
 # held is applied for the first time (首次申领).
@@ -177,7 +181,9 @@ _CIRCUMSTANCE = re.compile(
     "(小|大|二|三|老|表|堂)?(舅|姨|叔|伯|姑|婶|嫂|哥|姐|弟|妹|侄|甥|孙)(子|妈|父|母|夫|姐|哥|弟|妹|女|儿|媳妇)?|"
     "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|"
     "太太|丈夫|先生|妻子|爱人|对象|男朋友|女朋友|未婚妻|未婚夫|本地人|外地人|外国人|"
-    "婆婆|公公|公婆|岳父|岳母|丈母娘|老丈人|老伴|儿媳妇?|女婿|老人家|"
+    "婆婆|公公|公婆|岳父|岳母|丈母娘|老丈人|老伴|儿媳妇?|女婿|老人家|长辈|老一辈|"
+    # what they cannot do themselves («他们不太会用手机»)
+    "不?(太|大)?(会|懂)用?|不方便|不识字|"
     "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩|娃儿|娃娃|小娃|宝宝|"
     # where a thing was lost or the citizen travels («挤地铁丢了»)
     "地铁|高铁|火车|飞机|机场|车站|火车站|"
@@ -206,6 +212,10 @@ _LATIN_NOT_A_MATTER = frozenset(
 # Decisions the conversation itself settles: a candidate picked, «那X呢» in the previous
 # frame, «弄丢了» of the current document.
 SETTLED_BY_CONVERSATION = frozenset({"picked", "picked_by_meaning", "with_previous", "sibling", "variant"})
+
+# Decisions about an item the message names, the one being discussed, or the one discussed
+# before an honest no: the item is known, so only whether a question is asked is left open.
+ITEM_KNOWN = frozenset({"named", "follow_up", "earlier"})
 
 
 class Outcome(StrEnum):
@@ -329,6 +339,14 @@ class Resolver:
 
     def decide(self, turn: Turn) -> Decision:
         decision = self._resolve(turn)
+        if (
+            decision.question is QuestionType.benefit
+            and decision.item is not None
+            and _PAID_INTO.search(decision.item.name)
+            and asks_bare_amount(turn.text)
+        ):
+            # «就是居民那种 一年多少钱» about 城乡居民基本医疗保险参保登记: what enrolling costs.
+            decision = replace(decision, question=QuestionType.fee)
         return decision if turn.clicked_item else self._outside_the_guide(turn.text, decision)
 
     def _outside_the_guide(self, text: str, decision: Decision) -> Decision:
@@ -446,12 +464,21 @@ class Resolver:
                 # sum the item pays, which its name («补贴») told, not a fee.
                 asked = question_for(replace(turn, text=rest))
                 item = decision.item
+                whole = question_cue(turn.text)
                 if (
                     asked is QuestionType.fee
-                    and question_cue(turn.text) is QuestionType.benefit
+                    and whole is QuestionType.benefit
                     and has_answer(item, QuestionType.benefit, self._knowledge.places_of(item))
                 ):
                     asked = QuestionType.benefit
+                if (
+                    asked in ALSO_RECORD
+                    and whole is QuestionType.record
+                    and has_answer(item, QuestionType.record, self._knowledge.places_of(item))
+                ):
+                    # «继续教育学时在哪查»: the record asked (学时), which the name held, is
+                    # looked up where the answer says; not the item's office.
+                    asked = QuestionType.record
                 return replace(decision, question=asked)
         return decision
 
@@ -599,7 +626,12 @@ class Resolver:
         current = self._knowledge.item(turn.current_item) if turn.current_item else None
         if current is not None and _of_another_rank(" ".join(self._words(turn.text)), current):
             # «大学毕业证也丢了 能一起办吗» after 初中、高中毕业证书遗失: a grade the item is not
-            # for, said as a word of its own (not «老大|学籍»); read as if nothing were discussed.
+            # for, said as a word of its own (not «老大|学籍»); read as if nothing were discussed,
+            # unless the current item's name with the grade asked names another item
+            # («娃儿在读高一 一年能领多少» after 义务教育…生活补助 (初中生活补助): 高中…助学金).
+            ranked = self._at_rank(turn.text, current, question)
+            if ranked is not None:
+                return ranked
             current = None
         if current is not None and not offered:
             for_staff = self._for_the_employer(turn.text, current, question)
@@ -854,6 +886,26 @@ class Resolver:
             confidence = scores[others[0].id] if others else 0.0
             return Decision(outcome, question, None, others, confidence, how="counterpart")
         return decision
+
+    def _at_rank(self, text: str, current: ServiceItem, question: QuestionType) -> Decision | None:
+        """The item found by a name of the current item with the grade the message asks in
+        place of the one the name holds, when found alone."""
+        asked_text = _SCHOOL_YEAR.sub(r"\1中", text)
+        for series in _RANKS:
+            asked = [rank for rank in series if rank in asked_text]
+            for name in current.names:
+                held = [rank for rank in series if rank in name]
+                if len(asked) != 1 or not held or asked[0] in held:
+                    continue
+                _, scores = self._retrieve(name.replace(held[0], asked[0]), question)
+                ranked = sorted(scores.items(), key=lambda pair: -pair[1])
+                if not ranked or ranked[0][1] < _COUNTERPART_FLOOR:
+                    return None
+                item = self._knowledge.item(ranked[0][0])
+                if item is not None and item != current and asked[0] in "；".join(item.names):
+                    return Decision(Outcome.answer, question, item, confidence=ranked[0][1], how="sibling")
+                return None
+        return None
 
     def _qualified_counterpart(self, text: str, current: ServiceItem) -> ServiceItem | None:
         """The one item of the current item's document whose name adds a qualifier the message
@@ -1251,14 +1303,27 @@ class Resolver:
         context was dropped, but the words are those of the item discussed before it, which
         retrieval offers among others or whose names hold every word that names something."""
         earlier = self._knowledge.item(turn.earlier_item) if turn.earlier_item else None
-        if earlier is None or (decision.outcome is Outcome.answer and decision.item != earlier):
+        if earlier is None:
             return None
-        if earlier in decision.candidates or decision.item == earlier:
+        if decision.item == earlier or (
+            decision.outcome is not Outcome.answer and earlier in decision.candidates
+        ):
             return earlier
         terms = [term for term in naming_terms(self._knowledge, turn.text) if not _circumstantial(term)]
-        names = self._knowledge.normalise("；".join(earlier.names))
-        words = _whole_words([term for term in terms if self._knowledge.in_some_name(term)])
-        return earlier if words and all(word in names for word in words) else None
+        # A lone character left of a question («…能弄不»: 不) names nothing.
+        words = _whole_words([term for term in terms if len(term) > 1 and self._knowledge.in_some_name(term)])
+
+        def holds_every_word(item: ServiceItem) -> bool:
+            names = self._knowledge.normalise("；".join(item.names))
+            return bool(words) and all(word in names for word in words)
+
+        if not holds_every_word(earlier):
+            return None
+        # «那医保备案手机上能弄不» after 跨省异地就医备案 and an honest no: 医保电子凭证激活,
+        # found for «医保…手机上», never writes 备案.
+        if decision.outcome is Outcome.answer and decision.item is not None and decision.item != earlier:
+            return earlier if not holds_every_word(decision.item) else None
+        return earlier
 
     def _names_its_channel(self, text: str, current: ServiceItem) -> bool:
         """Every thing the message names is letters or digits the current item's own wording
@@ -1658,10 +1723,19 @@ def searched_text(knowledge: KnowledgeBase, text: str) -> str:
     """What retrieval is given of a message: without masked numbers and their labels, without
     the clauses saying what is not meant, nor «临时» said of the citizen's day («我临时有事»,
     not 临时居民身份证), with same-sounding mistypes put right."""
-    return knowledge.respell(_OF_THE_MOMENT.sub("", without_negated(without_personal_numbers(text))))
+    plain = _TELL_ME.sub("", _OF_THE_MOMENT.sub("", without_negated(without_personal_numbers(text))))
+    return knowledge.respell(plain)
 
 
+# An item one pays into: a bare amount asked of it is what it costs.
+_PAID_INTO = re.compile("参保|缴费|缴存|续保")
 _OF_THE_MOMENT = re.compile("临时(?=有事|有个事|有点事|出差|加班|决定|通知|走不开|去不了)")
+# «给说说», «跟我讲讲»: asks to be told, names nothing; left in, its 说 and 讲 drew retrieval to
+# items written with 说明 and 讲座 («我失业了 这咋弄呀 给说说» found nothing).
+_TELL_ME = re.compile(
+    "(给|跟|和|帮|替)?(我|俺|额|咱)?们?(说说|讲讲|说一下|讲一下|说下|讲下|介绍介绍|介绍一下|解释一下|科普一下|指点一下)"
+    "(呗|吧|呀|啊|哈)?"
+)
 
 
 def _lacks_any(hit: Hit, documents: Sequence[str]) -> bool:

@@ -61,6 +61,14 @@ from knowledge.chinese import as_mandarin
         ("听说不用办许可证 备个案就行", "听说不用办许可证 备案就行"),
         ("登个记要多久", "登记要多久"),
         ("一个个体户", "一个个体户"),
+        # Shaanxi, Gansu and Henan: 额 for 我 where a clause opens with it; not 额度, 额外, 金额
+        ("额失业了 这咋弄呀", "我失业了 这咋弄呀"),
+        ("额滴社保咋查", "我的社保咋查"),
+        ("贷款额度多少 额外要交钱吗", "贷款额度多少 额外要交钱吗"),
+        # 马 typed for the question particle 吗; not 马上, 马路
+        ("手机上能给他办马", "手机上能给他办吗"),
+        ("一定要带户口本马", "一定要带户口本吗"),
+        ("马上要办 在马路边", "马上要办 在马路边"),
         # Taiwan's 身分證, which t2s keeps as 身分证
         ("身分證丟了怎麼補", "身份证丢了怎么补"),
         # Taiwan's words for the same things, in messages typed in traditional characters
@@ -68,6 +76,7 @@ from knowledge.chinese import as_mandarin
         ("孫子要上國小了", "孙子要上小学了"),
         ("上個月被資遣了 失業給付怎麼申請", "上个月被辞退了 失业保险金怎么申请"),
         ("公司登記要準備哪些文件", "公司登记要准备哪些文件"),
+        ("禮拜六監理站有開嗎", "礼拜六车管所有开吗"),
         ("健保卡", "健保卡"),
         ("最近有沒有徵才博覽會", "最近有没有招聘会"),
         # a character written for the one it looks like

@@ -17,6 +17,7 @@ from bot.actions.answer_question import (
     answer_from_faq,
     item_before_this_message,
     item_discussed_earlier,
+    question_in_disguise,
 )
 from bot.settings import REPO_ROOT
 from knowledge.search import KnowledgeBase
@@ -240,6 +241,37 @@ async def test_a_greeting_is_greeted_and_a_question_read_as_one_is_answered(inst
     tracker.latest_message["text"] = "你好"
     messages, _ = await run(tracker)
     assert [m["response"] for m in messages] == ["utter_greet"]
+
+
+@pytest.mark.parametrize("closing", ["明白了，谢谢", "知道了，谢谢", "好的，谢谢你", "行 知道了 麻烦了"])
+async def test_thanks_after_candidates_pick_none_of_them(installed: KnowledgeBase, closing: str) -> None:
+    """«明白了，谢谢» after three 公积金提取 buttons was answered with the first of them (read
+    with the question before it); a closing picks nothing and asks nothing."""
+    offered = [
+        "housing.provident_fund_rent_withdrawal",
+        "housing.provident_fund_retirement_withdrawal",
+        "housing.provident_fund_purchase_withdrawal",
+    ]
+    events = [
+        {"event": "user", "text": "公积金怎么提取", "parse_data": {"intent": {"name": "ask_steps"}}},
+        {"event": "slot", "name": "question_type", "value": "steps"},
+        {"event": "slot", "name": "candidates", "value": offered},
+        {"event": "user", "text": closing, "parse_data": {"intent": {"name": "thanks"}}},
+    ]
+    latest = {"text": closing, "intent": {"name": "thanks", "confidence": 0.99}, "entities": []}
+    slots = {"question_type": "steps", "candidates": offered, "service_item": None}
+    tracker = Tracker("citizen", slots, latest, events, False, None, None, None)
+    messages, _ = await run(tracker)
+    assert [m.get("response") for m in messages] == ["utter_thanks"], messages
+
+
+def test_asking_for_someone_to_come_and_see_to_it_is_a_complaint(installed: KnowledgeBase) -> None:
+    """«…打电话也没人接 叫个人出来管管» names 材料 and the item, but asks for a person."""
+    tracker = recorded("fee_follow_up")
+    tracker.latest_message["intent"] = {"name": "complaint", "confidence": 0.99}
+    tracker.latest_message["text"] = "材料两个月前就交了钱到现在没到账 打电话也没人接 叫个人出来管管"
+    dispatcher = CollectingDispatcher()
+    assert question_in_disguise(dispatcher, tracker) is None, dispatcher.messages
 
 
 def test_the_item_discussed_earlier_outlives_an_honest_no() -> None:

@@ -167,7 +167,11 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("是公司去弄还是我自己去弄", QuestionType.steps), ("12123上能弄不", QuestionType.online),
      # a record told before asking how to do something else, not how to look it up
      ("之前在深圳交了几年社保 现在回老家了 养老保险怎么转回来", QuestionType.steps),
-     ("我的社保交了几年 怎么查", QuestionType.record)],
+     ("我的社保交了几年 怎么查", QuestionType.record),
+     # printing a paper out is how it is done; «好几天了» tells how long, it does not ask; whom to
+     # call, asked after it, is asked
+     ("买房要一个社保缴费证明 这个咋打出来", QuestionType.steps), ("要好几天吗", QuestionType.time_limit),
+     ("垃圾堆好几天了 想投诉物业 打啥电话", QuestionType.contact)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -1474,6 +1478,8 @@ def test_a_document_said_not_to_be_needed_names_no_matter(resolver: Resolver) ->
         ("认定能在网上申请吗", "education.teacher_qualification"),
         # every word that names something is in its names (抵押权注销登记)
         ("注销要交钱没有", "housing.mortgage_cancellation_registration"),
+        # 医保电子凭证激活, found for «医保…手机上», never writes 备案
+        ("那医保备案手机上能弄不", "healthcare.cross_province_medical_filing"),
     ],
 )
 def test_after_an_honest_no_the_item_discussed_before_is_named_again(
@@ -1489,3 +1495,75 @@ def test_after_an_honest_no_another_matter_or_nothing_named_is_not_the_earlier_i
 ) -> None:
     decision = resolver.decide(Turn(text, earlier_item="housing.mortgage_cancellation_registration"))
     assert decision.item is None or decision.item.id != "housing.mortgage_cancellation_registration", decision
+
+
+def _decided(resolver: Resolver, text: str, **context: object) -> tuple[str | None, QuestionType]:
+    decision = resolver.decide(Turn(as_mandarin(text), **context))  # type: ignore[arg-type]
+    return (decision.item.id if decision.item else None), decision.question
+
+
+def test_whose_district_it_is_names_no_matter(resolver: Resolver) -> None:
+    """«他是本区的 我在隔壁县»: whose district, not a matter the guide lacks (本区 was read as one)."""
+    item, question = _decided(resolver, "要得 那结完婚户口想迁到老公那边 他是本区的 我在隔壁县 咋个办")
+    assert (item, question) == ("certificates.hukou_move_in", QuestionType.steps)
+
+
+def test_asking_to_be_told_names_nothing(resolver: Resolver) -> None:
+    """«给说说» drew retrieval to nothing; without it, the unemployment items are offered."""
+    decision = resolver.decide(Turn(as_mandarin("额失业了 这咋弄呀 给说说")))
+    assert decision.outcome is Outcome.clarify, decision
+    assert "employment.unemployment_registration" in [c.id for c in decision.candidates]
+
+
+def test_the_grade_asked_finds_the_same_kind_of_item_for_it(resolver: Resolver) -> None:
+    """«娃儿在读高一 一年能领好多» after 义务教育…生活补助 (初中生活补助): 高中…助学金."""
+    item, question = _decided(
+        resolver, "娃儿在读高一 一年能领好多", current_item="education.compulsory_living_subsidy",
+        previous_text="家里困难 娃儿读书有啥子补助没得",
+    )  # fmt: skip
+    assert (item, question) == ("education.high_school_national_grant", QuestionType.benefit)
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "question"),
+    [
+        # «就是想…» explains the matter discussed; it states no new wish
+        (
+            "就是想把账户里存的钱取出来凑首付 要啥材料",
+            "housing.provident_fund_purchase_withdrawal",
+            QuestionType.materials,
+        ),
+        # 马 typed for 吗
+        ("手机上能给他办马", "healthcare.newborn_medical_insurance_enrollment", QuestionType.online),
+        # the elders and what they cannot do are the citizen's case
+        (
+            "可以幫家裡長輩啟用嗎 他們不太會用手機",
+            "healthcare.medical_insurance_e_voucher_activation",
+            QuestionType.eligibility,
+        ),
+    ],
+)
+def test_details_of_the_case_stay_with_the_item(
+    resolver: Resolver, text: str, current: str, question: QuestionType
+) -> None:
+    assert _decided(resolver, text, current_item=current, previous_text="怎么办") == (current, question)
+
+
+def test_a_record_asked_with_the_items_name_stays_a_record(resolver: Resolver) -> None:
+    """«继续教育学时在哪查»: the hours done are looked up (record), not the office's address."""
+    item, question = _decided(resolver, "继续教育学时在哪查 怕不够")
+    assert (item, question) == ("qualification.professional_continuing_education", QuestionType.record)
+
+
+def test_a_bare_amount_of_an_item_paid_into_is_its_fee(resolver: Resolver) -> None:
+    """«就是居民那种 一年多少钱» about 城乡居民医保参保: what it costs; «失业金一个月多少» is paid out."""
+    offered = (
+        "healthcare.resident_medical_insurance_enrollment",
+        "healthcare.employee_medical_insurance_enrollment",
+    )
+    item, question = _decided(
+        resolver, "我没单位 种地的 就是居民那种 一年多少钱", offered=offered,
+        previous_text="想交个医保 咋交啊", last_question=QuestionType.steps,
+    )  # fmt: skip
+    assert (item, question) == ("healthcare.resident_medical_insurance_enrollment", QuestionType.fee)
+    assert _decided(resolver, "失业金一个月多少")[1] is QuestionType.benefit
