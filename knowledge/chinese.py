@@ -44,7 +44,13 @@ _CANTONESE = (
     ("返工", "上班"), ("屋企", "家里"), ("睇", "看"), ("攞", "拿"), ("搵", "找"), ("揾", "找"),
     ("俾", "给"), ("𠮶", "那"), ("几多日先", "多少天才"), ("先至", "才"), ("BB", "宝宝"),
     ("点做", "怎么办"), ("阿妈", "妈妈"), ("阿爸", "爸爸"), ("廿", "二十"), ("租紧屋", "租房"),
+    ("点算", "怎么办"), ("唔该晒", "谢谢"), ("仲未", "还没"), ("仲有", "还有"), ("仲要", "还要"),
+    ("唔急住", "不急着"), ("惊俾人", "怕被人"),
 )  # fmt: skip
+# 唔该 before what is asked is «劳驾» (麻烦), not «thanks».
+_PLEASE = re.compile(r"唔该(?![晒哂])(?=[\s，,]*[\u4e00-\u9fff])")
+# 系 for 是 in Cantonese typed in simplified characters, not in 关系, 联系, 系统 …
+_IS_SIMPLIFIED = re.compile("(?<![关联体派维])系(?![统列数])")
 # 係 is «is» in Cantonese; OpenCC makes it 系, which Mandarin writes for other words (關係).
 _IS = re.compile("(?<![關关聯联體体派維维])係")
 
@@ -159,6 +165,7 @@ def as_mandarin(text: str) -> str:
     traditional = simplified != text
     if _CANTONESE_MARK.search(text) or _CANTONESE_MARK.search(simplified):
         simplified = to_simplified(_IS.sub("是", text)) if _IS.search(text) else simplified
+        simplified = _IS_SIMPLIFIED.sub("是", _PLEASE.sub("麻烦", simplified))
         simplified = _CANTONESE_WORDS.replace(simplified)
     if _WU_MARK.search(simplified):
         simplified = _WU_WORDS.replace(simplified)

@@ -31,10 +31,10 @@ def asks_form_of_paper(text: str) -> bool:
 _CUES: tuple[tuple[QuestionType, str], ...] = (
     (
         QuestionType.record,
-        r"(我的|我家的|帮我查|帮我看|给我查|查下我|查一下我|查查我|我名下|我(医保|社保|公积金|养老|驾照|学籍))"
+        r"(我的|我家的|帮我查|帮我看|给我查|查下我|查一下我|查查我|我名下|我(自己)?的?(医保|社保|公积金|养老|驾照|学籍))"
         r".{0,16}((?<![得要该])(交|缴)(了|到)?(多少|几|哪|什么时候)|余额|还有多少|多少年了|扣了|几分|进度|办好|到账|还剩|"
         r"哪一步|了没有|了没|几套|信息|记录|违章|状态|结果|够不够|存了多少|有多少钱)"
-        r"|余额(多少|是多少|还有)|(学时|学分|积分|记分|分数|成绩)[^，。？?,\s]{0,6}(在哪|去哪|哪里|怎么|咋)(查|看)|扣了几分|还剩几分|交了几年|缴了几年|缴费年限|到哪一步|审核进度|办理进度|"
+        r"|余额(多少|是多少|还有)|(学时|学分|积分|记分|分数|成绩)[^，。？?,\s]{0,6}(在哪|去哪|哪里|怎么|咋)(查|看)|扣了几分|还剩几分|(交|缴)了(几|多少)个?(年|月)|缴费年限|到哪一步|审核进度|办理进度|"
         r"查下社保|查一下社保|缴费记录|违章记录|到账了没|到账没|打到卡上没|发了没有|审到哪|"
         r"攒了多少|(?<!要)(交|缴)了多少(年|钱)|想查我|进度(在哪|去哪|哪里|怎么|咋|到哪)|还剩多少|钱到了没|(登记|记)了多少|"
         r"(通过|批下来|批了|做好|办好|寄出|寄出来|结果出来|审完|审好)了?没(有)?",
@@ -69,6 +69,8 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.hours,
+        # «周六派出所能办不»: whether it is done on that day, wherever (before «派出所能办不» asks where)
+        r"(周六|周日|周末|星期[六天日]|礼拜[六天日]|节假日)[^，。？?,\s]{0,10}(能|可以)(办|弄|去|交)(不|吗|嘛)|"
         r"几点|上班时间|下班时间|几点上班|几点下班|开门|关门|办公时间|周末|星期六|星期天|周六|周日|节假日|"
         r"中午|营业时间|上班不|上班吗|假日|放假|延时服务|晚上(能|可以|还|有|开)|礼拜[六天日]|星期日|有开(吗|没|不|嘛)",
     ),
@@ -81,7 +83,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
         # 那 typed for 哪 («失业登记在那办理»)
         # «城东街道能办不»: whether it is done at a place asks where
         r"(街道|社区|大厅|中心|派出所|局|所)(能|可以)(办|弄|申请|交)(不|吗|嘛)|(到|在|去)哪块|"
-        r"找谁(?!咨询|问|打听|联系)|找哪|(?<!办)到哪(?![个些种一样天年月位步了])|(在|去)那(里|儿)?(办|领|交|申请|报名)|(在|去)那(里|儿)?(开|报|考|补|签|打印)(?=$|[呢啊吗？?，,\s])",
+        r"找谁(?!咨询|问|打听|联系)|找哪|(?<!办)到哪(?![个些种一样天年月位步了])|(在|去)那(里|儿)?(办|领|交|申请|报名|弄|搞|整)|(在|去)那(里|儿)?(开|报|考|补|签|打印)(?=$|[呢啊吗？?，,\s])",
     ),
     # «能代办吗», «家里人可以帮我办不»: who may do it for the citizen is how it is done (found
     # before the «can I» cue it stands in).
@@ -104,8 +106,8 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.steps,
-        r"流程|步骤|手续|程序|(怎么|怎样|咋|如何|么样)个?(才能|才可以|样才能)?(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
-        r"报销|报|解|改|整|搞|落|注销|登记|登|备案|备|上|处理|填|做|续|绑|移|激活|打印|打出来|打出|挂失|挂|认定|认证|参保|开通|预约|迁|销|退|核验|"
+        r"流程|步骤|手续|程序|(怎么|怎样|咋|如何|么样)个?(才能|才可以|样才能|全部|一次性|都)?(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
+        r"报销|报|解|改|整|搞|落|注销|登记|登|备案|备|上|处理|填|做|续|绑|移|激活|打印|打出来|打出|提|挂失|挂|认定|认证|参保|开通|预约|迁|销|退|核验|"
         r"更正|修改|纠正|投诉|举报|重置|找回)|"
         r"(怎么|怎样|咋|如何)(给|帮|替|为)|(要|需要|得)(我们|我)?做(啥|什么|些什么|哪些)|"
         # «这个要我们自己去办吗»: who does what is how it is done
@@ -134,6 +136,9 @@ _RECEIVED = re.compile("领|发|补贴|补助|待遇|报销|能拿|给|退休")
 _CLAUSE_END = re.compile(r"[，,。；;！!？?\s]")
 # Where, online, whom to call: what the answer to a record question says anyway («我的社保交了
 # 几年，在哪查»).
+# Broad cues that, after a record told, ask about doing something else («社保交了几个月了 能领
+# 失业金吗», «…交了几年社保 养老保险怎么转回来»), unless what they ask is to look it up.
+_ASKS_TO_DO = frozenset({QuestionType.steps, QuestionType.eligibility})
 ALSO_RECORD = frozenset(
     {QuestionType.location, QuestionType.online, QuestionType.contact, QuestionType.hours}
 )
@@ -143,7 +148,7 @@ ALSO_RECORD = frozenset(
 _FUNCTION_WORDS = (  # noqa: SIM905 (a word list reads better as text)
     "请问|你好|您好|麻烦|问一下|问下|咨询|一下|我想|我要|想问|还有|那么|那个|这个|那|这|呢|吗|吧|啊|呀|嘛|哦|的|了|么|"
     "是不是|是否|可以|能不能|能否|需要|要|想|得|还|也|都|就|再|又|去|来|到|在|办理|办|弄|搞|做|"
-    "怎么|如何|咋|什么|啥|哪些|多少|几|有|没有|是|不是|我|你|您|他|她|我们|自己|本人|"
+    "怎么样|怎样|怎么|如何|咋|什么|啥|哪些|多少|几|有|没有|是|不是|我|你|您|他|她|我们|自己|本人|"
     "小孩|孩子|小朋友|老人|家人|别人|代办|代理|委托|外地|本地|异地|外省|本市|加急|急用|着急|"
     "不在|几年|多少年|几分|几套|几个|几次|交了|缴了|扣了|还剩|余额|进度|哪一步|到账|"
     "学校|教育局|社保局|人社局|医保局|公积金中心|车管所|交警队|派出所|公安局|街道|社区|政务中心|政务大厅|大厅|"
@@ -216,6 +221,17 @@ def asks_something(text: str) -> bool:
     return bool(_ASKING.search(without_personal_numbers(text)))
 
 
+def _asks_to_do(asked: QuestionType, clause: str) -> bool:
+    """Not to look the record up («怎么查»), and, for whether, about a thing it names («能领失业金吗»;
+    not «够不够»)."""
+    return "查" not in clause and (asked is QuestionType.steps or bool(naming_part(clause)))
+
+
+def _clause_from(text: str, start: int) -> str:
+    boundary = _CLAUSE_END.search(text, start + 1)
+    return text[start : boundary.start() if boundary else len(text)]
+
+
 def asks_bare_amount(text: str) -> bool:
     """«一年多少钱», «每月多少»: an amount, without saying whether paid or received."""
     return _AMOUNT_ONLY.search(text) is not None and _RECEIVED.search(text) is None
@@ -247,7 +263,7 @@ def question_cue(text: str) -> QuestionType | None:
                 specific = question not in BROAD_CUES and match.group() not in _NOUN_CUES
                 found.append((specific, match.start(), match.end(), priority, question))
     if record_clause_end is not None and not any(
-        (specific or (asked is QuestionType.steps and "查" not in text[start:end]))
+        (specific or (asked in _ASKS_TO_DO and _asks_to_do(asked, _clause_from(text, start))))
         and start >= record_clause_end
         and asked not in ALSO_RECORD
         for specific, start, end, _, asked in found

@@ -890,7 +890,7 @@ class Resolver:
     def _at_rank(self, text: str, current: ServiceItem, question: QuestionType) -> Decision | None:
         """The item found by a name of the current item with the grade the message asks in
         place of the one the name holds, when found alone."""
-        asked_text = _SCHOOL_YEAR.sub(r"\1中", text)
+        asked_text = _school_level(text)
         for series in _RANKS:
             asked = [rank for rank in series if rank in asked_text]
             for name in current.names:
@@ -900,11 +900,15 @@ class Resolver:
                 _, scores = self._retrieve(name.replace(held[0], asked[0]), question)
                 ranked = sorted(scores.items(), key=lambda pair: -pair[1])
                 if not ranked or ranked[0][1] < _COUNTERPART_FLOOR:
-                    return None
+                    continue
                 item = self._knowledge.item(ranked[0][0])
-                if item is not None and item != current and asked[0] in "；".join(item.names):
+                if (
+                    item is not None
+                    and item != current
+                    and asked[0] in "；".join(item.names)
+                    and _pairs(current, series) & _pairs(item, series)  # the same kind («补助»)
+                ):
                     return Decision(Outcome.answer, question, item, confidence=ranked[0][1], how="sibling")
-                return None
         return None
 
     def _qualified_counterpart(self, text: str, current: ServiceItem) -> ServiceItem | None:
@@ -1474,6 +1478,22 @@ class Resolver:
         held = [document for document in documents if not _sought(normalised, document)]
         # «出生证明拿到了»: the segmenter's shorter piece (出生证) is held with the whole word.
         sought = [document for document in documents if not any(document in h for h in held)]
+        procedure_elsewhere = [
+            hits[n].item
+            for s, n in ranked[1:]
+            if s >= _PROCEDURE_RUNNER_UP and _procedure_named_for(normalised, hits[n], hits[best])
+        ]
+        if procedure_elsewhere and best_score < NAMED_CONFIDENCE:
+            # «生意不好做 公司不想开了 要注销怎么搞»: 歇业备案 is found for the story, but the
+            # procedure asked for (注销) is in the names of another item found, not in its own.
+            clarify = Decision(
+                Outcome.clarify,
+                question,
+                candidates=(procedure_elsewhere[0], top),
+                confidence=best_score,
+                how="candidates",
+            )
+            return clarify, probabilities
         if (
             best_score >= self._model.answer_threshold
             and len(same_name) == 1
@@ -1517,6 +1537,21 @@ class Resolver:
             return clarify, probabilities
         unknown = Decision(Outcome.honest_no, question, confidence=best_score, how="below_threshold")
         return unknown, probabilities
+
+
+# Procedures a citizen asks for by name: one that the best item's names lack and another found
+# item's names hold is that item's (not said as what the citizen does not want: «不想注销»).
+_PROCEDURE = re.compile(
+    "(?<!不想)(?<!不用)(?<!不要)(?<!不是)(注销|挂失|补领|补办|换领|复审|迁入|迁出|转移|提取|变更)"
+)
+_PROCEDURE_RUNNER_UP = 0.2
+
+
+def _procedure_named_for(text: str, hit: Hit, best: Hit) -> bool:
+    return any(
+        found.group() in hit.names_text and found.group() not in best.names_text
+        for found in _PROCEDURE.finditer(text)
+    )
 
 
 # A run this long, with a document word in it, shared with an item's name or alias names the
@@ -1592,9 +1627,21 @@ _RANKS = (
 _SCHOOL_YEAR = re.compile("([初高])[一二三](?![级等])")
 
 
+def _school_level(text: str) -> str:
+    return _SCHOOL_YEAR.sub(r"\1中", text)
+
+
+def _pairs(item: ServiceItem, ranks: Sequence[str]) -> set[str]:
+    """Every two characters running in the item's names, its grades left out."""
+    names = "；".join(item.names)
+    for rank in ranks:
+        names = names.replace(rank, "；")
+    return {pair for n in range(len(names) - 1) if "；" not in (pair := names[n : n + 2])}
+
+
 def _of_another_rank(text: str, item: ServiceItem) -> bool:
     """The message asks for one grade and the item's names hold only others of its series."""
-    text = _SCHOOL_YEAR.sub(r"\1中", text)
+    text = _school_level(text)
     names = "；".join(item.names)
     for series in _RANKS:
         asked = [rank for rank in series if rank in text]
@@ -1715,8 +1762,14 @@ def _shared_prefix(a: str, b: str) -> int:
 
 
 def turns_away(text: str) -> bool:
-    """The message says it is about another matter: «另外…», «那X呢», «不对，是…»."""
-    return bool(_SWITCH.match(text) or _ANOTHER.search(text)) or corrects(text) or keeps_question(text)
+    """The message says it is about another matter: «另外…», «那X呢», «不对，是…». A switch
+    word before a clause that names nothing («那流程是怎样的 先找这边学校还是…») only goes on."""
+    switch = _SWITCH.match(text)
+    if switch is not None and naming_part(
+        _CLAUSE.split(text[switch.end() :].lstrip(" ，,、"), maxsplit=1)[0]
+    ):
+        return True
+    return bool(_ANOTHER.search(text)) or corrects(text) or keeps_question(text)
 
 
 def searched_text(knowledge: KnowledgeBase, text: str) -> str:

@@ -61,6 +61,12 @@ from knowledge.chinese import as_mandarin
         ("听说不用办许可证 备个案就行", "听说不用办许可证 备案就行"),
         ("登个记要多久", "登记要多久"),
         ("一个个体户", "一个个体户"),
+        # Cantonese typed in simplified characters: 系 for 是 (not 关系), 点算, 唔该 before a question
+        ("社保卡唔见咗 点算啊", "社保卡不见了 怎么办啊"),
+        ("本子系有嘅 仲未过期 就系签注用完咗", "本子是有的 还没过期 就是签注用完了"),
+        ("佢同我系夫妻关系", "他同我是夫妻关系"),
+        ("唔该 想去香港探亲 个证点样办", "麻烦 想去香港探亲 个证怎么办"),
+        ("唔该", "谢谢"),
         # Shaanxi, Gansu and Henan: 额 for 我 where a clause opens with it; not 额度, 额外, 金额
         ("额失业了 这咋弄呀", "我失业了 这咋弄呀"),
         ("额滴社保咋查", "我的社保咋查"),

@@ -171,7 +171,16 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      # printing a paper out is how it is done; «好几天了» tells how long, it does not ask; whom to
      # call, asked after it, is asked
      ("买房要一个社保缴费证明 这个咋打出来", QuestionType.steps), ("要好几天吗", QuestionType.time_limit),
-     ("垃圾堆好几天了 想投诉物业 打啥电话", QuestionType.contact)],
+     ("垃圾堆好几天了 想投诉物业 打啥电话", QuestionType.contact),
+     # withdrawing is how; 那 typed for 哪; a day of the week asked of a place asks when
+     ("公积金能提出来交房租么 怎么提", QuestionType.steps), ("这个在那弄", QuestionType.location),
+     ("她退休了 公积金怎么全部取出来", QuestionType.steps),
+     ("周六派出所能办不 平时要上班", QuestionType.hours),
+     # one's own record, asked of «我自己…»; a whether about another thing after it is that
+     # thing's, a whether about nothing («够不够») stays the record's
+     ("另外 我自己社保到底交了几个月 在哪能查", QuestionType.record),
+     ("社保交了几个月了 能领失业金吗", QuestionType.eligibility),
+     ("想看看我这几年继续教育学时登记了多少 够不够", QuestionType.record)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -1567,3 +1576,34 @@ def test_a_bare_amount_of_an_item_paid_into_is_its_fee(resolver: Resolver) -> No
     )  # fmt: skip
     assert (item, question) == ("healthcare.resident_medical_insurance_enrollment", QuestionType.fee)
     assert _decided(resolver, "失业金一个月多少")[1] is QuestionType.benefit
+
+
+def test_a_switch_word_before_a_question_about_nothing_goes_on(resolver: Resolver) -> None:
+    """«那流程是怎样的 先找这边学校还是先找老家学校» after 转学: 那 opens no other matter."""
+    item, question = _decided(
+        resolver, "那流程是怎样的 先找这边学校还是先找老家学校",
+        current_item="education.compulsory_school_transfer",
+        previous_text="孩子下学期要从老家转学过来 要准备啥",
+    )  # fmt: skip
+    assert (item, question) == ("education.compulsory_school_transfer", QuestionType.steps)
+
+
+def test_a_procedure_asked_for_by_name_is_offered_when_the_best_item_lacks_it(resolver: Resolver) -> None:
+    """«…公司不想开了 要注销怎么搞»: the story finds 歇业备案, but 注销 is 企业注销登记's."""
+    decision = resolver.decide(Turn(as_mandarin("生意不好做 公司不想开了 要注销怎么搞")))
+    assert decision.outcome is Outcome.clarify, decision
+    assert decision.candidates[0].id == "enterprise_licensing.enterprise_deregistration"
+    # said as what the citizen does not want, it points nowhere else
+    kept = resolver.decide(Turn(as_mandarin("生意不好想停半年 不想注销")))
+    assert kept.item is not None and kept.item.id == "enterprise_licensing.business_suspension_filing"
+
+
+def test_the_grade_asked_keeps_to_the_same_kind_of_item(resolver: Resolver) -> None:
+    """«那老二呢 在镇上读初一 学校发的那个生活补助» after 生源地助学贷款 (大学): not 初中入学,
+    which only shares the grade; the living subsidy the words name."""
+    item, _ = _decided(
+        resolver, "那老二呢 在镇上读初一 学校发的那个生活补助", current_item="education.student_loan_origin",
+        previous_text="老大考上省城的大学了 生源地助学贷款一年最多能贷多少",
+        last_question=QuestionType.benefit,
+    )  # fmt: skip
+    assert item == "education.compulsory_living_subsidy"
