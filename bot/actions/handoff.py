@@ -44,7 +44,11 @@ def classify_area(text: str, tracker: Tracker, item: ServiceItem | None = None) 
         predicted = classifier.predict(text)  # an area named outright included
         # «我要投诉你们窗口» right after a question about 企业变更: the text says little, the
         # conversation says which area.
-        if predicted.explicit or discussed is None or predicted.confidence >= CONFIDENT_AREA:
+        # «我交了快一个月了都没消息…我要投诉» after 食品经营许可: «other» only says the words
+        # name no area; the conversation does.
+        general = predicted.area is Area.other
+        confident = predicted.confidence >= CONFIDENT_AREA and not general
+        if predicted.explicit or discussed is None or confident:
             return predicted
         return discussed
     named = named_area(text)

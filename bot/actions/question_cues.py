@@ -83,6 +83,8 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
         # 那 typed for 哪 («失业登记在那办理»)
         # «城东街道能办不»: whether it is done at a place asks where
         r"(街道|社区|大厅|中心|派出所|局|所)(能|可以)(办|弄|申请|交)(不|吗|嘛)|(到|在|去)哪块|"
+        # «是找学校报名还是找教育局»: whom to go to is where
+        r"找[^，。？?,\s]{1,10}还是(找|去)|"
         r"找谁(?!咨询|问|打听|联系)|找哪|(?<!办)到哪(?![个些种一样天年月位步了])|(在|去)那(里|儿)?(办|领|交|申请|报名|弄|搞|整)|(在|去)那(里|儿)?(开|报|考|补|签|打印)(?=$|[呢啊吗？?，,\s])",
     ),
     # «能代办吗», «家里人可以帮我办不»: who may do it for the citizen is how it is done (found
@@ -184,7 +186,9 @@ _CORRECTION = re.compile(r"^(不是|不对|我问的是|我说的是|我是说|�
 
 # A wish to get something done («村里老宅翻新完了，想办个房产证»): asks how, when nothing
 # else in the message asks anything.
-_WISH_TO_DO = re.compile("(想|想要|打算|准备)(办|申请|弄|开|考|领|补|换|转|迁|评|注册|登记)")
+_WISH_TO_DO = re.compile(
+    "(想|想要|打算|准备)(先|把[他她它]|给[他她它])?(办|申请|弄|开|考|领|补|换|转|迁|评|注册|登记|停用|冻结|挂失|注销)"
+)
 
 
 # «…约不上，我要投诉»: the citizen files a complaint (whichever item takes complaints).

@@ -98,7 +98,7 @@ _ASKING_PIECE = re.compile("[哪啥吗呢么]")
 _POINTING = re.compile("[那这][张个本份件边里儿]|原来|之前|以前|先前|上次")
 # A wish stated anew («挂失完了想补张新卡», «生意不好想先停一段时间»): a matter of its own,
 # not a detail of the one being discussed («我想问下…» only asks).
-_WISH = re.compile("(?<!不)(?<!就是)(?<!只是)想(?!先?(问|请问|了解|咨询|知道|确认|打听|打电话|打过去|看看))")
+_WISH = re.compile("(?<!不)(?<!是)想(?!先?(问|请问|了解|咨询|知道|确认|打听|打电话|打过去|看看))")
 # What happened to the citizen's document, and the words a guide names the remedy with: a
 # lost or broken one is replaced (补领、补发), an expired one renewed (换领), and one never
 # held is applied for the first time (首次申领).
@@ -275,9 +275,13 @@ def question_for(turn: Turn) -> QuestionType:
         # before stands.
         return turn.last_question
     intent_question = INTENT_QUESTIONS.get(turn.intent or "")
-    if intent_question is not None:
+    wish = states_a_wish(turn.text)
+    # «想先弄个助理级的» (DIET: overview): a wish that asks nothing else asks how, unless DIET
+    # names something specific («想开个职业中介，得办啥许可» asks what it is).
+    told_wish = wish and not asks_something(turn.text)
+    if intent_question is not None and not (told_wish and intent_question is QuestionType.overview):
         return intent_question
-    return QuestionType.steps if states_a_wish(turn.text) else QuestionType.overview
+    return QuestionType.steps if wish else QuestionType.overview
 
 
 def asked_about(turn: Turn, question: QuestionType) -> QuestionType:
@@ -1947,13 +1951,24 @@ def without_names(text: str, item: ServiceItem, runs: bool = False) -> str:
         text = text.replace(name, " ")
     if not runs:
         return text
+    kept: list[str] = []  # runs that only ask, which a question alias shares («休产假的钱怎么领»: 怎么领)
     for name in sorted(item.names, key=len, reverse=True):
         while True:
             match = SequenceMatcher(None, text, name, autojunk=False).find_longest_match()
             if match.size < _NAME_RUN:
                 break
-            text = text[: match.a] + " " + text[match.a + match.size :]
+            run = text[match.a : match.a + match.size]
+            asks_only_run = not naming_part(run) and question_cue(run) is not None
+            if asks_only_run:
+                kept.append(run)
+            held = chr(_KEPT_RUN + len(kept) - 1) if asks_only_run else " "
+            text = text[: match.a] + held + text[match.a + match.size :]
+    for n, run in enumerate(kept):
+        text = text.replace(chr(_KEPT_RUN + n), run)
     return text
+
+
+_KEPT_RUN = 0xE000  # private-use characters hold a run kept out of the cutting
 
 
 def names_every_term(hit: Hit, terms: Sequence[str]) -> bool:

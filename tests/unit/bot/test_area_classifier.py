@@ -8,8 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from rasa_sdk import Tracker
 
 from bot import area_classifier
+from bot.actions import knowledge_provider
+from bot.actions.handoff import classify_area
 from bot.area_classifier import (
     AreaClassifier,
     AreaTrainingError,
@@ -21,6 +24,7 @@ from bot.area_classifier import (
 from bot.contracts.areas import Area
 from bot.evaluation.areas import MESSAGES_FILE, load_messages, split_holdout
 from bot.settings import REPO_ROOT, Settings
+from knowledge.search import KnowledgeBase
 from tests.conftest import make_settings
 
 SHARED_MESSAGES = REPO_ROOT.parent / "shared" / "eval" / MESSAGES_FILE
@@ -128,3 +132,24 @@ def test_real_citizen_messages_are_routed_at_least_85_percent_right(classifier: 
     final = [n or p for n, p in zip(named, predicted, strict=True)]
     accuracy = sum(f == m.area for f, m in zip(final, messages, strict=True)) / len(messages)
     assert accuracy >= 0.85, json.dumps({"accuracy": accuracy})
+
+
+@pytest.mark.parametrize(
+    "text", ["我交了快一个月了都没消息 打电话也没人接 店都装修好了开不了门 我要投诉", "转人工"]
+)
+def test_words_that_name_no_area_are_routed_by_the_item_discussed(
+    classifier: AreaClassifier, kb: KnowledgeBase, text: str
+) -> None:
+    """«…店都装修好了开不了门 我要投诉» after 食品经营许可: the classifier says «other» (no area
+    in the words); the conversation names the area. Without an item discussed it stays «other»."""
+    knowledge_provider.install(kb, classifier)  # type: ignore[arg-type]  # same predict() as the background one
+    try:
+        discussed = Tracker(
+            "citizen", {"service_item": "enterprise_licensing.food_business_license"}, {"text": text},
+            [], False, None, None, None,
+        )  # fmt: skip
+        assert classify_area(text, discussed).area is Area.enterprise_licensing
+        alone = Tracker("citizen", {}, {"text": text}, [], False, None, None, None)
+        assert classify_area(text, alone).area is Area.other
+    finally:
+        knowledge_provider.install(None)

@@ -180,7 +180,9 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      # thing's, a whether about nothing («够不够») stays the record's
      ("另外 我自己社保到底交了几个月 在哪能查", QuestionType.record),
      ("社保交了几个月了 能领失业金吗", QuestionType.eligibility),
-     ("想看看我这几年继续教育学时登记了多少 够不够", QuestionType.record)],
+     ("想看看我这几年继续教育学时登记了多少 够不够", QuestionType.record),
+     # whom to go to is where
+     ("那课后服务是找学校报名还是找教育局", QuestionType.location)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -1607,3 +1609,34 @@ def test_the_grade_asked_keeps_to_the_same_kind_of_item(resolver: Resolver) -> N
         last_question=QuestionType.benefit,
     )  # fmt: skip
     assert item == "education.compulsory_living_subsidy"
+
+
+def test_a_question_alias_does_not_take_the_citizens_own_question_words(resolver: Resolver) -> None:
+    """«生育津贴怎么领»: 怎么领 is the citizen's, though the alias «休产假的钱怎么领» holds it too."""
+    assert _decided(resolver, "老婆刚生完 生育津贴怎么领") == (
+        "healthcare.maternity_allowance",
+        QuestionType.steps,
+    )
+
+
+def test_a_wish_explained_about_the_item_discussed_asks_how(resolver: Resolver) -> None:
+    """«不急着补新的 是想先停用了他» after 社会保障卡挂失: how to do the item being discussed."""
+    item, question = _decided(
+        resolver, "唔急住补新嘅 系想先停用咗佢 惊俾人乱刷",
+        current_item="social_security.ss_card_loss_report",
+        previous_text="社保卡唔见咗 点算啊", last_question=QuestionType.steps,
+    )  # fmt: skip
+    assert (item, question) == ("social_security.ss_card_loss_report", QuestionType.steps)
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        # a wish told with no question asks how, DIET's unsure «overview» notwithstanding
+        ("我去年本科刚毕业 在设计院上班 想先弄个助理级的", QuestionType.steps),
+        # a wish with a question of its own keeps DIET's reading
+        ("想开个职业中介，得办啥许可", QuestionType.overview),
+    ],
+)
+def test_a_wish_told_without_a_question_asks_how(text: str, question: QuestionType) -> None:
+    assert question_for(Turn(text, intent="ask_overview", last_question=QuestionType.steps)) is question
