@@ -31,6 +31,8 @@ from pypinyin import lazy_pinyin
 COMMON_CHARACTERS = frozenset(
     "不去在几是有上用公到了的我你他就也都还要会能可以个一家年级加号度立居取场事工办里"
 )
+# Common characters that stand alone as words (要, 在, 了), unlike 工 of 施工 or 学 of 小学.
+_STANDS_ALONE = frozenset("不去在是有到了的我你他就也都还要会能可以")
 _SHORT_WORD = 3  # up to this length a stretch that is itself a word is left alone
 _LONG_WORD = 5  # from this length two characters may differ
 _BLURRED_WORD = 3  # from this length a word may be matched by its blurred sound
@@ -142,7 +144,8 @@ class SoundSpeller:
         """A mistype of `meant` that meets the message's words at both ends, or, when it sounds
         exactly like it, at one end when the text with it put right is cut with the word whole
         (自行车上牌 must not become 自新车上牌 by the blurred sound of 新车上牌) and the end it
-        cuts through is no dictionary word of the message («报|小学一年级» has no «报销»)."""
+        cuts through is no dictionary word of the message («报|小学一年级» has no «报销»), or
+        leaves of one only a common character («身份正|要»: 要)."""
         if not self._mistyped(stretch, meant):
             return False
         end = position + len(stretch)
@@ -152,8 +155,13 @@ class SoundSpeller:
         if blurred or not (starts or ends):
             return False
         cut_at = end if starts else position
-        if any(stop - len(word) < cut_at < stop for stop, word in words.items()):
-            return False
+        for stop, word in words.items():
+            if stop - len(word) < cut_at < stop:
+                # «身份正|要…» cuts 正要, leaving a common character that stands alone (要);
+                # «报小|学» would leave 学 of 小学.
+                left = text[cut_at:stop] if starts else text[stop - len(word) : cut_at]
+                if not (len(left) == 1 and left in _STANDS_ALONE):
+                    return False
         mended = text[:position] + meant + text[position + len(stretch) :]
         return meant in self._cut(mended)
 

@@ -113,7 +113,9 @@ _VARIANTS = (
     (
         # «有效期下个月就到了», «老板说到时间了要再去审»: the document runs out; renewed by 换证,
         # by 复审 or 延续 where the guide calls it so
-        re.compile("过期|到期|失效|有效期[^，,。；\\s]{0,6}到|到时间了|到年限了"),
+        re.compile(
+            "过期|到期|失效|有效期[^，,。；\\s]{0,6}到|到时间了?要|到时间了|到年限了|要(去)?(复)?审一下"
+        ),
         re.compile("换|复审|延续"),
     ),
     (

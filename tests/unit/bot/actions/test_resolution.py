@@ -1345,7 +1345,9 @@ def test_an_employer_doing_the_matter_for_staff_gets_the_employers_item(
     [("证是三年前考到的 老板说到时间了要再去审一道 要带啥子", "qualification.special_operation_certificate",
       "qualification.special_operation_certificate_review"),
      ("本本还在的 就是上头写的有效期下个月就到了 要交好多钱", "transport.driving_license_reissue",
-      "transport.driving_license_renewal")],
+      "transport.driving_license_renewal"),
+     ("证是有的 考了快六年了 上面说到时间要去审一下", "qualification.special_operation_certificate",
+      "qualification.special_operation_certificate_review")],
 )  # fmt: skip
 def test_a_document_running_out_is_renewed_as_the_guide_calls_it(
     resolver: Resolver, text: str, current: str, meant: str
