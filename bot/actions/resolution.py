@@ -899,22 +899,22 @@ class Resolver:
         asked_text = _school_level(text)
         for series in _RANKS:
             asked = [rank for rank in series if rank in asked_text]
+            if len(asked) != 1:
+                continue
             for name in current.names:
                 held = [rank for rank in series if rank in name]
-                if len(asked) != 1 or not held or asked[0] in held:
+                if not held or asked[0] in held:
                     continue
                 _, scores = self._retrieve(name.replace(held[0], asked[0]), question)
-                ranked = sorted(scores.items(), key=lambda pair: -pair[1])
-                if not ranked or ranked[0][1] < _COUNTERPART_FLOOR:
-                    continue
-                item = self._knowledge.item(ranked[0][0])
+                best_id, best = max(scores.items(), key=lambda pair: pair[1], default=("", 0.0))
+                item = self._knowledge.item(best_id) if best >= _COUNTERPART_FLOOR else None
                 if (
                     item is not None
                     and item != current
                     and asked[0] in "；".join(item.names)
                     and _pairs(current, series) & _pairs(item, series)  # the same kind («补助»)
                 ):
-                    return Decision(Outcome.answer, question, item, confidence=ranked[0][1], how="sibling")
+                    return Decision(Outcome.answer, question, item, confidence=best, how="sibling")
         return None
 
     def _qualified_counterpart(self, text: str, current: ServiceItem) -> ServiceItem | None:
@@ -1484,12 +1484,13 @@ class Resolver:
         held = [document for document in documents if not _sought(normalised, document)]
         # «出生证明拿到了»: the segmenter's shorter piece (出生证) is held with the whole word.
         sought = [document for document in documents if not any(document in h for h in held)]
+        procedures = set(_PROCEDURE.findall(normalised)) if best_score < NAMED_CONFIDENCE else set()
         procedure_elsewhere = [
             hits[n].item
             for s, n in ranked[1:]
-            if s >= _PROCEDURE_RUNNER_UP and _procedure_named_for(normalised, hits[n], hits[best])
+            if s >= _PROCEDURE_RUNNER_UP and _procedure_named_for(procedures, hits[n], hits[best])
         ]
-        if procedure_elsewhere and best_score < NAMED_CONFIDENCE:
+        if procedure_elsewhere:
             # «生意不好做 公司不想开了 要注销怎么搞»: 歇业备案 is found for the story, but the
             # procedure asked for (注销) is in the names of another item found, not in its own.
             clarify = Decision(
@@ -1553,11 +1554,9 @@ _PROCEDURE = re.compile(
 _PROCEDURE_RUNNER_UP = 0.2
 
 
-def _procedure_named_for(text: str, hit: Hit, best: Hit) -> bool:
-    return any(
-        found.group() in hit.names_text and found.group() not in best.names_text
-        for found in _PROCEDURE.finditer(text)
-    )
+def _procedure_named_for(procedures: set[str], hit: Hit, best: Hit) -> bool:
+    """Some procedure the citizen asks for is in this item's names and not in the best's."""
+    return any(word in hit.names_text and word not in best.names_text for word in procedures)
 
 
 # A run this long, with a document word in it, shared with an item's name or alias names the
