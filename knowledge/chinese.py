@@ -93,14 +93,17 @@ _GO = re.compile("(?<=[要得就])克|克(?=[哪派县乡镇城医办民街社�
 # 什么, 几多 for 多少, 伢 for a child, 冇得 for 没有, 哒 for 了, 莫 for 别, 搞掉 for losing a thing;
 # only where one of them appears. 么 is one of them on its own, not as the second character of
 # 什么, 怎么, 这么, 那么, 多么, 干么 or 为么, nor of 要么 before 样 or 事 («要么子» asks 要什么).
-_OWN_ME = "(?<![什怎这那多干为])么(子|东西|(?<!要么)样|(?<!要么)事)"
+_HOW_OGAI = re.compile("哦该(?![怎咋])")
+# 么个 before a verb asks how («门诊慢性病么个申请»), and Changsha's 哦该 is 怎么 («哦该重置»)
+# unless the citizen goes on to write 怎么 or 咋 (an «哦» typed before «该怎么办»).
+_OWN_ME = "(?<![什怎这那多干为])么(子|东西|(?<!要么)样|(?<!要么)事|个(?=[申办弄搞做交领报补换查开转]))"
 _CENTRAL_MARK = re.compile(
-    rf"{_OWN_ME}|几多|冇得|伢|[^\W\d_]哒|莫[让要搞]|搞掉|[带拿交办备开填供]么(?![样子事么])"
+    rf"{_OWN_ME}|几多|冇得|伢|[^\W\d_]哒|莫[让要搞]|搞掉|[带拿交办备开填供]么(?![样子事么])|{_HOW_OGAI.pattern}|老倌"
 )
 _CENTRAL_WHAT = re.compile(_OWN_ME)
-_CENTRAL_WHAT_INTO = {"样": "怎么", "子": "什么", "事": "什么事", "东西": "什么东西"}
+_CENTRAL_WHAT_INTO = {"样": "怎么", "子": "什么", "事": "什么事", "东西": "什么东西", "个": "怎么"}
 _CENTRAL = (
-    ("冇得", "没有"), ("几多", "多少"), ("伢子", "孩子"), ("伢儿", "孩子"), ("伢", "孩子"),
+    ("冇得", "没有"), ("几多", "多少"), ("伢子", "孩子"), ("伢儿", "孩子"), ("伢", "孩子"), ("老倌", "老伴"),
     ("屋里", "家里"), ("哒", "了"), ("莫让", "别让"), ("莫要", "不要"), ("莫搞", "别搞"),
     ("搞掉了", "弄丢了"), ("搞掉哒", "弄丢了"), ("晓得", "知道"), ("才得办", "才能办"),
 )  # fmt: skip
@@ -173,7 +176,7 @@ def as_mandarin(text: str) -> str:
         simplified = _GO.sub("去", _SOUTHWEST_WORDS.replace(simplified))
     if _CENTRAL_MARK.search(simplified):
         simplified = _CENTRAL_WHAT.sub(lambda m: _CENTRAL_WHAT_INTO[m.group(1)], simplified)
-        simplified = _WHAT.sub("什么", _CENTRAL_WORDS.replace(simplified))
+        simplified = _WHAT.sub("什么", _CENTRAL_WORDS.replace(_HOW_OGAI.sub("怎么", simplified)))
     if _I_AS_E.search(simplified):
         simplified = _MY_AS_E.sub("的", _I_AS_E.sub("我", simplified))
     simplified = _MA.sub("吗", _HOW_LONG.sub("多久", _HOW_MUCH.sub("多少", simplified)))

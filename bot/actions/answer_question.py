@@ -17,7 +17,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
-from bot.actions.handoff import classify_area, handoff_payload
+from bot.actions.handoff import ASKS_FOR_PERSON, classify_area, hand_to_person, handoff_payload
 from bot.actions.intents import intent_of, latest_intent
 from bot.actions.question_cues import (
     files_a_complaint,
@@ -128,6 +128,7 @@ def current_turn(tracker: Tracker) -> Turn:
         clicked_item=clicked,
         current_item=item_before_this_message(tracker),
         earlier_item=item_discussed_earlier(tracker),
+        discussed=items_discussed(tracker),
         last_question=QuestionType(last) if last in QuestionType.__members__ else None,
         offered=list(tracker.get_slot(CANDIDATES_SLOT) or []),
         previous_text=previous_user_text(tracker),
@@ -148,6 +149,12 @@ def item_discussed_earlier(tracker: Tracker) -> str | None:
     context was dropped since (an honest no about another matter): «认定能在网上申请吗» after
     «普通话考试在哪报名» goes back to 教师资格认定."""
     return next((value for value in reversed(_item_slot_values(tracker)) if value), None)
+
+
+def items_discussed(tracker: Tracker) -> tuple[str, ...]:
+    """Every item the conversation was about before the latest message, the latest first:
+    «刚才那个身份证 换的话多少天能拿到手» points back past the item discussed now."""
+    return tuple(dict.fromkeys(value for value in reversed(_item_slot_values(tracker)) if value))
 
 
 def _item_slot_values(tracker: Tracker) -> list[str | None]:
@@ -305,6 +312,9 @@ class ActionAnswerQuestion(Action):
         if knowledge is None:
             return []
         turn = current_turn(tracker)
+        if turn.intent in NON_QUESTION_REPLIES and ASKS_FOR_PERSON.search(turn.text):
+            # «有没有活人在 喂喂» (DIET: a greeting): a person asked for in so many words.
+            return hand_to_person(dispatcher, tracker, turn.text, named=False)
         if turn.intent in ("goodbye", "thanks") and only_closes(turn.text):
             # «明白了，谢谢» after three buttons picks none of them, and «知道了» asks nothing of
             # the item just answered: nothing for retrieval to read.
@@ -380,8 +390,17 @@ def outweighs_intent(turn: Turn, decision: Decision) -> bool:
         # «卖吃的要办的那个证怎么办»: candidates that every noun of a question is written for
         # (a noun the guide never writes is an honest no before this) outweigh «out of scope».
         # So do they for «那X呢» after a question («那老大读高一 高中的呢»): the question stands.
+        # So do they for a question that ends in thanks («…注销户口需要带哪些东西呢 麻烦您了 谢谢»).
         asks = question_cue(turn.text) is not None or asks_again(turn)
-        return turn.intent == "out_of_scope" and asks
+        closes = turn.intent in ("goodbye", "thanks") and not only_closes(turn.text)
+        return (turn.intent == "out_of_scope" or closes) and asks
+    if decision.outcome is Outcome.honest_no and turn.intent in ("goodbye", "thanks"):
+        # «…继承公证怎么办理呀 麻烦您了 谢谢»: a matter the guide lacks, asked politely.
+        return (
+            not only_closes(turn.text)
+            and question_cue(turn.text) is not None
+            and bool(naming_part(turn.text))
+        )
     if decision.outcome is not Outcome.answer:
         return False
     if decision.how in _OUTWEIGH_ANY_INTENT:
@@ -439,9 +458,9 @@ def reply_to_non_question(
 FEEDBACK_WORDS = re.compile(
     # «医生建议在家休养» passes on someone else's advice; it is not the citizen's suggestion.
     "投诉|投述|举报|反映|态度|乱收费|不作为|刁难|推诿|差评|不满|意见|(?<!医生)(?<!大夫)(?<!老师)(?<!单位)建议|"
-    "太慢|拖着不|骗|违规|违法|曝光|"
+    "太慢|(?<![头板司位东业介商])(?<![头板司位东业介商]一直)(?<![头板司位东业介商]总是)拖着不|骗|违规|违法|曝光|"
     # «两个人工资都不高»: 人|工资, not a person asked for
-    "人工(?!资)|真人|工作人员|客服|转接|找个人|找人工|叫个人|叫人出来|来个人|出来管管|管一管|管管"
+    "人工(?!资)|真人|活人|工作人员|客服|转接|找个人|找人工|叫个人|叫人出来|来个人|出来管管|管一管|管管"
 )
 
 

@@ -36,8 +36,8 @@ from bot.actions.answer_question import (
     resolver,
     say_honest_no,
 )
-from bot.actions.feedback import complains_about, submit
-from bot.actions.handoff import classify_area, handoff_payload
+from bot.actions.feedback import ActionRequestHuman, complains_about, submit
+from bot.actions.handoff import ASKS_FOR_PERSON, classify_area, handoff_payload
 from bot.actions.intents import INTENT_QUESTIONS, intent_of, latest_intent, question_of
 from bot.actions.question_cues import asks_something, keeps_question, naming_part, question_cue
 from bot.actions.resolution import ITEM_KNOWN, SETTLED_BY_CONVERSATION, Outcome
@@ -77,6 +77,9 @@ class ActionFallback(Action):
         if knowledge is None:
             return []
         text = tracker.latest_message.get("text") or ""
+        if ASKS_FOR_PERSON.search(text):
+            # «医保报销的钱拖了半年…给我转人工»: a person asked for in so many words.
+            return await ActionRequestHuman().run(dispatcher, tracker, domain)
         # DIET was unsure of the intent, but the message may still plainly name an item (or be
         # a follow-up to the one being discussed): the resolver decides that as for any question.
         turn = current_turn(tracker)

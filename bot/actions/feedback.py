@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
 from bot.actions.answer_question import FEEDBACK_WORDS, STORY_NAMING, VENTING, question_in_disguise
-from bot.actions.handoff import classify_area, handoff_payload
+from bot.actions.handoff import classify_area, hand_to_person, handoff_payload
 from bot.actions.intents import latest_intent
 from bot.actions.question_cues import files_a_complaint, naming_part
 from bot.area_classifier import AREA_TERMS_LONGEST_FIRST
@@ -188,9 +188,4 @@ class ActionRequestHuman(Action):
         if answered is not None:
             return answered
         text = (tracker.latest_message.get("text") or "").strip()
-        area = classify_area(text if names_a_matter(text) else "", tracker)
-        dispatcher.utter_message(
-            text=("好的，正在为您转接人工服务，您的咨询记录会一并转给工作人员，不用重复说明。"),
-            json_message=handoff_payload(HandoffReason.request_human, area, tracker, text),
-        )
-        return []
+        return hand_to_person(dispatcher, tracker, text, names_a_matter(text))

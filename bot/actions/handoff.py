@@ -7,9 +7,12 @@ this reason, in this area», with what it knows (item, question, description).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import knowledge_provider
 from bot.actions.intents import INTENT_QUESTIONS, latest_intent
@@ -19,7 +22,7 @@ from bot.contracts.replies import HandoffRequest
 from bot.contracts.tickets import HandoffReason
 from knowledge.schema import ServiceItem
 
-__all__ = ["HandoffReason", "classify_area", "handoff_payload"]
+__all__ = ["ASKS_FOR_PERSON", "HandoffReason", "classify_area", "hand_to_person", "handoff_payload"]
 
 # Below this the classifier's area gives way to the area of the item being discussed.
 CONFIDENT_AREA = 0.6
@@ -58,15 +61,36 @@ def classify_area(text: str, tracker: Tracker, item: ServiceItem | None = None) 
 
 
 def _discussed_area(tracker: Tracker) -> AreaPrediction | None:
-    """The area of the item the conversation is about, if any."""
+    """The area of the item the conversation is about, or else of the candidates just offered
+    when they share one («居住证申请了一个多月还没拿到» was offered 居住证申领; «派出所一直说等通知
+    …给我转人工» is about it)."""
     item_id = tracker.get_slot("service_item")
-    if not item_id:
-        return None
+    ids = [item_id] if item_id else list(tracker.get_slot("candidates") or [])
     try:
-        item = knowledge_provider.current().resolve(str(item_id))
+        knowledge = knowledge_provider.current()
     except knowledge_provider.KnowledgeUnavailableError:
         return None
-    return AreaPrediction(item.area, 0.5) if item is not None else None
+    areas = {item.area for item in map(knowledge.resolve, map(str, ids)) if item is not None}
+    return AreaPrediction(areas.pop(), 0.5) if len(areas) == 1 else None
+
+
+# Asking for a person in so many words, whatever DIET reads («有没有活人在 喂喂»).
+ASKS_FOR_PERSON = re.compile(
+    "转人工|人工客服|人工服务|找人工|要人工|接人工|真人|活人|(找|要|叫|转|换)(个|一个)?(工作人员|客服)"
+)
+
+
+def hand_to_person(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str, named: bool
+) -> list[EventType]:
+    """Hand the conversation to a person; `named` says whether the text names a matter to
+    route by (else the conversation's area, or the general queue)."""
+    area = classify_area(text if named else "", tracker)
+    dispatcher.utter_message(
+        text="好的，正在为您转接人工服务，您的咨询记录会一并转给工作人员，不用重复说明。",
+        json_message=handoff_payload(HandoffReason.request_human, area, tracker, text),
+    )
+    return []
 
 
 def handoff_payload(

@@ -41,14 +41,14 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.benefit,
-        r"(领|发|补|贴|给|返|资助|报|贷|拿|退|取|提|赔|救)(多少|几|好多(?!年|人|次|天|回|个|东西|材料|地方))|(补贴|补助|津贴|待遇|养老金|失业金|救助金|助学金|额度|贴息)"
+        r"(领|发|补|贴|给|返|资助|报|贷|拿|退|取|提|赔|救|助)(多少|几|好多(?!年|人|次|天|回|个|东西|材料|地方))|(补贴|补助|津贴|待遇|养老金|失业金|救助金|助学金|额度|贴息)"
         r".{0,6}(多少|几|好多|标准|怎么算)|补贴标准|补助标准|待遇标准|每月多少|一个月多少|一年多少|最多贷|贷款额度|"
         r"(一年|一个月|每月|每年|一次)(有|能有|能给|给|发|补)(多少|好多)|"
         r"有(什么|啥|哪些)补贴|补贴可以领|怎么算|如何计算|怎么计算|报销比例|报销多少|拿到多少|能拿多少|可以拿多少|发放标准|(便宜|优惠|减免|能省)(多少|好多)",
     ),
     (
         QuestionType.fee,
-        r"多少钱|多少前|学费|保育费|保教费|托育费|伙食费|这个价|什么价|啥价|价钱|(?<![了过])好多钱(?!了)|收(多少|好多)|收费|费用|要钱|花钱|给钱|罚多少|罚款多少|罚几|免费(吗|不|嘛|的吗)|免不免费|工本费|交钱|花多少|要花钱|付费|几块钱|钱的事|收钱|交多少|门票|收不收钱|收不收|贵不贵|是不是免费|手续费|加钱|(要|需要|得)(缴|交)费|(缴|交)费(要)?多少",
+        r"多少钱|多少前|学费|保育费|保教费|托育费|伙食费|这个价|什么价|啥价|价钱|(?<![了过])好多钱(?!了)|收(多少|好多)|收费|费用|要钱|花钱|给钱|罚多少|罚款多少|罚几|免费(吗|不|嘛|的吗)|免不免费|工本费|交钱|花多少|要花钱|付费|几块钱|钱的事|收钱|交多少|(自己)?(出钱|掏钱|掏腰包)|自费(吗|不|嘛)|门票|收不收钱|收不收|贵不贵|是不是免费|手续费|加钱|(要|需要|得)(缴|交)费|(缴|交)费(要)?多少",
     ),
     (
         QuestionType.materials,
@@ -75,11 +75,16 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
         r"中午|营业时间|上班不|上班吗|假日|放假|延时服务|晚上(能|可以|还|有|开)|礼拜[六天日]|星期日|有开(吗|没|不|嘛)",
     ),
     # «网上在哪报»: where online is the online channel, not the hall (found before «在哪»).
-    (QuestionType.online, r"(网上|线上|手机上|app上|小程序上)(在|去|从)?(哪|什么地方)"),
+    (
+        QuestionType.online,
+        r"(网上|线上|手机上|app上|小程序上)(在|去|从)?(哪|什么地方)|(哪个|什么|哪些)(网站|网址|平台|app|小程序|公众号)"
+        # «在网上报名还是要去学校现场报»: online or in person asks about the online channel
+        r"|(网上|线上|手机上)[^，。？?,\s]{0,6}还是|还是[^，。？?,\s]{0,6}(网上|线上|手机上)",
+    ),
     (
         QuestionType.location,
         r"在哪|上哪|(在|去|到)(哪|那)点(?!钱|事|东西)|哪里办|哪儿办|去哪|(在|去)那个地方|哪里|哪儿|地址|地点|哪个窗口|什么地方|哪个部门|哪办|几号窗口|(那|哪|什么)个?窗口|几楼|哪个单位|哪个科|归哪|"
-        r"是在[^，。？?,\s能可]{1,6}办(吗|嘛|的吗)|是(去|在|到)[^，。？?,\s]{1,10}还是|^那(里|儿)办|是在[^，。？?,\s]{0,5}(中心|大厅|公所|局|所|街道|社区)(吗|嘛)|"
+        r"是在[^，。？?,\s能可]{1,6}办(吗|嘛|的吗)|是(去|在|到|回)[^，。？?,\s]{1,10}还是|^那(里|儿)办|是在[^，。？?,\s]{0,5}(中心|大厅|公所|局|所|街道|社区)(吗|嘛)|"
         # 那 typed for 哪 («失业登记在那办理»)
         # «城东街道能办不»: whether it is done at a place asks where
         r"(街道|社区|大厅|中心|派出所|局|所)(能|可以)(办|弄|申请|交)(不|吗|嘛)|(到|在|去)哪块|"
@@ -96,7 +101,7 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.online,
-        r"(网上|线上|手机上|用手机|app|小程序|掌上|微信上)((能不能|可不可以|能|可以|怎么|咋个?|如何)?(办|申请|弄|搞|整|查|做|操作|交|缴|报|改|处理|预约|激活|打印|开|挂失|补|认证|续|登记|签|审)|"
+        r"(网上|线上|手机上|用手机|app|小程序|掌上|微信上)(要|得|该)?((能不能|可不可以|能|可以|怎么|咋个?|如何)?(办|申请|弄|搞|整|查|做|操作|交|缴|报|改|处理|预约|激活|打印|开|挂失|补|认证|续|登记|签|审)|"
         r"[^，。？?,]{0,10}(吗|嘛|不(?=$|[，,。？?！!\s])|行不行|可不可以|成不成|得不得))|(app|小程序|公众号|12123)上|不用跑|在家办|网办|(手机|app|网上|线上)[^，。？?,]{0,3}刷脸|"
         r"手机(能|可以|能不能)|有没有(小程序|公众号|app)|(支付宝|微信)(能|可以|上)|不(去|跑|用去|用跑)现场|跑现场|在线|网路|远程|邮寄|在家能",
     ),
@@ -108,9 +113,11 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
     ),
     (
         QuestionType.steps,
-        r"流程|步骤|手续|程序|(怎么|怎样|咋|如何|么样)个?(才能|才可以|样才能|全部|一次性|都)?(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
+        r"流程|步骤|手续|程序|(怎么|怎样|咋|如何|么样)个?(才能|才可以|样才能|全部|一次性|都)?去?(办|弄|申请|操作|报名|考|补|换|交|缴|领|查|转|续|提取|取|开|注册|"
         r"报销|报|解|改|整|搞|落|注销|登记|登|备案|备|上|处理|填|做|续|绑|移|激活|打印|打出来|打出|提|挂失|挂|认定|认证|参保|开通|预约|迁|销|退|核验|"
-        r"更正|修改|纠正|投诉|举报|重置|找回)|"
+        r"更正|修改|纠正|变更|投诉|举报|重置|找回)|"
+        # «公租房怎么» once the name (…申请) is cut out: the how the citizen asked
+        r"(怎么|怎样|如何)(?=$|[\s，,。？?！!])|"
         r"(怎么|怎样|咋|如何)(给|帮|替|为)|(要|需要|得)(我们|我)?做(啥|什么|些什么|哪些)|"
         # «这个要我们自己去办吗»: who does what is how it is done
         r"(要|需要|得)(我们|我|自己)+(亲自)?去?(办|弄|跑)(吗|嘛|不)|"
@@ -130,6 +137,8 @@ _CUES: tuple[tuple[QuestionType, str], ...] = (
 BROAD_CUES = frozenset({QuestionType.steps, QuestionType.eligibility, QuestionType.overview})
 _NOUN_CUES = frozenset({"地址", "地点", "电话", "证件", "资料"})
 _CHANGED = re.compile("换|改|变更|迁|更正")
+# Cue words that ask nothing before these: whom one looks after, an impatient «在线等».
+_NOT_ASKED_AFTER = {"要带": re.compile("[孙孩娃小老宝]"), "在线": re.compile("等")}
 _COMPILED = tuple((question, re.compile(pattern, re.IGNORECASE)) for question, pattern in _CUES)
 # A bare amount («一个月多少»): a benefit on its own, the fee where a fee is asked too.
 _AMOUNT_ONLY = re.compile("每月多少|一个月多少|一年多少")
@@ -148,7 +157,7 @@ ALSO_RECORD = frozenset(
 # Words that ask or qualify but never name a service: what remains after removing them (and
 # punctuation) is the part of the message that could name an item.
 _FUNCTION_WORDS = (  # noqa: SIM905 (a word list reads better as text)
-    "请问|你好|您好|麻烦|问一下|问下|咨询|一下|我想|我要|想问|还有|那么|那个|这个|那|这|呢|吗|吧|啊|呀|嘛|哦|的|了|么|"
+    "请问|你好|您好|麻烦|在线等|问一下|问下|咨询|一下|我想|我要|想问|还有|那么|那个|这个|那|这|呢|吗|吧|啊|呀|嘛|哦|的|了|么|"
     "是不是|是否|可以|能不能|能否|需要|要|想|得|还|也|都|就|再|又|去|来|到|在|办理|办|弄|搞|做|"
     "怎么样|怎样|怎么|如何|咋|什么|啥|哪些|多少|几|有|没有|是|不是|我|你|您|他|她|我们|自己|本人|"
     "小孩|孩子|小朋友|老人|家人|别人|代办|代理|委托|外地|本地|异地|外省|本市|加急|急用|着急|"
@@ -263,6 +272,9 @@ def question_cue(text: str) -> QuestionType | None:
             before = text[max(0, match.start() - 4) : match.start()]
             if match.group() in _NOUN_CUES and _CHANGED.search(before):
                 continue  # «换个经营地址»: what the citizen wants changed, not what they ask
+            after = _NOT_ASKED_AFTER.get(match.group())
+            if after is not None and after.match(text, match.end()):
+                continue  # «他平时要带孙子», «在线等»: no question of papers or of going online
             if not any(start < match.end() and match.start() < end for _, start, end, _, _ in found):
                 specific = question not in BROAD_CUES and match.group() not in _NOUN_CUES
                 found.append((specific, match.start(), match.end(), priority, question))

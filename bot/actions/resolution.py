@@ -87,6 +87,11 @@ _PLACE = re.compile(
 )
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»,
 # «学校里还有个国家励志奖学金»).
+# «刚才那个…», «前面说的那个…», «回到贷款那个»: a word back to an item discussed before.
+REFERS_BACK = re.compile(
+    "(刚才|刚刚|前面|上面|一开始|最开始|开头|(之前|先前)(?=[说问讲提聊]))([说问讲提聊]过?)?的?(那个|那项|那件|那种)"
+    "|(回到|说回|再说)(刚才|前面|之前)?的?(?=.{1,8}?那个)"
+)
 _SWITCH = re.compile(r"^\W*(那(?![边里儿])|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
 _ANOTHER = re.compile("还有(个|一个|种|一种|项|一项)")
 _SEARCH_DEPTH = 5
@@ -164,7 +169,8 @@ _SETTLED_ASKS_ALONE = 4
 # «医保呢»: up to this many naming characters, «那X呢» puts X in the previous question's place.
 _SWAPPED_NAMING = 4
 # A procedure done to what was just named («户口也得销», «执照要换»).
-_ACTED_UPON = "[也都还]?(得|要|需要|该)?(去)?(销|注销|补|补办|换|迁|上|开|改|转|领)"
+_ACTS_ON = "(销|注销|补|补办|换|迁|上|开|改|转|领)"
+_ACTED_UPON = f"[也都还]?(没有?|未)?(得|要|需要|该)?(去)?{_ACTS_ON}"
 _CLAUSE = re.compile(r"[，,。；;！!？?\s]+")
 # Up to this many naming characters a message is about its matter, not its circumstances.
 SHORT_NAMING = 15
@@ -240,6 +246,7 @@ class Turn:
     offered: Sequence[str] = ()
     previous_text: str = ""  # the citizen's last earlier message that named something
     earlier_item: str | None = None  # the last item discussed, even if the context was dropped since
+    discussed: Sequence[str] = ()  # every item discussed before this message, the latest first
 
 
 @dataclass(frozen=True)
@@ -410,6 +417,9 @@ class Resolver:
         )
 
     def _resolve(self, turn: Turn) -> Decision:
+        back = self._referred_back(turn)
+        if back is not None:
+            return back
         decision = self._decide(turn)
         moved_on = self._moved_on(turn)
         if moved_on is not None:
@@ -585,6 +595,11 @@ class Resolver:
             part = naming_part(meant)
             picked = pick_offered(part or (compact if len(compact) <= 3 else ""), offered)
             takes_back = corrects(turn.text) and len(part) > 3
+            remedy = _remedy_words(turn.text)
+            if picked is not None and remedy is not None and not remedy.search(picked.name):
+                # «没丢 是到期了» after 居民身份证补领 alone was offered: 丢 names the button,
+                # but what happened (expired) asks for another procedure of the document.
+                picked = None
             if picked is not None and (
                 (len(offered) == 1 and self._names_more(turn.text, part, picked)) or takes_back
             ):
@@ -608,6 +623,25 @@ class Resolver:
                     and found.confidence >= NAMED_CONFIDENCE
                 ):
                     return replace(found, question=asked_about(turn, question))
+            if (
+                picked is not None
+                and len(offered) > 1
+                and turn.previous_text
+                and not turn.previous_text.startswith("/")
+            ):
+                # «就是个体户 一个卖衣服的小门面» after «准备注销» was offered 企业注销登记 and 歇业备案:
+                # read with the question it answers, the case names an item not offered
+                # (个体工商户注销登记), and the button the words picked is unlikely.
+                together, together_scores = self._retrieve(f"{turn.previous_text}，{turn.text}", question)
+                item = together.item or (together.candidates[0] if len(together.candidates) == 1 else None)
+                if (
+                    item is not None
+                    and item not in offered
+                    and together.confidence >= self._model.lone_answer_threshold
+                    and together_scores.get(picked.id, 0.0) < self._model.clarify_threshold
+                    and any(word in self._names(item) for word in self._words(turn.previous_text))
+                ):
+                    return Decision(Outcome.answer, asked_about(turn, question), item, how="with_previous")
             if picked is not None:
                 return Decision(
                     Outcome.answer, asked_about(turn, question), picked, confidence=1.0, how="picked"
@@ -617,7 +651,6 @@ class Resolver:
                 return Decision(
                     Outcome.answer, asked_about(turn, question), remedied, confidence=1.0, how="variant"
                 )
-            remedy = _remedy_words(turn.text)
             if (
                 remedy is not None
                 and (len(offered) == 1 or not any(remedy.search(item.name) for item in offered))
@@ -688,6 +721,11 @@ class Resolver:
                 decision.item in offered or decision.confidence >= NAMED_CONFIDENCE
             )
             if decision.outcome is Outcome.answer and alone:
+                return replace(decision, question=asked)
+            found_apart = {item.id for item in (decision.item, *decision.candidates) if item is not None}
+            if keeps_question(turn.text) and found_apart and not found_apart & set(turn.offered):
+                # «那上户口呢» after 出生医学证明 was offered: the same question of another
+                # matter, which its own words find; not read into the question it follows.
                 return replace(decision, question=asked)
             if turn.previous_text and not turn.previous_text.startswith("/"):
                 together, _ = self._retrieve(f"{turn.previous_text}，{turn.text}", question)
@@ -953,6 +991,14 @@ class Resolver:
         that name no item nor a certificate (契税发票, 病历; not 结婚证), with nothing else the
         wording lacks."""
         if question_cue(text) is not QuestionType.materials or len(naming_part(text)) > _BRING_NAMING:
+            return False
+        if any(
+            re.search(f"{_ACTS_ON}{re.escape(word)}", text)
+            for word in self._words(text)
+            if self._knowledge.in_some_name(word) and word not in self._names(current)
+        ):
+            # «销户口要带什么» after 丧葬补助金: what a procedure on another matter needs, not
+            # whether to bring one document.
             return False
         materials = self._knowledge.normalise("；".join(f"{m.name}{m.note or ''}" for m in current.materials))
         papers = "；".join(
@@ -1255,9 +1301,11 @@ class Resolver:
         if len(lacking(_asking_clause(text))) >= 2:
             return False
         matters = {term for term in lacked if self._knowledge.in_some_name(term)}
-        if any(re.search(f"{re.escape(term)}{_ACTED_UPON}", text) for term in matters):
-            # «户口也得销吧 在哪销» after 丧葬补助金: something is to be done to another matter
-            # the item's wording never mentions; not a detail of the item.
+        if any(
+            re.search(f"{re.escape(term)}{_ACTED_UPON}|{_ACTS_ON}{re.escape(term)}", text) for term in matters
+        ):
+            # «户口也得销吧 在哪销», «销户口要带什么» after 丧葬补助金: something is to be done
+            # to another matter the item's wording never mentions; not a detail of the item.
             return False
         return len(matters) < 2
 
@@ -1319,21 +1367,43 @@ class Resolver:
             decision.outcome is not Outcome.answer and earlier in decision.candidates
         ):
             return earlier
-        terms = [term for term in naming_terms(self._knowledge, turn.text) if not _circumstantial(term)]
-        # A lone character left of a question («…能弄不»: 不) names nothing.
-        words = _whole_words([term for term in terms if len(term) > 1 and self._knowledge.in_some_name(term)])
-
-        def holds_every_word(item: ServiceItem) -> bool:
-            names = self._knowledge.normalise("；".join(item.names))
-            return bool(words) and all(word in names for word in words)
-
-        if not holds_every_word(earlier):
+        words = self._name_words(turn.text)
+        if not self._holds_every_word(earlier, words):
             return None
         # «那医保备案手机上能弄不» after 跨省异地就医备案 and an honest no: 医保电子凭证激活,
         # found for «医保…手机上», never writes 备案.
         if decision.outcome is Outcome.answer and decision.item is not None and decision.item != earlier:
-            return earlier if not holds_every_word(decision.item) else None
+            return earlier if not self._holds_every_word(decision.item, words) else None
         return earlier
+
+    def _name_words(self, text: str) -> list[str]:
+        """The words of a message that some item's names write, its circumstances left out."""
+        terms = [term for term in naming_terms(self._knowledge, text) if not _circumstantial(term)]
+        # A lone character left of a question («…能弄不»: 不) names nothing.
+        return _whole_words([term for term in terms if len(term) > 1 and self._knowledge.in_some_name(term)])
+
+    def _holds_every_word(self, item: ServiceItem, words: Sequence[str]) -> bool:
+        names = self._knowledge.normalise("；".join(item.names))
+        return bool(words) and all(word in names for word in words)
+
+    def _referred_back(self, turn: Turn) -> Decision | None:
+        """«刚才那个身份证 换的话多少天能拿到手», «回到贷款那个 利息国家能贴多少»: the citizen
+        points back, by a word or two of its name, at an item the conversation was about. Of
+        those items (the one discussed now last), the first that retrieval finds for the rest
+        of the message, or whose names hold every word it names, is meant."""
+        if not turn.discussed or REFERS_BACK.search(turn.text) is None:
+            return None
+        rest = REFERS_BACK.sub("，", turn.text)
+        if not naming_part(rest):
+            return None  # «刚才那个要多少钱»: nothing to tell the items apart by
+        found, _ = self._retrieve(rest, question_for(replace(turn, text=rest)))
+        words = self._name_words(rest)
+        items = [item for item in map(self._knowledge.item, turn.discussed) if item is not None]
+        for item in sorted(items, key=lambda item: item.id == turn.current_item):
+            if item == found.item or item in found.candidates or self._holds_every_word(item, words):
+                asked = question_for(replace(turn, text=without_names(rest, item, runs=True)))
+                return Decision(Outcome.answer, asked, item, confidence=1.0, how="earlier")
+        return None
 
     def _names_its_channel(self, text: str, current: ServiceItem) -> bool:
         """Every thing the message names is letters or digits the current item's own wording

@@ -303,3 +303,25 @@ def test_a_loose_faq_pair_about_another_case_is_not_given(
     dispatcher = CollectingDispatcher()
     assert answer_from_faq(dispatcher, kb, text) is answered
     assert bool(dispatcher.messages) is answered
+
+
+async def test_a_question_that_ends_in_thanks_is_answered(installed: KnowledgeBase) -> None:
+    """«…注销户口需要带哪些东西呢 麻烦您了 谢谢» (DIET: thanks) asks; it was only thanked."""
+    tracker = recorded("materials_without_item")
+    tracker.latest_message["intent"] = {"name": "thanks", "confidence": 0.7}
+    tracker.latest_message["text"] = (
+        "您好 请问一下 我老伴上个月走了 去派出所注销户口需要带哪些东西呢 麻烦您了 谢谢"
+    )
+    messages, _ = await run(tracker)
+    assert messages[0].get("response") != "utter_thanks", messages
+    assert messages[0]["custom"]["type"] in ("answer", "clarify"), messages[0]
+
+
+async def test_a_person_asked_for_in_so_many_words_is_handed_over(installed: KnowledgeBase) -> None:
+    """«有没有活人在 喂喂» (DIET: a greeting) asks for a person, to the general queue."""
+    tracker = recorded("materials_without_item")
+    tracker.latest_message["intent"] = {"name": "greet", "confidence": 0.6}
+    tracker.latest_message["text"] = "有没有活人在 喂喂"
+    messages, _ = await run(tracker)
+    assert messages[0]["custom"]["type"] == "handoff", messages
+    assert messages[0]["custom"]["area"] == "other"

@@ -72,6 +72,13 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("孩子三点多就放学了 学校课后服务怎么报", QuestionType.steps), ("要去登记吗 怎么登", QuestionType.steps),
      ("最多能贷多少", QuestionType.benefit),
      ("医疗救助能救多少", QuestionType.benefit),  # what the relief covers
+     ("医疗救助能救助多少", QuestionType.benefit), ("要自己出钱吗", QuestionType.fee),
+     ("执照上的名字怎么变更", QuestionType.steps), ("企业年度报告在哪个网站上填报", QuestionType.online),
+     # online or in person asks about the online channel; back to school or to the bureau, where
+     ("小升初是在网上报名还是要去学校现场报啊", QuestionType.online),
+     ("是回学校开还是去教育局", QuestionType.location), ("资格认证 在手机上要怎么做", QuestionType.online),
+     # whom one looks after, an impatient «在线等»: no question of papers or of going online
+     ("周六社保那边开门不 他平时要带孙子", QuestionType.hours), ("失业金咋领 在线等", QuestionType.steps),
      ("我的社保交了几年", QuestionType.record), ("在哪里办", QuestionType.location),
      ("我在厂里上班，听说能领一笔补贴，有多少钱", QuestionType.benefit), ("要多久", QuestionType.time_limit),
      ("网上能办吗", QuestionType.online), ("不动产登记资料查询的咨询电话是多少", QuestionType.contact),
@@ -1642,3 +1649,63 @@ def test_a_wish_explained_about_the_item_discussed_asks_how(resolver: Resolver) 
 )
 def test_a_wish_told_without_a_question_asks_how(text: str, question: QuestionType) -> None:
     assert question_for(Turn(text, intent="ask_overview", last_question=QuestionType.steps)) is question
+
+
+def test_an_item_pointed_back_at_is_answered_past_the_one_discussed(resolver: Resolver) -> None:
+    """«刚才那个身份证 换的话多少天能拿到手» after 身份证换领 and then 户口簿: the earlier item,
+    by a word of its name; «刚才那个要多少钱» names nothing to tell them apart by."""
+    discussed = ("certificates.hukou_booklet_reissue", "certificates.id_card_renewal")
+    context = {"current_item": discussed[0], "discussed": discussed, "last_question": QuestionType.materials}
+    item, question = _decided(resolver, "刚才那个身份证 换的话多少天能拿到手", **context)
+    assert (item, question) == ("certificates.id_card_renewal", QuestionType.time_limit)
+    assert _decided(resolver, "刚才那个要多少钱", **context) == (discussed[0], QuestionType.fee)
+    item, _ = _decided(
+        resolver, "回到贷款那个 利息国家能贴多少", current_item="employment.one_time_startup_subsidy",
+        discussed=("employment.one_time_startup_subsidy", "employment.startup_guarantee_loan"),
+    )  # fmt: skip
+    assert item == "employment.startup_guarantee_loan"
+
+
+def test_a_procedure_on_another_document_is_no_detail_of_the_item(resolver: Resolver) -> None:
+    """«他户口还冇销 销户口要带么子» after 丧葬补助金 was answered with its materials."""
+    decision = resolver.decide(
+        Turn(
+            as_mandarin("他户口还冇销 销户口要带么子"),
+            current_item="social_security.funeral_and_survivor_benefit",
+            last_question=QuestionType.benefit,
+        )
+    )
+    assert decision.item is None or decision.item.id != "social_security.funeral_and_survivor_benefit"
+    found = [c.id for c in (decision.item, *decision.candidates) if c]
+    assert "certificates.death_hukou_cancellation" in found
+
+
+def test_what_did_not_happen_picks_no_button(resolver: Resolver) -> None:
+    """«冇丢 是到期哒» after 补领 alone was offered: not lost, expired, so 换领."""
+    offered = ["certificates.id_card_reissue"]
+    item, _ = _decided(resolver, "冇丢 是到期哒", offered=offered, last_question=QuestionType.materials)
+    assert item == "certificates.id_card_renewal"
+
+
+def test_the_case_told_read_with_the_question_beats_a_weak_button(resolver: Resolver) -> None:
+    """«就是个体户 一个卖衣服的小门面» after «准备注销» was offered 企业注销 and 歇业备案: 个体户
+    shares a word with 歇业备案's aliases, but with the question it names 个体工商户注销登记."""
+    item, _ = _decided(
+        resolver, "就是个体户 一个卖衣服的小门面", previous_text="生意做不下去了 准备注销 要怎么弄",
+        offered=["enterprise_licensing.enterprise_deregistration",
+                 "enterprise_licensing.business_suspension_filing"],
+        last_question=QuestionType.steps,
+    )  # fmt: skip
+    assert item == "enterprise_licensing.individual_business_deregistration"
+
+
+def test_that_x_after_a_button_is_about_x(resolver: Resolver) -> None:
+    """«那上户口呢» after 出生医学证明 was offered: not read into the question before."""
+    decision = resolver.decide(
+        Turn(
+            "那上户口呢", previous_text="刚生了二胎 出生医学证明去哪办", last_question=QuestionType.location,
+            offered=["healthcare.birth_medical_certificate_first_issue"],
+        )
+    )  # fmt: skip
+    found = [c.id for c in (decision.item, *decision.candidates) if c]
+    assert found and "healthcare.birth_medical_certificate_first_issue" not in found
