@@ -82,9 +82,10 @@ _WU = (
 _WU_WORDS = _WordTable(_WU)
 # Southwestern Mandarin (Yunnan, Guizhou, Sichuan): 哪样 for 什么, 哪点 for 哪里, 克 for 去;
 # Sichuan and Chongqing: 啷个 for 怎么, and the particle 噻 dropped.
-_SOUTHWEST_MARK = re.compile("哪样|哪点|克哪|[要得就]克|屋头|啷个|噻")
+_SOUTHWEST_MARK = re.compile("哪样|哪点|克哪|[要得就]克|屋头|啷个|噻|没得(单位|工作)|得不得行")
 _SOUTHWEST = (
     ("哪样", "什么"), ("哪点", "哪里"), ("屋头", "家里"), ("妹仔", "女儿"), ("啷个", "怎么"), ("噻", ""),
+    ("没得单位", "没有单位"), ("没得工作", "没有工作"), ("得不得行", "行不行"),
 )  # fmt: skip
 _SOUTHWEST_WORDS = _WordTable(_SOUTHWEST)
 # 克 for 去 before where one goes or what one does there, or after «要/得/就» (not 千克, 克服).
@@ -144,6 +145,23 @@ _SPACED_CHUNK = 2.5
 _SPACED_MIN = 3
 _CJK = "\u4e00-\u9fff"
 _SPACE_BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])\\s+(?=[{_CJK}])")
+# Internet fillers that name and ask nothing («家人们», «yyds», «栓Q»), and pinyin initials
+# typed for a document («sfz要重新弄一张»).
+_NET_FILLER = re.compile("家人们|yyds|绝绝子|栓q|蚌埠住了|求科普|急急急", re.IGNORECASE)
+_INITIALS = {
+    "sfz": "身份证",
+    "gjj": "公积金",
+    "sbk": "社保卡",
+    "ybk": "医保卡",
+    "jsz": "驾驶证",
+    "hkb": "户口本",
+}
+_INITIALS_TYPED = re.compile(f"(?<![a-z])({'|'.join(_INITIALS)})(?![a-z])", re.IGNORECASE)
+# Shanxi and Inner Mongolia: 甚 for 什么 after what one brings or does («带些甚», not 甚至);
+# 咋介 for 怎么.
+_SHEN = re.compile("(?<=[带要拿交办备做干些填])甚(?!至)")
+# 仔 for a son after whose he is («我仔能不能在这边上小学», Guangdong and Guangxi), not 仔细.
+_SON = re.compile("(?<=[我你他她俺])仔(?!细)")
 # Taiwan's standard forms that OpenCC's t2s keeps (身分證 → 身分证), also a common mistype here,
 # and a character citizens often write for the one it looks like (户口薄 for 户口簿).
 _VARIANTS = (("身分证", "身份证"), ("户口薄", "户口簿"))
@@ -180,7 +198,9 @@ def as_mandarin(text: str) -> str:
     if _I_AS_E.search(simplified):
         simplified = _MY_AS_E.sub("的", _I_AS_E.sub("我", simplified))
     simplified = _MA.sub("吗", _HOW_LONG.sub("多久", _HOW_MUCH.sub("多少", simplified)))
-    simplified = _SPLIT.sub("", simplified)
+    simplified = _SON.sub("儿子", _SPLIT.sub("", simplified))
+    simplified = _SHEN.sub("什么", simplified.replace("咋介", "怎么"))
+    simplified = _INITIALS_TYPED.sub(lambda m: _INITIALS[m.group(1).lower()], _NET_FILLER.sub("", simplified))
     for variant, standard in _VARIANTS:
         simplified = simplified.replace(variant, standard)
     if traditional:

@@ -31,6 +31,7 @@ from bot.actions.question_cues import (
     ALSO_RECORD,
     after_done,
     after_settled,
+    asked_instead,
     asks_bare_amount,
     asks_form_of_paper,
     asks_only,
@@ -83,15 +84,17 @@ _PLACE = re.compile(
     "(北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南|广东|海南|四川|"
     "贵州|云南|陕西|甘肃|青海|台湾|内蒙古|广西|西藏|宁夏|新疆|香港|澳门)(省|市|人)?|.{1,3}(街道|镇|乡)|(?!夜市|超市|菜市|集市|早市|股市).{1,4}(省|市|县)|老家|家乡|外省|外市|内地|大陆|国内|国外|境外|.{0,2}(园区|工业园|产业园|开发区|工业区)|"
     # «他是本区的», «我在隔壁区»: whose district, not a matter
-    "(本|这|我们|咱们?|外|隔壁|邻|其他|别的)(区|县|镇|乡|村)|本地|当地|外地"
+    "(本|这|我们|咱们?|外|隔壁|邻|其他|别的)(区|县|镇|乡|村|街)|本地|当地|外地|县城|城区|市区|"
+    # «从老家县里迁过来», «在城里买了房»
+    "(县|乡|村|镇|城|市|区)(里|上)|乡下"
 )
-# Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»,
-# «学校里还有个国家励志奖学金»).
 # «刚才那个…», «前面说的那个…», «回到贷款那个»: a word back to an item discussed before.
 REFERS_BACK = re.compile(
     "(刚才|刚刚|前面|上面|一开始|最开始|开头|(之前|先前)(?=[说问讲提聊]))([说问讲提聊]过?)?的?(那个|那项|那件|那种)"
     "|(回到|说回|再说)(刚才|前面|之前)?的?(?=.{1,8}?那个)"
 )
+# Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»,
+# «学校里还有个国家励志奖学金»).
 _SWITCH = re.compile(r"^\W*(那(?![边里儿])|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
 _ANOTHER = re.compile("还有(个|一个|种|一种|项|一项)")
 _SEARCH_DEPTH = 5
@@ -100,7 +103,7 @@ _SEARCH_DEPTH = 5
 _COUNT = re.compile("[一二两三四五六七八九十百千几半每0-9]")
 _ASKING_PIECE = re.compile("[哪啥吗呢么]")
 # Words that point back at what was said («原来那张丢了»), never at another matter.
-_POINTING = re.compile("[那这][张个本份件边里儿]|原来|之前|以前|先前|上次")
+_POINTING = re.compile("[那这][张个本份件边里儿辆套]|原来|之前|以前|先前|上次")
 # A wish stated anew («挂失完了想补张新卡», «生意不好想先停一段时间»): a matter of its own,
 # not a detail of the one being discussed («我想问下…» only asks).
 _WISH = re.compile("(?<!不)(?<!是)想(?!先?(问|请问|了解|咨询|知道|确认|打听|打电话|打过去|看看))")
@@ -125,7 +128,7 @@ _VARIANTS = (
     ),
     (
         re.compile("头一回|第一次|首次|初次|没办过|没拿过|没领过|新办|刚出生|刚生下来"),
-        re.compile("首次|初次|申领"),
+        re.compile("首次|初次|申领|(?<!再次)签发"),
     ),
 )
 
@@ -187,9 +190,9 @@ _CIRCUMSTANCE = re.compile(
     "儿子|女儿|老婆|老公|媳妇|爸爸|妈妈|父亲|母亲|爷爷|奶奶|外公|外婆|家长|同事|朋友|老乡|员工|中心|大厅|"
     # kin as citizens write them: 小舅子, 表哥, 二姨, 堂妹, 姑父, 侄女, 外甥…
     "(小|大|二|三|老|表|堂)?(舅|姨|叔|伯|姑|婶|嫂|哥|姐|弟|妹|侄|甥|孙)(子|妈|父|母|夫|姐|哥|弟|妹|女|儿|媳妇)?|"
-    "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|"
+    "舅舅|叔叔|伯伯|姑姑|婶婶|外甥女?|外孙女?|亲戚|邻居|房东|老板|师傅|徒弟|老师|班主任|校长|"
     "太太|丈夫|先生|妻子|爱人|对象|男朋友|女朋友|未婚妻|未婚夫|本地人|外地人|外国人|"
-    "婆婆|公公|公婆|岳父|岳母|丈母娘|老丈人|老伴|儿媳妇?|女婿|老人家|长辈|老一辈|"
+    "婆婆|公公|公婆|岳父|岳母|丈母娘|老丈人|老伴|老头|老头子|老太婆|老婆子|儿媳妇?|女婿|老人家|长辈|老一辈|"
     # what they cannot do themselves («他们不太会用手机»)
     "不?(太|大)?(会|懂)用?|不方便|不识字|"
     "老大|老二|老三|老小|大宝|二宝|三宝|小宝|闺女|丫头|小孩|娃儿|娃娃|小娃|宝宝|"
@@ -200,7 +203,11 @@ _CIRCUMSTANCE = re.compile(
     # and the plain act of getting a paper done («办证的派出所»), which names no paper
     "办证|办事|办手续|"
     # leaving a job, which is the case of what is asked («离职了想领失业金»), not a matter
-    "离职|辞职|辞工"
+    "离职|辞职|辞工|"
+    # how much of something («能补贴一部分»)
+    "(一|大|小)?部分|一半|"
+    # who they are («我是瑶族的», «彝族»)
+    ".{1,2}族"
 )
 # Up to this many naming characters, a materials question names what to bring, not a matter.
 _BRING_NAMING = 6
@@ -420,6 +427,12 @@ class Resolver:
         back = self._referred_back(turn)
         if back is not None:
             return back
+        current = self._knowledge.item(turn.current_item) if turn.current_item else None
+        instead = asked_instead(turn.text)
+        if current is not None and instead and not self._lacked_name_words(instead, current):
+            asked = question_cue(instead)
+            if asked is not None:  # «不是问材料 是问要几天才开得出来»: the same item
+                return Decision(Outcome.answer, asked, current, confidence=1.0, how="follow_up")
         decision = self._decide(turn)
         moved_on = self._moved_on(turn)
         if moved_on is not None:
@@ -470,7 +483,15 @@ class Resolver:
             # one?» and keeps the question asked before).
             rest = without_names(turn.text, decision.item, runs=True)
             cue = question_cue(rest)
-            only_named = cue is None and question_cue(turn.text) is not None and naming_part(rest)
+            # But an alias that is a question written out whole («…两口子工资都不高 公租房怎么申请»)
+            # asks what it asks, beside the citizen's case.
+            asked_by_alias = any(name in turn.text and question_cue(name) for name in decision.item.aliases)
+            only_named = (
+                cue is None
+                and question_cue(turn.text) is not None
+                and naming_part(rest)
+                and not asked_by_alias
+            )
             # «公积金咋转过来» for the alias 外地公积金转过来: the cut leaves the citizen's own
             # «咋», so the cue the whole message read («咋转») is theirs and stands.
             straddled = only_named and asks_something(rest)
@@ -786,6 +807,16 @@ class Resolver:
             variant = self._variant(turn, current, question)
             if variant is not None:
                 return variant
+            remedy = _remedy_words(turn.text)
+            if (
+                remedy is not None
+                and remedy.search(current.name)
+                and not asks_something(turn.text)
+                and not self._names_another_matter(turn.text, current)
+            ):
+                # «他们两个从来没办过这个证» after 往来港澳通行证签发: the case the item is for,
+                # told without a question of its own.
+                return Decision(Outcome.answer, question, current, confidence=1.0, how="follow_up")
         if current is not None and keeps_question(turn.text) and turn.previous_text:
             # «那养老保险呢» after «换工作去了外省，医保怎么转过去»: the new words in the frame of
             # the previous question, for an item other than the current one that they name.
@@ -1382,6 +1413,12 @@ class Resolver:
         # A lone character left of a question («…能弄不»: 不) names nothing.
         return _whole_words([term for term in terms if len(term) > 1 and self._knowledge.in_some_name(term)])
 
+    def _lacked_name_words(self, text: str, current: ServiceItem) -> list[str]:
+        """Words of the text that name matters (some item's names hold them) and the current
+        item's wording lacks («是问结婚证要多少钱»: 结婚证), not details («我天天要跑车»)."""
+        about = self._knowledge.about(current)
+        return [w for w in self._words(text) if self._knowledge.in_some_name(w) and w not in about]
+
     def _holds_every_word(self, item: ServiceItem, words: Sequence[str]) -> bool:
         names = self._knowledge.normalise("；".join(item.names))
         return bool(words) and all(word in names for word in words)
@@ -1654,7 +1691,7 @@ def _circumstantial(term: str) -> bool:
 
 
 # «开个水果店», «奶茶铺», «卖烤冷面»: what a shop sells tells which business, not which matter.
-_SHOP = "[店铺馆摊档]"
+_SHOP = "[店铺馆摊档廊]"
 
 
 def _kind_of_business(term: str, text: str) -> bool:
@@ -1923,7 +1960,8 @@ def document_terms(knowledge: KnowledgeBase, text: str, terms: Sequence[str]) ->
             # 执业|证 and 锅炉工|证在 stay as cut).
             document = terms[n - 1] + term[0]
             term = document if document in text else term
-        if _DOCUMENT.search(term) and not _ANY_DOCUMENT.match(term):
+        # «学校老师喊我…»: the teacher who sent the citizen is no profession sought
+        if _DOCUMENT.search(term) and not _ANY_DOCUMENT.match(term) and not _circumstantial(term):
             found.append(term)
     return found
 

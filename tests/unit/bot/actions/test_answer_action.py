@@ -325,3 +325,14 @@ async def test_a_person_asked_for_in_so_many_words_is_handed_over(installed: Kno
     messages, _ = await run(tracker)
     assert messages[0]["custom"]["type"] == "handoff", messages
     assert messages[0]["custom"]["area"] == "other"
+
+
+def test_asking_whether_this_is_how_they_work_is_a_complaint(installed: KnowledgeBase) -> None:
+    """«…打电话也没人接 你们就是这样办事的？» about the item discussed: venting, not a question."""
+    tracker = recorded("fee_follow_up")
+    tracker.latest_message["intent"] = {"name": "complaint", "confidence": 0.8}
+    tracker.latest_message["text"] = (
+        "三月份就把材料交上去了 到现在一分钱没见到 打电话也没人接 你们就是这样办事的？"
+    )
+    dispatcher = CollectingDispatcher()
+    assert question_in_disguise(dispatcher, tracker) is None, dispatcher.messages

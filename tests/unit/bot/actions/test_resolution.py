@@ -79,6 +79,10 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("是回学校开还是去教育局", QuestionType.location), ("资格认证 在手机上要怎么做", QuestionType.online),
      # whom one looks after, an impatient «在线等»: no question of papers or of going online
      ("周六社保那边开门不 他平时要带孙子", QuestionType.hours), ("失业金咋领 在线等", QuestionType.steps),
+     # a question word alone: the fee, online; where papers go; binding on the phone
+     ("钱呢", QuestionType.fee), ("网上呢", QuestionType.online),
+     ("他人还在老家呢 网上？", QuestionType.online),
+     ("材料交哪", QuestionType.location), ("手机上咋绑", QuestionType.online),
      ("我的社保交了几年", QuestionType.record), ("在哪里办", QuestionType.location),
      ("我在厂里上班，听说能领一笔补贴，有多少钱", QuestionType.benefit), ("要多久", QuestionType.time_limit),
      ("网上能办吗", QuestionType.online), ("不动产登记资料查询的咨询电话是多少", QuestionType.contact),
@@ -1709,3 +1713,77 @@ def test_that_x_after_a_button_is_about_x(resolver: Resolver) -> None:
     )  # fmt: skip
     found = [c.id for c in (decision.item, *decision.candidates) if c]
     assert found and "healthcare.birth_medical_certificate_first_issue" not in found
+
+
+@pytest.mark.parametrize(
+    ("text", "current", "expected"),
+    [
+        (
+            "不是问材料 是问要几天才开得出来 厂里等着要",
+            "education.graduation_certificate_loss",
+            QuestionType.time_limit,
+        ),
+        (
+            "不是问带哪样 是问补好要等几天 我天天要跑车",
+            "transport.vehicle_plate_reissue",
+            QuestionType.time_limit,
+        ),
+    ],
+)
+def test_a_correction_of_the_question_alone_keeps_the_item(
+    resolver: Resolver, text: str, current: str, expected: QuestionType
+) -> None:
+    """«不是问材料 是问要几天»: the same item, another question (it was an honest no)."""
+    assert _decided(resolver, text, current_item=current, last_question=QuestionType.materials) == (
+        current,
+        expected,
+    )
+    # a question about another matter is no correction of the question alone
+    other = _decided(resolver, "不是问材料 是问结婚证要多少钱", current_item=current)
+    assert other[0] != current
+
+
+def test_a_short_that_x_with_more_told_keeps_the_question(resolver: Resolver) -> None:
+    """«医保呢 也是在那边交的» after 养老保险转移 was answered with 养老保险 again."""
+    item, question = _decided(
+        resolver, "医保呢 也是在那边交的", current_item="social_security.pension_transfer",
+        previous_text="在浙江厂里干了六年 现在回贵州老家了 那边交的养老保险咋个转回来",
+        last_question=QuestionType.steps,
+    )  # fmt: skip
+    assert (item, question) == ("healthcare.medical_insurance_transfer", QuestionType.steps)
+
+
+def test_the_case_an_item_is_for_told_alone_goes_on_with_it(resolver: Resolver) -> None:
+    """«他们两个从来没办过这个证» after 往来港澳通行证签发: first issue is what it is for;
+    asked with another document named («护照第一次办得准备啥»), it is not."""
+    current = {"current_item": "certificates.hk_macau_permit", "last_question": QuestionType.steps}
+    assert _decided(resolver, "他们两个从来没办过这个证", **current) == (
+        "certificates.hk_macau_permit",
+        QuestionType.steps,
+    )
+    item, _ = _decided(
+        resolver,
+        "对了我闺女九月去英国读书 护照第一次办得准备啥",
+        current_item="certificates.temporary_id_card",
+    )
+    assert item != "certificates.temporary_id_card"
+
+
+def test_an_alias_that_is_a_question_asks_it_beside_the_case(resolver: Resolver) -> None:
+    """«一家三口租房住 两口子工资都不高 公租房怎么申请»: the alias «公租房怎么申请» asks how."""
+    assert _decided(resolver, "一家三口租房住 两口子工资都不高 公租房怎么申请") == (
+        "housing.public_rental_housing_application",
+        QuestionType.steps,
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["在城里买了房 想把户口从老家县里迁过来 需要走什么流程",
+     "我送外卖的 社保是自己交的 听说灵活就业的能补贴一部分 要怎么申请",
+     "我 彝族 刚从山上下来 没有工作 想找工作 哪里可以介绍"],
+)  # fmt: skip
+def test_where_who_and_how_much_are_the_citizens_case(resolver: Resolver, text: str) -> None:
+    """县里, 彝族 and 一部分 were read as matters the guide lacks (an honest no)."""
+    decision = resolver.decide(Turn(as_mandarin(text)))
+    assert decision.outcome is not Outcome.honest_no, decision
