@@ -775,6 +775,10 @@ class Resolver:
             )
             and not (decision.item is not None and _same_document(decision.item, current))
             and not self._topic_named_elsewhere(turn.text, current)
+            and not (
+                _remedies_instead(turn.text, decision.item, current)
+                and self._variant(turn, current, question) is None
+            )
         ):
             # «考试要交多少钱» after 网约车驾驶员证: retrieval's confident other item is named by
             # nothing the citizen wrote beyond what the current item says too. Another procedure
@@ -1392,8 +1396,8 @@ class Resolver:
         context was dropped, but the words are those of the item discussed before it, which
         retrieval offers among others or whose names hold every word that names something."""
         earlier = self._knowledge.item(turn.earlier_item) if turn.earlier_item else None
-        if earlier is None:
-            return None
+        if earlier is None or _of_another_rank(" ".join(self._words(turn.text)), earlier):
+            return None  # «那一级建造师注册呢» after 二级建造师注册: not that item again
         if decision.item == earlier or (
             decision.outcome is not Outcome.answer and earlier in decision.candidates
         ):
@@ -1450,10 +1454,17 @@ class Resolver:
             for term in naming_terms(self._knowledge, text)
             if _CHANNEL_NAME.fullmatch(term) or self._knowledge.is_common_noun(term)
         ]
-        if not terms or not all(_CHANNEL_NAME.fullmatch(term) for term in terms):
-            return False
+        channels = [term for term in terms if _CHANNEL_NAME.fullmatch(term)]
         wording = self._knowledge.normalise(current.model_dump_json())
-        return all(self._knowledge.normalise(term) in wording for term in terms)
+        if not channels or not all(self._knowledge.normalise(term) in wording for term in channels):
+            return False
+        # A word written as part of the channel's name («交管12123»), where the wording has it so.
+        written = self._knowledge.normalise(text)
+        return all(
+            any(f"{term}{channel}" in written and f"{term}{channel}" in wording for channel in channels)
+            for term in terms
+            if term not in channels and len(term) > 1  # a lone character («换») names nothing
+        )
 
     def _topic_named_elsewhere(self, text: str, current: ServiceItem) -> bool:
         """The message opens on another item's own name or alias, one the current item's names
@@ -1850,6 +1861,19 @@ def _remedy_among(text: str, offered: Sequence[ServiceItem]) -> ServiceItem | No
         return None
     named = [item for item in offered if remedy.search(item.name)]
     return named[0] if len(named) == 1 else None
+
+
+def _remedies_instead(text: str, item: ServiceItem | None, current: ServiceItem) -> bool:
+    """What the message says happened to a document is remedied by the item found, not by the
+    current one («户口本很旧了 烂了 能换新的吗» after 户口登记项目变更: 户口簿补领换领), unless
+    the current one's document has its own item for it (出生医学证明补发)."""
+    remedy = _remedy_words(text)
+    return (
+        item is not None
+        and remedy is not None
+        and bool(remedy.search(item.name))
+        and not remedy.search(current.name)
+    )
 
 
 def _same_document(item: ServiceItem, other: ServiceItem) -> bool:

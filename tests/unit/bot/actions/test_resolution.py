@@ -1787,3 +1787,41 @@ def test_where_who_and_how_much_are_the_citizens_case(resolver: Resolver, text: 
     """县里, 彝族 and 一部分 were read as matters the guide lacks (an honest no)."""
     decision = resolver.decide(Turn(as_mandarin(text)))
     assert decision.outcome is not Outcome.honest_no, decision
+
+
+def test_what_happened_is_remedied_by_the_item_found_when_the_current_has_none(resolver: Resolver) -> None:
+    """«户口本很旧了 烂了 能换新的吗» after 户口登记项目变更: 户口簿补领换领 (it was the current
+    item again); «原来那张…弄丢了» after 出生医学证明首次签发 stays with its own 补发."""
+    item, _ = _decided(
+        resolver, "户口本很旧了 烂了 能换新的吗", current_item="certificates.hukou_registration_change"
+    )
+    assert item == "certificates.hukou_booklet_reissue"
+    item, _ = _decided(
+        resolver,
+        "原来那张上户口的时候弄丢了",
+        current_item="healthcare.birth_medical_certificate_first_issue",
+    )
+    assert item == "healthcare.birth_medical_certificate_reissue"
+
+
+def test_the_channel_named_with_its_prefix_is_the_current_items(resolver: Resolver) -> None:
+    """«网上可以换不 交管12123那个» after 驾驶证换证: the app the item is done on (交管 was read
+    as a matter, and 驾驶人信息变更 answered)."""
+    item, question = _decided(
+        resolver, "网上可以换不 交管12123那个", current_item="transport.driving_license_renewal",
+        last_question=QuestionType.materials,
+    )  # fmt: skip
+    assert (item, question) == ("transport.driving_license_renewal", QuestionType.online)
+
+
+def test_another_grade_is_not_the_item_discussed_before(resolver: Resolver) -> None:
+    """«那一级建造师注册呢» after 二级建造师注册 (DIET unsure): the guide lacks it."""
+    decision = resolver.decide(
+        Turn(
+            "那一级建造师注册呢", current_item="qualification.second_class_constructor_registration",
+            earlier_item="qualification.second_class_constructor_registration",
+            previous_text="二级建造师考过了 注册咋弄", last_question=QuestionType.steps,
+            intent="nlu_fallback",
+        )
+    )  # fmt: skip
+    assert decision.outcome is Outcome.honest_no, decision
