@@ -364,3 +364,27 @@ async def test_an_unsure_intent_telling_the_case_of_the_item_discussed_goes_on_w
     [message], slots = await run(ActionFallback(), state)
     assert message["custom"]["type"] == "answer", message
     assert slots["service_item"] == item and slots["question_type"] == "materials"
+
+
+async def test_an_unsure_message_asking_for_a_person_is_handed_over(installed: KnowledgeBase) -> None:
+    """«医保报销的钱拖了半年还没打到卡上 什么效率 给我转人工» (DIET unsure) got a yes-or-no guess
+    at 医疗保险关系转移; a person asked for in so many words is handed over."""
+    ranking = [{"name": "nlu_fallback", "confidence": 0.45}, {"name": "ask_overview", "confidence": 0.3}]
+    state = tracker(
+        "医保报销的钱拖了半年还没打到卡上 什么效率 给我转人工", "nlu_fallback", intent_ranking=ranking
+    )
+    [message], _ = await run(ActionFallback(), state)
+    assert message["custom"]["type"] == "handoff", message
+    assert message["custom"]["reason"] == "request_human"
+
+
+async def test_a_handoff_right_after_candidates_goes_to_their_area(installed: KnowledgeBase) -> None:
+    """«派出所一直说等通知…给我转人工» right after 居住证申领 was offered: 证件, not «other»."""
+    state = tracker(
+        "派出所一直说等通知 打电话也冇人接 太离谱了 给我转人工",
+        "request_human",
+        slots={"candidates": ["certificates.residence_permit"]},
+    )
+    [message], _ = await run(ActionRequestHuman(), state)
+    assert message["custom"]["type"] == "handoff", message
+    assert message["custom"]["area"] == "certificates"
