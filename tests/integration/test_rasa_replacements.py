@@ -111,7 +111,7 @@ def model_parse(settings: Settings, text: str) -> dict[str, Any]:
 def test_running_server_parses_as_stock_rasa_does(system: tuple[Settings, Supervisor]) -> None:
     settings, supervisor = system
     texts = varied_texts()
-    assert 120 <= len(texts) <= 140
+    assert 120 <= len(texts) <= 170  # three of each dev singles file (five batches) and the short texts
     stock = stock_parses(settings, model_of(supervisor), texts)
     assert len(stock) == len(texts)
     status_before = httpx.get(f"{settings.rasa_url}/status", timeout=10).json()
