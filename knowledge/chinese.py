@@ -162,6 +162,28 @@ _INITIALS_TYPED = re.compile(f"(?<![a-z])({'|'.join(_INITIALS)})(?![a-z])", re.I
 _SHEN = re.compile("(?<=[带要拿交办备做干些填])甚(?!至)")
 # 仔 for a son after whose he is («我仔能不能在这边上小学», Guangdong and Guangxi), not 仔细.
 _SON = re.compile("(?<=[我你他她俺])仔(?!细)")
+# Northeastern, Beijing and Tianjin words, which no other Mandarin writes for anything else
+# («老妹儿 俺身份证整丢了 咋整», «您受累 甭让我跑了», Tianjin's «嘛手续»).
+_NORTH = (
+    ("啥玩意儿", "什么"), ("啥玩意", "什么"), ("嘎哈", "干什么"), ("干哈", "干什么"), ("您受累", "麻烦您"),
+    ("老妹儿", ""), ("老铁", ""), ("倍儿", "很"), ("甭", "不用"), ("整丢", "弄丢"), ("整没了", "弄丢了"),
+)  # fmt: skip
+_NORTH_WORDS = _WordTable(_NORTH)
+# Tianjin's 嘛 for 什么 before what one brings or does; 贼 for «very» before how it is; the
+# 儿 of 房本儿, 到点儿 (not of 女儿, 幼儿园).
+_WHAT_MA = re.compile("嘛(?=手续|材料|东西|证|条件|流程|时候|地方|文件|资料)")
+_VERY_ZEI = re.compile("贼(?=[困难横慢快贵急烦费坑好差])")
+_ERHUA = re.compile("(?<=[本点块])儿")
+# 多钱 for 多少钱 («多钱», «一个月给多钱»), not «很多钱», «花了好多钱».
+_HOW_MUCH_MONEY = re.compile("(?<![很好许太挺些老这那么不多大])多钱")
+# Voice input: a phrase said twice («怎么办怎么办», «在哪查在哪查»), and the characters the
+# recogniser hears for the words of a service (怎么半 for 怎么办, 人证 for 认证, 才料 for 材料).
+_SAID_TWICE = re.compile(r"([\u4e00-\u9fff]{3,6})[\s，,]?\1|([\u4e00-\u9fff]{2})\2")
+_BAN = re.compile("(?<=[么咋要去能来新给帮好先再])半(?![年天月个小夜价路山岛拉])|半(?=理)")
+_HEARD = (("才料", "材料"), ("保线", "保险"), ("养老经", "养老金"), ("慢性并", "慢性病"))
+_RENZHENG = re.compile("(?<=[要去做办的年])人证|(?<=[那这]个)人证")
+# 撒 for 啥 (Sichuan, Chongqing) after what one brings or does («要带撒»).
+_SA = re.compile("(?<=[带要干做弄整交拿])撒")
 # Taiwan's standard forms that OpenCC's t2s keeps (身分證 → 身分证), also a common mistype here,
 # and a character citizens often write for the one it looks like (户口薄 for 户口簿).
 _VARIANTS = (("身分证", "身份证"), ("户口薄", "户口簿"))
@@ -201,7 +223,10 @@ def as_mandarin(text: str) -> str:
     simplified = _SON.sub("儿子", _SPLIT.sub("", simplified))
     simplified = _SHEN.sub("什么", simplified.replace("咋介", "怎么"))
     simplified = _INITIALS_TYPED.sub(lambda m: _INITIALS[m.group(1).lower()], _NET_FILLER.sub("", simplified))
-    for variant, standard in _VARIANTS:
+    simplified = _ERHUA.sub("", _VERY_ZEI.sub("很", _WHAT_MA.sub("什么", _NORTH_WORDS.replace(simplified))))
+    simplified = _HOW_MUCH_MONEY.sub("多少钱", _SA.sub("啥", simplified))
+    simplified = _RENZHENG.sub("认证", _BAN.sub("办", _SAID_TWICE.sub(lambda m: m[1] or m[2], simplified)))
+    for variant, standard in (*_VARIANTS, *_HEARD):
         simplified = simplified.replace(variant, standard)
     if traditional:
         simplified = _TAIWAN_WORDS.replace(simplified)

@@ -201,7 +201,12 @@ def test_the_question_is_read_from_the_wording_last_cue_first(
     assert question_cue(text) is question
 
 
-@pytest.mark.parametrize("text", ["那要多少钱？", "在哪里办", "小孩也一样吗", "要多久能拿到", "几点下班"])
+@pytest.mark.parametrize(
+    "text",
+    ["那要多少钱？", "在哪里办", "小孩也一样吗", "要多久能拿到", "几点下班",
+     # how long it takes when all goes normally, once the papers are in (after a complaint)
+     "那正常审核得多久", "那材料齐了要好久办得下来"],
+)  # fmt: skip
 def test_elliptical_follow_ups_name_nothing(text: str) -> None:
     assert naming_part(text) == ""
 
