@@ -70,7 +70,9 @@ class _WordTable:
 _CANTONESE_WORDS = _WordTable(_CANTONESE)
 # Words only Wu (Shanghai, Zhejiang) writes: where one appears, the Wu table applies (伊, 个 and
 # 伐 are other words in Mandarin: 伊犁, 一个, 采伐).
-_WU_MARK = re.compile("阿拉|哪能|[伐勿弗]$|[伐勿弗][ ，。？！?!]|伊拉|事体|呒没|几钿|号头|侬|覅|搿|清爽|囡")
+_WU_MARK = re.compile(
+    "阿拉|哪能(?=[弄办搞做样个])|[伐勿弗]$|[伐勿弗][ ，。？！?!]|伊拉|事体|呒没|几钿|号头|侬|覅|搿|清爽|囡"
+)
 _WU = (
     ("哪能弄", "怎么办"), ("哪能办", "怎么办"), ("哪能", "怎么"), ("阿拉", "我们"), ("伊拉", "他们"),
     ("侬", "你"), ("伊", "他"), ("个事体", "的事情"), ("事体", "事情"), ("呒没", "没有"),

@@ -379,7 +379,12 @@ class Resolver:
         if not self._referrals.any_named_in(text):
             return decision
         item = decision.item
-        for clause in _asked_clauses(text, self._names_a_thing):
+        clauses = _asked_clauses(text, self._names_a_thing)
+        if decision.outcome is not Outcome.answer:
+            # «老小区想加装电梯 政府有补贴吗»: the clause that asks says only «有补贴吗»; with no
+            # item found for it, the matter is the one the message names before.
+            clauses = [*clauses, text]
+        for clause in clauses:
             for referral, words in self._referrals.named_in(clause):
                 if self._knowledge.items_named_with(self._knowledge.normalise(words)):
                     continue  # the guide holds it after all (an imported catalog may)
@@ -1562,8 +1567,15 @@ class Resolver:
             # «我的社保交了几年»: of the items found, the one whose name says it looks records up
             # (where and how to look one's own record up is the answer to every such question).
             # Several lookups found: the one retrieval finds likely when no other is.
+            # A lookup of another matter is no answer («护照材料交上去十天了 咋查办好没有» is not
+            # 参保记录查询): its names hold a naming word of the message.
             lookups = sorted(
-                (n for n, hit in enumerate(hits) if _LOOKUP.search(hit.names_text)), key=lambda n: -scores[n]
+                (
+                    n
+                    for n, hit in enumerate(hits)
+                    if _LOOKUP.search(hit.names_text) and any(term in hit.names_text for term in terms)
+                ),
+                key=lambda n: -scores[n],
             )
             if lookups and (
                 len(lookups) == 1

@@ -124,6 +124,9 @@ from knowledge.chinese import as_mandarin
         ("办个残疾人证 一个半月 要半年", "办个残疾人证 一个半月 要半年"),
         ("谢谢谢谢", "谢谢"),
         ("交管12123", "交管12123"),
+        # Mandarin «在哪能» is where one can, not Wu «哪能» (how)
+        ("拆迁补偿标准在哪能看到", "拆迁补偿标准在哪能看到"),
+        ("侬好 这个哪能弄", "你好 这个怎么办"),
     ],
 )
 def test_citizens_writing_is_read_as_standard_mandarin(written: str, read: str) -> None:

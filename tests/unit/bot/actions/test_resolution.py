@@ -1830,3 +1830,19 @@ def test_another_grade_is_not_the_item_discussed_before(resolver: Resolver) -> N
         )
     )  # fmt: skip
     assert decision.outcome is Outcome.honest_no, decision
+
+
+def test_a_matter_the_guide_lacks_named_before_the_asking_clause_is_told_honestly(resolver: Resolver) -> None:
+    """«老小区想加装电梯 政府有补贴吗»: the asking clause says only «有补贴吗»; the matter named
+    before it is outside the guide, so the honest no, not two unrelated subsidies offered."""
+    decision = resolver.decide(Turn(as_mandarin("老小区想加装电梯 政府有补贴吗"), intent="suggestion"))
+    assert (decision.outcome, decision.how) == (Outcome.honest_no, "outside")
+
+
+def test_a_record_question_about_one_matter_is_not_answered_by_another_matters_lookup(
+    resolver: Resolver,
+) -> None:
+    """«护照材料交上去十天了 咋查办好没有» asks after the passport, not 参保记录查询 (the only
+    lookup item retrieval found)."""
+    item, question = _decided(resolver, "护照材料交上去十天了 咋查办好没有", intent="ask_record")
+    assert (item, question) == ("certificates.ordinary_passport", QuestionType.record)
