@@ -193,7 +193,17 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("社保交了几个月了 能领失业金吗", QuestionType.eligibility),
      ("想看看我这几年继续教育学时登记了多少 够不够", QuestionType.record),
      # whom to go to is where
-     ("那课后服务是找学校报名还是找教育局", QuestionType.location)],
+     ("那课后服务是找学校报名还是找教育局", QuestionType.location),
+     # looking one's own record up, unless asked where online
+     ("想查一下孩子的学籍号和学籍信息 在哪能查到", QuestionType.record),
+     ("今年继续教育学时够不够 在哪查", QuestionType.record),
+     ("在领失业金 想看看还剩几个月能领 在哪查啊", QuestionType.record),
+     ("单位让查下继续教育学时够没够 网上咋查", QuestionType.online),
+     ("想自己查下孩子的学籍信息 有没有网上能查的地方", QuestionType.online),
+     ("宝宝刚刚出生 医保可不可以在手机上帮他买", QuestionType.online),
+     ("社保卡刚才在菜市场丢了 怎么先挂失", QuestionType.steps),
+     ("这个生育登记到底是什么东西", QuestionType.overview),
+     ("有没有啥地方能帮着找工作的", QuestionType.location)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
