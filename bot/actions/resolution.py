@@ -93,6 +93,9 @@ REFERS_BACK = re.compile(
     "(刚才|刚刚|前面|上面|一开始|最开始|开头|(之前|先前)(?=[说问讲提聊]))([说问讲提聊]过?)?的?(那个|那项|那件|那种)"
     "|(回到|说回|再说)(刚才|前面|之前)?的?(?=.{1,8}?那个)"
 )
+# «补房本那个 得多久», «执照那个 多久能下来»: a word or two of an item's name, then 那个 and
+# the question, as northern speakers point back.
+_POINTED_AT = re.compile(r"^\W*[^\s\W]{1,6}?(那个|那项|那种)(?=[\s，,])")
 # Words with which citizens turn to another matter («那我老婆的医保卡丢了怎么补», «顺便问下…»,
 # «学校里还有个国家励志奖学金»).
 _SWITCH = re.compile(r"^\W*(那(?![边里儿])|那么|还有|另外|顺便|对了|再问|另问|我还想问|还想问)")
@@ -1437,9 +1440,14 @@ class Resolver:
         points back, by a word or two of its name, at an item the conversation was about. Of
         those items (the one discussed now last), the first that retrieval finds for the rest
         of the message, or whose names hold every word it names, is meant."""
-        if not turn.discussed or REFERS_BACK.search(turn.text) is None:
+        if not turn.discussed:
             return None
-        rest = REFERS_BACK.sub("，", turn.text)
+        if REFERS_BACK.search(turn.text) is not None:
+            rest = REFERS_BACK.sub("，", turn.text)
+        elif (pointed := _POINTED_AT.match(turn.text)) is not None and len(turn.discussed) > 1:
+            rest = turn.text[: pointed.start(1)] + "，" + turn.text[pointed.end(1) :]
+        else:
+            return None
         if not naming_part(rest):
             return None  # «刚才那个要多少钱»: nothing to tell the items apart by
         found, _ = self._retrieve(rest, question_for(replace(turn, text=rest)))

@@ -203,7 +203,9 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("宝宝刚刚出生 医保可不可以在手机上帮他买", QuestionType.online),
      ("社保卡刚才在菜市场丢了 怎么先挂失", QuestionType.steps),
      ("这个生育登记到底是什么东西", QuestionType.overview),
-     ("有没有啥地方能帮着找工作的", QuestionType.location)],
+     ("有没有啥地方能帮着找工作的", QuestionType.location),
+     ("不用让我跑了 网上呢", QuestionType.online),
+     ("进度上哪查", QuestionType.record)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -215,7 +217,9 @@ def test_the_question_is_read_from_the_wording_last_cue_first(
     "text",
     ["那要多少钱？", "在哪里办", "小孩也一样吗", "要多久能拿到", "几点下班",
      # how long it takes when all goes normally, once the papers are in (after a complaint)
-     "那正常审核得多久", "那材料齐了要好久办得下来"],
+     "那正常审核得多久", "那材料齐了要好久办得下来",
+     # «甭让我跑了 网上呢»: not having to go there names nothing
+     "不用让我跑了 网上呢"],
 )  # fmt: skip
 def test_elliptical_follow_ups_name_nothing(text: str) -> None:
     assert naming_part(text) == ""
@@ -1856,3 +1860,18 @@ def test_a_record_question_about_one_matter_is_not_answered_by_another_matters_l
     lookup item retrieval found)."""
     item, question = _decided(resolver, "护照材料交上去十天了 咋查办好没有", intent="ask_record")
     assert (item, question) == ("certificates.ordinary_passport", QuestionType.record)
+
+
+def test_a_word_of_an_earlier_items_name_then_that_one_points_back_at_it(resolver: Resolver) -> None:
+    """«补房本儿那个 得多久» after 抵押注销: the item discussed before it, named by a word or
+    two and «那个», as northern speakers point back."""
+    discussed = ("housing.mortgage_cancellation_registration", "housing.real_estate_certificate_reissue")
+    item, question = _decided(
+        resolver,
+        "补房本儿那个 得多久",
+        current_item=discussed[0],
+        discussed=discussed,
+        previous_text="那房贷还清了 抵押要撤了 带什么",
+        last_question=QuestionType.fee,
+    )
+    assert (item, question) == ("housing.real_estate_certificate_reissue", QuestionType.time_limit)
