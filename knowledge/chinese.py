@@ -176,6 +176,8 @@ _NORTH_WORDS = _WordTable(_NORTH)
 _WHAT_MA = re.compile("嘛(?=手续|材料|东西|证|条件|流程|时候|地方|文件|资料)")
 _VERY_ZEI = re.compile("贼(?=[困难横慢快贵急烦费坑好差])")
 _ERHUA = re.compile("(?<=[本点块])儿")
+# Shaanxi's 哪达 / 这达 / 那达 for 哪里 / 这里 / 那里 (not 达到, 达标).
+_PLACE_DA = re.compile("(?<=[这那哪])达(?![到标成])")
 # 多钱 for 多少钱 («多钱», «一个月给多钱»), not «很多钱», «花了好多钱».
 _HOW_MUCH_MONEY = re.compile("(?<![很好许太挺些老这那么不多大])多钱")
 # Voice input: a phrase said twice («怎么办怎么办», «在哪查在哪查»), and the characters the
@@ -226,7 +228,7 @@ def as_mandarin(text: str) -> str:
     simplified = _SHEN.sub("什么", simplified.replace("咋介", "怎么"))
     simplified = _INITIALS_TYPED.sub(lambda m: _INITIALS[m.group(1).lower()], _NET_FILLER.sub("", simplified))
     simplified = _ERHUA.sub("", _VERY_ZEI.sub("很", _WHAT_MA.sub("什么", _NORTH_WORDS.replace(simplified))))
-    simplified = _HOW_MUCH_MONEY.sub("多少钱", _SA.sub("啥", simplified))
+    simplified = _HOW_MUCH_MONEY.sub("多少钱", _SA.sub("啥", _PLACE_DA.sub("里", simplified)))
     simplified = _RENZHENG.sub("认证", _BAN.sub("办", _SAID_TWICE.sub(lambda m: m[1] or m[2], simplified)))
     for variant, standard in (*_VARIANTS, *_HEARD):
         simplified = simplified.replace(variant, standard)

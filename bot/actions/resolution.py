@@ -394,7 +394,7 @@ class Resolver:
                 if _whether_needed(clause, words):
                     continue
                 if item is not None and (
-                    self._writes_a_name_of(clause, item)
+                    (self._writes_a_name_of(clause, item) and not self._said_of_a_name(clause, item, words))
                     or self._for_the_sake_of(clause, words)
                     or any(words in name for name in item.names)
                     or (
@@ -408,6 +408,17 @@ class Resolver:
                     Outcome.honest_no, decision.question, confidence=1.0, how="outside", referral=referral
                 )
         return decision
+
+    def _said_of_a_name(self, clause: str, item: ServiceItem, words: str) -> bool:
+        """«无犯罪记录公证»: the outside matter's words right after a name of the item, done to
+        that item's paper."""
+        written = self._knowledge.normalise(clause)
+        said = self._knowledge.normalise(words)
+        return any(
+            f"{self._knowledge.normalise(name)}{said}" in written
+            for name in item.names
+            if len(name) >= _WRITTEN_NAME
+        )
 
     def _for_the_sake_of(self, clause: str, words: str) -> bool:
         """«办签证要医保参保证明 在哪打印», «出国签证要开无犯罪记录证明»: the outside matter is
@@ -675,13 +686,17 @@ class Resolver:
                 return Decision(
                     Outcome.answer, asked_about(turn, question), picked, confidence=1.0, how="picked"
                 )
-            remedied = _remedy_among(turn.text, offered)
+            # «sorry说错了 不是身份证 是户口本丢了» after 身份证 items were offered: what happened
+            # is to a thing no button is about.
+            turned_away = corrects(turn.text) and self._names_none_offered(meant, offered)
+            remedied = None if turned_away else _remedy_among(turn.text, offered)
             if remedied is not None:  # «孩子刚生下来，还没拿过» among 首次签发 and 补发
                 return Decision(
                     Outcome.answer, asked_about(turn, question), remedied, confidence=1.0, how="variant"
                 )
             if (
                 remedy is not None
+                and not turned_away
                 and (len(offered) == 1 or not any(remedy.search(item.name) for item in offered))
                 and not self._documents(turn.text)
             ):
@@ -1215,6 +1230,18 @@ class Resolver:
             and not any(_beside_the_matter(term, text, item) for item in found)
         ]
 
+    def _names_none_offered(self, text: str, offered: Sequence[ServiceItem]) -> bool:
+        """The message names, by a word some item's names hold, a thing none of the offered
+        items' names hold («户口本» when only 身份证 items were offered)."""
+        words = [
+            word for word in self._words(naming_part(text)) if len(word) > 1 and not _circumstantial(word)
+        ]
+        return any(
+            all(word not in self._names(item) for item in offered)
+            and self._knowledge.items_named_with(self._knowledge.normalise(word))
+            for word in words
+        )
+
     def _variant(self, turn: Turn, current: ServiceItem, question: QuestionType) -> Decision | None:
         """«弄丢了» after 出生医学证明首次签发: the same document's item whose name says it
         replaces, renews or first issues the document, when the guide has exactly one."""
@@ -1429,7 +1456,11 @@ class Resolver:
         """Words of the text that name matters (some item's names hold them) and the current
         item's wording lacks («是问结婚证要多少钱»: 结婚证), not details («我天天要跑车»)."""
         about = self._knowledge.about(current)
-        return [w for w in self._words(text) if self._knowledge.in_some_name(w) and w not in about]
+        return [
+            w
+            for w in self._words(text)
+            if naming_part(w) and self._knowledge.in_some_name(w) and w not in about  # not «不能»
+        ]
 
     def _holds_every_word(self, item: ServiceItem, words: Sequence[str]) -> bool:
         names = self._knowledge.normalise("；".join(item.names))

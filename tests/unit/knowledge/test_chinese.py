@@ -127,6 +127,8 @@ from knowledge.chinese import as_mandarin
         # Mandarin «在哪能» is where one can, not Wu «哪能» (how)
         ("拆迁补偿标准在哪能看到", "拆迁补偿标准在哪能看到"),
         ("侬好 这个哪能弄", "你好 这个怎么办"),
+        # Shaanxi 哪达 / 这达 for 哪里 / 这里, not 达到
+        ("是去派出所还是去哪达办 这达到标准了吗", "是去派出所还是去哪里办 这达到标准了吗"),
     ],
 )
 def test_citizens_writing_is_read_as_standard_mandarin(written: str, read: str) -> None:

@@ -205,7 +205,8 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("这个生育登记到底是什么东西", QuestionType.overview),
      ("有没有啥地方能帮着找工作的", QuestionType.location),
      ("不用让我跑了 网上呢", QuestionType.online),
-     ("进度上哪查", QuestionType.record)],
+     ("进度上哪查", QuestionType.record),
+     ("要给娃上户口 得拿些啥", QuestionType.materials)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -1747,6 +1748,13 @@ def test_that_x_after_a_button_is_about_x(resolver: Resolver) -> None:
             "transport.vehicle_plate_reissue",
             QuestionType.time_limit,
         ),
+        # without «是» before the question asked; a 不能 of «能不能» names nothing
+        ("我不是问带啥 问周末能弄不 平时跑单没空", "transport.vehicle_inspection_mark", QuestionType.hours),
+        (
+            "我不是问咋办 我是问手机上能不能重置 不想跑一趟",
+            "social_security.ss_card_activation",
+            QuestionType.online,
+        ),
     ],
 )
 def test_a_correction_of_the_question_alone_keeps_the_item(
@@ -1875,3 +1883,36 @@ def test_a_word_of_an_earlier_items_name_then_that_one_points_back_at_it(resolve
         last_question=QuestionType.fee,
     )
     assert (item, question) == ("housing.real_estate_certificate_reissue", QuestionType.time_limit)
+
+
+def test_a_correction_to_a_thing_no_button_is_about_is_read_on_its_own(resolver: Resolver) -> None:
+    """«sorry说错了 不是身份证 是户口本丢了» after 身份证 items were offered: what was lost is
+    the 户口本, not the 身份证 the buttons replace."""
+    offered = (
+        "certificates.id_card_reissue",
+        "certificates.id_card_renewal",
+        "certificates.temporary_id_card",
+    )
+    item, _ = _decided(
+        resolver,
+        "sorry说错了 不是身份证 是户口本丢了 HR要的是户口本首页和本人页",
+        offered=offered,
+        previous_text="HR要我交身份证复印件 翻了半天发现身份证不见了 补办要准备啥 pls",
+        last_question=QuestionType.materials,
+    )
+    assert item == "certificates.hukou_booklet_reissue"
+
+
+def test_notarising_an_items_paper_is_the_matter_outside_the_guide(resolver: Resolver) -> None:
+    """«无犯罪记录公证在哪弄»: notarising the certificate is done by a notary office, which the
+    guide lacks; «出国要开无犯罪记录证明 要公证吗» still asks about the certificate."""
+    decision = resolver.decide(
+        Turn(
+            as_mandarin("还有个事 对方HR说最好是公证过的 无犯罪记录公证在哪弄"),
+            current_item="certificates.no_criminal_record_certificate",
+            previous_text="拿到offer了 新公司背调要一份无犯罪证明 去哪开啊",
+        )
+    )
+    assert (decision.outcome, decision.how) == (Outcome.honest_no, "outside")
+    item, _ = _decided(resolver, "出国要开无犯罪记录证明 要公证吗")
+    assert item == "certificates.no_criminal_record_certificate"
