@@ -210,7 +210,11 @@ _CIRCUMSTANCE = re.compile(
     # how much of something («能补贴一部分»)
     "(一|大|小)?部分|一半|"
     # who they are («我是瑶族的», «彝族»)
-    ".{1,2}族"
+    ".{1,2}族|"
+    # when («下学期想接过来»), and the work they do («在网上接单做设计», «跑网约车的»)
+    "(上|下|这|本|今|明|去)?学期|寒假|暑假|年底|年初|月底|月初|"
+    "设计|设计师|程序员|会计|出纳|司机|保安|保洁|厨师|服务员|快递|外卖|骑手|主播|网约车|装修|"
+    "接单"
 )
 # Up to this many naming characters, a materials question names what to bring, not a matter.
 _BRING_NAMING = 6

@@ -1916,3 +1916,19 @@ def test_notarising_an_items_paper_is_the_matter_outside_the_guide(resolver: Res
     assert (decision.outcome, decision.how) == (Outcome.honest_no, "outside")
     item, _ = _decided(resolver, "出国要开无犯罪记录证明 要公证吗")
     assert item == "certificates.no_criminal_record_certificate"
+
+
+@pytest.mark.parametrize(
+    ("text", "meant"),
+    [("我自己在网上接单做设计 没单位 社保全是自己交的 政府能补贴一点吗 要啥条件",
+      "employment.flexible_employment_social_insurance_subsidy"),
+     ("孩子在老家读初二 下学期想接过来跟我们在这边读 两边学校要准备啥材料", None)],
+)  # fmt: skip
+def test_when_and_the_work_one_does_are_no_matter_the_guide_lacks(
+    resolver: Resolver, text: str, meant: str | None
+) -> None:
+    """«下学期», «做设计»: when, and the citizen's own work, not a matter outside the guide."""
+    decision = resolver.decide(Turn(as_mandarin(text)))
+    assert decision.how != "unheard_of"
+    if meant is not None:
+        assert meant in [item.id for item in (decision.item, *decision.candidates) if item is not None]
