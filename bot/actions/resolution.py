@@ -88,6 +88,8 @@ _PLACE = re.compile(
     # «从老家县里迁过来», «在城里买了房»
     "(县|乡|村|镇|城|市|区)(里|上)|乡下"
 )
+# A count, an age or a span («五十二», «一年», «三个月»), which names no matter.
+_QUANTITY = re.compile("[一二三四五六七八九十百千两几半\\d]+(年|个月|月|天|岁|周|次)?")
 # «刚才那个…», «前面说的那个…», «回到贷款那个»: a word back to an item discussed before.
 REFERS_BACK = re.compile(
     "(刚才|刚刚|前面|上面|一开始|最开始|开头|(之前|先前)(?=[说问讲提聊]))([说问讲提聊]过?)?的?(那个|那项|那件|那种)"
@@ -1463,7 +1465,10 @@ class Resolver:
         return [
             w
             for w in self._words(text)
-            if naming_part(w) and self._knowledge.in_some_name(w) and w not in about  # not «不能»
+            if naming_part(w)  # not «不能»
+            and not _QUANTITY.fullmatch(w)  # nor «一年», «五十二»
+            and self._knowledge.in_some_name(w)
+            and w not in about
         ]
 
     def _holds_every_word(self, item: ServiceItem, words: Sequence[str]) -> bool:

@@ -206,7 +206,9 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("有没有啥地方能帮着找工作的", QuestionType.location),
      ("不用让我跑了 网上呢", QuestionType.online),
      ("进度上哪查", QuestionType.record),
-     ("要给娃上户口 得拿些啥", QuestionType.materials)],
+     ("要给娃上户口 得拿些啥", QuestionType.materials),
+     ("评职称要的继续教育学时 在哪能查到自己的", QuestionType.record),
+     ("请问港澳通行证的签注用完了 要怎么再签一次", QuestionType.steps)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
@@ -1754,6 +1756,11 @@ def test_that_x_after_a_button_is_about_x(resolver: Resolver) -> None:
             "我不是问咋办 我是问手机上能不能重置 不想跑一趟",
             "social_security.ss_card_activation",
             QuestionType.online,
+        ),
+        (
+            "不是 我是想问他够不够格 男的五十二 失业一年多了",
+            "employment.employment_difficulty_identification",
+            QuestionType.eligibility,
         ),
     ],
 )
