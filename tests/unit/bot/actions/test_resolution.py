@@ -208,7 +208,11 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("进度上哪查", QuestionType.record),
      ("要给娃上户口 得拿些啥", QuestionType.materials),
      ("评职称要的继续教育学时 在哪能查到自己的", QuestionType.record),
-     ("请问港澳通行证的签注用完了 要怎么再签一次", QuestionType.steps)],
+     ("请问港澳通行证的签注用完了 要怎么再签一次", QuestionType.steps),
+     ("想查下孩子学籍到底注册上没有 在哪查", QuestionType.record),
+     ("要是过期了几天才去 还复审得到不", QuestionType.eligibility),
+     ("被公司辞了 是不是要先登记失业 在那登记", QuestionType.location),
+     ("还有他社保卡密码也忘记了 咋个重新设一个", QuestionType.steps)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
