@@ -46,7 +46,12 @@ _CANTONESE = (
     ("点做", "怎么办"), ("阿妈", "妈妈"), ("阿爸", "爸爸"), ("廿", "二十"), ("租紧屋", "租房"),
     ("点算", "怎么办"), ("唔该晒", "谢谢"), ("仲未", "还没"), ("仲有", "还有"), ("仲要", "还要"),
     ("唔急住", "不急着"), ("惊俾人", "怕被人"),
+    ("呢边", "这边"), ("嗰边", "那边"), ("收楼", "交房"), ("二手楼", "二手房"), ("街市", "菜市场"),
+    ("摆档", "摆摊"), ("档口", "摊位"), ("拎返", "拿回"), ("返来", "回来"), ("畀晒", "给了"),
+    ("办落", "办下来"),
 )  # fmt: skip
+# 咁 opening a message is «那» («咁二手楼过户呢»).
+_SO_THEN = re.compile("^咁")
 # 唔该 before what is asked is «劳驾» (麻烦), not «thanks».
 _PLEASE = re.compile(r"唔该(?![晒哂])(?=[\s，,]*[\u4e00-\u9fff])")
 # 系 for 是 in Cantonese typed in simplified characters, not in 关系, 联系, 系统 …
@@ -68,6 +73,16 @@ class _WordTable:
 
 
 _CANTONESE_WORDS = _WordTable(_CANTONESE)
+# Minnan (southern Fujian, Chaoshan, Hainan, Taiwan): 阮 for 我/我们, 伊 for 他/她, 按怎 for 怎么,
+# 阿嬷 for 奶奶; only where one of them appears (阮 and 伊 are surnames elsewhere).
+_MINNAN_MARK = re.compile(
+    "按怎|阮(?=阿|的|厝|家|某|囝|兜)|阿嬷|阿母|厝|囝仔|伊(?=那|这|是|在|的|今年|每年|有|没)"
+)
+_MINNAN = (
+    ("按怎", "怎么"), ("阮", "我"), ("伊", "她"), ("阿嬷", "奶奶"), ("阿母", "妈妈"), ("阿爸", "爸爸"),
+    ("阿公", "爷爷"), ("厝", "家"), ("囝仔", "孩子"), ("查某", "女的"),
+)  # fmt: skip
+_MINNAN_WORDS = _WordTable(_MINNAN)
 # Words only Wu (Shanghai, Zhejiang) writes: where one appears, the Wu table applies (伊, 个 and
 # 伐 are other words in Mandarin: 伊犁, 一个, 采伐).
 _WU_MARK = re.compile(
@@ -214,6 +229,9 @@ def as_mandarin(text: str) -> str:
         simplified = to_simplified(_IS.sub("是", text)) if _IS.search(text) else simplified
         simplified = _IS_SIMPLIFIED.sub("是", _PLEASE.sub("麻烦", simplified))
         simplified = _CANTONESE_WORDS.replace(simplified)
+        simplified = _SO_THEN.sub("那", simplified)
+    if _MINNAN_MARK.search(simplified):
+        simplified = _MINNAN_WORDS.replace(simplified)
     if _WU_MARK.search(simplified):
         simplified = _WU_WORDS.replace(simplified)
     if _SOUTHWEST_MARK.search(simplified):

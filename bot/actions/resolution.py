@@ -216,7 +216,7 @@ _CIRCUMSTANCE = re.compile(
     # when («下学期想接过来»), and the work they do («在网上接单做设计», «跑网约车的»)
     "(上|下|这|本|今|明|去)?学期|寒假|暑假|年底|年初|月底|月初|"
     "设计|设计师|程序员|会计|出纳|司机|保安|保洁|厨师|服务员|快递|外卖|骑手|主播|网约车|装修|"
-    "接单"
+    "接单|卖菜|菜市场|菜市"
 )
 # Up to this many naming characters, a materials question names what to bring, not a matter.
 _BRING_NAMING = 6

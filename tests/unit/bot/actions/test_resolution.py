@@ -1933,7 +1933,9 @@ def test_notarising_an_items_paper_is_the_matter_outside_the_guide(resolver: Res
     ("text", "meant"),
     [("我自己在网上接单做设计 没单位 社保全是自己交的 政府能补贴一点吗 要啥条件",
       "employment.flexible_employment_social_insurance_subsidy"),
-     ("孩子在老家读初二 下学期想接过来跟我们在这边读 两边学校要准备啥材料", None)],
+     ("孩子在老家读初二 下学期想接过来跟我们在这边读 两边学校要准备啥材料", None),
+     ("我在街市摆档卖菜 冇单位 想按灵活就业自己交养老 得唔得",
+      "social_security.flexible_employment_pension")],
 )  # fmt: skip
 def test_when_and_the_work_one_does_are_no_matter_the_guide_lacks(
     resolver: Resolver, text: str, meant: str | None
