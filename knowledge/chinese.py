@@ -155,6 +155,7 @@ _SPLIT_WORDS = (
     "挂号",
     "体检",
     "审验",
+    "签注",
 )
 _SPLIT = re.compile("|".join(f"(?<={word[0]})个(?={word[1]})" for word in _SPLIT_WORDS))
 # Words spaced apart: chunks this short on average, over at least this many spaces.

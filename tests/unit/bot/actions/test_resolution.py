@@ -212,7 +212,10 @@ def resolver(kb: KnowledgeBase) -> Resolver:
      ("想查下孩子学籍到底注册上没有 在哪查", QuestionType.record),
      ("要是过期了几天才去 还复审得到不", QuestionType.eligibility),
      ("被公司辞了 是不是要先登记失业 在那登记", QuestionType.location),
-     ("还有他社保卡密码也忘记了 咋个重新设一个", QuestionType.steps)],
+     ("还有他社保卡密码也忘记了 咋个重新设一个", QuestionType.steps),
+     ("想查一下孩子的学籍号 在哪能查到", QuestionType.record),
+     ("我医保这个月扣上没有 在哪能查", QuestionType.record),
+     ("社保卡密码忘了 怎么重制", QuestionType.steps)],
 )  # fmt: skip
 def test_the_question_is_read_from_the_wording_last_cue_first(
     text: str, question: QuestionType | None
