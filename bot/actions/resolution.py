@@ -213,9 +213,10 @@ _CIRCUMSTANCE = re.compile(
     "(一|大|小)?部分|一半|"
     # who they are («我是瑶族的», «彝族»)
     ".{1,2}族|"
-    # when («下学期想接过来»), and the work they do («在网上接单做设计», «跑网约车的»)
+    # when («下学期想接过来»), and the work they do («在网上接单做设计»; not 司机 or 厨师, which
+    # name qualifications)
     "(上|下|这|本|今|明|去)?学期|寒假|暑假|年底|年初|月底|月初|"
-    "设计|设计师|程序员|会计|出纳|司机|保安|保洁|厨师|服务员|快递|外卖|骑手|主播|网约车|装修|"
+    "设计|设计师|程序员|出纳|保安|保洁|服务员|骑手|主播|装修|"
     "接单|卖菜|菜市场|菜市"
 )
 # Up to this many naming characters, a materials question names what to bring, not a matter.
