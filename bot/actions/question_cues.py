@@ -329,7 +329,6 @@ _ANOTHER_QUESTION = re.compile(
 # «不是 我是想问他够不够格»: a bare «no», then the question meant; only when what follows first
 # names nothing (not «不是 我是想问年报», which turns to another item).
 _NO_I_ASK = re.compile(r"^\W*(不是|不对)[，,。\s]*(我)?(是|只是|就是)(想)?问(的是)?")
-_FIRST_CLAUSE = re.compile(r"[^，,。；;！!？?\s]*")
 
 
 def asked_instead(text: str) -> str | None:
@@ -342,8 +341,7 @@ def asked_instead(text: str) -> str | None:
     if found is None:
         return None
     rest = text[found.end() :]
-    first = _FIRST_CLAUSE.match(rest)
-    return None if first is None or naming_part(first.group()) else rest
+    return None if naming_part(_CLAUSE_END.split(rest, maxsplit=1)[0]) else rest
 
 
 def corrects(text: str) -> bool:

@@ -401,7 +401,8 @@ class Resolver:
                 if _whether_needed(clause, words):
                     continue
                 if item is not None and (
-                    (self._writes_a_name_of(clause, item) and not self._said_of_a_name(clause, item, words))
+                    # not «无犯罪记录公证»: the outside matter done to the item's paper
+                    (self._writes_a_name_of(clause, item) and not self._writes_a_name_of(clause, item, words))
                     or self._for_the_sake_of(clause, words)
                     or any(words in name for name in item.names)
                     or (
@@ -415,17 +416,6 @@ class Resolver:
                     Outcome.honest_no, decision.question, confidence=1.0, how="outside", referral=referral
                 )
         return decision
-
-    def _said_of_a_name(self, clause: str, item: ServiceItem, words: str) -> bool:
-        """«无犯罪记录公证»: the outside matter's words right after a name of the item, done to
-        that item's paper."""
-        written = self._knowledge.normalise(clause)
-        said = self._knowledge.normalise(words)
-        return any(
-            f"{self._knowledge.normalise(name)}{said}" in written
-            for name in item.names
-            if len(name) >= _WRITTEN_NAME
-        )
 
     def _for_the_sake_of(self, clause: str, words: str) -> bool:
         """«办签证要医保参保证明 在哪打印», «出国签证要开无犯罪记录证明»: the outside matter is
@@ -443,10 +433,14 @@ class Resolver:
         """The clause names something (a noun), not only what is done («能报销不»)."""
         return any(self._knowledge.is_common_noun(word) for word in self._words(clause))
 
-    def _writes_a_name_of(self, text: str, item: ServiceItem) -> bool:
+    def _writes_a_name_of(self, text: str, item: ServiceItem, then: str = "") -> bool:
+        """The text writes out a name of the item (followed by `then`, when given)."""
         written = self._knowledge.normalise(text)
+        after = self._knowledge.normalise(then)
         return any(
-            self._knowledge.normalise(name) in written for name in item.names if len(name) >= _WRITTEN_NAME
+            f"{self._knowledge.normalise(name)}{after}" in written
+            for name in item.names
+            if len(name) >= _WRITTEN_NAME
         )
 
     def _resolve(self, turn: Turn) -> Decision:
