@@ -51,6 +51,7 @@ from bot.reports.staff_figures import OfficeClock, StaffReport
 from bot.reports.summary import SummaryReport
 from bot.reports.volume import VolumeReport
 from bot.settings import Settings, load_settings
+from bot.startup_gc import freeze_startup_objects
 from bot.work_calendar import WorkCalendar
 from connectors.base import ChannelContext
 from connectors.registry import Channels, channel_routes
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if warning:
             logger.warning(warning)
         logger.info("网关已启动：%s（工作台 %s/console）", settings.gateway_url, settings.gateway_url)
+        freeze_startup_objects()
         try:
             yield
         finally:

@@ -74,6 +74,11 @@ def _view(row: Conversation) -> ConversationView:
     return ConversationView(row.id, row.channel, row.external_id, ConversationState(row.state))
 
 
+def _found(connection: Connection, channel: str, external_id: str) -> ConversationView | None:
+    row = connection.execute(_FIND_SENDER, {"channel": channel, "external_id": external_id}).first()
+    return ConversationView(row.id, channel, external_id, ConversationState(row.state)) if row else None
+
+
 def _stored(row: Message) -> StoredMessage:
     return StoredMessage(row.id, Role(row.role), row.text, dict(row.payload or {}), as_utc(row.created_at))
 
@@ -92,9 +97,9 @@ class ConversationStore:
             connection.execute(text("SELECT 1"))
 
     def find_conversation(self, channel: str, external_id: str) -> ConversationView | None:
-        with self._sessions() as session:
-            row = self._select_conversation(session, channel, external_id)
-            return _view(row) if row else None
+        """One SQL statement, no ORM object: the chat route asks this on every turn."""
+        with self._engine.connect() as connection:
+            return _found(connection, channel, external_id)
 
     def get_conversation(self, conversation_id: str) -> ConversationView:
         with self._sessions() as session:
@@ -132,10 +137,9 @@ class ConversationStore:
         This and `append_many` run on every turn, so they use SQL statements rather than ORM
         objects (the ORM's unit of work was most of the gateway's CPU per turn)."""
         with self._engine.begin() as connection:
-            row = connection.execute(_FIND_SENDER, {"channel": channel, "external_id": external_id}).first()
-            if row is not None:
-                view = ConversationView(row.id, channel, external_id, ConversationState(row.state))
-                return view, self._insert_messages(connection, row.id, Role.citizen, [(text_, {})])[0]
+            view = _found(connection, channel, external_id)
+            if view is not None:
+                return view, self._insert_messages(connection, view.id, Role.citizen, [(text_, {})])[0]
         conversation = self.open_conversation(channel, external_id)
         return conversation, self.append(conversation.id, Role.citizen, text_)
 

@@ -66,6 +66,7 @@ suite requires to be empty.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -567,10 +568,23 @@ def install_parsing(thread: bool = True, cache: bool = True) -> None:
     MessageProcessor.parse_message = parse_message
 
 
-def install_parse_cache_status() -> None:
-    """`GET /status` also answers `parse_cache`: {"hits", "misses"} since the server started,
-    `fallbacks`: how often each replacement handed its work to Rasa's own code, and
-    `stock_paths`: the replacements left out by `RASA_STOCK_PATHS` (empty in production)."""
+def freeze_after_model_load(*_listener_args: Any) -> None:
+    """Rasa's model (TensorFlow, the featurizers' vocabularies: millions of objects) stays
+    loaded for the server's life; after `gc.freeze()` the collector's full collections no longer
+    walk it. Before, one took 350 ms under 10 citizens, and every turn in flight waited. As in
+    the gateway and the action server (bot/startup_gc.py, not importable from Rasa's
+    environment)."""
+    gc.collect()
+    gc.freeze()
+
+
+def install_server_additions() -> None:
+    """Two additions to Rasa's app, neither a replacement of Rasa's code:
+    - `GET /status` also answers `parse_cache`: {"hits", "misses"} since the server started,
+      `fallbacks`: how often each replacement handed its work to Rasa's own code, and
+      `stock_paths`: the replacements left out by `RASA_STOCK_PATHS` (empty in production);
+    - once the model is loaded (Rasa loads it before the server starts), what start-up
+      allocated is frozen (`freeze_after_model_load`)."""
     from rasa import server
     from sanic import response
 
@@ -590,6 +604,7 @@ def install_parse_cache_status() -> None:
             return None
 
         app.register_middleware(add_counts, "response")
+        app.register_listener(freeze_after_model_load, "after_server_start")
         return app
 
     server.create_app = create_app
@@ -654,7 +669,7 @@ def main() -> None:
     # it in) only to convert JAX models: 0.5 s of start-up and ~60 MB resident for nothing.
     sys.modules["jax"] = None  # type: ignore[assignment]
     install_replacements(left_out)
-    install_parse_cache_status()
+    install_server_additions()
     # Rasa loads our tracker store by its module path and, should that fail, falls back to
     # its in-memory store with only a warning: conversations would be lost on a restart.
     # Imported here, a missing or broken module stops Rasa instead.
