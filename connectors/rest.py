@@ -158,13 +158,12 @@ async def limit(connection: HTTPConnection, sender_id: str, *, reading: bool = F
 @router.post("", response_model=ChatResponse, responses=error_responses(429, 503))
 async def chat(body: ChatRequest, request: Request, rest: RestDep) -> ChatResponse:
     await limit(request, body.sender_id)
-    opening = await is_new_conversation(request, body.sender_id, body.channel)
     result = await rest.handle(InboundMessage(channel=body.channel, sender_id=body.sender_id, text=body.text))
     return ChatResponse(
         conversation_id=result.conversation.id,
         state=result.conversation.state.value,
         messages=[ChatMessage.of(m) for m in result.messages],
-        conversation_token=token_if(request, body.sender_id, opening),
+        conversation_token=token_if(request, body.sender_id, result.opened),
     )
 
 

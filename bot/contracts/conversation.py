@@ -140,3 +140,4 @@ class OutgoingMessage(BaseModel):
 class TurnResult:
     conversation: ConversationView
     messages: list[OutgoingMessage]
+    opened: bool = False  # this message opened the conversation (its reply carries the token)

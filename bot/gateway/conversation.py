@@ -7,6 +7,7 @@ are returned, so a restart loses nothing that was said.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -68,13 +69,15 @@ class ConversationRouter:
         while a complaint or suggestion waits for a person, to the bot too); a closed
         conversation starts over with the bot."""
         masked = mask_personal_data(text)
-        conversation, incoming = await run_in_threadpool(self._store.receive, channel, external_id, masked)
+        received = await run_in_threadpool(self._store.receive, channel, external_id, masked)
+        conversation, incoming = received.conversation, received.message
         if conversation.state == ConversationState.closed:
             await self._handoff.reopen(conversation)
             conversation = await run_in_threadpool(self._store.get_conversation, conversation.id)
         second = SECOND_RATING.match(masked.strip())
         if second is not None:  # 追评: answered here, whoever owns the conversation
-            return await self._second_rating(conversation, int(second.group(1)), int(second.group(2)))
+            rated = await self._second_rating(conversation, int(second.group(1)), int(second.group(2)))
+            return replace(rated, opened=received.opened)
         if conversation.state != ConversationState.bot:
             notes = await self._handoff.on_citizen_message(conversation, incoming)
             if not await self._handoff.bot_still_answers(conversation):
@@ -89,7 +92,7 @@ class ConversationRouter:
         if request is not None:
             stored.append(await self._handoff.open(conversation, handoff_request(request)))
             conversation = await run_in_threadpool(self._store.get_conversation, conversation.id)
-        return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored])
+        return TurnResult(conversation, [OutgoingMessage.from_stored(m) for m in stored], received.opened)
 
     async def _second_rating(self, conversation: ConversationView, task_id: int, score: int) -> TurnResult:
         recorded = await run_in_threadpool(

@@ -8,6 +8,7 @@ the URL (and SQLite's WAL pragma, set once per connection).
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,13 @@ _TOUCH_CONVERSATION = (
 )
 
 
+@dataclass(frozen=True)
+class Received:
+    conversation: ConversationView
+    message: StoredMessage
+    opened: bool  # no conversation of this sender before: the message opened it
+
+
 def _view(row: Conversation) -> ConversationView:
     return ConversationView(row.id, row.channel, row.external_id, ConversationState(row.state))
 
@@ -130,7 +138,7 @@ class ConversationStore:
                 return _view(existing)
             return _view(row)
 
-    def receive(self, channel: str, external_id: str, text_: str) -> tuple[ConversationView, StoredMessage]:
+    def receive(self, channel: str, external_id: str, text_: str) -> Received:
         """A citizen's message (already masked) stored in their conversation: one transaction
         for a known sender (the common turn), the conversation created first on first contact.
 
@@ -139,9 +147,10 @@ class ConversationStore:
         with self._engine.begin() as connection:
             view = _found(connection, channel, external_id)
             if view is not None:
-                return view, self._insert_messages(connection, view.id, Role.citizen, [(text_, {})])[0]
+                message = self._insert_messages(connection, view.id, Role.citizen, [(text_, {})])[0]
+                return Received(view, message, opened=False)
         conversation = self.open_conversation(channel, external_id)
-        return conversation, self.append(conversation.id, Role.citizen, text_)
+        return Received(conversation, self.append(conversation.id, Role.citizen, text_), opened=True)
 
     def append(
         self, conversation_id: str, role: Role, text_: str, payload: dict[str, Any] | None = None
