@@ -64,6 +64,7 @@ LAYERS: tuple[tuple[str, frozenset[str]], ...] = (
                 "bot.work_calendar",
                 "bot.office_hours",
                 "bot.json_http",
+                "bot.startup_gc",
             }
         ),
     ),
