@@ -105,7 +105,8 @@ class ConversationStore:
             connection.execute(text("SELECT 1"))
 
     def find_conversation(self, channel: str, external_id: str) -> ConversationView | None:
-        """One SQL statement, no ORM object: the chat route asks this on every turn."""
+        """One SQL statement, no ORM object: the citizen's socket and the channels ask this for
+        every message they deliver."""
         with self._engine.connect() as connection:
             return _found(connection, channel, external_id)
 
