@@ -2,7 +2,9 @@
 
 rasa-sdk's own Sanic server always listens on every interface; this app speaks the same
 webhook protocol (`POST /webhook`, `GET /health`) on 127.0.0.1 only, and loads the knowledge
-base and the area classifier once in its lifespan instead of at import.
+base and the area classifier once in its lifespan instead of at import. `POST /area` lends
+that classifier to the gateway (its `/api/v1/parse`), which then neither trains a second copy
+nor loads scikit-learn.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionNotFoundException
+from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from bot.actions import knowledge_provider
 from bot.actions.slot_events import changed_slots_only
 from bot.area_classifier import BackgroundAreaClassifier
+from bot.contracts.areas import AreaAnswer, AreaQuestion
 from bot.settings import Settings, load_settings
 from bot.startup_gc import freeze_startup_objects
 from knowledge.service import open_knowledge_base
@@ -79,6 +83,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "items": knowledge_provider.current().item_count()}
+
+    @app.post("/area", response_model=AreaAnswer)
+    async def area(question: AreaQuestion) -> AreaAnswer:
+        classifier = knowledge_provider.area_classifier()
+        if classifier is None:  # only between a lifespan's end and the process's
+            raise HTTPException(status_code=503, detail="领域分类模型未加载")
+        # The first call after start waits for the classifier's training (a few seconds).
+        guess = await run_in_threadpool(classifier.predict, question.text)
+        return AreaAnswer(area=guess.area, confidence=round(guess.confidence, 4), explicit=guess.explicit)
 
     @app.post("/webhook")
     async def webhook(request: Request) -> JSONResponse:

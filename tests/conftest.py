@@ -103,11 +103,11 @@ def _one_embedding_run_at_a_time() -> Iterator[None]:
 
 @pytest.fixture(autouse=True, scope="session")
 def _one_area_classifier_per_run() -> Iterator[None]:
-    """Every gateway a test starts trains the area classifier for /parse in the background
-    (BackgroundAreaClassifier, several seconds of CPU on two cores), and dozens are started.
-    The authored training data does not change during a run, so those gateways share one
-    classifier, trained by the shipped `open_area_classifier` on first use; one given a
-    district's history (AREA_TRAINING_FILES) or other folders trains its own."""
+    """Every action server a test starts in-process trains the area classifier in the
+    background (BackgroundAreaClassifier, several seconds of CPU on two cores). The authored
+    training data does not change during a run, so those servers share one classifier, trained
+    by the shipped `open_area_classifier` on first use; one given a district's history
+    (AREA_TRAINING_FILES) or other folders trains its own."""
     train = area_classifier.open_area_classifier
     authored = (
         Settings.model_fields["area_messages_dir"].default,

@@ -7,6 +7,9 @@ imports nothing of ours.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 
 class Area(StrEnum):
@@ -39,3 +42,20 @@ AREA_LABELS: dict[Area, str] = {
     Area.qualification: "资质认定",
     Area.other: "其他",
 }
+
+
+class AreaQuestion(BaseModel):
+    """`POST /area` on the action server: which area a text (masked, simplified) is about."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
+
+
+class AreaAnswer(BaseModel):
+    """The action server's area classifier on one text: the area, how sure, and whether the
+    text named it («交通方面»)."""
+
+    area: Area
+    confidence: float
+    explicit: bool = False

@@ -11,7 +11,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
-from bot.area_classifier import BackgroundAreaClassifier
 from bot.console import routes as console
 from bot.gateway.body_limit import BodySizeLimitMiddleware
 from bot.gateway.bus import make_bus
@@ -138,7 +137,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await channels.start(
             ChannelContext(settings, engine, store, bus, app.state.router, app.state.handoff)
         )
-        app.state.areas = BackgroundAreaClassifier(settings) if settings.parse_endpoint else None
         warning = uncovered_warning(await run_in_threadpool(app.state.staff.uncovered_areas))
         if warning:
             logger.warning(warning)

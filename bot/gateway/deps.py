@@ -8,7 +8,6 @@ from typing import Annotated, cast
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
-from bot.area_classifier import BackgroundAreaClassifier
 from bot.gateway.bus import EventBus
 from bot.gateway.conversation import ConversationRouter
 from bot.gateway.login_guard import LoginGuard
@@ -33,10 +32,6 @@ def get_rasa(request: Request) -> RasaClient:
 
 def get_knowledge(request: Request) -> KnowledgeBase:
     return cast(KnowledgeBase, request.app.state.knowledge)
-
-
-def get_areas(request: Request) -> BackgroundAreaClassifier:
-    return cast(BackgroundAreaClassifier, request.app.state.areas)
 
 
 def get_router(request: Request) -> ConversationRouter:
@@ -65,7 +60,6 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[ConversationStore, Depends(get_store)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
 KnowledgeDep = Annotated[KnowledgeBase, Depends(get_knowledge)]
-AreasDep = Annotated[BackgroundAreaClassifier, Depends(get_areas)]
 RouterDep = Annotated[ConversationRouter, Depends(get_router)]
 BusDep = Annotated[EventBus, Depends(get_bus)]
 LoginGuardDep = Annotated[LoginGuard, Depends(get_login_guard)]

@@ -1,4 +1,5 @@
-"""HTTP client for the Rasa server(s) (REST channel) and the action server's health check.
+"""HTTP client for the Rasa server(s) (REST channel) and the action server (its health and
+its area classifier).
 
 With several Rasa servers (`RASA_URLS`) each conversation goes to one of them, picked by a
 hash of its sender id that every gateway replica computes alike, and to the next one when
@@ -12,6 +13,7 @@ import asyncio
 import zlib
 from typing import Any
 
+from bot.contracts.areas import Area, AreaAnswer
 from bot.json_http import HttpError, JsonConnectionPool
 
 
@@ -32,12 +34,14 @@ class RasaClient:
             raise ValueError("at least one Rasa server is needed")
         self.rasa_urls = list(rasa_urls)
         self._rasa = [JsonConnectionPool(url, timeout_seconds) for url in self.rasa_urls]
-        self._actions = JsonConnectionPool(actions_url, 5.0)
+        self._actions = JsonConnectionPool(actions_url, 5.0)  # health checks
+        self._areas = JsonConnectionPool(actions_url, timeout_seconds)
 
     async def aclose(self) -> None:
         for pool in self._rasa:
             await pool.close()
         await self._actions.close()
+        await self._areas.close()
 
     def servers_for(self, sender: str) -> list[int]:
         """The servers to try for this conversation, in order: its own, then the others.
@@ -116,6 +120,17 @@ class RasaClient:
             return f"down ({type(exc.__cause__ or exc).__name__})"
         model = body.get("model_file") if status == 200 and isinstance(body, dict) else None
         return f"ok: {model}" if model else f"no model (HTTP {status})"
+
+    async def area(self, text: str) -> Area:
+        """The area the action server's classifier gives a text (masked, simplified); the first
+        call after the action server starts waits for its training."""
+        try:
+            status, body = await self._areas.post("/area", {"text": text})
+        except HttpError as exc:
+            raise RasaUnavailableError(f"action server unreachable: {exc!r}") from exc
+        if status != 200:
+            raise RasaUnavailableError(f"action server answered HTTP {status} to /area")
+        return AreaAnswer.model_validate(body).area
 
     async def actions_ready(self) -> None:
         status, _ = await self._actions.get("/health")

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from pydantic import BaseModel
-from sklearn.cluster import AgglomerativeClustering
 from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, aliased
@@ -229,6 +228,10 @@ class GapReport:
         if len(unique) == 1:
             labels = np.zeros(1, dtype=int)
         else:
+            # Imported here: scikit-learn is ~80 MiB the gateway would otherwise hold for a
+            # report a supervisor opens now and then.
+            from sklearn.cluster import AgglomerativeClustering
+
             clustering = AgglomerativeClustering(
                 n_clusters=None, distance_threshold=TOPIC_DISTANCE, metric="cosine", linkage="average"
             )

@@ -10,9 +10,8 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from starlette.concurrency import run_in_threadpool
 
-from bot.area_classifier import BackgroundAreaClassifier
 from bot.contracts.areas import Area
-from bot.gateway.deps import AreasDep, KnowledgeDep, RasaDep
+from bot.gateway.deps import KnowledgeDep, RasaDep
 from bot.gateway.errors import error_responses
 from bot.privacy import mask_personal_data
 from knowledge.chinese import as_mandarin
@@ -34,23 +33,22 @@ class ParseResponse(BaseModel):
     area: str
 
 
-def area_of(
-    text: str, entities: list[dict[str, Any]], knowledge: KnowledgeBase, areas: BackgroundAreaClassifier
-) -> str:
-    """The area the citizen named, else the area of the item named, else the classifier's."""
+def area_named_by(entities: list[dict[str, Any]], knowledge: KnowledgeBase) -> Area | None:
+    """The area the citizen named, else the area of the item named."""
     for entity in entities:
         if entity.get("entity") == "area" and str(entity.get("value")) in Area.__members__:
-            return str(entity["value"])
+            return Area(str(entity["value"]))
     for entity in entities:
         if entity.get("entity") == "service_item":
             item = knowledge.resolve(str(entity.get("value", "")))
             if item is not None:
-                return item.area.value
-    return areas.predict(text).area.value
+                return item.area
+    return None
 
 
 @router.post("/parse", response_model=ParseResponse, responses=error_responses(503))
-async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep, areas: AreasDep) -> ParseResponse:
+async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep) -> ParseResponse:
+    """Rasa's reading of the text, and its area: named, or else the action server's classifier."""
     text = as_mandarin(mask_personal_data(body.text))
     result = await rasa.parse(text)
     intent = result.get("intent") or {}
@@ -58,9 +56,10 @@ async def parse(body: ParseRequest, rasa: RasaDep, knowledge: KnowledgeDep, area
         {key: entity.get(key) for key in ("entity", "value", "start", "end", "confidence_entity")}
         for entity in result.get("entities") or []
     ]
+    area = await run_in_threadpool(area_named_by, entities, knowledge) or await rasa.area(text)
     return ParseResponse(
         intent=intent.get("name"),
         confidence=round(float(intent.get("confidence") or 0.0), 4),
         entities=entities,
-        area=await run_in_threadpool(area_of, text, entities, knowledge, areas),
+        area=area.value,
     )

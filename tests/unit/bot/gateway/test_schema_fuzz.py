@@ -77,11 +77,13 @@ class FuzzSummary:
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI, dict[str, str]]]:
     var = tmp_path_factory.mktemp("fuzz") / "var"
     with running_fake_rasa(slow_seconds=0.0) as rasa:
-        # What /readyz and /api/v1/parse ask of Rasa, beyond the fake's chat.
+        # What /readyz and /api/v1/parse ask of Rasa and the action server (the fake is
+        # both), beyond the fake's chat.
         rasa.app.get("/status")(lambda: {"model_file": "fake.tar.gz"})
         rasa.app.post("/model/parse")(
             lambda: {"intent": {"name": "greet", "confidence": 0.9}, "entities": []}
         )
+        rasa.app.post("/area")(lambda: {"area": "other", "confidence": 0.3, "explicit": False})
         settings = make_settings(var, RASA_PORT=rasa.port, ACTIONS_PORT=rasa.port, ADMIN_TOKEN=ADMIN_TOKEN)
         app = create_app(settings)
         with TestClient(app) as client:  # runs the lifespan: migrations, index, clients
