@@ -13,9 +13,11 @@ from fastapi.testclient import TestClient
 
 from bot.gateway.app import create_app
 from bot.persistence.store import ConversationStore
+from bot.runner import free_port
 from bot.settings import Settings
 from tests.citizen import citizen_headers
 from tests.conftest import make_settings
+from tests.fake_rasa import running_fake_rasa
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +103,26 @@ def test_messages_of_an_unknown_sender_is_404(client: TestClient) -> None:
 def test_parse_needs_rasa_and_says_so(client: TestClient) -> None:
     response = client.post("/api/v1/parse", json={"text": "补办身份证要带什么材料"})
     assert response.status_code == 503
+    # An operator's tool: where to look, not the chat's «您的留言已保存» (nothing is stored).
+    assert "/readyz" in response.json()["detail"] and "留言" not in response.json()["detail"]
     assert client.post("/api/v1/parse", json={"text": ""}).status_code == 422
+
+
+def test_parse_without_the_action_server_is_503_not_a_guessed_area(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """Rasa parses, but the area of a text naming neither area nor item comes from the action
+    server's classifier: while that server is away the answer is 503, not «other»."""
+    with running_fake_rasa() as rasa:
+        rasa.app.post("/model/parse")(
+            lambda: {"intent": {"name": "complaint", "confidence": 0.9}, "entities": []}
+        )
+        var = tmp_path_factory.mktemp("parse-no-actions") / "var"
+        settings = make_settings(var, RASA_PORT=rasa.port, ACTIONS_PORT=free_port())
+        with TestClient(create_app(settings)) as client:
+            response = client.post("/api/v1/parse", json={"text": "出租车司机绕路多收钱"})
+    assert response.status_code == 503
+    assert "动作服务" in response.json()["detail"]
 
 
 def test_parse_endpoint_can_be_switched_off(tmp_path_factory: pytest.TempPathFactory) -> None:
